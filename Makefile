@@ -1,0 +1,43 @@
+# The two entry points of the README: `make demo` and `make test`.
+# Each creates the virtual environment (.venv) on first use, from the pinned lock file.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit unit-sqlite unit-postgres system-deps clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/comptoir demo
+
+# PostgreSQL server binaries for the hub tests (Debian); skipped when already present.
+system-deps:
+	@bash scripts/ensure-postgres.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=comptoir.settings $(BIN)/django-admin makemigrations --check --dry-run
+
+typecheck: $(STAMP)
+	$(BIN)/mypy comptoir
+
+unit-sqlite: $(STAMP)
+	$(BIN)/pytest -q
+
+unit-postgres: $(STAMP) system-deps
+	$(BIN)/python -m tests.pgcluster run -- $(BIN)/pytest -q
+
+test: lint typecheck unit-sqlite unit-postgres
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

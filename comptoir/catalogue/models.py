@@ -1,0 +1,111 @@
+"""Catalogue reference data: categories, suppliers, articles and their barcodes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.fields import MoneyField, QuantityField
+from comptoir.core.models import ReferenceModel
+
+
+class Category(ReferenceModel):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supplier(ReferenceModel):
+    """A supplier (the seed's ``Fournisseur``)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("adresse"), blank=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("fournisseur")
+        verbose_name_plural = _("fournisseurs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(ReferenceModel):
+    """An article for sale. Its stock level is derived (see ``stock``), never stored here."""
+
+    class Unit(models.TextChoices):
+        PIECE = "piece", _("pièce")
+        KG = "kg", _("kilogramme")
+        LITRE = "l", _("litre")
+        METRE = "m", _("mètre")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("désignation"), max_length=200)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("catégorie"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("fournisseur"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
+    sale_price = MoneyField(_("prix de vente TTC"), help_text=_("En centimes (unité mineure)."))
+    vat_rate = models.DecimalField(
+        _("taux de TVA (%)"), max_digits=5, decimal_places=2, default=Decimal("20.00")
+    )
+    cost = MoneyField(
+        _("prix de revient HT"), default=0, help_text=_("En centimes (unité mineure).")
+    )
+    unit = models.CharField(_("unité"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    alert_threshold = QuantityField(_("seuil d'alerte"), default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["name"], name="article_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def stock_quantity(self) -> Decimal:
+        """The seed's ``quantite_stock``: the derived level summed over every store."""
+        from comptoir.stock.selectors import article_stock_total
+
+        return article_stock_total(article_id=self.pk)
+
+
+class Barcode(ReferenceModel):
+    """One of an article's barcodes (EAN-13, EAN-8, UPC or an in-house code)."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="barcodes")
+    code = models.CharField(_("code-barres"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("code-barres")
+        verbose_name_plural = _("codes-barres")
+
+    def __str__(self) -> str:
+        return self.code

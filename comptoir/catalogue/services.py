@@ -1,0 +1,240 @@
+"""Use cases of the catalogue: articles, categories, suppliers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.core.errors import NotFoundError, ValidationError
+from comptoir.core.money import parse_amount
+from comptoir.core.quantity import UNITS, parse_quantity
+from comptoir.core.validators import (
+    clean_barcode,
+    clean_code,
+    clean_contact_fields,
+    clean_name,
+)
+
+Amount = str | Decimal | int
+
+
+def _price(value: Amount, *, what: str) -> int:
+    minor = parse_amount(value, settings.COMPTOIR_CURRENCY)
+    if minor < 0:
+        raise ValidationError(_("%(what)s ne peut pas être négatif.") % {"what": what})
+    return minor
+
+
+def parse_vat_rate(value: str | Decimal | int) -> Decimal:
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".").rstrip("%"))
+    except InvalidOperation:
+        raise ValidationError(
+            _("Taux de TVA invalide : « %(value)s ».") % {"value": value}
+        ) from None
+    if not rate.is_finite() or rate < 0 or rate >= 100 or rate != rate.quantize(Decimal("0.01")):
+        raise ValidationError(
+            _("Taux de TVA invalide : « %(value)s » (entre 0 et 99,99 %%, deux décimales au plus).")
+            % {"value": value}
+        )
+    return rate.quantize(Decimal("0.01"))
+
+
+def category_get_or_create(*, name: str) -> Category:
+    name = clean_name(name, max_length=120)
+    category = Category.objects.filter(name__iexact=name).first()
+    return category or Category.objects.create(name=name)
+
+
+def supplier_get(*, code: str) -> Supplier:
+    try:
+        return Supplier.objects.get(code=code)
+    except Supplier.DoesNotExist:
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code}) from None
+
+
+def article_get(*, code: str) -> Article:
+    """An article by its code or one of its barcodes (what a scanner types)."""
+    article = Article.objects.filter(code=code).first()
+    if article is None:
+        barcode = Barcode.objects.select_related("article").filter(code=code).first()
+        article = barcode.article if barcode else None
+    if article is None:
+        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
+    return article
+
+
+def _check_barcodes_free(codes: Sequence[str], article: Article | None) -> list[str]:
+    cleaned = list(dict.fromkeys(clean_barcode(c) for c in codes))
+    taken = Barcode.objects.filter(code__in=cleaned).select_related("article")
+    clashes = Article.objects.filter(code__in=cleaned)
+    if article is not None:
+        taken = taken.exclude(article=article)
+        clashes = clashes.exclude(pk=article.pk)
+    for barcode in taken:
+        raise ValidationError(
+            _("Le code-barres « %(code)s » est déjà celui de l'article %(article)s.")
+            % {"code": barcode.code, "article": barcode.article.code}
+        )
+    clash = clashes.first()
+    if clash:
+        raise ValidationError(
+            _("Le code-barres « %(code)s » est déjà le code d'un article.") % {"code": clash.code}
+        )
+    return cleaned
+
+
+@transaction.atomic(durable=True)
+def article_create(
+    *,
+    code: str,
+    name: str,
+    sale_price: Amount,
+    vat_rate: str | Decimal | int = "20",
+    cost: Amount = "0",
+    barcodes: Sequence[str] = (),
+    category: str | None = None,
+    supplier: str | None = None,
+    unit: str = "piece",
+    alert_threshold: str | Decimal | int = "0",
+) -> Article:
+    code = clean_code(code, what=_("article"))
+    if Article.objects.filter(code=code).exists():
+        raise ValidationError(_("Un article porte déjà le code « %(code)s ».") % {"code": code})
+    if unit not in UNITS:
+        raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
+    article = Article(
+        code=code,
+        name=clean_name(name),
+        sale_price=_price(sale_price, what=_("Le prix de vente")),
+        vat_rate=parse_vat_rate(vat_rate),
+        cost=_price(cost, what=_("Le prix de revient")),
+        unit=unit,
+        alert_threshold=parse_quantity(alert_threshold, unit=unit, allow_zero=True),
+        category=category_get_or_create(name=category) if category else None,
+        supplier=supplier_get(code=supplier) if supplier else None,
+    )
+    cleaned = _check_barcodes_free(barcodes, None)
+    if code in cleaned:
+        cleaned.remove(code)
+    article.save()
+    for barcode in cleaned:
+        Barcode.objects.create(article=article, code=barcode)
+    return article
+
+
+@transaction.atomic(durable=True)
+def article_update(
+    *,
+    code: str,
+    name: str | None = None,
+    sale_price: Amount | None = None,
+    vat_rate: str | Decimal | int | None = None,
+    cost: Amount | None = None,
+    add_barcodes: Sequence[str] = (),
+    category: str | None = None,
+    supplier: str | None = None,
+    unit: str | None = None,
+    alert_threshold: str | Decimal | int | None = None,
+    archived: bool | None = None,
+) -> Article:
+    """Change the given fields only; ``None`` leaves a field as it is."""
+    article = Article.objects.select_for_update().filter(code=code).first()
+    if article is None:
+        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
+    changed: set[str] = set()
+    if name is not None:
+        article.name = clean_name(name)
+        changed.add("name")
+    if sale_price is not None:
+        article.sale_price = _price(sale_price, what=_("Le prix de vente"))
+        changed.add("sale_price")
+    if vat_rate is not None:
+        article.vat_rate = parse_vat_rate(vat_rate)
+        changed.add("vat_rate")
+    if cost is not None:
+        article.cost = _price(cost, what=_("Le prix de revient"))
+        changed.add("cost")
+    if unit is not None:
+        if unit not in UNITS:
+            raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
+        article.unit = unit
+        changed.add("unit")
+    if alert_threshold is not None:
+        article.alert_threshold = parse_quantity(
+            alert_threshold, unit=article.unit, allow_zero=True
+        )
+        changed.add("alert_threshold")
+    if category is not None:
+        article.category = category_get_or_create(name=category) if category else None
+        changed.add("category")
+    if supplier is not None:
+        article.supplier = supplier_get(code=supplier) if supplier else None
+        changed.add("supplier")
+    if archived is not None:
+        article.archived = archived
+        changed.add("archived")
+    cleaned = _check_barcodes_free(add_barcodes, article)
+    if changed:
+        article.save(update_fields=changed)
+    existing = set(article.barcodes.values_list("code", flat=True))
+    for barcode in cleaned:
+        if barcode not in existing and barcode != article.code:
+            Barcode.objects.create(article=article, code=barcode)
+    return article
+
+
+@transaction.atomic(durable=True)
+def supplier_create(
+    *,
+    code: str,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    siren: str = "",
+    vat_number: str = "",
+) -> Supplier:
+    code = clean_code(code, what=_("fournisseur"))
+    if Supplier.objects.filter(code=code).exists():
+        raise ValidationError(_("Un fournisseur porte déjà le code « %(code)s ».") % {"code": code})
+    fields = clean_contact_fields(
+        phone=phone, email=email, address=address, siren=siren, vat_number=vat_number
+    )
+    return Supplier.objects.create(code=code, name=clean_name(name), **fields)
+
+
+@transaction.atomic(durable=True)
+def supplier_update(
+    *,
+    code: str,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    address: str | None = None,
+    siren: str | None = None,
+    vat_number: str | None = None,
+    archived: bool | None = None,
+) -> Supplier:
+    supplier = Supplier.objects.select_for_update().filter(code=code).first()
+    if supplier is None:
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code})
+    fields: dict[str, object] = dict(
+        clean_contact_fields(
+            phone=phone, email=email, address=address, siren=siren, vat_number=vat_number
+        )
+    )
+    if name is not None:
+        fields["name"] = clean_name(name)
+    if archived is not None:
+        fields["archived"] = archived
+    for field, value in fields.items():
+        setattr(supplier, field, value)
+    if fields:
+        supplier.save(update_fields=set(fields))
+    return supplier

@@ -1,0 +1,133 @@
+"""The ``comptoir`` console entry point.
+
+``--home`` (or ``COMPTOIR_HOME``) is read before Django starts, because the home decides
+the settings (role, database). ``hub init`` and ``node init`` create a home and then
+migrate it; every other sub-command is a Django management command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from comptoir.home import HOME_ENV, HomeConfig, new_node_id, read_config, resolve_home, write_config
+
+USAGE = """\
+comptoir — caisse et gestion de magasin, synchronisées entre caisses et serveur.
+
+Installation :
+  comptoir hub init  --home DIR [--database-url URL] [--store NOM] [--currency EUR]
+  comptoir node init --home DIR [--store NOM] [--till-name NOM] [--prefix C1]
+  comptoir serve     --home DIR [--bind HOTE:PORT]
+  comptoir demo      [--home DIR]
+
+Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
+  comptoir article add|set|list      comptoir customer add|set|list
+  comptoir supplier add|set|list     comptoir import articles|customers|suppliers FICHIER.csv
+  comptoir sell CODE:QTE ... [--pay cash|card|mobile|cheque[:MONTANT]]
+  comptoir credit-note NUMERO [CODE:QTE ...]
+  comptoir stock receive|loss|count|show|rebuild
+  comptoir invoice list|show NUMERO
+  comptoir stats [--from J --to J] [--by day|article|till|cashier|payment]
+  comptoir stats rebuild
+
+Aide d'une commande : comptoir COMMANDE --help
+"""
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"Erreur : {message}\n")
+    return code
+
+
+def _setup_django(home: Path) -> None:
+    os.environ[HOME_ENV] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+    import django
+
+    django.setup()
+
+
+def _init(role: str, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog=f"comptoir {role} init")
+    parser.add_argument("--home", help="dossier de données à créer")
+    parser.add_argument("--store", default="Magasin principal", help="nom du magasin")
+    parser.add_argument("--currency", default="EUR", help="devise (EUR, XOF, XAF...)")
+    parser.add_argument("--time-zone", default="Europe/Paris")
+    parser.add_argument("--till-name", default=None, help="nom de la caisse de ce poste")
+    parser.add_argument("--prefix", default=None, help="préfixe des numéros de facture")
+    parser.add_argument("--admin-user", default="admin", help="identifiant du gérant")
+    parser.add_argument("--admin-password", default=None, help="mot de passe (sinon généré)")
+    if role == "hub":
+        parser.add_argument("--database-url", default="", help="postgresql://... (sinon SQLite)")
+    args = parser.parse_args(argv)
+    home = resolve_home(args.home)
+    if read_config(home) is not None:
+        return _fail(f"le dossier {home} contient déjà un comptoir initialisé.")
+    from comptoir.core.money import CURRENCY_EXPONENTS
+
+    currency = args.currency.upper()
+    if currency not in CURRENCY_EXPONENTS:
+        return _fail(f"devise inconnue : {args.currency}.")
+    config = HomeConfig(
+        role="hub" if role == "hub" else "node",
+        node_id=new_node_id(),
+        store_name=args.store,
+        till_name=args.till_name or ("Vente en ligne" if role == "hub" else "Caisse 1"),
+        till_prefix=(args.prefix or ("WEB" if role == "hub" else "C1")).upper(),
+        currency=currency,
+        time_zone=args.time_zone,
+        database_url=getattr(args, "database_url", "") or "",
+    )
+    write_config(home, config)
+    _setup_django(home)
+    password = args.admin_password or secrets.token_urlsafe(9)
+    from comptoir.core.setup import home_setup
+
+    try:
+        home_setup(config=config, admin_user=args.admin_user, admin_password=password)
+    except Exception as exc:
+        (home / "comptoir.toml").unlink(missing_ok=True)
+        return _fail(f"initialisation impossible : {exc}")
+    role_name = "serveur central (hub)" if role == "hub" else "caisse (node)"
+    print(f"Comptoir initialisé : {role_name} dans {home}")
+    print(f"Magasin : {config.store_name} ; caisse : {config.till_name} ({config.till_prefix})")
+    print(f"Gérant : {args.admin_user} / {password}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    if args[0] == "--version":
+        from comptoir import __version__
+
+        print(__version__)
+        return 0
+    if len(args) >= 2 and args[0] in ("hub", "node") and args[1] == "init":
+        return _init(args[0], args[2:])
+    if args[0] == "demo":
+        from comptoir.demo import run_demo
+
+        return run_demo(args[1:])
+
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--home")
+    known, _rest = pre.parse_known_args(args)
+    home = resolve_home(known.home)
+    if read_config(home) is None:
+        return _fail(
+            f"aucun comptoir n'est initialisé dans {home}. "
+            "Lancez « comptoir hub init --home DIR » ou « comptoir node init --home DIR »."
+        )
+    _setup_django(home)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["comptoir", *args])
+    return 0

@@ -1,0 +1,56 @@
+"""The base of comptoir's CLI commands: ``--home``, ``--json`` and French errors.
+
+Commands are Django management commands run through the ``comptoir`` entry point, which
+reads ``--home`` before Django starts (see ``comptoir.cli``). A :class:`ComptoirError`
+raised by a service is printed to stderr as a plain sentence with exit code 2; no
+traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ComptoirError
+
+EXIT_USER_ERROR = 2
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+class ComptoirCommand(BaseCommand):
+    """Adds ``--home`` (consumed by the entry point) and, if ``json_output``, ``--json``."""
+
+    json_output = False
+    requires_system_checks: list[str] = []
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument(
+            "--home", help=_("dossier de données (sinon COMPTOIR_HOME ou le dossier par défaut)")
+        )
+        if self.json_output:
+            parser.add_argument("--json", action="store_true", help=_("sortie JSON"))
+        return parser
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+        except ComptoirError as exc:
+            sys.stderr.write(_("Erreur : %(message)s") % {"message": exc.message} + "\n")
+            sys.exit(EXIT_USER_ERROR)
+
+    def emit_json(self, data: Any) -> None:
+        self.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2))

@@ -1,0 +1,37 @@
+"""``comptoir serve``: the web application under uvicorn (ASGI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+from comptoir.core.management.base import ComptoirCommand
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValidationError(
+            _("Adresse d'écoute invalide : « %(value)s » (HOTE:PORT).") % {"value": value}
+        )
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+class Command(ComptoirCommand):
+    help = _("Sert l'application web (interface et administration).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help=_("HOTE:PORT d'écoute"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = parse_bind(options["bind"])
+        self.stdout.write(
+            _("comptoir écoute sur http://%(host)s:%(port)d/") % {"host": host, "port": port}
+        )
+        uvicorn.run(
+            "comptoir.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+        )

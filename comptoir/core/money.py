@@ -1,0 +1,122 @@
+"""Exact money: integer minor units of one currency. Pure: no Django import.
+
+Amounts are stored and computed as integers in the currency's minor unit (cents for
+EUR, francs for XOF). Parsing refuses more decimals than the currency has, and every
+division rounds half up (the one rounding rule of comptoir, the one receipts use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+
+# ISO 4217 minor-unit exponents of the currencies a shop is likely to use.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "MAD": 2,
+    "TND": 3,
+    "DZD": 2,
+    "XOF": 0,
+    "XAF": 0,
+    "XPF": 0,
+    "GNF": 0,
+    "JPY": 0,
+    "MGA": 0,
+}
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise ValidationError(
+            _("Devise inconnue : %(currency)s.") % {"currency": currency}
+        ) from None
+
+
+def round_half_up(value: Decimal) -> int:
+    """Round a Decimal to the nearest integer, halves away from zero."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_amount(text: str | Decimal | int, currency: str) -> int:
+    """Parse a human amount ("2.50", "2,50", 3) into minor units, refusing excess decimals."""
+    if isinstance(text, float):
+        raise TypeError("money is never a float")
+    raw = str(text).strip().replace(",", ".").replace(" ", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(_("Montant invalide : « %(value)s ».") % {"value": text}) from None
+    if not value.is_finite():
+        raise ValidationError(_("Montant invalide : « %(value)s ».") % {"value": text})
+    exp = exponent(currency)
+    scaled = value.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise ValidationError(
+            _("Montant « %(value)s » : au plus %(n)d décimale(s) en %(currency)s.")
+            % {"value": text, "n": exp, "currency": currency}
+        )
+    return int(scaled)
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Minor units to a decimal string with the currency's decimals ("2.50", "-0.05", "1500")."""
+    exp = exponent(currency)
+    return str(Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp)))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units of one currency; refuses floats and mixed currencies."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
+        exponent(self.currency)
+
+    @classmethod
+    def parse(cls, text: str | Decimal | int, currency: str) -> Money:
+        return cls(parse_amount(text, currency), currency)
+
+    def _check(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError("Money can only be combined with Money")
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._check(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._check(other)
+        return self.minor <= other.minor
+
+    def __str__(self) -> str:
+        return f"{format_amount(self.minor, self.currency)} {self.currency}"
+
+    def as_decimal_string(self) -> str:
+        return format_amount(self.minor, self.currency)

@@ -1,0 +1,70 @@
+"""Exact quantities: ``Decimal`` with three decimals (grams, millilitres). Pure.
+
+Articles sold by the piece take whole quantities; articles sold by weight, volume or
+length take up to three decimals. Stored as integer thousandths (see ``fields``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+
+SCALE = 3
+QUANTUM = Decimal(1).scaleb(-SCALE)
+UNITS = ("piece", "kg", "l", "m")
+
+
+def parse_quantity(
+    text: str | Decimal | int,
+    *,
+    unit: str = "piece",
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+) -> Decimal:
+    """Parse a quantity, refusing floats, excess decimals and (by default) zero or negatives."""
+    if isinstance(text, float):
+        raise TypeError("quantities are never floats")
+    raw = str(text).strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": text}) from None
+    if not value.is_finite():
+        raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": text})
+    if value != value.quantize(QUANTUM):
+        raise ValidationError(
+            _("Quantité « %(value)s » : au plus %(n)d décimales.") % {"value": text, "n": SCALE}
+        )
+    if unit == "piece" and value != value.to_integral_value():
+        raise ValidationError(
+            _(
+                "Quantité « %(value)s » : cet article se vend à la pièce, "
+                "la quantité doit être entière."
+            )
+            % {"value": text}
+        )
+    if value == 0 and not allow_zero:
+        raise ValidationError(_("La quantité ne peut pas être nulle."))
+    if value < 0 and not allow_negative:
+        raise ValidationError(
+            _("Quantité « %(value)s » : elle doit être positive.") % {"value": text}
+        )
+    return value.quantize(QUANTUM)
+
+
+def to_thousandths(value: Decimal) -> int:
+    return int(value.quantize(QUANTUM).scaleb(SCALE))
+
+
+def from_thousandths(raw: int) -> Decimal:
+    return Decimal(raw).scaleb(-SCALE).quantize(QUANTUM)
+
+
+def format_quantity(value: Decimal) -> str:
+    """Drop trailing zeros of whole quantities: "3" rather than "3.000"; "0.250" stays."""
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return str(value.quantize(QUANTUM))

@@ -1,0 +1,31 @@
+"""Customers (the seed's ``Client``)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.models import ReferenceModel
+
+
+class Customer(ReferenceModel):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("adresse"), blank=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="customer_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_business(self) -> bool:
+        return bool(self.siren or self.vat_number)

@@ -1,0 +1,77 @@
+"""Use cases of customers (the seed's ``Client``)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import NotFoundError, ValidationError
+from comptoir.core.ids import new_id
+from comptoir.core.validators import clean_code, clean_contact_fields, clean_name
+from comptoir.customers.models import Customer
+
+
+def customer_get(*, ref: str) -> Customer:
+    """A customer by code, or by id (UUID)."""
+    customer = Customer.objects.filter(code=ref).first()
+    if customer is None:
+        try:
+            customer = Customer.objects.filter(pk=ref).first()
+        except Exception:  # not a UUID
+            customer = None
+    if customer is None:
+        raise NotFoundError(_("Client inconnu : « %(ref)s ».") % {"ref": ref})
+    return customer
+
+
+@transaction.atomic(durable=True)
+def customer_create(
+    *,
+    name: str,
+    code: str | None = None,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    siren: str = "",
+    vat_number: str = "",
+) -> Customer:
+    # A code born offline must not collide with one born on another till: derive it from
+    # the UUIDv7 unless the user gives one.
+    pk = new_id()
+    code = clean_code(code, what=_("client")) if code else f"CL-{pk.hex[-8:].upper()}"
+    if Customer.objects.filter(code=code).exists():
+        raise ValidationError(_("Un client porte déjà le code « %(code)s ».") % {"code": code})
+    fields = clean_contact_fields(
+        phone=phone, email=email, address=address, siren=siren, vat_number=vat_number
+    )
+    return Customer.objects.create(id=pk, code=code, name=clean_name(name), **fields)
+
+
+@transaction.atomic(durable=True)
+def customer_update(
+    *,
+    ref: str,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    address: str | None = None,
+    siren: str | None = None,
+    vat_number: str | None = None,
+    archived: bool | None = None,
+) -> Customer:
+    customer = customer_get(ref=ref)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    fields: dict[str, object] = dict(
+        clean_contact_fields(
+            phone=phone, email=email, address=address, siren=siren, vat_number=vat_number
+        )
+    )
+    if name is not None:
+        fields["name"] = clean_name(name)
+    if archived is not None:
+        fields["archived"] = archived
+    for field, value in fields.items():
+        setattr(customer, field, value)
+    if fields:
+        customer.save(update_fields=set(fields))
+    return customer

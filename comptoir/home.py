@@ -1,0 +1,85 @@
+"""The data directory ("home") of a comptoir installation and its configuration file.
+
+A home holds ``comptoir.toml`` (role, database, store, currency, node id, secret key),
+the node's SQLite database, and logs. Nothing here imports Django: the CLI reads the
+home before Django is configured, and the settings module reads it to configure Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+import tomli_w
+
+CONFIG_NAME = "comptoir.toml"
+HOME_ENV = "COMPTOIR_HOME"
+Role = Literal["hub", "node"]
+
+
+def default_home() -> Path:
+    """The home used when neither ``--home`` nor ``COMPTOIR_HOME`` is given."""
+    return Path(platformdirs.user_data_dir("comptoir", appauthor=False))
+
+
+def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return default_home()
+
+
+@dataclass(frozen=True)
+class HomeConfig:
+    """What ``comptoir.toml`` holds. Written once by ``init``; read by every process."""
+
+    role: Role
+    node_id: str
+    store_name: str
+    till_name: str
+    till_prefix: str
+    currency: str = "EUR"
+    time_zone: str = "Europe/Paris"
+    language: str = "fr"
+    database_url: str = ""
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
+
+    def database_path(self, home: Path) -> Path:
+        return home / ("hub.sqlite3" if self.role == "hub" else "node.sqlite3")
+
+
+def new_node_id() -> str:
+    return str(uuid.uuid4())
+
+
+def config_path(home: Path) -> Path:
+    return home / CONFIG_NAME
+
+
+def read_config(home: Path) -> HomeConfig | None:
+    path = config_path(home)
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return HomeConfig(**data)
+
+
+def write_config(home: Path, config: HomeConfig) -> Path:
+    """Create the home and write its configuration (readable by its owner only)."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = config_path(home)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        tomli_w.dump(asdict(config), fh)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,141 @@
+"""Invoice arithmetic, the one implementation used by till and hub. Pure: no ORM.
+
+Prices are VAT-inclusive (a French receipt shows prices TTC). Per line:
+``gross = unit_price × quantity``, ``discount = gross × rate``, ``incl = gross - discount``,
+each rounded half up to the minor unit. The VAT breakdown is computed per rate on the sum
+of the lines of that rate: ``base = incl / (1 + rate)`` rounded half up and
+``vat = incl - base``, so that base + VAT = total incl. VAT exactly, per rate and overall.
+Per-line excl. VAT amounts are computed the same way and are indicative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+from comptoir.core.money import format_amount, round_half_up
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    unit_price: int
+    quantity: Decimal
+    vat_rate: Decimal
+    discount_rate: Decimal = Decimal(0)
+    unit_cost: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    gross: int
+    discount: int
+    total_incl_tax: int
+    total_excl_tax: int
+    total_tax: int
+    total_cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaxTotals:
+    vat_rate: Decimal
+    base_excl_tax: int
+    tax: int
+    total_incl_tax: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTotals:
+    lines: tuple[LineTotals, ...]
+    taxes: tuple[TaxTotals, ...]
+    total_excl_tax: int
+    total_tax: int
+    total_incl_tax: int
+    total_cost: int
+
+
+def excl_from_incl(incl: int, vat_rate: Decimal) -> int:
+    return round_half_up(Decimal(incl) * HUNDRED / (HUNDRED + vat_rate))
+
+
+def line_totals(line: LineInput) -> LineTotals:
+    gross = round_half_up(Decimal(line.unit_price) * line.quantity)
+    discount = round_half_up(Decimal(gross) * line.discount_rate / HUNDRED)
+    incl = gross - discount
+    excl = excl_from_incl(incl, line.vat_rate)
+    cost = round_half_up(Decimal(line.unit_cost) * line.quantity)
+    return LineTotals(gross, discount, incl, excl, incl - excl, cost)
+
+
+def tax_breakdown(amounts: Iterable[tuple[Decimal, int]]) -> tuple[TaxTotals, ...]:
+    """Per VAT rate, from (rate, amount incl. VAT) pairs; sorted by rate."""
+    per_rate: dict[Decimal, int] = {}
+    for rate, incl in amounts:
+        per_rate[rate] = per_rate.get(rate, 0) + incl
+    taxes = []
+    for rate in sorted(per_rate):
+        incl = per_rate[rate]
+        base = excl_from_incl(incl, rate)
+        taxes.append(TaxTotals(rate, base, incl - base, incl))
+    return tuple(taxes)
+
+
+def document_totals(lines: Sequence[LineInput]) -> DocumentTotals:
+    totals = tuple(line_totals(line) for line in lines)
+    taxes = tax_breakdown(
+        (line.vat_rate, t.total_incl_tax) for line, t in zip(lines, totals, strict=True)
+    )
+    return DocumentTotals(
+        lines=totals,
+        taxes=taxes,
+        total_excl_tax=sum(t.base_excl_tax for t in taxes),
+        total_tax=sum(t.tax for t in taxes),
+        total_incl_tax=sum(t.total_incl_tax for t in taxes),
+        total_cost=sum(t.total_cost for t in totals),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    paid: int
+    change: int
+
+
+def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Settlement:
+    """Check the payments cover ``total``; the excess is change, given from cash only."""
+    for _method, amount in payments:
+        if amount <= 0:
+            raise ValidationError(_("Un paiement doit être d'un montant positif."))
+    paid = sum(amount for _method, amount in payments)
+    if paid < total:
+        raise ValidationError(
+            _("Paiement insuffisant : il manque %(missing)s %(currency)s (total %(total)s).")
+            % {
+                "missing": format_amount(total - paid, currency),
+                "currency": currency,
+                "total": format_amount(total, currency),
+            }
+        )
+    change = paid - total
+    cash = sum(amount for method, amount in payments if method == "cash")
+    if change > cash:
+        raise ValidationError(
+            _(
+                "Le montant payé dépasse le total de %(excess)s %(currency)s : seul un paiement "
+                "en espèces peut donner lieu à un rendu de monnaie."
+            )
+            % {"excess": format_amount(change, currency), "currency": currency}
+        )
+    return Settlement(paid=paid, change=change)
+
+
+def prorate(amount: int, part: Decimal, whole: Decimal) -> int:
+    """The share of ``amount`` for ``part`` of ``whole`` (a partial return), rounded half up."""
+    if part == whole:
+        return amount
+    return round_half_up(Decimal(amount) * part / whole)

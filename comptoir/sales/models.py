@@ -1,0 +1,233 @@
+"""Sales: drafts (mutable, local), invoices and credit notes (immutable facts).
+
+An invoice is born validated: the cashier's basket is an :class:`InvoiceDraft` until
+``invoice_validate`` turns it, in one transaction, into an :class:`Invoice` with its
+lines, VAT breakdown, payments, stock movements and statistics. From then on nothing in
+it changes; a correction is a :class:`CreditNote`. Amounts are minor units.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.catalogue.models import Article
+from comptoir.core.fields import MoneyField, QuantityField
+from comptoir.core.ids import new_id
+from comptoir.core.models import FactModel, Store, Till
+from comptoir.customers.models import Customer
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("espèces")
+    CARD = "card", _("carte bancaire")
+    MOBILE = "mobile", _("paiement mobile")
+    CHEQUE = "cheque", _("chèque")
+
+
+class InvoiceDraft(models.Model):
+    """A basket being rung up at a till. Local and mutable; never synced."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cashier = models.CharField(_("caissier"), max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vente en cours")
+        verbose_name_plural = _("ventes en cours")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class InvoiceDraftLine(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    draft = models.ForeignKey(InvoiceDraft, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField()
+    unit_price = MoneyField()
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.quantity}"
+
+
+class Invoice(FactModel):
+    """A validated sales invoice (the seed's ``FactureVente``). Immutable."""
+
+    number = models.CharField(_("numéro"), max_length=40, unique=True)
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="invoices")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invoices")
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    validated_at = models.DateTimeField(_("validée le"), db_index=True)
+    business_date = models.DateField(_("journée"), db_index=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    customer_name = models.CharField(_("nom du client"), max_length=200, blank=True)
+    cashier = models.CharField(_("caissier"), max_length=150, blank=True)
+    currency = models.CharField(_("devise"), max_length=3)
+    total_excl_tax = MoneyField(_("total HT"))
+    total_tax = MoneyField(_("TVA"))
+    total_incl_tax = MoneyField(_("total TTC"))
+    total_paid = MoneyField(_("payé"))
+    change_given = MoneyField(_("rendu"), default=0)
+    total_cost = MoneyField(_("coût de revient"), default=0)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-validated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["till", "year", "sequence"], name="invoice_unique_series_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(FactModel):
+    """A line of a validated invoice (the seed's ``LigneFactureVente``), as printed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField()
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="invoice_lines")
+    article_code = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    quantity = QuantityField()
+    unit = models.CharField(max_length=8, default="piece")
+    unit_price = MoneyField(help_text=_("Prix unitaire TTC au moment de la vente."))
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    discount_amount = MoneyField(default=0)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    total_excl_tax = MoneyField()
+    total_tax = MoneyField()
+    total_incl_tax = MoneyField()
+    unit_cost = MoneyField(default=0, help_text=_("Coût de revient HT au moment de la vente."))
+    total_cost = MoneyField(default=0)
+
+    class Meta:
+        verbose_name = _("ligne de facture")
+        verbose_name_plural = _("lignes de facture")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_unique_pos"),
+        ]
+
+
+class InvoiceTax(FactModel):
+    """The VAT breakdown an invoice printed: per rate, base excl. VAT + VAT = total incl. VAT."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="taxes")
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    base_excl_tax = MoneyField()
+    tax = MoneyField()
+    total_incl_tax = MoneyField()
+
+    class Meta:
+        verbose_name = _("TVA de facture")
+        verbose_name_plural = _("TVA des factures")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "vat_rate"], name="invoicetax_unique_rate"),
+        ]
+
+
+class Payment(FactModel):
+    """A payment tendered for an invoice. For cash, the change is on the invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    position = models.PositiveIntegerField()
+    method = models.CharField(_("moyen"), max_length=10, choices=PaymentMethod.choices)
+    amount = MoneyField(_("montant"))
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["invoice", "position"]
+
+
+class CreditNote(FactModel):
+    """A credit note (avoir) against an invoice: returned goods go back to stock."""
+
+    number = models.CharField(_("numéro"), max_length=40, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="credit_notes")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="credit_notes")
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(_("émis le"), db_index=True)
+    business_date = models.DateField(_("journée"), db_index=True)
+    cashier = models.CharField(_("caissier"), max_length=150, blank=True)
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+    refund_method = models.CharField(
+        _("remboursement"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH
+    )
+    currency = models.CharField(_("devise"), max_length=3)
+    total_excl_tax = MoneyField(_("total HT"))
+    total_tax = MoneyField(_("TVA"))
+    total_incl_tax = MoneyField(_("total TTC"))
+    total_cost = MoneyField(default=0)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("avoir")
+        verbose_name_plural = _("avoirs")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["till", "year", "sequence"], name="creditnote_unique_series_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNoteLine(FactModel):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="lines")
+    invoice_line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="credit_lines"
+    )
+    position = models.PositiveIntegerField()
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField()
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    total_excl_tax = MoneyField()
+    total_tax = MoneyField()
+    total_incl_tax = MoneyField()
+    total_cost = MoneyField(default=0)
+
+    class Meta:
+        verbose_name = _("ligne d'avoir")
+        verbose_name_plural = _("lignes d'avoir")
+        ordering = ["credit_note", "position"]
+
+
+class CreditNoteTax(FactModel):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="taxes")
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    base_excl_tax = MoneyField()
+    tax = MoneyField()
+    total_incl_tax = MoneyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "vat_rate"], name="creditnotetax_unique_rate"
+            ),
+        ]

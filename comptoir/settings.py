@@ -1,0 +1,145 @@
+"""Django settings for both roles, read from the home's ``comptoir.toml`` and the environment.
+
+Nothing here is edited per installation: ``comptoir hub init`` / ``comptoir node init``
+write the home, and ``COMPTOIR_HOME`` (or ``--home``) points every process at it.
+Environment overrides: ``DATABASE_URL``, ``COMPTOIR_DEBUG``, ``COMPTOIR_ALLOWED_HOSTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.home import HOME_ENV, read_config
+
+BASE_DIR = Path(__file__).resolve().parent
+
+_home_env = os.environ.get(HOME_ENV)
+COMPTOIR_HOME: Path | None = Path(_home_env) if _home_env else None
+COMPTOIR_CONFIG = read_config(COMPTOIR_HOME) if COMPTOIR_HOME else None
+
+COMPTOIR_ROLE = COMPTOIR_CONFIG.role if COMPTOIR_CONFIG else os.environ.get("COMPTOIR_ROLE", "hub")
+COMPTOIR_NODE_ID = (
+    COMPTOIR_CONFIG.node_id if COMPTOIR_CONFIG else "00000000-0000-0000-0000-000000000000"
+)
+
+SECRET_KEY = COMPTOIR_CONFIG.secret_key if COMPTOIR_CONFIG else secrets.token_urlsafe(50)
+DEBUG = os.environ.get("COMPTOIR_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("COMPTOIR_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "comptoir.core",
+    "comptoir.catalogue",
+    "comptoir.customers",
+    "comptoir.sales",
+    "comptoir.stock",
+    "comptoir.stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "comptoir.urls"
+ASGI_APPLICATION = "comptoir.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is tuned for a till: WAL so the web app and the sync worker read while the other
+# writes, IMMEDIATE transactions so that writers queue instead of failing on upgrade, and
+# synchronous=FULL because a validated invoice is a legal record that must survive power loss.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON"),
+}
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL") or (
+        COMPTOIR_CONFIG.database_url if COMPTOIR_CONFIG else ""
+    )
+    if url:
+        db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    elif COMPTOIR_CONFIG and COMPTOIR_HOME:
+        db = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(COMPTOIR_CONFIG.database_path(COMPTOIR_HOME)),
+        }
+    else:
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["OPTIONS"] = dict(SQLITE_OPTIONS)
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = COMPTOIR_CONFIG.language if COMPTOIR_CONFIG else "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = COMPTOIR_CONFIG.time_zone if COMPTOIR_CONFIG else "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = (COMPTOIR_HOME / "static") if COMPTOIR_HOME else BASE_DIR / "_static"
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LOGIN_URL = "admin:login"
+
+# The business currency of this installation (ISO 4217). Money is stored in its minor units.
+COMPTOIR_CURRENCY = (
+    COMPTOIR_CONFIG.currency if COMPTOIR_CONFIG else os.environ.get("COMPTOIR_CURRENCY", "EUR")
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"comptoir": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,202 @@
+"""Use cases of stock, and the upkeep of the derived level.
+
+Level of (article, store) = quantity of the latest count (by ``counted_at``, then id) +
+the movements with ``occurred_at`` strictly after it (all movements when never counted).
+A fact arriving late (synced after newer facts) lands where its instant puts it: an old
+sale never undoes a newer count. :func:`level_apply_movement` and
+:func:`level_apply_count` keep :class:`StockLevel` equal to that definition
+incrementally; :func:`stock_rebuild` recomputes it from scratch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.catalogue.services import article_get, supplier_get
+from comptoir.core.errors import ValidationError
+from comptoir.core.models import Store
+from comptoir.core.quantity import parse_quantity
+from comptoir.core.selectors import store_get
+from comptoir.stock.models import InventoryCount, MovementKind, StockLevel, StockMovement
+
+
+def _level_locked(article_id: UUID, store_id: UUID) -> StockLevel:
+    StockLevel.objects.bulk_create(
+        [StockLevel(article_id=article_id, store_id=store_id)], ignore_conflicts=True
+    )
+    return StockLevel.objects.select_for_update().get(article_id=article_id, store_id=store_id)
+
+
+def level_apply_movement(movement: StockMovement) -> None:
+    """Fold a new movement into its level. Call in the transaction that inserted it."""
+    level = _level_locked(movement.article_id, movement.store_id)
+    if level.count_at is None or movement.occurred_at > level.count_at:
+        level.quantity += movement.quantity
+        level.save(update_fields=["quantity"])
+
+
+def _movements_after(article_id: UUID, store_id: UUID, after: datetime) -> Decimal:
+    total = StockMovement.objects.filter(
+        article_id=article_id, store_id=store_id, occurred_at__gt=after
+    ).aggregate(total=Sum("quantity"))["total"]
+    return total if total is not None else Decimal(0)
+
+
+def level_apply_count(count: InventoryCount) -> None:
+    """Restart the level from a new count if it is the latest one; else nothing changes."""
+    level = _level_locked(count.article_id, count.store_id)
+    if level.count_at is not None and (level.count_at, str(level.count_id)) >= (
+        count.counted_at,
+        str(count.id),
+    ):
+        return
+    level.quantity = count.quantity + _movements_after(
+        count.article_id, count.store_id, count.counted_at
+    )
+    level.count_at = count.counted_at
+    level.count_id = count.id
+    level.save(update_fields=["quantity", "count_at", "count_id"])
+
+
+def movement_record(
+    *,
+    article_id: UUID,
+    store: Store,
+    kind: str,
+    quantity: Decimal,
+    at: datetime,
+    invoice_id: UUID | None = None,
+    credit_note_id: UUID | None = None,
+    supplier_id: UUID | None = None,
+    note: str = "",
+) -> StockMovement:
+    """Insert a movement and update the level. Runs inside the caller's transaction."""
+    movement = StockMovement.objects.create(
+        article_id=article_id,
+        store=store,
+        kind=kind,
+        quantity=quantity,
+        occurred_at=at,
+        invoice_id=invoice_id,
+        credit_note_id=credit_note_id,
+        supplier_id=supplier_id,
+        note=note,
+    )
+    level_apply_movement(movement)
+    return movement
+
+
+@transaction.atomic(durable=True)
+def stock_receive(
+    *,
+    article: str,
+    quantity: str | Decimal | int,
+    supplier: str | None = None,
+    store: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """Goods received from a supplier: a positive movement."""
+    item = article_get(code=article)
+    qty = parse_quantity(quantity, unit=item.unit)
+    return movement_record(
+        article_id=item.pk,
+        store=store_get(name=store),
+        kind=MovementKind.RECEIPT,
+        quantity=qty,
+        at=at or timezone.now(),
+        supplier_id=supplier_get(code=supplier).pk if supplier else None,
+        note=note,
+    )
+
+
+@transaction.atomic(durable=True)
+def stock_loss(
+    *,
+    article: str,
+    quantity: str | Decimal | int,
+    store: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """Goods lost, broken or stolen: a negative movement."""
+    item = article_get(code=article)
+    qty = parse_quantity(quantity, unit=item.unit)
+    return movement_record(
+        article_id=item.pk,
+        store=store_get(name=store),
+        kind=MovementKind.LOSS,
+        quantity=-qty,
+        at=at or timezone.now(),
+        note=note,
+    )
+
+
+@transaction.atomic(durable=True)
+def stock_count(
+    *,
+    article: str,
+    quantity: str | Decimal | int,
+    store: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> InventoryCount:
+    """An inventory count: the level becomes ``quantity`` plus what moves after ``at``."""
+    item = article_get(code=article)
+    qty = parse_quantity(quantity, unit=item.unit, allow_zero=True)
+    when = at or timezone.now()
+    if when > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("Un inventaire ne peut pas être daté dans le futur."))
+    count = InventoryCount.objects.create(
+        article=item, store=store_get(name=store), quantity=qty, counted_at=when, note=note
+    )
+    level_apply_count(count)
+    return count
+
+
+@transaction.atomic(durable=True)
+def stock_rebuild() -> int:
+    """Recompute every stock level from the facts. Returns the number of levels."""
+    latest: dict[tuple[UUID, UUID], tuple[datetime, UUID, Decimal]] = {}
+    for article_id, store_id, counted_at, count_id, qty in (
+        InventoryCount.objects.order_by("counted_at", "id")
+        .values_list("article_id", "store_id", "counted_at", "id", "quantity")
+        .iterator()
+    ):
+        latest[(article_id, store_id)] = (counted_at, count_id, qty)
+    levels: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
+    for key, (_at, _id, qty) in latest.items():
+        levels[key] = qty
+    for article_id, store_id, occurred_at, qty in StockMovement.objects.values_list(
+        "article_id", "store_id", "occurred_at", "quantity"
+    ).iterator():
+        count = latest.get((article_id, store_id))
+        if count is None or occurred_at > count[0]:
+            levels[(article_id, store_id)] += qty
+    StockLevel.objects.all().delete()
+    StockLevel.objects.bulk_create(
+        [
+            StockLevel(
+                article_id=article_id,
+                store_id=store_id,
+                quantity=qty,
+                count_at=latest[(article_id, store_id)][0]
+                if (article_id, store_id) in latest
+                else None,
+                count_id=latest[(article_id, store_id)][1]
+                if (article_id, store_id) in latest
+                else None,
+            )
+            for (article_id, store_id), qty in levels.items()
+        ],
+        batch_size=2000,
+    )
+    return len(levels)
