@@ -23,6 +23,7 @@ Command line, to run any command against a throwaway cluster::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pwd
 import re
@@ -150,6 +151,19 @@ def _pid_alive(pid: int) -> bool:
         return True
     # Format: "pid (comm) state ..."; comm may contain spaces and parentheses.
     return proc_stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _child_pids(pid: int) -> list[int]:
+    """PIDs of the processes whose parent is ``pid`` (Linux ``/proc``; else none)."""
+    children: list[int] = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat_file.parent.name))
+    return children
 
 
 def _traversable_by(path: Path, user: pwd.struct_passwd) -> bool:
@@ -283,32 +297,39 @@ class TempPostgres:
         self._pg_ctl_start()
 
     def kill(self) -> None:
-        """Crash the server: SIGKILL the postmaster and its backends, no shutdown at all.
+        """Crash the server: SIGKILL the postmaster and its children, no shutdown at all.
 
-        The whole process group goes: backends that outlived their postmaster would
-        keep the shared memory busy and prevent :meth:`start_again`.
+        Children go too (each backend is in its own session, so this is not a process
+        group kill): a backend that outlived its postmaster would keep the shared memory
+        busy and prevent :meth:`start_again`. ``postmaster.pid`` stays, as after a crash.
         """
         pid = self.postmaster_pid()
         if pid is None or not _pid_alive(pid):
             return
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, signal.SIGKILL)
-            else:
-                os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)  # no new child while we list them
+        victims = [pid, *_child_pids(pid)]
+        for victim in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + self.timeout
-        while _pid_alive(pid):
+        while any(_pid_alive(victim) for victim in victims):
             if time.monotonic() > deadline:
-                raise PostgresError(f"le processus PostgreSQL {pid} survit à SIGKILL")
-            time.sleep(0.02)
+                raise PostgresError(f"des processus PostgreSQL survivent à SIGKILL : {victims}")
+            time.sleep(0.01)
 
     def start_again(self) -> None:
         """Start the server on the same data directory and port, e.g. after :meth:`kill`.
 
         After a crash, ``pg_ctl`` returns once crash recovery is over.
         """
+        pid = self.postmaster_pid()
+        if pid is not None and not _pid_alive(pid):
+            # Stale lock files. PostgreSQL ignores them unless their PID still exists,
+            # which it does as a zombie until init reaps it (slow in some containers).
+            (self.datadir / "postmaster.pid").unlink(missing_ok=True)
+            for socket_lock in self.socket_dir.glob(".s.PGSQL.*.lock"):
+                socket_lock.unlink(missing_ok=True)
         self._pg_ctl_start()
 
     def is_running(self) -> bool:

@@ -1,0 +1,160 @@
+from decimal import Decimal
+
+import pytest
+
+from comptoir.catalogue.models import Article, Barcode, Category
+from comptoir.catalogue.services import (
+    article_create,
+    article_get,
+    article_update,
+    supplier_create,
+)
+from comptoir.core.errors import ComptoirError, NotFoundError
+from tests.factories import db_state, make_article
+
+pytestmark = pytest.mark.django_db
+
+EAN13 = "3017620422003"
+EAN8 = "96385074"
+
+
+def test_an_article_is_created_with_its_barcodes_category_and_supplier():
+    supplier_create(code="F1", name="Fournisseur 1")
+    article = article_create(
+        code="NUT",
+        name="Pâte à tartiner",
+        sale_price="3,49",
+        vat_rate="5.5",
+        cost="2.10",
+        barcodes=[EAN13, EAN8, "MAISON-1"],
+        category="Épicerie",
+        supplier="F1",
+        alert_threshold="5",
+    )
+    article.refresh_from_db()
+    assert article.sale_price == 349
+    assert article.cost == 210
+    assert article.vat_rate == Decimal("5.50")
+    assert article.category.name == "Épicerie"
+    assert article.supplier.code == "F1"
+    assert article.alert_threshold == Decimal(5)
+    assert sorted(article.barcodes.values_list("code", flat=True)) == sorted(
+        [EAN13, EAN8, "MAISON-1"]
+    )
+    assert article_get(code=EAN8) == article
+    assert article_get(code="NUT") == article
+
+
+def test_a_category_is_reused_whatever_its_case():
+    make_article("A", category="Boissons")
+    make_article("B", category="boissons")
+    assert Category.objects.count() == 1
+
+
+def test_an_article_update_changes_only_the_given_fields():
+    supplier_create(code="F2", name="Autre fournisseur")
+    make_article("A", "2.50", vat="20", cost="1.00")
+    article = article_update(
+        code="A", sale_price="2.60", add_barcodes=[EAN13], category="Frais", supplier="F2"
+    )
+    article.refresh_from_db()
+    assert (article.sale_price, article.cost, article.vat_rate) == (260, 100, Decimal("20.00"))
+    assert article.name == "Article A"
+    assert article.category.name == "Frais"
+    assert article.supplier.code == "F2"
+    assert article_get(code=EAN13) == article
+    article = article_update(code="A", category="", supplier="")
+    article.refresh_from_db()
+    assert article.category is None and article.supplier is None
+
+
+def test_an_article_is_archived_and_restored_never_deleted():
+    make_article("A")
+    article_update(code="A", archived=True)
+    assert Article.objects.get(code="A").archived is True
+    article_update(code="A", archived=False)
+    assert Article.objects.get(code="A").archived is False
+
+
+def test_updating_an_unknown_article_is_refused():
+    with pytest.raises(NotFoundError, match="Article inconnu"):
+        article_update(code="NOPE", name="x")
+
+
+def test_a_scanned_unknown_code_is_refused():
+    with pytest.raises(NotFoundError, match="Article inconnu"):
+        article_get(code=EAN13)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "keyword"),
+    [
+        ({"code": "A"}, "déjà le code « A »"),
+        ({"code": "B", "barcodes": [EAN13]}, "déjà celui de l'article A"),
+        ({"code": "B", "barcodes": ["A"]}, "déjà le code d'un article"),
+        ({"code": "B", "barcodes": ["3017620422004"]}, "clé de contrôle EAN"),
+        ({"code": "B", "barcodes": ["12345670"[:-1] + "1"]}, "clé de contrôle EAN"),
+        ({"code": "B", "barcodes": ["avec espace"]}, "Code-barres invalide"),
+        ({"code": "B", "sale_price": "2.555"}, "au plus 2 décimale"),
+        ({"code": "B", "sale_price": "-1"}, "négatif"),
+        ({"code": "B", "sale_price": "deux euros"}, "Montant invalide"),
+        ({"code": "B", "cost": "-0.01"}, "négatif"),
+        ({"code": "B", "vat_rate": "abc"}, "Taux de TVA invalide"),
+        ({"code": "B", "vat_rate": "-5"}, "Taux de TVA invalide"),
+        ({"code": "B", "vat_rate": "100"}, "Taux de TVA invalide"),
+        ({"code": "B", "vat_rate": "5.555"}, "Taux de TVA invalide"),
+        ({"code": "B", "unit": "carton"}, "Unité inconnue"),
+        ({"code": "B", "alert_threshold": "1.5"}, "entière"),
+        ({"code": "B", "supplier": "INCONNU"}, "Fournisseur inconnu"),
+        ({"code": "", "name": "x"}, "obligatoire"),
+        ({"code": "B C"}, "sans espace"),
+        ({"code": "B", "name": "  "}, "nom est obligatoire"),
+    ],
+)
+def test_a_bad_article_is_refused_in_french_and_writes_nothing(kwargs, keyword):
+    make_article("A", barcodes=[EAN13])
+    before = db_state()
+    values = {"code": "B", "name": "Article B", "sale_price": "1.00", **kwargs}
+    with pytest.raises(ComptoirError, match=keyword):
+        article_create(**values)
+    assert db_state() == before
+
+
+def test_a_new_article_code_cannot_shadow_another_articles_barcode():
+    """A scanner types the barcode: it must keep finding the article that owns it."""
+    make_article("A", barcodes=[EAN13])
+    before = db_state()
+    with pytest.raises(ComptoirError, match=EAN13):
+        make_article(EAN13)
+    assert db_state() == before
+    assert article_get(code=EAN13).code == "A"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "keyword"),
+    [
+        ({"add_barcodes": [EAN13]}, "déjà celui de l'article A"),
+        ({"add_barcodes": ["A"]}, "déjà le code d'un article"),
+        ({"add_barcodes": ["3017620422004"]}, "clé de contrôle EAN"),
+        ({"sale_price": "2.555"}, "décimale"),
+        ({"sale_price": "-2"}, "négatif"),
+        ({"vat_rate": "20,001"}, "Taux de TVA invalide"),
+        ({"unit": "boite"}, "Unité inconnue"),
+        ({"supplier": "INCONNU"}, "Fournisseur inconnu"),
+        ({"name": ""}, "nom est obligatoire"),
+    ],
+)
+def test_a_bad_article_update_is_refused_and_changes_nothing(kwargs, keyword):
+    make_article("A", barcodes=[EAN13])
+    make_article("B", "1.00")
+    before = db_state()
+    fields_before = Article.objects.filter(code="B").values().get()
+    with pytest.raises(ComptoirError, match=keyword):
+        article_update(code="B", name="Nouveau nom", **{"name": "Nouveau nom", **kwargs})
+    assert db_state() == before
+    assert Article.objects.filter(code="B").values().get() == fields_before
+
+
+def test_an_articles_own_code_is_not_stored_again_as_a_barcode():
+    make_article("3017620422003", barcodes=["3017620422003"])
+    assert Barcode.objects.count() == 0

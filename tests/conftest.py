@@ -1,0 +1,36 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when
+``DATABASE_URL`` points at one (``make unit-postgres`` starts a throwaway cluster)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from comptoir.core.models import Store, Till
+from comptoir.core.services import store_get_or_create, till_create
+
+
+@pytest.fixture
+def store(db: None) -> Store:
+    return store_get_or_create(name="Magasin principal", currency="EUR")
+
+
+@pytest.fixture
+def till(store: Store) -> Till:
+    """This post's till (bound to ``settings.COMPTOIR_NODE_ID``), prefix C1."""
+    return till_create(store=store, name="Caisse 1", prefix="C1", node_id=settings.COMPTOIR_NODE_ID)
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL seulement (lancé par make unit-postgres)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
