@@ -1,0 +1,156 @@
+"""Homes: ``comptoir hub init`` / ``node init`` create a configured, migrated data directory.
+
+These run the real entry point in subprocesses, each with its own home and database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from comptoir.home import read_config
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COMPTOIR_HOME")
+    }
+    child_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "comptoir", *args],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        timeout=120,
+        check=False,
+    )
+
+
+def db_probe(home: Path, code: str) -> str:
+    script = f"import django; django.setup()\nfrom django.db import connection\n{code}\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(COMPTOIR_HOME=str(home), DJANGO_SETTINGS_MODULE="comptoir.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_node_init_creates_a_migrated_home_with_its_till(tmp_path: Path) -> None:
+    home = tmp_path / "caisse"
+    done = run(
+        "node",
+        "init",
+        "--home",
+        str(home),
+        "--store",
+        "Épicerie",
+        "--prefix",
+        "c2",
+        "--admin-password",
+        "motdepasse-long",
+    )
+    assert done.returncode == 0, done.stderr
+    config = read_config(home)
+    assert config is not None
+    assert config.role == "node"
+    assert config.till_prefix == "C2"
+    assert (home / "node.sqlite3").exists()
+    out = db_probe(
+        home,
+        (
+            "from comptoir.core.selectors import till_current\n"
+            "t = till_current(); print(t.prefix, t.store.name)"
+        ),
+    )
+    assert out == "C2 Épicerie"
+
+
+def test_a_till_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    home = tmp_path / "caisse"
+    assert (
+        run("node", "init", "--home", str(home), "--admin-password", "motdepasse-long").returncode
+        == 0
+    )
+    out = db_probe(
+        home,
+        (
+            "c = connection.cursor()\n"
+            "print(c.execute('PRAGMA journal_mode').fetchone()[0],"
+            " c.execute('PRAGMA synchronous').fetchone()[0],"
+            " c.execute('PRAGMA foreign_keys').fetchone()[0])"
+        ),
+    )
+    assert out == "wal 2 1"
+
+
+def test_init_refuses_an_already_initialised_home(tmp_path: Path) -> None:
+    home = tmp_path / "caisse"
+    assert (
+        run("node", "init", "--home", str(home), "--admin-password", "motdepasse-long").returncode
+        == 0
+    )
+    again = run("node", "init", "--home", str(home))
+    assert again.returncode == 2
+    assert "déjà un comptoir initialisé" in again.stderr
+
+
+def test_init_refuses_an_unknown_currency_and_leaves_no_home(tmp_path: Path) -> None:
+    home = tmp_path / "caisse"
+    done = run("node", "init", "--home", str(home), "--currency", "ZZZ")
+    assert done.returncode == 2
+    assert "devise inconnue" in done.stderr
+    assert read_config(home) is None
+
+
+def test_commands_on_a_missing_home_say_how_to_create_one(tmp_path: Path) -> None:
+    done = run("article", "list", "--home", str(tmp_path / "nulle-part"))
+    assert done.returncode == 2
+    assert "comptoir node init" in done.stderr
+
+
+def test_home_comes_from_the_environment_when_no_option_is_given(tmp_path: Path) -> None:
+    home = tmp_path / "caisse"
+    done = run(
+        "node", "init", "--admin-password", "motdepasse-long", env={"COMPTOIR_HOME": str(home)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert read_config(home) is not None
+
+
+@pytest.mark.postgres_only
+def test_hub_init_uses_the_postgresql_database_it_is_given(tmp_path: Path) -> None:
+    admin_url = os.environ["COMPTOIR_TEST_PG_URL"]
+    name = f"hub_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    home = tmp_path / "hub"
+    done = run(
+        "hub",
+        "init",
+        "--home",
+        str(home),
+        "--database-url",
+        url,
+        "--admin-password",
+        "motdepasse-long",
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (home / "hub.sqlite3").exists()
+    with psycopg.connect(url) as conn:
+        prefix = conn.execute("SELECT prefix FROM core_till").fetchone()
+    assert prefix == ("WEB",)
