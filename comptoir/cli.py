@@ -117,10 +117,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(args[1:])
 
+    if args[0] == "credit-note":
+        args[0] = "credit_note"  # Python module names take no hyphen
+
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--home")
     known, _rest = pre.parse_known_args(args)
     home = resolve_home(known.home)
+    wants_help = "-h" in args or "--help" in args
+    if read_config(home) is None and wants_help:
+        # Help needs no home: the settings without one are enough to describe a command.
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+        import django
+        from django.core.management import execute_from_command_line
+
+        django.setup()
+        execute_from_command_line(["comptoir", *args])
+        return 0
     if read_config(home) is None:
         return _fail(
             f"aucun comptoir n'est initialisé dans {home}. "

@@ -1,0 +1,86 @@
+"""``comptoir sell CODE:QTY ...``: ring up and validate a sale at this post's till."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from comptoir.core.management.base import ComptoirCommand
+from comptoir.core.money import format_amount
+from comptoir.core.selectors import store_current
+from comptoir.sales.management.output import invoice_data, write_invoice
+from comptoir.sales.management.parsing import parse_item, parse_payments, payments_needing_total
+from comptoir.sales.selectors import invoice_detail, sale_total
+from comptoir.sales.services import invoice_sell
+
+
+class Command(ComptoirCommand):
+    help = _(
+        "Valide une vente à la caisse de ce poste et affiche le numéro de la facture. "
+        "Sans --pay, le total est payé en espèces, exactement."
+    )
+    json_output = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "items",
+            nargs="+",
+            metavar="CODE:QTE[:REMISE%]",
+            help=_(
+                "code ou code-barres de l'article, quantité (virgule ou point ; 1 si absente) "
+                "et remise en %% facultative, ex. A12:2 ou POMMES:0,750:10"
+            ),
+        )
+        parser.add_argument("--customer", help=_("code ou identifiant du client"))
+        parser.add_argument(
+            "--pay",
+            action="append",
+            default=[],
+            metavar="MOYEN[:MONTANT]",
+            help=_(
+                "paiement : cash, card, mobile ou cheque, avec un montant (option répétable) ; "
+                "un paiement sans montant prend le reste à payer ; les espèces en trop sont "
+                "rendues"
+            ),
+        )
+        parser.add_argument("--cashier", default="", help=_("nom du caissier"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        lines = [parse_item(item) for item in options["items"]]
+        payments = None
+        if options["pay"]:
+            if payments_needing_total(options["pay"]):
+                total, currency = sale_total(lines=lines)
+            else:
+                total, currency = 0, store_current().currency
+            payments = parse_payments(options["pay"], total=total, currency=currency)
+        invoice = invoice_sell(
+            lines=lines,
+            payments=payments,
+            customer=options["customer"],
+            cashier=options["cashier"],
+        )
+        invoice = invoice_detail(number=invoice.number)
+        if options.get("json"):
+            self.emit_json(invoice_data(invoice))
+            return
+        self.stdout.write(
+            _("Facture %(number)s validée : %(total)s %(currency)s.")
+            % {
+                "number": invoice.number,
+                "total": format_amount(invoice.total_incl_tax, invoice.currency),
+                "currency": invoice.currency,
+            }
+        )
+        if options["verbosity"] > 1:
+            write_invoice(self.stdout, invoice)
+        elif invoice.change_given:
+            self.stdout.write(
+                _("Rendu : %(change)s %(currency)s")
+                % {
+                    "change": format_amount(invoice.change_given, invoice.currency),
+                    "currency": invoice.currency,
+                }
+            )

@@ -1,0 +1,77 @@
+"""Parsing of the sales commands' arguments: ``CODE:QTY[:DISCOUNT%]`` items and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+from comptoir.core.money import format_amount, parse_amount
+from comptoir.core.quantity import parse_quantity
+from comptoir.sales.services import PaymentInput, SaleLine
+
+
+def _malformed(item: str, reason: str) -> ValidationError:
+    reason = reason.rstrip(".")
+    return ValidationError(
+        _("Article « %(item)s » mal écrit : %(reason)s (attendu CODE:QTE, ex. A12:2 ou A12:0,5).")
+        % {"item": item, "reason": reason[:1].lower() + reason[1:]}
+    )
+
+
+def parse_item(item: str, *, allow_discount: bool = True) -> SaleLine:
+    """``CODE``, ``CODE:QTY`` or ``CODE:QTY:DISCOUNT%``; the quantity takes a comma or a dot.
+
+    The quantity's shape (a positive number, three decimals at most) is checked here so
+    that the message names the item; whether it must be whole depends on the article and
+    is checked by the sale.
+    """
+    parts = item.strip().split(":")
+    code = parts[0].strip()
+    if not code:
+        raise _malformed(item, _("le code est vide"))
+    if len(parts) > (3 if allow_discount else 2):
+        raise _malformed(item, _("trop de « : »"))
+    quantity = parts[1].strip() if len(parts) > 1 else "1"
+    if not quantity:
+        raise _malformed(item, _("la quantité est vide"))
+    try:
+        parse_quantity(quantity, unit="kg")
+    except ValidationError as exc:
+        raise _malformed(item, exc.message) from None
+    discount = parts[2].strip() if len(parts) > 2 else "0"
+    return SaleLine(article=code, quantity=quantity.replace(",", "."), discount_rate=discount)
+
+
+def payments_needing_total(specs: Sequence[str]) -> bool:
+    return any(":" not in spec for spec in specs)
+
+
+def parse_payments(specs: Sequence[str], *, total: int, currency: str) -> list[PaymentInput]:
+    """``METHOD[:AMOUNT]`` payments; one payment without an amount takes what is left to pay."""
+    given: list[tuple[str, int | None]] = []
+    for spec in specs:
+        method, sep, amount = spec.partition(":")
+        method = method.strip().lower()
+        if not method:
+            raise ValidationError(
+                _("Paiement « %(spec)s » mal écrit (attendu MOYEN[:MONTANT], ex. card:10.50).")
+                % {"spec": spec}
+            )
+        given.append((method, parse_amount(amount, currency) if sep else None))
+    open_ended = [m for m, a in given if a is None]
+    if len(open_ended) > 1:
+        raise ValidationError(
+            _("Un seul paiement peut être sans montant (il prend le reste à payer).")
+        )
+    rest = total - sum(a for _m, a in given if a is not None)
+    if open_ended and rest <= 0:
+        raise ValidationError(
+            _("Rien ne reste à payer en « %(method)s » : les autres paiements couvrent le total.")
+            % {"method": open_ended[0]}
+        )
+    return [
+        PaymentInput(method, format_amount(rest if amount is None else amount, currency))
+        for method, amount in given
+    ]
