@@ -23,7 +23,7 @@ Installation :
   comptoir hub init  --home DIR [--database-url URL] [--store NOM] [--currency EUR]
   comptoir node init --home DIR [--store NOM] [--till-name NOM] [--prefix C1]
   comptoir serve     --home DIR [--bind HOTE:PORT]
-  comptoir demo      [--home DIR]
+  comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]
 
 Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir article add|set|list      comptoir customer add|set|list

@@ -121,7 +121,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = (COMPTOIR_HOME / "static") if COMPTOIR_HOME else BASE_DIR / "_static"
+STATIC_ROOT = (COMPTOIR_HOME / "static") if COMPTOIR_HOME else None
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

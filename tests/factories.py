@@ -84,7 +84,9 @@ def _rows(model: type[models.Model]) -> list[tuple[Any, ...]]:
 
 def stats_snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the derived statistics, without the auto ids."""
-    return {model.__name__: _rows(model) for model in (SalesStat, DailyRevenue, DailyTax, DailyPayment)}
+    return {
+        model.__name__: _rows(model) for model in (SalesStat, DailyRevenue, DailyTax, DailyPayment)
+    }
 
 
 def stock_snapshot() -> list[tuple[Any, ...]]:

@@ -106,6 +106,14 @@ def article_create(
     code = clean_code(code, what=_("article"))
     if Article.objects.filter(code=code).exists():
         raise ValidationError(_("Un article porte déjà le code « %(code)s ».") % {"code": code})
+    # A code that is another article's barcode would hide that article from the scanner
+    # (``article_get`` looks codes up first), the mirror of the check on new barcodes.
+    owner = Barcode.objects.select_related("article").filter(code=code).first()
+    if owner is not None:
+        raise ValidationError(
+            _("Le code « %(code)s » est déjà un code-barres de l'article %(article)s.")
+            % {"code": code, "article": owner.article.code}
+        )
     if unit not in UNITS:
         raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
     article = Article(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -13,6 +16,8 @@ ROLE_GROUPS = ("cashier", "manager")
 
 
 def home_setup(*, config: HomeConfig, admin_user: str, admin_password: str) -> None:
+    if settings.STATIC_ROOT:
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)

@@ -14,8 +14,7 @@ from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.sales.calculations import LineInput, document_totals
 from comptoir.sales.models import CreditNote, Invoice
-from comptoir.sales.services import SaleLine
-from comptoir.sales.services import _discount as discount_parse
+from comptoir.sales.services import SaleLine, discount_parse
 
 
 def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:

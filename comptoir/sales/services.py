@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -71,7 +71,7 @@ class PaymentInput:
     amount: str | Decimal | int
 
 
-def _discount(value: str | Decimal | int) -> Decimal:
+def discount_parse(value: str | Decimal | int) -> Decimal:
     try:
         rate = Decimal(str(value).strip().replace(",", ".").rstrip("%"))
     except ArithmeticError:
@@ -117,7 +117,7 @@ def _draft_add_line(draft: InvoiceDraft, line: SaleLine) -> InvoiceDraftLine:
         article=article,
         quantity=parse_quantity(line.quantity, unit=article.unit),
         unit_price=article.sale_price,
-        discount_rate=_discount(line.discount_rate),
+        discount_rate=discount_parse(line.discount_rate),
     )
 
 
@@ -181,7 +181,9 @@ def _validate(
     parsed = _payments(payments, currency)
     settlement = settle(totals.total_incl_tax, parsed, currency)
 
-    validated_at = at or timezone.now()
+    # Hashed and stored in UTC: the chain must recompute from the stored value, which the
+    # database gives back in UTC whatever time zone the caller's datetime carried.
+    validated_at = (at or timezone.now()).astimezone(UTC)
     year = timezone.localtime(validated_at).year
     head = chain_head_lock(till=till)
     sequence, number = series_next(till=till, kind="invoice", year=year)
@@ -296,8 +298,12 @@ def invoice_validate(
     *, draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None = None
 ) -> Invoice:
     """Turn a basket into a numbered, immutable invoice (see the module docstring)."""
-    draft = InvoiceDraft.objects.select_for_update().get(pk=draft.pk)
-    return _validate(draft, payments, at)
+    locked = InvoiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:  # validated already (a second click), or abandoned
+        raise NotFoundError(
+            _("Vente en cours introuvable : elle a déjà été validée ou abandonnée.")
+        )
+    return _validate(locked, payments, at)
 
 
 @transaction.atomic(durable=True)
@@ -428,8 +434,14 @@ def credit_note_issue(
                     % {"code": article.code, "number": invoice.number}
                 )
 
-    line_amounts = []
+    # One amount per invoice line: an article listed twice in one return must be prorated
+    # once on the summed quantity, or the rounding of each share could refund more (or
+    # less) than the line's total.
+    merged: dict[UUID, tuple[InvoiceLine, Decimal]] = {}
     for line, qty in wanted:
+        merged[line.pk] = (line, merged[line.pk][1] + qty) if line.pk in merged else (line, qty)
+    line_amounts = []
+    for line, qty in merged.values():
         done = returned.get(line.pk, Decimal(0))
         prev = already_incl.get(line.pk, {"incl": 0, "excl": 0, "cost": 0})
         if done + qty == line.quantity:  # the last return takes exactly what is left
@@ -443,7 +455,7 @@ def credit_note_issue(
         line_amounts.append((line, qty, incl, excl, cost))
     taxes = tax_breakdown((line.vat_rate, incl) for line, _q, incl, _e, _c in line_amounts)
 
-    issued_at = at or timezone.now()
+    issued_at = (at or timezone.now()).astimezone(UTC)  # see _validate
     year = timezone.localtime(issued_at).year
     till = Till.objects.select_related("store").get(pk=till.pk)
     head = chain_head_lock(till=till)

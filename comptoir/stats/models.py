@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.catalogue.models import Article
 from comptoir.core.fields import MoneyField, QuantityField
 from comptoir.core.models import Store, Till
+from comptoir.core.money import round_half_up
 
 
 class SalesStat(models.Model):
@@ -69,7 +70,10 @@ class DailyRevenue(models.Model):
 
     @property
     def average_basket(self) -> int:
-        return self.total_incl_tax // self.invoice_count if self.invoice_count else 0
+        """Revenue incl. VAT per invoice, rounded half up like every amount."""
+        if not self.invoice_count:
+            return 0
+        return round_half_up(Decimal(self.total_incl_tax) / self.invoice_count)
 
 
 class DailyTax(models.Model):

@@ -1,0 +1,228 @@
+"""Admin of the catalogue. Articles and suppliers are saved through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue.services import (
+    article_create,
+    article_update,
+    category_get_or_create,
+    parse_vat_rate,
+    supplier_create,
+    supplier_update,
+)
+from comptoir.core.adminlib import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReferenceAdmin,
+    adopt,
+    service_check,
+    show_amount,
+    show_quantity,
+)
+from comptoir.core.errors import ComptoirError
+from comptoir.core.fields import QuantityField
+from comptoir.core.quantity import parse_quantity
+from comptoir.core.validators import (
+    clean_barcode,
+    clean_email,
+    clean_phone,
+    clean_siren,
+    clean_vat_number,
+)
+from comptoir.stock.models import StockLevel
+
+CONTACT_FIELDS = ("name", "phone", "email", "address", "siren", "vat_number")
+
+
+class ContactForm(forms.ModelForm):
+    """Checks contact fields with the validators the services use, so errors show on fields."""
+
+    def clean_phone(self) -> str:
+        return str(service_check(clean_phone, self.cleaned_data["phone"]))
+
+    def clean_email(self) -> str:
+        return str(service_check(clean_email, self.cleaned_data["email"]))
+
+    def clean_siren(self) -> str:
+        return str(service_check(clean_siren, self.cleaned_data["siren"]))
+
+    def clean_vat_number(self) -> str:
+        return str(service_check(clean_vat_number, self.cleaned_data["vat_number"]))
+
+
+@admin.register(Category)
+class CategoryAdmin(ReferenceAdmin):
+    list_display = ("name", "archived")
+    list_filter = ("archived",)
+    search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            adopt(obj, category_get_or_create(name=obj.name))
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ReferenceAdmin):
+    form = ContactForm
+    list_display = ("code", "name", "phone", "email", "siren", "archived")
+    list_filter = ("archived",)
+    search_fields = ("code", "name", "siren", "vat_number", "email")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("code",) if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            changed = {f: getattr(obj, f) for f in form.changed_data if f in CONTACT_FIELDS}
+            if "archived" in form.changed_data:
+                changed["archived"] = obj.archived
+            adopt(obj, supplier_update(code=obj.code, **changed))
+        else:
+            values = {f: getattr(obj, f) for f in CONTACT_FIELDS}
+            adopt(obj, supplier_create(code=obj.code, **values))
+
+    def set_archived(self, obj: Any, archived: bool) -> None:
+        supplier_update(code=obj.code, archived=archived)
+
+
+class ArticleForm(forms.ModelForm):
+    new_barcodes = forms.CharField(
+        label=_("codes-barres à ajouter"),
+        required=False,
+        help_text=_("Séparés par des espaces. Un code-barres existant ne se retire pas."),
+    )
+
+    def clean_vat_rate(self) -> Any:
+        return service_check(parse_vat_rate, self.cleaned_data["vat_rate"])
+
+    def clean_new_barcodes(self) -> list[str]:
+        codes = [service_check(clean_barcode, c) for c in self.cleaned_data["new_barcodes"].split()]
+        taken = Barcode.objects.filter(code__in=codes)
+        if self.instance.pk:
+            taken = taken.exclude(article_id=self.instance.pk)
+        for barcode in taken.select_related("article"):
+            raise forms.ValidationError(
+                _("Le code-barres « %(code)s » est déjà celui de l'article %(article)s.")
+                % {"code": barcode.code, "article": barcode.article.code}
+            )
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        threshold, unit = cleaned.get("alert_threshold"), cleaned.get("unit")
+        if threshold is not None and unit:
+            try:
+                parse_quantity(threshold, unit=unit, allow_zero=True)
+            except ComptoirError as exc:
+                self.add_error("alert_threshold", exc.message)
+        return cleaned
+
+
+class BarcodeInline(ReadOnlyInline):
+    model = Barcode
+    fields = ("code", "created_at")
+
+
+def _article_values(obj: Article, names: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in names:
+        if name in ("sale_price", "cost"):
+            values[name] = show_amount(getattr(obj, name))
+        elif name == "category":
+            values[name] = obj.category.name if obj.category else ""
+        elif name == "supplier":
+            values[name] = obj.supplier.code if obj.supplier else ""
+        elif name in ("name", "vat_rate", "unit", "alert_threshold"):
+            values[name] = getattr(obj, name)
+    return values
+
+
+@admin.register(Article)
+class ArticleAdmin(ReferenceAdmin):
+    form = ArticleForm
+    inlines = (BarcodeInline,)
+    list_display = (
+        "code",
+        "name",
+        "category",
+        "sale_price_fmt",
+        "vat_rate",
+        "cost_fmt",
+        "unit",
+        "stock",
+        "supplier",
+        "archived",
+    )
+    list_filter = ("archived", "category", "vat_rate", "unit", "supplier")
+    search_fields = ("code", "name", "barcodes__code")
+    list_select_related = ("category", "supplier")
+    fields = (
+        "code",
+        "name",
+        "category",
+        "supplier",
+        "sale_price",
+        "vat_rate",
+        "cost",
+        "unit",
+        "alert_threshold",
+        "new_barcodes",
+        "archived",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        levels = (
+            StockLevel.objects.filter(article=OuterRef("pk"))
+            .values("article")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(stock_total=Subquery(levels, output_field=QuantityField()))
+        )
+
+    @admin.display(description=_("stock"), ordering="stock_total")
+    def stock(self, obj: Any) -> str:
+        return show_quantity(obj.stock_total)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("code",) if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        barcodes = form.cleaned_data.get("new_barcodes") or []
+        if change:
+            values = _article_values(obj, list(form.changed_data))
+            if "archived" in form.changed_data:
+                values["archived"] = obj.archived
+            adopt(obj, article_update(code=obj.code, add_barcodes=barcodes, **values))
+        else:
+            names = ["name", "sale_price", "vat_rate", "cost", "unit", "alert_threshold"]
+            values = _article_values(obj, names)
+            if obj.category:
+                values["category"] = obj.category.name
+            if obj.supplier:
+                values["supplier"] = obj.supplier.code
+            adopt(obj, article_create(code=obj.code, barcodes=barcodes, **values))
+
+    def set_archived(self, obj: Any, archived: bool) -> None:
+        article_update(code=obj.code, archived=archived)
+
+
+@admin.register(Barcode)
+class BarcodeAdmin(ReadOnlyAdmin):
+    list_display = ("code", "article", "created_at")
+    search_fields = ("code", "article__code", "article__name")
+    list_select_related = ("article",)
