@@ -75,7 +75,7 @@ def test_a_validation_rolled_back_after_numbering_consumes_no_number(till, artic
         raise ComptoirError("panne simulée après la numérotation")
 
     with monkeypatch.context() as patch:
-        patch.setattr("comptoir.sales.services.stats_record_invoice", broken)
+        patch.setattr("comptoir.sales.services.invoices.stats_record_invoice", broken)
         with pytest.raises(ComptoirError, match="panne simulée"):
             sell()
     counter = SeriesCounter.objects.get(till=till, kind="invoice", year=2026)

@@ -1,4 +1,4 @@
-"""Use cases of sales: baskets (drafts), invoice validation, credit notes.
+"""Use cases of sales: baskets (drafts), invoice validation and quick sales.
 
 ``invoice_validate`` is the heart of the till: in one durable transaction it numbers the
 invoice in the till's series, chains it, stores lines, VAT breakdown and payments as
@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,14 +32,9 @@ from comptoir.customers.services import customer_get
 from comptoir.sales.calculations import (
     LineInput,
     document_totals,
-    prorate,
     settle,
-    tax_breakdown,
 )
 from comptoir.sales.models import (
-    CreditNote,
-    CreditNoteLine,
-    CreditNoteTax,
     Invoice,
     InvoiceDraft,
     InvoiceDraftLine,
@@ -49,7 +43,7 @@ from comptoir.sales.models import (
     Payment,
     PaymentMethod,
 )
-from comptoir.stats.services import stats_record_credit_note, stats_record_invoice
+from comptoir.stats.services import stats_record_invoice
 from comptoir.stock.models import MovementKind
 from comptoir.stock.services import movement_record
 
@@ -337,203 +331,3 @@ def invoice_sell(
         currency = draft.till.store.currency
         payments = [PaymentInput("cash", format_amount(total, currency))] if total else []
     return _validate(draft, payments, at)
-
-
-# ---- credit notes -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReturnLine:
-    article: str
-    quantity: str | Decimal | int
-
-
-def invoice_get(*, number: str) -> Invoice:
-    try:
-        return Invoice.objects.select_related("till", "store").get(number=number)
-    except Invoice.DoesNotExist:
-        raise NotFoundError(_("Facture inconnue : « %(number)s ».") % {"number": number}) from None
-
-
-@transaction.atomic(durable=True)
-def credit_note_issue(
-    *,
-    invoice_number: str,
-    lines: Sequence[ReturnLine] = (),
-    reason: str = "",
-    refund_method: str = "cash",
-    cashier: str = "",
-    till: Till | None = None,
-    at: datetime | None = None,
-) -> CreditNote:
-    """A credit note for all of an invoice (no ``lines``) or for the returned quantities.
-
-    Refuses to return more of a line than was sold minus what earlier credit notes
-    returned. Returned goods go back to the stock of the store that takes them back.
-    """
-    invoice = invoice_get(number=invoice_number)
-    till = till or till_current()
-    if refund_method not in PaymentMethod.values:
-        raise ValidationError(
-            _("Moyen de remboursement inconnu : « %(method)s ».") % {"method": refund_method}
-        )
-    # Lock the invoice's credit notes history: two returns of one invoice must queue.
-    Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk").get()
-    inv_lines = list(invoice.lines.select_related("article").order_by("position"))
-    returned: dict[object, Decimal] = {
-        row["invoice_line"]: row["qty"]
-        for row in CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
-        .values("invoice_line")
-        .annotate(qty=Sum("quantity"))
-    }
-    already_incl: dict[object, dict[str, int]] = {}
-    for row in (
-        CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
-        .values("invoice_line")
-        .annotate(incl=Sum("total_incl_tax"), excl=Sum("total_excl_tax"), cost=Sum("total_cost"))
-    ):
-        already_incl[row["invoice_line"]] = row
-
-    wanted: list[tuple[InvoiceLine, Decimal]] = []
-    if not lines:
-        for line in inv_lines:
-            left = line.quantity - returned.get(line.pk, Decimal(0))
-            if left > 0:
-                wanted.append((line, left))
-        if not wanted:
-            raise ValidationError(
-                _("La facture %(number)s a déjà été entièrement remboursée.")
-                % {"number": invoice.number}
-            )
-    else:
-        for ret in lines:
-            article = article_get(code=ret.article)
-            qty = parse_quantity(ret.quantity, unit=article.unit)
-            candidates = [ln for ln in inv_lines if ln.article_id == article.pk]
-            if not candidates:
-                raise ValidationError(
-                    _("L'article « %(code)s » ne figure pas sur la facture %(number)s.")
-                    % {"code": article.code, "number": invoice.number}
-                )
-            for line in candidates:
-                already = returned.get(line.pk, Decimal(0)) + sum(
-                    (q for ln, q in wanted if ln.pk == line.pk), Decimal(0)
-                )
-                take = min(qty, line.quantity - already)
-                if take > 0:
-                    wanted.append((line, take))
-                    qty -= take
-                if qty == 0:
-                    break
-            if qty > 0:
-                raise ValidationError(
-                    _(
-                        "Retour impossible : la quantité rendue de « %(code)s » dépasse "
-                        "la quantité vendue sur la facture %(number)s, retours précédents compris."
-                    )
-                    % {"code": article.code, "number": invoice.number}
-                )
-
-    # One amount per invoice line: an article listed twice in one return must be prorated
-    # once on the summed quantity, or the rounding of each share could refund more (or
-    # less) than the line's total.
-    merged: dict[UUID, tuple[InvoiceLine, Decimal]] = {}
-    for line, qty in wanted:
-        merged[line.pk] = (line, merged[line.pk][1] + qty) if line.pk in merged else (line, qty)
-    line_amounts = []
-    for line, qty in merged.values():
-        done = returned.get(line.pk, Decimal(0))
-        prev = already_incl.get(line.pk, {"incl": 0, "excl": 0, "cost": 0})
-        if done + qty == line.quantity:  # the last return takes exactly what is left
-            incl = line.total_incl_tax - (prev["incl"] or 0)
-            excl = line.total_excl_tax - (prev["excl"] or 0)
-            cost = line.total_cost - (prev["cost"] or 0)
-        else:
-            incl = prorate(line.total_incl_tax, qty, line.quantity)
-            excl = prorate(line.total_excl_tax, qty, line.quantity)
-            cost = prorate(line.total_cost, qty, line.quantity)
-        line_amounts.append((line, qty, incl, excl, cost))
-    taxes = tax_breakdown((line.vat_rate, incl) for line, _q, incl, _e, _c in line_amounts)
-
-    issued_at = (at or timezone.now()).astimezone(UTC)  # see _validate
-    year = timezone.localtime(issued_at).year
-    till = Till.objects.select_related("store").get(pk=till.pk)
-    head = chain_head_lock(till=till)
-    sequence, number = series_next(till=till, kind="credit", year=year)
-    total_incl = sum(t.total_incl_tax for t in taxes)
-    hashed_values = {
-        "kind": "credit_note",
-        "number": number,
-        "invoice": invoice.number,
-        "issued_at": issued_at.isoformat(),
-        "store": till.store.name,
-        "total_incl_tax": total_incl,
-        "lines": [[ln.article_code, str(q), incl] for ln, q, incl, _e, _c in line_amounts],
-        "taxes": [[str(t.vat_rate), t.base_excl_tax, t.tax] for t in taxes],
-    }
-    digest = chain_hash(head.last_hash, hashed_values)
-    note = CreditNote.objects.create(
-        number=number,
-        invoice=invoice,
-        till=till,
-        store=till.store,
-        year=year,
-        sequence=sequence,
-        issued_at=issued_at,
-        business_date=timezone.localdate(issued_at),
-        cashier=cashier,
-        reason=reason.strip()[:200],
-        refund_method=refund_method,
-        currency=invoice.currency,
-        total_excl_tax=sum(t.base_excl_tax for t in taxes),
-        total_tax=sum(t.tax for t in taxes),
-        total_incl_tax=total_incl,
-        total_cost=sum(c for *_rest, c in line_amounts),
-        previous_hash=head.last_hash,
-        chain_hash=digest,
-    )
-    head.last_hash = digest
-    head.save(update_fields=["last_hash"])
-    CreditNoteLine.objects.bulk_create(
-        [
-            CreditNoteLine(
-                credit_note=note,
-                invoice_line=line,
-                position=i,
-                article_id=line.article_id,
-                quantity=qty,
-                vat_rate=line.vat_rate,
-                total_excl_tax=excl,
-                total_tax=incl - excl,
-                total_incl_tax=incl,
-                total_cost=cost,
-            )
-            for i, (line, qty, incl, excl, cost) in enumerate(line_amounts, start=1)
-        ]
-    )
-    CreditNoteTax.objects.bulk_create(
-        [
-            CreditNoteTax(
-                credit_note=note,
-                vat_rate=t.vat_rate,
-                base_excl_tax=t.base_excl_tax,
-                tax=t.tax,
-                total_incl_tax=t.total_incl_tax,
-            )
-            for t in taxes
-        ]
-    )
-    back: dict[UUID, Decimal] = {}
-    for line, qty, *_rest in line_amounts:
-        back[line.article_id] = back.get(line.article_id, Decimal(0)) + qty
-    for article_id in sorted(back, key=str):
-        movement_record(
-            article_id=article_id,
-            store=till.store,
-            kind=MovementKind.RETURN,
-            quantity=back[article_id],
-            at=issued_at,
-            credit_note_id=note.pk,
-        )
-    stats_record_credit_note(note)
-    return note

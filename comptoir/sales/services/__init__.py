@@ -1,0 +1,29 @@
+"""Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``)."""
+
+from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue, invoice_get
+from comptoir.sales.services.invoices import (
+    MAX_LINES,
+    PaymentInput,
+    SaleLine,
+    discount_parse,
+    invoice_draft_add_line,
+    invoice_draft_create,
+    invoice_draft_remove_line,
+    invoice_sell,
+    invoice_validate,
+)
+
+__all__ = [
+    "MAX_LINES",
+    "PaymentInput",
+    "ReturnLine",
+    "SaleLine",
+    "credit_note_issue",
+    "discount_parse",
+    "invoice_draft_add_line",
+    "invoice_draft_create",
+    "invoice_draft_remove_line",
+    "invoice_get",
+    "invoice_sell",
+    "invoice_validate",
+]
