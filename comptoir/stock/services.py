@@ -141,6 +141,40 @@ def stock_loss(
 
 
 @transaction.atomic(durable=True)
+def stock_transfer(
+    *,
+    article: str,
+    quantity: str | Decimal | int,
+    from_store: str,
+    to_store: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> tuple[StockMovement, StockMovement]:
+    """Goods moved between two stores: a negative and a positive movement at one instant."""
+    item = article_get(code=article)
+    qty = parse_quantity(quantity, unit=item.unit)
+    source, target = store_get(name=from_store), store_get(name=to_store)
+    if source.pk == target.pk:
+        raise ValidationError(_("Un transfert se fait entre deux magasins différents."))
+    when = at or timezone.now()
+    # Lock order: stock levels by store id, whatever the direction of the transfer.
+    legs = sorted([(source, -qty), (target, qty)], key=lambda leg: str(leg[0].pk))
+    moved = [
+        movement_record(
+            article_id=item.pk,
+            store=store,
+            kind=MovementKind.TRANSFER,
+            quantity=signed,
+            at=when,
+            note=note,
+        )
+        for store, signed in legs
+    ]
+    out, into = (moved[0], moved[1]) if moved[0].quantity < 0 else (moved[1], moved[0])
+    return out, into
+
+
+@transaction.atomic(durable=True)
 def stock_count(
     *,
     article: str,

@@ -203,3 +203,39 @@ def test_stock_services_need_a_till_for_this_post_when_no_store_is_named(store):
     with pytest.raises(NotFoundError, match="Aucune caisse"):
         stock_receive(article="A", quantity=1)
     assert not StockMovement.objects.exists()
+
+
+def test_a_transfer_moves_stock_from_one_store_to_the_other(till):
+    from comptoir.catalogue.services import article_create
+    from comptoir.core.services import store_get_or_create
+    from comptoir.stock.models import StockMovement
+    from comptoir.stock.selectors import stock_level
+    from comptoir.stock.services import stock_receive, stock_transfer
+
+    article = article_create(code="TR", name="Transféré", sale_price="1.00")
+    other = store_get_or_create(name="Dépôt")
+    stock_receive(article="TR", quantity=12)
+    out, into = stock_transfer(
+        article="TR", quantity=5, from_store=till.store.name, to_store="Dépôt"
+    )
+    assert (out.quantity, into.quantity) == (-5, 5)
+    assert stock_level(article_id=article.pk, store_id=till.store.pk) == 7
+    assert stock_level(article_id=article.pk, store_id=other.pk) == 5
+    assert article.stock_quantity == 12
+    assert StockMovement.objects.filter(kind="transfer").count() == 2
+
+
+def test_a_transfer_to_the_same_store_is_refused_and_moves_nothing(till):
+    import pytest
+
+    from comptoir.catalogue.services import article_create
+    from comptoir.core.errors import ValidationError
+    from comptoir.stock.models import StockMovement
+    from comptoir.stock.services import stock_transfer
+
+    article_create(code="TR", name="Transféré", sale_price="1.00")
+    with pytest.raises(ValidationError, match="deux magasins différents"):
+        stock_transfer(
+            article="TR", quantity=1, from_store=till.store.name, to_store=till.store.name
+        )
+    assert not StockMovement.objects.exists()
