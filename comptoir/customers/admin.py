@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from comptoir.catalogue.admin import CONTACT_FIELDS, ContactForm
-from comptoir.core.adminlib import ReferenceAdmin, adopt
+from comptoir.catalogue.admin import ContactAdmin, ContactForm
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_update
 
@@ -21,24 +19,12 @@ class CustomerForm(ContactForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ReferenceAdmin):
+class CustomerAdmin(ContactAdmin):
     form = CustomerForm
     list_display = ("code", "name", "phone", "email", "siren", "vat_number", "archived")
     list_filter = ("archived",)
     search_fields = ("code", "name", "phone", "email", "siren", "vat_number")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("code",) if obj else ()
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            changed = {f: getattr(obj, f) for f in form.changed_data if f in CONTACT_FIELDS}
-            if "archived" in form.changed_data:
-                changed["archived"] = obj.archived
-            adopt(obj, customer_update(ref=obj.code, **changed))
-        else:
-            values = {f: getattr(obj, f) for f in CONTACT_FIELDS}
-            adopt(obj, customer_create(code=obj.code or None, **values))
-
-    def set_archived(self, obj: Any, archived: bool) -> None:
-        customer_update(ref=obj.code, archived=archived)
+    create = staticmethod(customer_create)
+    update = staticmethod(customer_update)
+    key = "ref"
