@@ -22,6 +22,10 @@ comptoir — caisse et gestion de magasin, synchronisées entre caisses et serve
 Installation :
   comptoir hub init  --home DIR [--database-url URL] [--store NOM] [--currency EUR]
   comptoir node init --home DIR [--store NOM] [--till-name NOM] [--prefix C1]
+  comptoir node init --home DIR --server URL --code CODE     (caisse rattachée au hub)
+  comptoir hub enroll --home DIR --name "Caisse 2"            (code d'enrôlement)
+  comptoir sync      --home DIR [--mode push|pull|sync]
+  comptoir status    --home DIR [--json]
   comptoir serve     --home DIR [--bind HOTE:PORT]
   comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]
 
@@ -52,6 +56,17 @@ def _setup_django(home: Path) -> None:
     django.setup()
 
 
+def _discard_home(home: Path, config: HomeConfig) -> None:
+    """Undo a failed init, so that it can simply be run again."""
+    from django.db import connections
+
+    connections.close_all()
+    (home / "comptoir.toml").unlink(missing_ok=True)
+    if not config.database_url:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{config.database_path(home)}{suffix}").unlink(missing_ok=True)
+
+
 def _init(role: str, argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"comptoir {role} init")
     parser.add_argument("--home", help="dossier de données à créer")
@@ -64,7 +79,18 @@ def _init(role: str, argv: Sequence[str]) -> int:
     parser.add_argument("--admin-password", default=None, help="mot de passe (sinon généré)")
     if role == "hub":
         parser.add_argument("--database-url", default="", help="postgresql://... (sinon SQLite)")
+    else:
+        parser.add_argument("--server", default="", help="adresse du serveur central (hub)")
+        parser.add_argument("--code", default="", help="code d'enrôlement (comptoir hub enroll)")
+        parser.add_argument(
+            "--insecure-http",
+            action="store_true",
+            help="accepter http:// vers un serveur qui n'est pas local",
+        )
     args = parser.parse_args(argv)
+    server = getattr(args, "server", "")
+    if server and not args.code:
+        return _fail("--server demande aussi --code (donné par « comptoir hub enroll »).")
     home = resolve_home(args.home)
     if read_config(home) is not None:
         return _fail(f"le dossier {home} contient déjà un comptoir initialisé.")
@@ -82,16 +108,31 @@ def _init(role: str, argv: Sequence[str]) -> int:
         currency=currency,
         time_zone=args.time_zone,
         database_url=getattr(args, "database_url", "") or "",
+        hub_url=server,
+        insecure_http=bool(getattr(args, "insecure_http", False)),
     )
     write_config(home, config)
     _setup_django(home)
     password = args.admin_password or secrets.token_urlsafe(9)
+    from comptoir.core.errors import ComptoirError
     from comptoir.core.setup import home_setup
 
     try:
-        home_setup(config=config, admin_user=args.admin_user, admin_password=password)
+        home_setup(
+            config=config,
+            admin_user=args.admin_user,
+            admin_password=password,
+            create_till=not server,
+        )
+        if server:
+            from comptoir.sync.enroll import node_enroll
+
+            config = node_enroll(home=home, config=config, code=args.code)
+    except ComptoirError as exc:
+        _discard_home(home, config)
+        return _fail(exc.message)
     except Exception as exc:
-        (home / "comptoir.toml").unlink(missing_ok=True)
+        _discard_home(home, config)
         return _fail(f"initialisation impossible : {exc}")
     role_name = "serveur central (hub)" if role == "hub" else "caisse (node)"
     print(f"Comptoir initialisé : {role_name} dans {home}")

@@ -50,6 +50,10 @@ class HomeConfig:
     time_zone: str = "Europe/Paris"
     language: str = "fr"
     database_url: str = ""
+    # A node enrolled with a hub: where it is, and this node's secret token for it.
+    hub_url: str = ""
+    token: str = ""
+    insecure_http: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:

@@ -45,10 +45,12 @@ INSTALLED_APPS = [
     "comptoir.sales",
     "comptoir.stock",
     "comptoir.stats",
+    "comptoir.sync",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,6 +130,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Sync pushes are bounded by the protocol (MAX_PUSH_CHANGES, MAX_BODY_BYTES once inflated).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "admin:login"
@@ -136,6 +141,11 @@ LOGIN_URL = "admin:login"
 COMPTOIR_CURRENCY = (
     COMPTOIR_CONFIG.currency if COMPTOIR_CONFIG else os.environ.get("COMPTOIR_CURRENCY", "EUR")
 )
+
+# A node enrolled with a hub (``comptoir node init --server``).
+COMPTOIR_HUB_URL = COMPTOIR_CONFIG.hub_url if COMPTOIR_CONFIG else ""
+COMPTOIR_TOKEN = COMPTOIR_CONFIG.token if COMPTOIR_CONFIG else ""
+COMPTOIR_INSECURE_HTTP = COMPTOIR_CONFIG.insecure_http if COMPTOIR_CONFIG else False
 
 LOGGING = {
     "version": 1,

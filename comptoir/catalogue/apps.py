@@ -6,3 +6,8 @@ class CatalogueConfig(AppConfig):
     name = "comptoir.catalogue"
     label = "catalogue"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from comptoir.catalogue import sync_setup
+
+        sync_setup.register()

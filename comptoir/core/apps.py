@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Magasins et caisses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from comptoir.core import sync_setup
+
+        sync_setup.register()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,25 +41,121 @@ class SyncedModel(models.Model):
         abstract = True
 
 
+class ReferenceQuerySet(models.QuerySet[Any]):
+    """Reference rows change one by one (each change is stamped and captured for sync).
+
+    Bulk updates would escape the per-field clocks, and deletes would lose rows that facts
+    may point to on another post: both are refused. ``bulk_create`` is captured.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableError(
+            gettext("%(model)s : modifiez les lignes une à une (par les services).")
+            % {"model": self.model._meta.verbose_name}
+        )
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        return self.update()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableError(
+            gettext("%(model)s : une donnée de référence ne se supprime pas, elle s'archive.")
+            % {"model": self.model._meta.verbose_name}
+        )
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        from comptoir.sync import capture, clock, registry
+
+        objs = list(objs)
+        label = registry.label_of(self.model)
+        spec = registry.reference_spec(label)
+        with transaction.atomic():
+            if spec is not None and capture.applying_origin() is None:
+                stamp = clock.tick()
+                for obj in objs:
+                    obj.sync_clocks = dict.fromkeys(spec.fields, stamp)
+            created = super().bulk_create(objs, *args, **kwargs)
+            if spec is not None:
+                capture.record((label, obj.pk, None) for obj in created)
+        return created
+
+
 class ReferenceModel(SyncedModel):
-    """Reference data: editable anywhere, never physically deleted once facts point to it."""
+    """Reference data: editable anywhere, never physically deleted once facts point to it.
+
+    Every local save stamps the fields it changed with a new hybrid-logical-clock value
+    (``sync_clocks``: field -> timestamp) and records the row for sync, in the same
+    transaction. Merges keep, field by field, the value with the latest timestamp.
+    """
 
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now, editable=False)
     archived = models.BooleanField(_("archivé"), default=False)
+    sync_clocks = models.JSONField(default=dict, editable=False)
+
+    objects: ClassVar[models.Manager[Any]] = ReferenceQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            self.updated_at = timezone.now()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
-        super().save(*args, **kwargs)
+        from comptoir.sync import capture, clock, registry
+
+        label = registry.label_of(self)
+        spec = registry.reference_spec(label)
+        with transaction.atomic():
+            if capture.applying_origin() is None:
+                if not self._state.adding:
+                    self.updated_at = timezone.now()
+                    if kwargs.get("update_fields") is not None:
+                        kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+                changed = (
+                    self._changed_fields(spec.fields, kwargs.get("update_fields")) if spec else []
+                )
+                if changed:
+                    stamp = clock.tick()
+                    self.sync_clocks = {**self.sync_clocks, **dict.fromkeys(changed, stamp)}
+                    if kwargs.get("update_fields") is not None:
+                        kwargs["update_fields"] = {*kwargs["update_fields"], "sync_clocks"}
+            super().save(*args, **kwargs)
+            self._loaded = self._current_values()
+            if spec is not None:
+                capture.record([(label, self.pk, None)])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableError(
+            gettext("%(model)s : une donnée de référence ne se supprime pas, elle s'archive.")
+            % {"model": self._meta.verbose_name}
+        )
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        obj = super().from_db(db, field_names, values)
+        obj._loaded = obj._current_values()
+        return obj
+
+    def _current_values(self) -> dict[str, Any]:
+        deferred = self.get_deferred_fields()
+        return {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.attname not in deferred
+        }
+
+    def _changed_fields(self, spec_fields: tuple[str, ...], update_fields: Any) -> list[str]:
+        if self._state.adding:
+            return list(spec_fields)
+        if update_fields is not None:
+            names = {self._meta.get_field(name).attname for name in update_fields}  # type: ignore[union-attr]
+            return [f for f in spec_fields if f in names]
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None:
+            return list(spec_fields)
+        current = self._current_values()
+        return [f for f in spec_fields if f not in loaded or loaded[f] != current.get(f)]
 
 
 class FactQuerySet(models.QuerySet[Any]):
-    """Facts are append-only: bulk updates and deletes are refused."""
+    """Facts are append-only: bulk updates and deletes are refused; inserts are captured."""
 
     def update(self, **kwargs: Any) -> int:
         raise ImmutableError(
@@ -76,6 +172,14 @@ class FactQuerySet(models.QuerySet[Any]):
     def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
         return self.update()
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        from comptoir.sync import capture
+
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            capture.record(capture.fact_roots(created))
+        return created
+
 
 class FactModel(SyncedModel):
     """An immutable fact: inserted once by UUID, corrected only by another fact."""
@@ -86,13 +190,17 @@ class FactModel(SyncedModel):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from comptoir.sync import capture
+
         if not self._state.adding:
             raise ImmutableError(
                 gettext("%(model)s : un fait enregistré ne se modifie pas.")
                 % {"model": self._meta.verbose_name}
             )
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            capture.record(capture.fact_roots([self]))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableError(

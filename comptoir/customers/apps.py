@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     name = "comptoir.customers"
     label = "customers"
     verbose_name = _("Clients")
+
+    def ready(self) -> None:
+        from comptoir.customers import sync_setup
+
+        sync_setup.register()

@@ -6,3 +6,8 @@ class SalesConfig(AppConfig):
     name = "comptoir.sales"
     label = "sales"
     verbose_name = _("Ventes")
+
+    def ready(self) -> None:
+        from comptoir.sales import sync_setup
+
+        sync_setup.register()

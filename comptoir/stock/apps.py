@@ -6,3 +6,8 @@ class StockConfig(AppConfig):
     name = "comptoir.stock"
     label = "stock"
     verbose_name = _("Stock")
+
+    def ready(self) -> None:
+        from comptoir.stock import sync_setup
+
+        sync_setup.register()

@@ -1,0 +1,46 @@
+"""Stock facts: movements and counts, scoped to their store; levels are derived on arrival.
+
+A movement made by a sale or a return travels inside its invoice or credit note; the
+others (receipts, losses, transfers) are aggregates of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.models import Till
+from comptoir.stock.models import InventoryCount, StockMovement
+from comptoir.stock.services import level_apply_count, level_apply_movement
+from comptoir.sync.registry import Root, register_fact
+
+
+def _movement_root(movement: StockMovement) -> Root | None:
+    if movement.invoice_id is not None:
+        return "sales.invoice", movement.invoice_id
+    if movement.credit_note_id is not None:
+        return "sales.creditnote", movement.credit_note_id
+    return None
+
+
+def authorize_store(till: Till, root: Any) -> str | None:
+    if root.store_id != till.store_id:
+        return _("Ce poste n'écrit que dans le stock de son magasin.")
+    return None
+
+
+def register() -> None:
+    register_fact(
+        StockMovement,
+        part_of=_movement_root,
+        store_attname="store_id",
+        on_apply=level_apply_movement,
+        authorize=authorize_store,
+    )
+    register_fact(
+        InventoryCount,
+        store_attname="store_id",
+        on_apply=level_apply_count,
+        authorize=authorize_store,
+    )

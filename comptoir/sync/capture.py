@@ -1,0 +1,119 @@
+"""Change capture: every write to a synced model leaves a trace in the same transaction.
+
+Called only by the base classes in ``comptoir.core.models`` (save, bulk_create); they
+refuse the write paths that cannot be captured (bulk update and delete).
+
+- On a node, a local write adds an :class:`OutboxEntry`; a write that applies a change
+  received from the hub adds nothing (no echo).
+- On the hub, every write (local, or applying a node's push) appends to the
+  :class:`ChangeLog`, tagged with the post it came from. Appends are serialised by a
+  transaction-level advisory lock on PostgreSQL, so log sequence numbers are assigned in
+  commit order: a puller paging by sequence can never skip a row that commits late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection
+
+from comptoir.sync import registry
+from comptoir.sync.models import ChangeLog, OutboxEntry
+
+# Set while applying changes received from another post: the origin node id.
+_applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
+# Set while collecting traces to record them once (one per aggregate applied).
+_collecting: ContextVar[list[tuple[str, UUID, UUID | None]] | None] = ContextVar(
+    "comptoir_sync_collecting", default=None
+)
+
+LOG_LOCK_KEY = 0x636F6D70  # "comp": the advisory lock that orders change-log appends
+
+
+@contextmanager
+def applying(origin: str) -> Iterator[None]:
+    """Writes in this block come from ``origin``; on a node they are not sent back."""
+    token = _applying.set(origin)
+    try:
+        yield
+    finally:
+        _applying.reset(token)
+
+
+@contextmanager
+def collecting() -> Iterator[list[tuple[str, UUID, UUID | None]]]:
+    """Gather the traces of the block instead of writing them; the caller records them."""
+    gathered: list[tuple[str, UUID, UUID | None]] = []
+    token = _collecting.set(gathered)
+    try:
+        yield gathered
+    finally:
+        _collecting.reset(token)
+
+
+def applying_origin() -> str | None:
+    return _applying.get()
+
+
+def is_hub() -> bool:
+    return settings.COMPTOIR_ROLE == "hub"
+
+
+def _lock_log() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK_KEY])
+
+
+def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
+    """Trace changed rows: (model label, row id, store id or None for every store)."""
+    gathered = _collecting.get()
+    if gathered is not None:
+        gathered.extend(roots)
+        return
+    unique = list(dict.fromkeys(roots))
+    if not unique:
+        return
+    origin = _applying.get()
+    if is_hub():
+        _lock_log()
+        node = origin or str(settings.COMPTOIR_NODE_ID)
+        ChangeLog.objects.bulk_create(
+            [ChangeLog(model=m, row_id=r, store_id=s, origin_node=node) for m, r, s in unique]
+        )
+    elif origin is None:
+        OutboxEntry.objects.bulk_create([OutboxEntry(model=m, row_id=r) for m, r, _s in unique])
+
+
+def fact_roots(objs: Iterable[Any]) -> list[tuple[str, UUID, UUID | None]]:
+    """The aggregates that fact rows belong to, with their store."""
+    roots = []
+    for obj in objs:
+        spec = registry.fact_spec(registry.label_of(obj))
+        if spec is None:
+            continue
+        label, root_id = spec.root_of(obj)
+        root_spec = registry.fact_spec(label)
+        store = None
+        if root_spec is not None and root_spec.store_attname:
+            store = (
+                getattr(obj, root_spec.store_attname)
+                if label == spec.label
+                else _store_of_root(root_spec, root_id, obj)
+            )
+        roots.append((label, root_id, store))
+    return roots
+
+
+def _store_of_root(root_spec: registry.FactSpec, root_id: UUID, part: Any) -> UUID | None:
+    # Parts of an invoice share its store: most carry it (movements); else look it up.
+    attname = root_spec.store_attname or ""
+    if hasattr(part, attname):
+        return getattr(part, attname)
+    row = root_spec.model._default_manager.filter(pk=root_id).values_list(attname, flat=True)
+    return row.first()

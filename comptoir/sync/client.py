@@ -1,0 +1,138 @@
+"""The node's HTTP client for the hub (httpx, gzip both ways, bearer token)."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.utils.translation import gettext as _
+
+from comptoir import __version__
+from comptoir.core.errors import ComptoirError, ValidationError
+from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION, check_versions
+
+
+class HubUnreachable(ComptoirError):
+    """The hub could not be reached (offline, down, timeout): retry later."""
+
+
+class HubRefused(ComptoirError):
+    """The hub answered with an error: retrying the same request will not help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hub_url(url: str, *, insecure: bool = False) -> str:
+    """A hub URL usable by a node; plain HTTP only to loopback unless explicitly allowed."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_("Adresse du serveur invalide : « %(url)s ».") % {"url": url})
+    if parts.scheme == "http" and not insecure and not _is_loopback(parts.hostname):
+        raise ValidationError(
+            _(
+                "Refus d'envoyer les identifiants en clair à %(host)s : utilisez https://, ou "
+                "--insecure-http si vous savez ce que vous faites."
+            )
+            % {"host": parts.hostname}
+        )
+    return url.strip().rstrip("/")
+
+
+class HubClient:
+    def __init__(
+        self, url: str, token: str = "", *, insecure: bool = False, timeout: float = 30.0
+    ) -> None:
+        base = check_hub_url(url, insecure=insecure)
+        headers = {
+            "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
+            "X-Comptoir-Schema": str(SCHEMA_VERSION),
+            "User-Agent": f"comptoir/{__version__}",
+            "Accept-Encoding": "gzip",
+        }
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(base_url=base + PREFIX, headers=headers, timeout=timeout)
+        self.last_hub_time: int | None = None
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _handle(self, response: httpx.Response) -> dict[str, Any]:
+        self.bytes_received += len(response.content)
+        try:
+            data = response.json()
+        except ValueError:
+            raise HubRefused(
+                _("Réponse illisible du serveur (HTTP %(s)d).") % {"s": response.status_code},
+                response.status_code,
+            ) from None
+        if isinstance(data, dict) and isinstance(data.get("hub_time"), int):
+            self.last_hub_time = data["hub_time"]
+        if response.status_code >= 500:
+            raise HubUnreachable(
+                _("Le serveur a une panne (HTTP %(s)d).") % {"s": response.status_code}
+            )
+        if response.status_code >= 400:
+            message = data.get("error") if isinstance(data, dict) else None
+            raise HubRefused(str(message or response.status_code), response.status_code)
+        problem = check_versions(data.get("protocol"), data.get("schema"))
+        if problem:
+            raise HubRefused(
+                _("Le serveur parle une autre version (%(p)s) : mettez comptoir à jour.")
+                % {"p": problem},
+                426,
+            )
+        return data
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise HubUnreachable(_("Le serveur ne répond pas (délai dépassé).")) from None
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(
+                _("Serveur injoignable : %(e)s") % {"e": exc.__class__.__name__}
+            ) from None
+        return self._handle(response)
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        raw = gzip.compress(json.dumps(body, separators=(",", ":")).encode(), compresslevel=5)
+        self.bytes_sent += len(raw)
+        return self._send(
+            "POST",
+            path,
+            content=raw,
+            headers={
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+            },
+        )
+
+    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.post("push", {"changes": changes})
+
+    def pull(self, cursor: int, *, limit: int = 500, wait: int = 0) -> dict[str, Any]:
+        timeout = httpx.Timeout(30.0 + wait)
+        return self._send(
+            "GET", "pull", params={"cursor": cursor, "limit": limit, "wait": wait}, timeout=timeout
+        )
+
+    def enroll(self, code: str, node_id: str) -> dict[str, Any]:
+        return self.post("enroll", {"code": code, "node_id": node_id, "version": __version__})

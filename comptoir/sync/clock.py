@@ -1,0 +1,49 @@
+"""The persisted hybrid logical clock of this post (one row of ``SyncState``)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import transaction
+
+from comptoir.sync.hlc import Clock, Timestamp
+from comptoir.sync.models import SyncState
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def state_locked() -> SyncState:
+    """The sync state row, locked until the end of the caller's transaction."""
+    SyncState.objects.bulk_create([SyncState(pk=1)], ignore_conflicts=True)
+    return SyncState.objects.select_for_update().get(pk=1)
+
+
+def _clock(state: SyncState) -> Clock:
+    last = Timestamp.decode(state.hlc) if state.hlc else None
+    node = str(settings.COMPTOIR_NODE_ID)
+    return Clock(node, last) if last else Clock(node)
+
+
+def tick() -> str:
+    """A new timestamp for a local write; persisted so it never goes backwards."""
+    with transaction.atomic():
+        state = state_locked()
+        stamp = _clock(state).tick(wall_ms()).encode()
+        state.hlc = stamp
+        state.save(update_fields=["hlc"])
+        return stamp
+
+
+def observe(remote: str) -> None:
+    """Advance past a timestamp received from another post."""
+    if not remote:
+        return
+    with transaction.atomic():
+        state = state_locked()
+        clock = _clock(state)
+        stamp = clock.observe(Timestamp.decode(remote), wall_ms()).encode()
+        state.hlc = stamp
+        state.save(update_fields=["hlc"])

@@ -1,0 +1,107 @@
+"""Hub side of the protocol: apply a node's push, serve a page of the change log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from comptoir.sync import wire
+from comptoir.sync.apply import apply_change
+from comptoir.sync.clock import wall_ms
+from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
+from comptoir.sync.protocol import Change, Result
+
+LOG_NAMESPACE = uuid.UUID("6f1d2c3e-7a4b-4c5d-9e8f-0a1b2c3d4e5f")
+
+
+def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
+    """Apply a push in one transaction; each change in its own savepoint.
+
+    A change id seen before is answered ``duplicate`` without being applied again (the
+    node retried after a lost response). Rejected changes are not remembered, so that
+    the node can send them again once the cause is fixed.
+    """
+    now = wall_ms()
+    results: list[Result] = []
+    with transaction.atomic(durable=True):
+        seen = set(
+            ReceivedChange.objects.filter(change_id__in=[c["id"] for c in changes]).values_list(
+                "change_id", flat=True
+            )
+        )
+        received = []
+        for change in changes:
+            if uuid.UUID(change["id"]) in seen:
+                results.append(Result(id=change["id"], status="duplicate", reason=""))
+                continue
+            outcome = apply_change(change, origin=cred.node_id, till=cred.till, hub_now_ms=now)
+            results.append(
+                Result(
+                    id=change["id"],
+                    status=outcome.status,  # type: ignore[typeddict-item]
+                    reason=outcome.reason,
+                )
+            )
+            if outcome.status != "rejected":
+                received.append(
+                    ReceivedChange(
+                        change_id=change["id"], node_id=cred.node_id, result=outcome.status
+                    )
+                )
+        ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
+        NodeCredential.objects.filter(pk=cred.pk).update(
+            last_push_at=timezone.now(), last_seen_at=timezone.now()
+        )
+    return results
+
+
+def _visible(cred: NodeCredential) -> Q:
+    return (Q(store=None) | Q(store_id=cred.till.store_id)) & ~Q(origin_node=cred.node_id)
+
+
+def log_head() -> int:
+    return ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
+
+
+def pull_page(cred: NodeCredential, cursor: int, limit: int) -> dict[str, Any]:
+    """The changes after ``cursor`` this node should see, and the cursor to ask next.
+
+    The head is read first: log appends commit in sequence order (see ``capture``), so
+    every entry up to it is readable by the next query, and a page that is not full
+    can move the cursor to the head, past entries meant for other nodes.
+    """
+    head = log_head()
+    entries = list(
+        ChangeLog.objects.filter(_visible(cred), seq__gt=cursor).order_by("seq")[: limit + 1]
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    next_cursor = entries[-1].seq if more else max(head, entries[-1].seq if entries else cursor)
+    latest: dict[tuple[str, uuid.UUID], int] = {}
+    for entry in entries:
+        latest[(entry.model, entry.row_id)] = entry.seq
+    changes = serialize(sorted(latest.items(), key=lambda item: item[1]))
+    NodeCredential.objects.filter(pk=cred.pk).update(
+        last_pull_at=timezone.now(), last_seen_at=timezone.now(), pull_cursor=cursor
+    )
+    return {"changes": changes, "cursor": next_cursor, "more": more}
+
+
+def serialize(items: list[tuple[tuple[str, uuid.UUID], int]]) -> list[Change]:
+    """Current states of (model, row) in the given order, as wire changes."""
+    found = wire.states([pair for pair, _seq in items])
+    return [
+        Change(
+            id=str(uuid.uuid5(LOG_NAMESPACE, str(seq))),
+            model=pair[0],
+            row=str(pair[1]),
+            kind=found[pair][0],  # type: ignore[typeddict-item]
+            data=found[pair][1],
+        )
+        for pair, seq in items
+        if pair in found
+    ]

@@ -1,0 +1,77 @@
+"""``comptoir status``: where synchronisation stands on this post, in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from comptoir.core.management.base import ComptoirCommand
+from comptoir.core.management.helpers import local_text
+from comptoir.sync.selectors import age_text, sync_status
+
+
+class Command(ComptoirCommand):
+    help = _("Montre l'état de la synchronisation de ce poste.")
+    json_output = True
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        st = sync_status()
+        if options.get("json"):
+            self.emit_json(
+                {
+                    "role": st.role,
+                    "hub_url": st.hub_url,
+                    "online": st.online,
+                    "last_push_at": st.last_push_at,
+                    "last_pull_at": st.last_pull_at,
+                    "last_contact_at": st.last_contact_at,
+                    "offline_since": st.offline_since,
+                    "last_error": st.last_error,
+                    "pending": st.pending,
+                    "rejected": st.rejected,
+                    "pull_failures": st.pull_failures,
+                    "clock_offset_ms": st.clock_offset_ms,
+                    "clock_skewed": st.clock_skewed,
+                }
+            )
+            return
+        out = self.stdout.write
+        if st.role == "hub":
+            out(_("Rôle : serveur central (hub)."))
+            return
+        out(_("Rôle : caisse (node)."))
+        if not st.hub_url:
+            out(_("Caisse autonome : rattachée à aucun serveur."))
+            return
+        out(_("Serveur : %(url)s") % {"url": st.hub_url})
+        if st.online:
+            out(_("En ligne (dernier contact %(age)s).") % {"age": age_text(st.last_contact_at)})
+        elif st.offline_since:
+            out(
+                _("Hors ligne depuis %(age)s : %(err)s")
+                % {
+                    "age": age_text(st.offline_since).replace(_("il y a "), ""),
+                    "err": st.last_error,
+                }
+            )
+        else:
+            out(_("Jamais synchronisé."))
+        for label, when in (
+            (_("Dernier envoi"), st.last_push_at),
+            (_("Dernière réception"), st.last_pull_at),
+        ):
+            out(f"{label} : " + (f"{local_text(when)} ({age_text(when)})" if when else _("jamais")))
+        out(_("Changements en attente d'envoi : %(n)d") % {"n": st.pending})
+        for item in st.rejected:
+            out(_("Refusé par le serveur (%(model)s %(row)s) : %(reason)s") % item)
+        for item in st.pull_failures:
+            out(_("Reçu mais non enregistré (%(model)s %(row)s) : %(reason)s") % item)
+        if st.clock_skewed:
+            out(
+                _(
+                    "⚠ L'horloge de ce poste diffère de celle du serveur de %(s)d s : "
+                    "corrigez l'heure."
+                )
+                % {"s": st.clock_offset_ms // 1000}
+            )

@@ -1,0 +1,180 @@
+"""The sync engine's own tables. None of them is synced.
+
+Node side: :class:`SyncState` (clock, pull cursor, last results) and :class:`OutboxEntry`
+(rows whose state must reach the hub). Hub side: :class:`ChangeLog` (what nodes pull, in
+commit order), :class:`NodeCredential` and :class:`EnrollmentCode`. Both sides:
+:class:`ConflictLog` (every value that lost a last-writer-wins merge).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.ids import new_id
+from comptoir.core.models import Store, Till
+
+
+class SyncState(models.Model):
+    """One row (pk=1): this post's hybrid logical clock and sync progress."""
+
+    hlc = models.CharField(max_length=80, blank=True)
+    pull_cursor = models.BigIntegerField(default=0)
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    offline_since = models.DateTimeField(null=True, blank=True)
+    clock_offset_ms = models.BigIntegerField(
+        default=0, help_text=_("Heure du hub moins heure locale, au dernier contact.")
+    )
+
+    class Meta:
+        verbose_name = _("état de la synchronisation")
+
+    def __str__(self) -> str:
+        return f"hlc={self.hlc} cursor={self.pull_cursor}"
+
+
+class OutboxEntry(models.Model):
+    """A row whose current state must be pushed. Written in the business transaction.
+
+    The state is read when pushing, not when capturing: facts never change, and reference
+    rows carry their per-field clocks, so the latest state is always the right one to
+    send. An entry is deleted once the hub acknowledged it; a rejected entry stays, with
+    its reason, until an operator deals with it.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    change_id = models.UUIDField(default=new_id, unique=True)
+    model = models.CharField(max_length=60)
+    row_id = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+    rejected_reason = models.TextField(blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("changement à envoyer")
+        verbose_name_plural = _("changements à envoyer")
+        indexes = [
+            models.Index(fields=["seq"], name="outbox_pending_idx", condition=Q(rejected_at=None))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.model} {self.row_id}"
+
+
+class ChangeLog(models.Model):
+    """Hub: a row changed, in commit order (see ``capture``). Nodes page through it.
+
+    ``store`` scopes store facts to that store's nodes; reference data has none and goes
+    to every node.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=60)
+    row_id = models.UUIDField()
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    origin_node = models.CharField(max_length=36)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("journal des changements")
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.model} {self.row_id}"
+
+
+class PullFailure(models.Model):
+    """Node: a change from the hub that could not be applied here (shown in ``status``).
+
+    Pulling goes on past it, so one bad row cannot stop a till from receiving the rest;
+    ``verify`` shows the difference until it is resolved.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=60)
+    row_id = models.UUIDField()
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.row_id}: {self.reason}"
+
+
+class ReceivedChange(models.Model):
+    """Hub: a pushed change id already handled, and how (for idempotent replays)."""
+
+    change_id = models.UUIDField(primary_key=True)
+    node_id = models.CharField(max_length=36)
+    result = models.CharField(max_length=10)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.change_id} {self.result}"
+
+
+class ConflictLog(models.Model):
+    """A value that lost a merge: kept here so that nothing is lost silently."""
+
+    id = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=60)
+    row_id = models.UUIDField()
+    field = models.CharField(max_length=60)
+    kept_value = models.JSONField(null=True)
+    kept_clock = models.CharField(max_length=80)
+    lost_value = models.JSONField(null=True)
+    lost_clock = models.CharField(max_length=80)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflit")
+        verbose_name_plural = _("conflits")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.model}.{self.field} {self.row_id}"
+
+
+class NodeCredential(models.Model):
+    """Hub: a till enrolled with a one-time code. Only the token's hash is stored."""
+
+    node_id = models.CharField(max_length=36, primary_key=True)
+    name = models.CharField(_("nom"), max_length=120)
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    pull_cursor = models.BigIntegerField(default=0)
+    version = models.CharField(max_length=20, blank=True)
+    clock_offset_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("poste enrôlé")
+        verbose_name_plural = _("postes enrôlés")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnrollmentCode(models.Model):
+    """Hub: a one-time code that lets a new till enroll (valid 24 h, used once)."""
+
+    code_hash = models.CharField(max_length=64, primary_key=True)
+    name = models.CharField(max_length=120)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

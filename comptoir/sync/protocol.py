@@ -1,0 +1,104 @@
+"""The wire protocol between nodes and the hub: versions, shapes and their checks. Pure.
+
+The only module both sides of the wire import. JSON bodies, gzip-compressed both ways.
+
+- ``POST push``   ``{"changes": [Change]}`` -> ``{"results": [Result], ...Envelope}``
+- ``GET  pull?cursor=N&limit=L&wait=S`` -> ``{"changes": [Change], "cursor": N, "more": b}``
+- ``POST enroll`` ``{"code", "node_id", "version"}`` -> ``{"token", "till", "store"}``
+- ``GET  digest?model=M`` -> per-model digests, then row digests (``verify``)
+
+A Change is ``{"id", "model", "row", "kind": "reference"|"fact", "data"}``: the current
+state of a reference row (its fields and their clocks) or a whole fact aggregate.
+Every response carries an Envelope: the hub's time and the versions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal, TypedDict
+
+PROTOCOL_VERSION = 1
+# Bump when the synced models change shape; a node and a hub must agree on it.
+SCHEMA_VERSION = 1
+PREFIX = "/api/sync/v1/"
+
+MAX_PUSH_CHANGES = 1000
+MAX_PULL_LIMIT = 2000
+MAX_WAIT_SECONDS = 30
+MAX_BODY_BYTES = 32 * 1024 * 1024  # decompressed
+CLOCK_TOLERANCE_MS = 120_000
+
+Kind = Literal["reference", "fact"]
+Status = Literal["applied", "duplicate", "rejected"]
+
+
+class Change(TypedDict):
+    id: str
+    model: str
+    row: str
+    kind: Kind
+    data: dict[str, Any]
+
+
+class Result(TypedDict):
+    id: str
+    status: Status
+    reason: str
+
+
+class ProtocolError(ValueError):
+    """A body that is not a valid message of this protocol (the message says why)."""
+
+
+def envelope(hub_time_ms: int) -> dict[str, Any]:
+    return {"hub_time": hub_time_ms, "protocol": PROTOCOL_VERSION, "schema": SCHEMA_VERSION}
+
+
+def _uuid(value: Any, what: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        raise ProtocolError(f"{what}: not a UUID") from None
+
+
+def check_change(raw: Any) -> Change:
+    if not isinstance(raw, dict):
+        raise ProtocolError("a change must be an object")
+    kind = raw.get("kind")
+    if kind not in ("reference", "fact"):
+        raise ProtocolError("change.kind must be 'reference' or 'fact'")
+    model = raw.get("model")
+    if not isinstance(model, str) or not 0 < len(model) <= 60:
+        raise ProtocolError("change.model must be a model label")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise ProtocolError("change.data must be an object")
+    if kind == "reference" and not (
+        isinstance(data.get("fields"), dict) and isinstance(data.get("clocks"), dict)
+    ):
+        raise ProtocolError("a reference change carries fields and clocks")
+    if kind == "fact" and not isinstance(data.get("rows"), dict):
+        raise ProtocolError("a fact change carries rows")
+    return Change(
+        id=_uuid(raw.get("id"), "change.id"),
+        model=model,
+        row=_uuid(raw.get("row"), "change.row"),
+        kind=kind,
+        data=data,
+    )
+
+
+def check_push(body: Any) -> list[Change]:
+    if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
+        raise ProtocolError("a push is an object with a list of changes")
+    changes = body["changes"]
+    if len(changes) > MAX_PUSH_CHANGES:
+        raise ProtocolError(f"at most {MAX_PUSH_CHANGES} changes per push")
+    return [check_change(c) for c in changes]
+
+
+def check_versions(protocol: Any, schema: Any) -> str | None:
+    """Why a peer with these versions cannot talk to us, or None."""
+    if str(protocol) != str(PROTOCOL_VERSION) or str(schema) != str(SCHEMA_VERSION):
+        return f"protocol {protocol}/schema {schema} != {PROTOCOL_VERSION}/{SCHEMA_VERSION}"
+    return None

@@ -1,0 +1,101 @@
+"""Which models are synced and how: apps declare, the engine applies.
+
+- ``reference``: per-field last-writer-wins on hybrid logical clocks (``ReferenceModel``).
+- ``fact``: immutable aggregates, inserted once by id. A fact model is either an
+  aggregate root (an invoice, a standalone stock movement) or a part of one (an invoice
+  line); :attr:`FactSpec.root_of` tells which root a row belongs to.
+Derived tables are not registered: each side recomputes them in ``on_apply``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db import models
+
+Root = tuple[str, UUID]
+
+
+def label_of(model: type[models.Model] | models.Model) -> str:
+    return str(model._meta.label_lower)
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    model: type[models.Model]
+    label: str
+    fields: tuple[str, ...]  # attnames merged field by field
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    model: type[models.Model]
+    label: str
+    fields: tuple[str, ...]
+    # For a root: its parts, as (model, attname of the foreign key to the root).
+    parts: tuple[tuple[type[models.Model], str], ...] = ()
+    # For a part (or a model that is a root only sometimes): the root of a row, or None.
+    part_of: Callable[[Any], Root | None] | None = None
+    # The store a root belongs to (routing and authorisation), from its row.
+    store_attname: str | None = None
+    # Upkeep of derived data after an aggregate arrived (stock levels, statistics).
+    on_apply: Callable[[Any], None] | None = None
+    # Hub-side authorisation: a refusal reason, or None. Gets (node till, root row).
+    authorize: Callable[[Any, Any], str | None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def root_of(self, obj: Any) -> Root:
+        if self.part_of is not None:
+            root = self.part_of(obj)
+            if root is not None:
+                return root
+        return self.label, obj.pk
+
+
+_references: dict[str, ReferenceSpec] = {}
+_facts: dict[str, FactSpec] = {}
+
+
+def _sync_fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(
+        f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "sync_clocks")
+    )
+
+
+def register_reference(model: type[models.Model]) -> None:
+    label = label_of(model)
+    _references[label] = ReferenceSpec(model, label, _sync_fields(model))
+
+
+def register_fact(model: type[models.Model], **options: Any) -> None:
+    label = label_of(model)
+    _facts[label] = FactSpec(model=model, label=label, fields=_sync_fields(model), **options)
+
+
+def reference_spec(label: str) -> ReferenceSpec | None:
+    return _references.get(label)
+
+
+def fact_spec(label: str) -> FactSpec | None:
+    return _facts.get(label)
+
+
+def is_synced(label: str) -> bool:
+    return label in _references or label in _facts
+
+
+def references() -> list[ReferenceSpec]:
+    return list(_references.values())
+
+
+def facts() -> list[FactSpec]:
+    return list(_facts.values())
+
+
+def fact_roots() -> list[FactSpec]:
+    """Fact models that can be aggregate roots (parts that are never roots excluded)."""
+    part_models = {m for spec in _facts.values() for m, _fk in spec.parts}
+    return [s for s in _facts.values() if s.model not in part_models or s.part_of is not None]

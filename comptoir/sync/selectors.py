@@ -1,0 +1,84 @@
+"""Where sync stands on this post: what ``comptoir status`` and the UI badge show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
+from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
+
+
+@dataclass
+class SyncStatus:
+    role: str
+    hub_url: str
+    last_push_at: datetime | None
+    last_pull_at: datetime | None
+    last_contact_at: datetime | None
+    offline_since: datetime | None
+    last_error: str
+    pending: int
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    pull_failures: list[dict[str, str]] = field(default_factory=list)
+    clock_offset_ms: int = 0
+
+    @property
+    def online(self) -> bool:
+        return self.offline_since is None and self.last_contact_at is not None
+
+    @property
+    def clock_skewed(self) -> bool:
+        return abs(self.clock_offset_ms) > CLOCK_TOLERANCE_MS
+
+
+def sync_status() -> SyncStatus:
+    state = SyncState.objects.filter(pk=1).first() or SyncState()
+    rejected_rows: dict[tuple[str, str], dict[str, str]] = {}
+    for e in OutboxEntry.objects.exclude(rejected_at=None).order_by("seq")[:1000]:
+        rejected_rows[(e.model, str(e.row_id))] = {
+            "model": e.model,
+            "row": str(e.row_id),
+            "reason": e.rejected_reason,
+            "at": e.rejected_at.isoformat() if e.rejected_at else "",
+        }
+    rejected = list(rejected_rows.values())[:100]
+    failures = [
+        {"model": f.model, "row": str(f.row_id), "reason": f.reason, "at": f.at.isoformat()}
+        for f in PullFailure.objects.order_by("-id")[:100]
+    ]
+    return SyncStatus(
+        role=settings.COMPTOIR_ROLE,
+        hub_url=settings.COMPTOIR_HUB_URL,
+        last_push_at=state.last_push_at,
+        last_pull_at=state.last_pull_at,
+        last_contact_at=state.last_contact_at,
+        offline_since=state.offline_since,
+        last_error=state.last_error,
+        pending=OutboxEntry.objects.filter(rejected_at=None)
+        .values("model", "row_id")
+        .distinct()
+        .count(),
+        rejected=rejected,
+        pull_failures=failures,
+        clock_offset_ms=state.clock_offset_ms,
+    )
+
+
+def age_text(when: datetime | None) -> str:
+    """ "il y a 3 s", "il y a 12 min", "jamais"."""
+    from django.utils.translation import gettext as _
+
+    if when is None:
+        return _("jamais")
+    seconds = max(0, int((timezone.now() - when).total_seconds()))
+    if seconds < 60:
+        return _("il y a %(n)d s") % {"n": seconds}
+    if seconds < 3600:
+        return _("il y a %(n)d min") % {"n": seconds // 60}
+    if seconds < 86400:
+        return _("il y a %(n)d h") % {"n": seconds // 3600}
+    return _("il y a %(n)d j") % {"n": seconds // 86400}

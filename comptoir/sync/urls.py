@@ -1,0 +1,9 @@
+from django.urls import path
+
+from comptoir.sync import views
+
+urlpatterns = [
+    path("push", views.push, name="sync-push"),
+    path("pull", views.pull, name="sync-pull"),
+    path("enroll", views.enroll, name="sync-enroll"),
+]
