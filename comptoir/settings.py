@@ -147,9 +147,22 @@ COMPTOIR_HUB_URL = COMPTOIR_CONFIG.hub_url if COMPTOIR_CONFIG else ""
 COMPTOIR_TOKEN = COMPTOIR_CONFIG.token if COMPTOIR_CONFIG else ""
 COMPTOIR_INSECURE_HTTP = COMPTOIR_CONFIG.insecure_http if COMPTOIR_CONFIG else False
 
-LOGGING = {
+LOGGING: dict[str, object] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"comptoir": {"handlers": ["console"], "level": "INFO"}},
 }
+if COMPTOIR_HOME is not None and COMPTOIR_CONFIG is not None:
+    # Every sync cycle is also kept in a rotating file in the home (5 x 2 MB).
+    (COMPTOIR_HOME / "logs").mkdir(exist_ok=True)
+    LOGGING["handlers"]["file"] = {  # type: ignore[index]
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": str(COMPTOIR_HOME / "logs" / "comptoir.log"),
+        "maxBytes": 2_000_000,
+        "backupCount": 5,
+        "encoding": "utf-8",
+        "formatter": "plain",
+    }
+    LOGGING["loggers"]["comptoir"]["handlers"] = ["console", "file"]  # type: ignore[index]

@@ -88,6 +88,9 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
         )
     elif origin is None:
         OutboxEntry.objects.bulk_create([OutboxEntry(model=m, row_id=r) for m, r, _s in unique])
+        from comptoir.sync.worker import notify_outbox_changed
+
+        notify_outbox_changed()
 
 
 def fact_roots(objs: Iterable[Any]) -> list[tuple[str, UUID, UUID | None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
@@ -26,12 +27,39 @@ class Command(ComptoirCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help=_("HOTE:PORT d'écoute"))
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=60.0,
+            help=_("secondes entre deux synchronisations complètes (caisse)"),
+        )
+        parser.add_argument(
+            "--no-sync", action="store_true", help=_("ne pas synchroniser en arrière-plan (caisse)")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
+        worker = None
+        if (
+            settings.COMPTOIR_ROLE == "node"
+            and settings.COMPTOIR_HUB_URL
+            and not options["no_sync"]
+        ):
+            from comptoir.sync.worker import SyncWorker
+
+            worker = SyncWorker(interval=max(1.0, options["interval"]))
+            worker.start()
         self.stdout.write(
             _("comptoir écoute sur http://%(host)s:%(port)d/") % {"host": host, "port": port}
         )
-        uvicorn.run(
-            "comptoir.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
-        )
+        try:
+            uvicorn.run(
+                "comptoir.asgi:application",
+                host=host,
+                port=port,
+                log_level="warning",
+                lifespan="off",
+            )
+        finally:
+            if worker is not None:
+                worker.shutdown()
