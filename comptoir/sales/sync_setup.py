@@ -76,4 +76,6 @@ def register() -> None:
         (CreditNoteTax, "credit_note_id", "sales.creditnote"),
     ]
     for model, fk, root in parts:
-        register_fact(model, part_of=lambda obj, fk=fk, root=root: (root, getattr(obj, fk)))
+        register_fact(
+            model, part_only=True, part_of=lambda obj, fk=fk, root=root: (root, getattr(obj, fk))
+        )

@@ -6,3 +6,8 @@ class StatsConfig(AppConfig):
     name = "comptoir.stats"
     label = "stats"
     verbose_name = _("Statistiques")
+
+    def ready(self) -> None:
+        from comptoir.stats import sync_setup
+
+        sync_setup.register()

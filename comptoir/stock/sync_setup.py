@@ -11,9 +11,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from comptoir.core.models import Till
-from comptoir.stock.models import InventoryCount, StockMovement
+from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import level_apply_count, level_apply_movement
-from comptoir.sync.registry import Root, register_fact
+from comptoir.sync.registry import Root, register_derived, register_fact
 
 
 def _movement_root(movement: StockMovement) -> Root | None:
@@ -44,3 +44,4 @@ def register() -> None:
         on_apply=level_apply_count,
         authorize=authorize_store,
     )
+    register_derived(StockLevel, key=("article_id",), values=("quantity", "count_at", "count_id"))

@@ -134,5 +134,9 @@ class HubClient:
             "GET", "pull", params={"cursor": cursor, "limit": limit, "wait": wait}, timeout=timeout
         )
 
+    def digest(self, model: str | None = None) -> dict[str, Any]:
+        params = {"model": model} if model else {}
+        return self._send("GET", "digest", params=params, timeout=httpx.Timeout(120.0))
+
     def enroll(self, code: str, node_id: str) -> dict[str, Any]:
         return self.post("enroll", {"code": code, "node_id": node_id, "version": __version__})

@@ -41,6 +41,8 @@ class FactSpec:
     part_of: Callable[[Any], Root | None] | None = None
     # The store a root belongs to (routing and authorisation), from its row.
     store_attname: str | None = None
+    # True for models that only ever exist inside an aggregate (invoice lines).
+    part_only: bool = False
     # Upkeep of derived data after an aggregate arrived (stock levels, statistics).
     on_apply: Callable[[Any], None] | None = None
     # Hub-side authorisation: a refusal reason, or None. Gets (node till, root row).
@@ -55,7 +57,19 @@ class FactSpec:
         return self.label, obj.pk
 
 
+@dataclass(frozen=True)
+class DerivedSpec:
+    """A derived table: never sent, but compared by ``verify`` for a store."""
+
+    model: type[models.Model]
+    label: str
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+    store_attname: str
+
+
 _references: dict[str, ReferenceSpec] = {}
+_derived: dict[str, DerivedSpec] = {}
 _facts: dict[str, FactSpec] = {}
 
 
@@ -96,6 +110,29 @@ def facts() -> list[FactSpec]:
 
 
 def fact_roots() -> list[FactSpec]:
-    """Fact models that can be aggregate roots (parts that are never roots excluded)."""
-    part_models = {m for spec in _facts.values() for m, _fk in spec.parts}
-    return [s for s in _facts.values() if s.model not in part_models or s.part_of is not None]
+    """Fact models that can be aggregate roots (a stock movement can; a line cannot)."""
+    return [s for s in _facts.values() if not s.part_only]
+
+
+def parent_links(spec: FactSpec) -> list[str]:
+    """The foreign keys that make rows of ``spec`` parts of another aggregate."""
+    return [fk for other in _facts.values() for model, fk in other.parts if model is spec.model]
+
+
+def register_derived(
+    model: type[models.Model],
+    *,
+    key: tuple[str, ...],
+    values: tuple[str, ...],
+    store_attname: str = "store_id",
+) -> None:
+    label = label_of(model)
+    _derived[label] = DerivedSpec(model, label, key, values, store_attname)
+
+
+def derived_spec(label: str) -> DerivedSpec | None:
+    return _derived.get(label)
+
+
+def derived() -> list[DerivedSpec]:
+    return list(_derived.values())

@@ -6,4 +6,5 @@ urlpatterns = [
     path("push", views.push, name="sync-push"),
     path("pull", views.pull, name="sync-pull"),
     path("enroll", views.enroll, name="sync-enroll"),
+    path("digest", views.digest, name="sync-digest"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError
 from comptoir.sync import auth, hub
+from comptoir.sync import digest as digests
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
 from comptoir.sync.protocol import (
@@ -134,6 +135,21 @@ async def pull(request: HttpRequest) -> HttpResponse:
             return reply(page)
         cursor = page["cursor"]
         await asyncio.sleep(POLL_SECONDS)
+
+
+@csrf_exempt
+@require_GET
+@authenticated
+def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
+    """Per-model digests for this node's store, or one model's row hashes (drill-down)."""
+    label = request.GET.get("model")
+    store_id = cred.till.store_id
+    if label is None:
+        return reply({"models": digests.digests(store_id)})
+    try:
+        return reply({"model": label, "rows": digests.row_hashes(label, store_id)})
+    except KeyError:
+        return error(_("Modèle inconnu : %(m)s.") % {"m": label}, 400)
 
 
 @csrf_exempt

@@ -14,7 +14,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    SystemCheckError,
+)
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ComptoirError
@@ -51,6 +56,17 @@ class ComptoirCommand(BaseCommand):
         except ComptoirError as exc:
             sys.stderr.write(_("Erreur : %(message)s") % {"message": exc.message} + "\n")
             sys.exit(EXIT_USER_ERROR)
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:
+            # Django would print "CommandError: ..."; our users read French.
+            cli = getattr(self, "_called_from_command_line", False)
+            if not cli or isinstance(exc, SystemCheckError) or options.get("traceback"):
+                raise
+            sys.stderr.write(_("Erreur : %(message)s") % {"message": exc} + "\n")
+            sys.exit(exc.returncode)
 
     def emit_json(self, data: Any) -> None:
         self.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2))

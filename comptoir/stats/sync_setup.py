@@ -1,0 +1,33 @@
+"""Statistics are derived: never sent, recomputed on arrival of facts, compared by verify."""
+
+from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
+from comptoir.sync.registry import register_derived
+
+
+def register() -> None:
+    register_derived(
+        SalesStat,
+        key=("day", "article_id", "till_id", "cashier"),
+        values=("quantity", "revenue_excl_tax", "revenue_incl_tax", "cost"),
+    )
+    register_derived(
+        DailyRevenue,
+        key=("day",),
+        values=(
+            "invoice_count",
+            "total_excl_tax",
+            "total_tax",
+            "total_incl_tax",
+            "total_cost",
+            "credit_note_count",
+            "returns_excl_tax",
+            "returns_incl_tax",
+            "returns_cost",
+        ),
+    )
+    register_derived(
+        DailyTax,
+        key=("day", "vat_rate"),
+        values=("base_excl_tax", "tax", "returns_base_excl_tax", "returns_tax"),
+    )
+    register_derived(DailyPayment, key=("day", "method"), values=("amount", "refunds"))
