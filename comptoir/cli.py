@@ -27,7 +27,7 @@ Installation :
   comptoir sync      --home DIR [--mode push|pull|sync]
   comptoir status    --home DIR [--json]
   comptoir serve     --home DIR [--bind HOTE:PORT]
-  comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]
+  comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]   (hub + 2 caisses)
 
 Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir article add|set|list      comptoir customer add|set|list

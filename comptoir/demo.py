@@ -1,9 +1,13 @@
-"""``comptoir demo``: a hub and a till with sample data, served on loopback.
+"""``comptoir demo``: a hub and two tills of one store, syncing for real over HTTP.
+
+The hub gets the catalogue and the stock receipts; each till enrolls with the hub
+(``hub enroll`` + ``node init --server``), receives the catalogue, then rings up its
+own weeks of sales; once served, the tills' background workers push those sales and
+receive each other's, so that all three converge within seconds.
 
 This process never configures Django: each home has its own settings (role, database),
-so every step that touches a home runs in a child process of the real CLI — ``hub init``
-/ ``node init``, then ``demo_populate``, then ``serve``. Texts go through the standard
-``gettext`` (Django's is not available before its settings), French by default.
+so every step that touches a home runs in a child process of the real CLI. Texts go
+through the standard ``gettext`` (Django's is not available before its settings).
 """
 
 from __future__ import annotations
@@ -37,8 +41,12 @@ class DemoHome:
     name: str
     role: str
     label: str
-    init_args: tuple[str, ...]
     populate_args: tuple[str, ...]
+    prefix: str = ""
+
+
+STORE = "Épicerie du Marché"
+SALES_PER_DAY = 25
 
 
 def _homes(days: int) -> tuple[DemoHome, ...]:
@@ -47,22 +55,33 @@ def _homes(days: int) -> tuple[DemoHome, ...]:
             name="hub",
             role="hub",
             label=_("Serveur central (hub)"),
-            init_args=("--store", "Vente en ligne"),
-            populate_args=("--catalogue-only",),
-        ),
-        DemoHome(
-            name="till1",
-            role="node",
-            label=_("Caisse 1 (node)"),
-            init_args=(
-                "--store",
-                "Épicerie du Marché",
-                "--till-name",
-                "Caisse 1",
-                "--prefix",
-                "C1",
+            # Stock for two tills' sales: the hub plans its deliveries for both.
+            populate_args=(
+                "--days",
+                str(days),
+                "--no-sales",
+                "--sales-per-day",
+                str(2 * SALES_PER_DAY),
             ),
-            populate_args=("--days", str(days)),
+        ),
+        *(
+            DemoHome(
+                name=f"till{n}",
+                role="node",
+                label=_("Caisse %(n)d (node)") % {"n": n},
+                populate_args=(
+                    "--days",
+                    str(days),
+                    "--no-reference",
+                    "--no-stock",
+                    "--sales-per-day",
+                    str(SALES_PER_DAY),
+                    "--activity-seed",
+                    f"demo-till-{n}",
+                ),
+                prefix=f"C{n}",
+            )
+            for n in (1, 2)
         ),
     )
 
@@ -82,58 +101,122 @@ def _comptoir(*args: str) -> list[str]:
     return [sys.executable, "-m", "comptoir", *args]
 
 
-def _prepare(home: DemoHome, path: Path) -> bool:
-    """Create and populate ``path`` unless a previous run did; False on failure."""
-    if read_config(path) is not None:
-        if (path / DONE_MARKER).exists():
-            print(
-                _("%(label)s : dossier existant %(path)s, réutilisé.")
-                % {"label": home.label, "path": path}
-            )
-            return True
-        sys.stderr.write(
-            _(
-                "Erreur : %(path)s est incomplet (démonstration interrompue pendant sa "
-                "préparation). Supprimez-le ou choisissez un autre --home.\n"
-            )
-            % {"path": path}
+def _run(args: list[str], *, quiet: bool = True) -> subprocess.CompletedProcess[str] | None:
+    """Run a CLI step in a child process; None (after printing why) when it failed."""
+    done = subprocess.run(
+        _comptoir(*args), env=child_env(), capture_output=quiet, text=True, check=False
+    )
+    if done.returncode != 0:
+        if quiet:
+            sys.stderr.write(done.stdout + done.stderr)
+        return None
+    return done
+
+
+def _already(home: DemoHome, path: Path) -> bool | None:
+    """True if a previous run prepared ``path``, False if not started, None if broken."""
+    if read_config(path) is None:
+        return False
+    if (path / DONE_MARKER).exists():
+        print(
+            _("%(label)s : dossier existant %(path)s, réutilisé.")
+            % {"label": home.label, "path": path}
         )
-        return False
-    print(_("%(label)s : création dans %(path)s…") % {"label": home.label, "path": path})
-    init = subprocess.run(
-        _comptoir(
-            home.role,
-            "init",
-            "--home",
-            str(path),
-            "--admin-user",
-            ADMIN_USER,
-            "--admin-password",
-            ADMIN_PASSWORD,
-            *home.init_args,
-        ),
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+        return True
+    sys.stderr.write(
+        _(
+            "Erreur : %(path)s est incomplet (démonstration interrompue pendant sa "
+            "préparation). Supprimez-le ou choisissez un autre --home.\n"
+        )
+        % {"path": path}
     )
-    if init.returncode != 0:
-        sys.stderr.write(init.stdout + init.stderr)
-        return False
+    return None
+
+
+def _populate(home: DemoHome, path: Path) -> bool:
     print(_("%(label)s : données d'exemple") % {"label": home.label})
-    populate = subprocess.run(
-        _comptoir("demo_populate", "--home", str(path), *home.populate_args),
-        env=child_env(),
-        check=False,
-    )
-    if populate.returncode != 0:
+    if _run(["demo_populate", "--home", str(path), *home.populate_args], quiet=False) is None:
         return False
     (path / DONE_MARKER).touch()
     return True
 
 
+def _prepare_hub(home: DemoHome, path: Path) -> bool:
+    state = _already(home, path)
+    if state is not False:
+        return bool(state)
+    print(_("%(label)s : création dans %(path)s…") % {"label": home.label, "path": path})
+    if (
+        _run(
+            [
+                "hub",
+                "init",
+                "--home",
+                str(path),
+                "--store",
+                STORE,
+                "--till-name",
+                "Vente en ligne",
+                "--admin-user",
+                ADMIN_USER,
+                "--admin-password",
+                ADMIN_PASSWORD,
+            ]
+        )
+        is None
+    ):
+        return False
+    return _populate(home, path)
+
+
+def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str) -> bool:
+    """Enroll a till with the running hub, receive the catalogue, ring up its sales."""
+    state = _already(home, path)
+    if state is not False:
+        return bool(state)
+    print(_("%(label)s : enrôlement auprès du hub…") % {"label": home.label})
+    enrolled = _run(
+        [
+            "hub",
+            "enroll",
+            "--home",
+            str(hub),
+            "--name",
+            home.label.split(" (")[0],
+            "--prefix",
+            home.prefix,
+        ]
+    )
+    if enrolled is None:
+        return False
+    code = enrolled.stdout.strip().splitlines()[-1]
+    if (
+        _run(
+            [
+                "node",
+                "init",
+                "--home",
+                str(path),
+                "--server",
+                hub_url,
+                "--code",
+                code,
+                "--admin-user",
+                ADMIN_USER,
+                "--admin-password",
+                ADMIN_PASSWORD,
+            ]
+        )
+        is None
+    ):
+        return False
+    return _populate(home, path)
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the server will: connections of a server just stopped linger in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -169,9 +252,27 @@ def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def _serve(base: Path, homes: Sequence[DemoHome], port: int) -> int:
-    ports = {home.name: port + index for index, home in enumerate(homes)}
-    busy = [p for p in ports.values() if not port_is_free(p)]
+def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | None:
+    """Serve a home on ``port`` (a till also runs its sync worker); None if it fails."""
+    # WhiteNoise warns at start-up when STATIC_ROOT (the home's static/) is missing.
+    (path / "static").mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        _comptoir("serve", "--home", str(path), "--bind", f"127.0.0.1:{port}", "--interval", "10"),
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/admin/login/"
+    if not wait_until_up(url, process, START_TIMEOUT):
+        sys.stderr.write(
+            _("Erreur : %(label)s n'a pas démarré (%(url)s).\n") % {"label": home.label, "url": url}
+        )
+        stop([process])
+        return None
+    return process
+
+
+def _ports_free(ports: Sequence[int]) -> bool:
+    busy = [p for p in ports if not port_is_free(p)]
     if busy:
         sys.stderr.write(
             ngettext(
@@ -183,31 +284,41 @@ def _serve(base: Path, homes: Sequence[DemoHome], port: int) -> int:
             + " "
             + _(
                 "Arrêtez le programme qui l'occupe ou choisissez d'autres ports avec --port "
-                "(le hub prend PORT, la caisse PORT+1).\n"
+                "(le hub prend PORT, les caisses PORT+1 et PORT+2).\n"
             )
         )
+    return not busy
+
+
+def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool) -> int:
+    ports = {home.name: port + index for index, home in enumerate(homes)}
+    if not _ports_free(list(ports.values())):
+        return 1
+    hub, tills = homes[0], homes[1:]
+    if not _prepare_hub(hub, base / hub.name):
         return 1
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for home in homes:
-            # WhiteNoise warns at start-up when STATIC_ROOT (the home's static/) is missing.
-            (base / home.name / "static").mkdir(exist_ok=True)
-            bind = f"127.0.0.1:{ports[home.name]}"
-            processes.append(
-                subprocess.Popen(
-                    _comptoir("serve", "--home", str(base / home.name), "--bind", bind),
-                    env=child_env(),
-                    stdout=subprocess.DEVNULL,
-                )
-            )
-        for home, process in zip(homes, processes, strict=True):
-            url = f"http://127.0.0.1:{ports[home.name]}/admin/login/"
-            if not wait_until_up(url, process, START_TIMEOUT):
-                sys.stderr.write(
-                    _("Erreur : %(label)s n'a pas démarré (%(url)s).\n")
-                    % {"label": home.label, "url": url}
-                )
+        hub_process = _start(hub, base / hub.name, ports[hub.name])
+        if hub_process is None:
+            return 1
+        processes.append(hub_process)
+        hub_url = f"http://127.0.0.1:{ports[hub.name]}"
+        for till in tills:
+            if not _prepare_till(till, base / till.name, base / hub.name, hub_url):
                 return 1
+        if not serve:
+            print(
+                _("Démonstration prête dans %(path)s (identifiant : %(user)s / %(password)s).")
+                % {"path": base, "user": ADMIN_USER, "password": ADMIN_PASSWORD}
+            )
+            print(_("Pour la servir : comptoir demo --home %(path)s") % {"path": base})
+            return 0
+        for till in tills:
+            till_process = _start(till, base / till.name, ports[till.name])
+            if till_process is None:
+                return 1
+            processes.append(till_process)
         print()
         print(_("La démonstration est prête :"))
         for home in homes:
@@ -218,9 +329,10 @@ def _serve(base: Path, homes: Sequence[DemoHome], port: int) -> int:
         )
         print(
             _(
-                "Le hub a le catalogue, la caisse a aussi le stock et les ventes : la "
-                "synchronisation arrive avec le moteur de synchronisation."
+                "Les caisses envoient leurs ventes au hub et reçoivent celles de l'autre "
+                "caisse en arrière-plan : vérifiez avec « comptoir verify --home %(path)s »."
             )
+            % {"path": base / tills[0].name}
         )
         print(_("Ctrl-C pour arrêter."))
         while all(process.poll() is None for process in processes):
@@ -237,18 +349,23 @@ def _serve(base: Path, homes: Sequence[DemoHome], port: int) -> int:
 def run_demo(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="comptoir demo",
-        description=_("Crée un hub et une caisse avec des données d'exemple, puis les sert."),
+        description=_(
+            "Crée un hub et deux caisses synchronisées avec des données d'exemple, puis les sert."
+        ),
     )
     parser.add_argument(
         "--home", help=_("dossier de la démonstration (sinon un dossier temporaire)")
     )
     parser.add_argument(
-        "--port", type=int, default=8000, help=_("port du hub ; la caisse prend le suivant")
+        "--port",
+        type=int,
+        default=8000,
+        help=_("port du hub ; les caisses prennent les deux suivants"),
     )
     parser.add_argument("--days", type=int, default=21, help=_("jours de ventes à générer"))
     parser.add_argument("--no-serve", action="store_true", help=_("préparer sans servir"))
     args = parser.parse_args(argv)
-    if not 0 < args.port < 65535:
+    if not 0 < args.port < 65533:
         parser.error(_("port invalide : %(port)s") % {"port": args.port})
     if args.days < 0:
         parser.error(_("le nombre de jours doit être positif"))
@@ -258,15 +375,6 @@ def run_demo(argv: Sequence[str]) -> int:
         base = Path(tempfile.mkdtemp(prefix="comptoir-demo-"))
         print(_("Dossier de la démonstration : %(path)s") % {"path": base})
     base.mkdir(parents=True, exist_ok=True)
-    homes = _homes(args.days)
-    for home in homes:
-        if not _prepare(home, base / home.name):
-            return 1
-    if args.no_serve:
-        print(
-            _("Démonstration prête dans %(path)s (identifiant : %(user)s / %(password)s).")
-            % {"path": base, "user": ADMIN_USER, "password": ADMIN_PASSWORD}
-        )
-        print(_("Pour la servir : comptoir demo --home %(path)s") % {"path": base})
-        return 0
-    return _serve(base, homes, args.port)
+    # Stopped by a signal (systemd, timeout, kill): stop the servers too, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    return _demo(base, _homes(args.days), args.port, serve=not args.no_serve)

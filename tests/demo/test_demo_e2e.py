@@ -38,6 +38,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_port_run(count: int = 3) -> int:
+    """A port P such that P..P+count-1 are free (the demo's hub and its two tills)."""
+    for _attempt in range(50):
+        base = free_port()
+        if base + count < 65535 and all(_is_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no run of free ports")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("demo")
@@ -52,6 +71,8 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-serve",
             "--days",
             "1",
+            "--port",
+            str(free_port_run()),
         ],
         env=child_env(),
         capture_output=True,
@@ -105,7 +126,17 @@ def till_server(demo_home: Path) -> Iterator[str]:
 
 def test_demo_rerun_reuses_the_homes(demo_home: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "comptoir", "demo", "--home", str(demo_home), "--no-serve"],
+        [
+            sys.executable,
+            "-m",
+            "comptoir",
+            "demo",
+            "--home",
+            str(demo_home),
+            "--no-serve",
+            "--port",
+            str(free_port_run()),
+        ],
         env=child_env(),
         capture_output=True,
         text=True,
@@ -113,7 +144,7 @@ def test_demo_rerun_reuses_the_homes(demo_home: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("réutilisé") == 2
+    assert result.stdout.count("réutilisé") == 3  # the hub and its two tills
 
 
 def test_the_served_till_shows_the_sample_data_in_its_admin(till_server: str) -> None:
@@ -152,3 +183,59 @@ def test_the_served_till_shows_the_sample_data_in_its_admin(till_server: str) ->
     css = opener.open(f"{till_server}/static/admin/css/base.css")
     assert css.status == 200
     assert b"body" in css.read()
+
+
+def test_the_served_demo_converges_hub_and_both_tills(tmp_path: Path) -> None:
+    """The hub and two tills, served: each till's sales reach the hub and the other till,
+    and ``verify`` says both tills are identical to the hub, within seconds."""
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "comptoir",
+            "demo",
+            "--home",
+            str(tmp_path),
+            "--days",
+            "1",
+            "--port",
+            str(free_port_run()),
+        ],
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if "Ctrl-C" in line:
+                break
+        else:
+            pytest.fail("the demo did not start")
+        started = time.monotonic()
+        pending = {"till1", "till2"}
+        while pending and time.monotonic() - started < 30:
+            for till in sorted(pending):
+                check = subprocess.run(
+                    [sys.executable, "-m", "comptoir", "verify", "--home", str(tmp_path / till)],
+                    env=child_env(),
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+                if check.returncode == 0:
+                    pending.discard(till)
+            time.sleep(0.5)
+        assert not pending, f"not identical to the hub after 30 s: {pending}"
+        print(f"demo converged in {time.monotonic() - started:.1f} s")
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
+    # Stopping the demo stops its servers too.
+    time.sleep(1)
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"serve --home {tmp_path}"], capture_output=True, text=True, check=False
+    )
+    assert leftovers.stdout.strip() == ""

@@ -79,6 +79,10 @@ def populate(
     sales_per_day: int = 40,
     seed: int = 42,
     catalogue_only: bool = False,
+    reference: bool = True,
+    stock: bool = True,
+    sales: bool = True,
+    activity_seed: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Fill an empty database; returns how many rows of each kind were created.
@@ -93,11 +97,16 @@ def populate(
             progress(step, done, total)
 
     catalogue = build_catalogue(articles=articles, customers=customers, seed=seed)
-    counts = _reference_data(catalogue, report)
-    if catalogue_only or days <= 0:
+    # A till of an enrolled demo receives the catalogue from its hub: reference=False.
+    counts = _reference_data(catalogue, report) if reference else {}
+    if catalogue_only or days <= 0 or not (stock or sales):
         return counts
-    activity = Activity(catalogue=catalogue, rng=random.Random(f"{seed}:activity"), progress=report)
+    rng = random.Random(activity_seed or f"{seed}:activity")
+    activity = Activity(catalogue=catalogue, rng=rng, progress=report)
     today = timezone.localdate()
-    for done, total in run(activity, days=days, sales_per_day=sales_per_day, today=today):
+    steps = run(
+        activity, days=days, sales_per_day=sales_per_day, today=today, stock=stock, sales=sales
+    )
+    for done, total in steps:
         report("Ventes", done, total)
     return counts | activity.counts

@@ -239,26 +239,39 @@ class Activity:
 
 
 def run(
-    activity: Activity, *, days: int, sales_per_day: int, today: date
+    activity: Activity,
+    *,
+    days: int,
+    sales_per_day: int,
+    today: date,
+    stock: bool = True,
+    sales: bool = True,
 ) -> Iterator[tuple[int, int]]:
-    """Replay ``days`` days ending yesterday. Yields (done, total) till transactions."""
+    """Replay ``days`` days ending yesterday. Yields (done, total) till transactions.
+
+    ``stock`` covers receipts and counts (the back office), ``sales`` the till's sales
+    and returns; a demo hub does the first and its tills the second.
+    """
     first_day = today - timedelta(days=days)
     plans = activity.plan(first_day, days, sales_per_day)
     total = sum(len(p) for p in plans)
     rng = activity.rng
-    activity.initial_stock(
-        activity._at(first_day - timedelta(days=1), time(18)), days, sales_per_day
-    )
+    if stock:
+        activity.initial_stock(
+            activity._at(first_day - timedelta(days=1), time(18)), days, sales_per_day
+        )
     articles = list(activity.catalogue.articles)
     counted = rng.sample(articles, k=min(len(articles), max(2, len(articles) // 25)))
     count_day = days // 2
     done = 0
     for offset, instants in enumerate(plans):
         day = first_day + timedelta(days=offset)
-        if offset and day.weekday() in (1, 4):  # deliveries on Tuesdays and Fridays
+        if stock and offset and day.weekday() in (1, 4):  # deliveries: Tuesdays and Fridays
             activity.restock(activity._at(day, time(7, 30)), days, sales_per_day)
-        if offset == count_day:
+        if stock and offset == count_day:
             activity.count(activity._at(day, time(7, 45)), counted)
+        if not sales:
+            continue
         for at in instants:
             if not (rng.random() < RETURN_RATE and activity.give_back(at)):
                 activity.sell(at)

@@ -34,6 +34,18 @@ class Command(ComptoirCommand):
             action="store_true",
             help=_("seulement le catalogue, les fournisseurs et les clients"),
         )
+        parser.add_argument(
+            "--no-reference",
+            action="store_true",
+            help=_("le catalogue existe déjà (reçu du serveur)"),
+        )
+        parser.add_argument(
+            "--no-stock", action="store_true", help=_("sans réceptions ni inventaires")
+        )
+        parser.add_argument("--no-sales", action="store_true", help=_("sans ventes"))
+        parser.add_argument(
+            "--activity-seed", default=None, help=_("graine des ventes (une par caisse)")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         tasks: dict[str, TaskID] = {}
@@ -57,6 +69,10 @@ class Command(ComptoirCommand):
                 sales_per_day=options["sales_per_day"],
                 seed=options["seed"],
                 catalogue_only=options["catalogue_only"],
+                reference=not options["no_reference"],
+                stock=not options["no_stock"],
+                sales=not options["no_sales"],
+                activity_seed=options["activity_seed"],
                 progress=progress,
             )
         summary = ", ".join(f"{name} : {value}" for name, value in counts.items())
