@@ -27,11 +27,17 @@ def _clock(state: SyncState) -> Clock:
     return Clock(node, last) if last else Clock(node)
 
 
+def _wall(state: SyncState) -> int:
+    # A node follows the hub's time as last measured (0 until its first contact), so that
+    # a till whose clock runs ahead does not stamp its edits in the future.
+    return wall_ms() + (state.clock_offset_ms if settings.COMPTOIR_ROLE == "node" else 0)
+
+
 def tick() -> str:
     """A new timestamp for a local write; persisted so it never goes backwards."""
     with transaction.atomic():
         state = state_locked()
-        stamp = _clock(state).tick(wall_ms()).encode()
+        stamp = _clock(state).tick(_wall(state)).encode()
         state.hlc = stamp
         state.save(update_fields=["hlc"])
         return stamp
@@ -44,6 +50,18 @@ def observe(remote: str) -> None:
     with transaction.atomic():
         state = state_locked()
         clock = _clock(state)
-        stamp = clock.observe(Timestamp.decode(remote), wall_ms()).encode()
+        stamp = clock.observe(Timestamp.decode(remote), _wall(state)).encode()
         state.hlc = stamp
         state.save(update_fields=["hlc"])
+
+
+def rewind_if_ahead(state: SyncState, hub_time_ms: int, tolerance_ms: int) -> bool:
+    """The one exception to "never backwards": a clock that ran ahead of the hub.
+
+    Its timestamps would be refused by the hub forever; it restarts from the hub's time.
+    The caller holds ``state`` locked and re-stamps what it had stamped in the future.
+    """
+    if not state.hlc or Timestamp.decode(state.hlc).wall_ms <= hub_time_ms + tolerance_ms:
+        return False
+    state.hlc = Timestamp(hub_time_ms, 0, str(settings.COMPTOIR_NODE_ID)).encode()
+    return True

@@ -20,12 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.core.errors import ComptoirError
-from comptoir.sync import wire
+from comptoir.sync import clock, registry, wire
 from comptoir.sync.apply import apply_change
 from comptoir.sync.client import HubClient, HubRefused, HubUnreachable
-from comptoir.sync.clock import state_locked, wall_ms
+from comptoir.sync.clock import state_locked
+from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
-from comptoir.sync.protocol import check_change
+from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, check_change
 
 Progress = Callable[[str, int], None]
 PUSH_BATCH = 500
@@ -63,11 +64,43 @@ def _contact(client: HubClient, **fields: Any) -> None:
         now = timezone.now()
         state.last_contact_at = now
         state.offline_since = None
+        rewound = False
         if client.last_hub_time is not None:
-            state.clock_offset_ms = client.last_hub_time - wall_ms()
+            state.clock_offset_ms = client.last_hub_time - clock.wall_ms()
+            rewound = clock.rewind_if_ahead(state, client.last_hub_time, CLOCK_TOLERANCE_MS)
         for name, value in fields.items():
             setattr(state, name, value)
         state.save()
+        if rewound and client.last_hub_time is not None:
+            restamp_future(client.last_hub_time + CLOCK_TOLERANCE_MS)
+
+
+def restamp_future(limit_ms: int) -> int:
+    """Re-stamp this post's unsent edits stamped after ``limit_ms`` (its clock ran ahead).
+
+    They are still this post's latest edits; with a timestamp from the hub's time they
+    are accepted again, and compete fairly with edits made elsewhere meanwhile.
+    """
+    rows = set(OutboxEntry.objects.values_list("model", "row_id").distinct())
+    count = 0
+    for label, row_id in rows:
+        spec = registry.reference_spec(label)
+        obj: Any = spec.model._base_manager.filter(pk=row_id).first() if spec else None
+        if spec is None or obj is None:
+            continue
+        clocks = dict(obj.sync_clocks)
+        future = [f for f, c in clocks.items() if Timestamp.decode(c).wall_ms > limit_ms]
+        if not future:
+            continue
+        stamp = clock.tick()
+        clocks.update(dict.fromkeys(future, stamp))
+        # Only the clocks change: written directly, the row stays in the outbox.
+        spec.model._base_manager.filter(pk=row_id).update(sync_clocks=clocks)
+        OutboxEntry.objects.filter(model=label, row_id=row_id).update(
+            rejected_at=None, rejected_reason=""
+        )
+        count += 1
+    return count
 
 
 def note_failure(message: str) -> None:
