@@ -150,8 +150,12 @@ class ReferenceModel(SyncedModel):
         loaded = getattr(self, "_loaded", None)
         if loaded is None:
             return list(spec_fields)
+        # A deferred field is neither loaded nor saved: clocking it would give its stale
+        # stored value a new clock, which would then win over a newer edit made elsewhere.
         current = self._current_values()
-        return [f for f in spec_fields if f not in loaded or loaded[f] != current.get(f)]
+        return [
+            f for f in spec_fields if f in current and (f not in loaded or loaded[f] != current[f])
+        ]
 
 
 class FactQuerySet(models.QuerySet[Any]):

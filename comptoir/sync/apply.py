@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, DataError, IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ComptoirError
@@ -62,7 +62,16 @@ def _check_foreign_keys(obj: models.Model) -> None:
             )
 
 
-def _apply_reference(change: Change, origin: str, hub_now_ms: int | None) -> str:
+def _authorize(spec: registry.ReferenceSpec, till: Till | None, obj: Any, names: set[str]) -> None:
+    if till is not None and spec.authorize is not None and names:
+        reason = spec.authorize(till, obj, names)
+        if reason:
+            raise Rejected(reason)
+
+
+def _apply_reference(
+    change: Change, origin: str, hub_now_ms: int | None, till: Till | None = None
+) -> str:
     spec = registry.reference_spec(change["model"])
     if spec is None:
         raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
@@ -70,13 +79,17 @@ def _apply_reference(change: Change, origin: str, hub_now_ms: int | None) -> str
     clocks: dict[str, str] = change["data"]["clocks"]
     if str(fields.get("id")) != change["row"]:
         raise Rejected(_("Identifiant de ligne incohérent."))
-    unknown = set(fields) - set(spec.fields) - {"id"}
-    if unknown or set(clocks) - set(spec.fields):
+    unknown = (set(fields) - {"id"} | set(clocks)) - set(spec.fields)
+    if unknown:
         raise Rejected(_("Champs inconnus : %(f)s.") % {"f": ", ".join(sorted(unknown))})
     try:
         stamps = [Timestamp.decode(c) for c in clocks.values()]
     except (ValueError, AttributeError):
         raise Rejected(_("Horloge illisible.")) from None
+    # Clocks are compared in their text form: only the canonical one sorts like the time
+    # it encodes (``int`` also reads other digits, signs and spaces, which sort otherwise).
+    if any(s.encode() != c for s, c in zip(stamps, clocks.values(), strict=True)):
+        raise Rejected(_("Horloge illisible."))
     latest = max(stamps, default=None)
     if hub_now_ms is not None and latest and latest.wall_ms > hub_now_ms + CLOCK_TOLERANCE_MS:
         minutes = (latest.wall_ms - hub_now_ms) // 60_000
@@ -91,6 +104,7 @@ def _apply_reference(change: Change, origin: str, hub_now_ms: int | None) -> str
     obj: Any = model._default_manager.select_for_update().filter(pk=change["row"]).first()
     status = "applied"
     if obj is None:
+        _authorize(spec, till, None, set(fields) - {"id"})
         obj = wire.build(model, fields, spec.fields)
         obj.sync_clocks = dict(clocks)
         _check_foreign_keys(obj)
@@ -114,6 +128,7 @@ def _apply_reference(change: Change, origin: str, hub_now_ms: int | None) -> str
         if not changed:
             status = "duplicate"
         else:
+            _authorize(spec, till, obj, set(changed))
             _check_foreign_keys(obj)
             names = [model._meta.get_field(a).name for a in changed]
             with capture.applying(origin):
@@ -143,7 +158,12 @@ def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
         raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
     rows: dict[str, Any] = change["data"]["rows"]
     roots = rows.get(spec.label)
-    if not isinstance(roots, list) or len(roots) != 1 or str(roots[0].get("id")) != change["row"]:
+    if (
+        not isinstance(roots, list)
+        or len(roots) != 1
+        or not isinstance(roots[0], dict)
+        or str(roots[0].get("id")) != change["row"]
+    ):
         raise Rejected(_("Agrégat incomplet : la ligne principale manque."))
     allowed = {spec.label} | {registry.label_of(m) for m, _fk in spec.parts}
     if set(rows) - allowed:
@@ -158,7 +178,10 @@ def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
         part_spec = registry.fact_spec(registry.label_of(part_model))
         assert part_spec is not None
         built = []
-        for raw in rows.get(part_spec.label, []):
+        raws = rows.get(part_spec.label, [])
+        if not isinstance(raws, list):
+            raise Rejected(_("Ligne d'agrégat invalide."))
+        for raw in raws:
             if not isinstance(raw, dict):
                 raise Rejected(_("Ligne d'agrégat invalide."))
             part = wire.build(part_model, raw, part_spec.fields)
@@ -212,14 +235,14 @@ def apply_change(
     try:
         with transaction.atomic(), _collected(origin):
             if change["kind"] == "reference":
-                status = _apply_reference(change, origin, hub_now_ms)
+                status = _apply_reference(change, origin, hub_now_ms, till)
             else:
                 status = _apply_fact(change, origin, till)
     except Rejected as exc:
         return Outcome(change["id"], change["model"], "rejected", exc.reason)
     except ComptoirError as exc:
         return Outcome(change["id"], change["model"], "rejected", exc.message)
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         return Outcome(
             change["id"],
             change["model"],

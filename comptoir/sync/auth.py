@@ -69,6 +69,9 @@ def enrollment_redeem(*, code: str, node_id: str, version: str = "") -> tuple[st
     )
     if entry is None or entry.used_at is not None or entry.expires_at < timezone.now():
         raise ValidationError(_("Code d'enrôlement inconnu, déjà utilisé ou expiré."))
+    max_length = NodeCredential._meta.get_field("node_id").max_length or 0
+    if not node_id or len(node_id) > max_length or not node_id.isprintable() or " " in node_id:
+        raise ValidationError(_("Identifiant de poste invalide : « %(id)s ».") % {"id": node_id})
     if NodeCredential.objects.filter(node_id=node_id).exists():
         raise ValidationError(_("Ce poste est déjà enrôlé."))
     till = till_create(store=entry.store, name=entry.name, prefix=entry.prefix, node_id=node_id)

@@ -18,6 +18,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ComptoirError
 from comptoir.sync import clock, registry, wire
@@ -26,7 +27,7 @@ from comptoir.sync.client import HubClient, HubRefused, HubUnreachable
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, check_change
+from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, ProtocolError, check_change
 
 Progress = Callable[[str, int], None]
 PUSH_BATCH = 500
@@ -185,8 +186,13 @@ def pull(
             state = state_locked()
             if state.pull_cursor != cursor:
                 continue  # another puller moved on meanwhile: ask again from there
-            for raw in page["changes"]:
-                change = check_change(raw)
+            for raw in page.get("changes", []):
+                try:
+                    change = check_change(raw)
+                except ProtocolError as exc:
+                    raise HubRefused(
+                        _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
+                    ) from None
                 outcome = apply_change(change, origin="hub")
                 if outcome.status == "rejected":
                     PullFailure.objects.create(

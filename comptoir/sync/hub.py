@@ -24,10 +24,15 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
     A change id seen before is answered ``duplicate`` without being applied again (the
     node retried after a lost response). Rejected changes are not remembered, so that
     the node can send them again once the cause is fixed.
+
+    The pushes of one node are serialised on its credential row: a retry that overlaps
+    the first attempt (or the worker and a manual sync) waits for it, then finds its
+    change ids received, instead of missing them and failing on the first one's rows.
     """
     now = wall_ms()
     results: list[Result] = []
     with transaction.atomic(durable=True):
+        NodeCredential.objects.select_for_update().filter(pk=cred.pk).values_list("pk").first()
         seen = set(
             ReceivedChange.objects.filter(change_id__in=[c["id"] for c in changes]).values_list(
                 "change_id", flat=True
@@ -47,6 +52,7 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                 )
             )
             if outcome.status != "rejected":
+                seen.add(uuid.UUID(change["id"]))  # the same id twice in one push, too
                 received.append(
                     ReceivedChange(
                         change_id=change["id"], node_id=cred.node_id, result=outcome.status
@@ -67,7 +73,9 @@ def log_head() -> int:
     return ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
 
 
-def pull_page(cred: NodeCredential, cursor: int, limit: int) -> dict[str, Any]:
+def pull_page(
+    cred: NodeCredential, cursor: int, limit: int, *, touch: bool = True
+) -> dict[str, Any]:
     """The changes after ``cursor`` this node should see, and the cursor to ask next.
 
     The head is read first: log appends commit in sequence order (see ``capture``), so
@@ -85,9 +93,10 @@ def pull_page(cred: NodeCredential, cursor: int, limit: int) -> dict[str, Any]:
     for entry in entries:
         latest[(entry.model, entry.row_id)] = entry.seq
     changes = serialize(sorted(latest.items(), key=lambda item: item[1]))
-    NodeCredential.objects.filter(pk=cred.pk).update(
-        last_pull_at=timezone.now(), last_seen_at=timezone.now(), pull_cursor=cursor
-    )
+    if touch:  # once per request, not on every turn of a long poll
+        NodeCredential.objects.filter(pk=cred.pk).update(
+            last_pull_at=timezone.now(), last_seen_at=timezone.now(), pull_cursor=cursor
+        )
     return {"changes": changes, "cursor": next_cursor, "more": more}
 
 

@@ -28,6 +28,9 @@ class ReferenceSpec:
     model: type[models.Model]
     label: str
     fields: tuple[str, ...]  # attnames merged field by field
+    # Hub-side authorisation of a node's change: a refusal reason, or None. Gets (node
+    # till, stored row or None for a new one, the attnames the change would set).
+    authorize: Callable[[Any, Any, set[str]], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,21 @@ _facts: dict[str, FactSpec] = {}
 
 def _sync_fields(model: type[models.Model]) -> tuple[str, ...]:
     return tuple(
-        f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "sync_clocks")
+        f.attname
+        for f in model._meta.concrete_fields
+        # updated_at is each side's own bookkeeping: merging it would log a "conflict"
+        # on every edit.
+        if f.attname not in ("id", "sync_clocks", "updated_at")
     )
 
 
-def register_reference(model: type[models.Model]) -> None:
+def register_reference(
+    model: type[models.Model],
+    *,
+    authorize: Callable[[Any, Any, set[str]], str | None] | None = None,
+) -> None:
     label = label_of(model)
-    _references[label] = ReferenceSpec(model, label, _sync_fields(model))
+    _references[label] = ReferenceSpec(model, label, _sync_fields(model), authorize)
 
 
 def register_fact(model: type[models.Model], **options: Any) -> None:

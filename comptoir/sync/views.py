@@ -101,7 +101,7 @@ def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     try:
         changes = check_push(_body(request))
     except ProtocolError as exc:
-        return error(str(exc), 400)
+        return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
     return reply({"results": hub.push_apply(cred, changes)})
 
 
@@ -129,8 +129,10 @@ async def pull(request: HttpRequest) -> HttpResponse:
         return error(str(exc), 400)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
+    touch = True
     while True:
-        page = await sync_to_async(hub.pull_page)(cred, cursor, limit)
+        page = await sync_to_async(hub.pull_page)(cred, cursor, limit, touch=touch)
+        touch = False
         if page["changes"] or page["more"] or loop.time() >= deadline:
             return reply(page)
         cursor = page["cursor"]

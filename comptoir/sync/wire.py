@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.core import validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
@@ -49,11 +51,38 @@ def from_wire(model: type[models.Model], attname: str, raw: Any) -> Any:
             return raw
         if isinstance(raw, dict | list | float):
             raise DjangoValidationError("bad type")
-        return field.to_python(raw)
+        value = field.to_python(raw)
+        _check_bounds(field, value)
+        return value
     except (DjangoValidationError, TypeError, ValueError, ArithmeticError):
         raise ValidationError(
             _("Valeur invalide pour %(field)s : « %(value)s ».") % {"field": attname, "value": raw}
         ) from None
+
+
+_BOUNDS = (
+    validators.MaxLengthValidator,
+    validators.DecimalValidator,
+    validators.MinValueValidator,
+    validators.MaxValueValidator,
+)
+
+
+def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
+    """Refuse what the column cannot hold, before the database does.
+
+    SQLite stores an over-long text or an over-precise decimal as is (and fails on an
+    integer over 64 bits); PostgreSQL fails the statement. Only the size limits are
+    checked: format validators (e-mail...) are the services' business, not the merge's.
+    """
+    for validator in field.validators:
+        if isinstance(validator, _BOUNDS):
+            validator(value)
+    limits = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+    if limits is not None:
+        stored = field.get_prep_value(value)
+        if isinstance(stored, int) and not limits[0] <= stored <= limits[1]:
+            raise DjangoValidationError("out of range")
 
 
 def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:

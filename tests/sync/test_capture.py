@@ -1,0 +1,501 @@
+"""Every write path of every synced model is either captured for sync or refused.
+
+Reference rows leave one trace per row; fact rows leave one trace per aggregate root.
+The trace goes to the change log on the hub and to the outbox on a node, in the same
+transaction as the write.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import models, transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.core.errors import ImmutableError
+from comptoir.core.models import Store, Till
+from comptoir.core.money import format_amount
+from comptoir.customers.models import Customer
+from comptoir.sales.models import (
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteTax,
+    Invoice,
+    InvoiceLine,
+    InvoiceTax,
+    Payment,
+)
+from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
+from comptoir.stock.models import InventoryCount, StockMovement
+from comptoir.sync import capture, registry
+from comptoir.sync.hlc import Timestamp
+from comptoir.sync.models import ChangeLog, OutboxEntry
+from tests.factories import at, make_article
+from tests.sync.helpers import outbox, traces
+
+_serial = itertools.count(1)
+
+
+class Rollback(Exception):
+    pass
+
+
+def _roll_back(write: Callable[[], None]) -> None:
+    """Run ``write`` in a transaction that is then rolled back."""
+    try:
+        with transaction.atomic():
+            write()
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def _n() -> int:
+    return next(_serial)
+
+
+# --- reference models -------------------------------------------------------------------
+
+Builder = Callable[[dict[str, Any]], models.Model]
+
+REFERENCE_BUILDERS: dict[str, tuple[Builder, str]] = {
+    # label: (unsaved new row, a plain text field to edit)
+    "core.store": (lambda c: Store(name=f"Magasin {_n()}"), "address"),
+    "core.till": (lambda c: Till(store=c["store"], name=f"T{_n()}", prefix=f"X{_n()}"), "name"),
+    "catalogue.category": (lambda c: Category(name=f"Cat {_n()}"), "name"),
+    "catalogue.supplier": (lambda c: Supplier(code=f"S{_n()}", name="Fournisseur"), "name"),
+    "catalogue.article": (
+        lambda c: Article(code=f"A{_n()}", name="Article", sale_price=100),
+        "name",
+    ),
+    "catalogue.barcode": (lambda c: Barcode(article=c["article"], code=f"B{_n()}"), "code"),
+    "customers.customer": (lambda c: Customer(code=f"CL{_n()}", name="Client"), "name"),
+}
+REFERENCE_LABELS = sorted(spec.label for spec in registry.references())
+
+
+@pytest.fixture
+def ctx(till: Till) -> dict[str, Any]:
+    return {"store": till.store, "till": till, "article": make_article("BASE")}
+
+
+def _new_ref(label: str, ctx: dict[str, Any]) -> models.Model:
+    return REFERENCE_BUILDERS[label][0](ctx)
+
+
+def _last_seq() -> int:
+    last = ChangeLog.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return last or 0
+
+
+def _traces_after(seq: int) -> list[tuple[str, str, str | None]]:
+    return [
+        (m, str(r), None if s is None else str(s))
+        for m, r, s in ChangeLog.objects.filter(seq__gt=seq)
+        .order_by("seq")
+        .values_list("model", "row_id", "store_id")
+    ]
+
+
+def test_every_synced_model_is_covered_by_these_tests() -> None:
+    assert set(REFERENCE_BUILDERS) == set(REFERENCE_LABELS)
+    assert set(FACT_BUILDERS) == {spec.label for spec in registry.facts()}
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_creating_a_reference_row_logs_it_on_the_hub_with_every_field_clocked(
+    ctx: dict[str, Any], label: str
+) -> None:
+    spec = registry.reference_spec(label)
+    assert spec is not None
+    start = _last_seq()
+    row = _new_ref(label, ctx)
+    row.save()
+    assert _traces_after(start) == [(label, str(row.pk), None)]
+    assert row.origin_node == settings.COMPTOIR_NODE_ID
+    clocks = row.sync_clocks  # type: ignore[attr-defined]
+    assert set(clocks) == set(spec.fields)
+    assert len(set(clocks.values())) == 1
+    Timestamp.decode(next(iter(clocks.values())))
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_creating_a_reference_row_on_a_node_fills_the_outbox_not_the_log(
+    ctx: dict[str, Any], label: str
+) -> None:
+    start = _last_seq()
+    with override_settings(COMPTOIR_ROLE="node"):
+        row = _new_ref(label, ctx)
+        row.save()
+    assert outbox() == [(label, str(row.pk))]
+    assert _traces_after(start) == []
+
+
+@pytest.mark.parametrize("role", ["hub", "node"])
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_a_rolled_back_reference_write_leaves_no_trace(
+    ctx: dict[str, Any], label: str, role: str
+) -> None:
+    start = _last_seq()
+    written: list[models.Model] = []
+
+    def write() -> None:
+        row = _new_ref(label, ctx)
+        row.save()
+        written.append(row)
+        assert ChangeLog.objects.filter(seq__gt=start).exists() or OutboxEntry.objects.exists()
+
+    with override_settings(COMPTOIR_ROLE=role):
+        _roll_back(write)
+    [row] = written
+    assert not type(row)._default_manager.filter(pk=row.pk).exists()
+    assert _traces_after(start) == []
+    assert outbox() == []
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_changing_one_field_by_save_clocks_only_that_field(ctx: dict[str, Any], label: str) -> None:
+    builder, field = REFERENCE_BUILDERS[label]
+    row = builder(ctx)
+    row.save()
+    row = type(row)._default_manager.get(pk=row.pk)
+    before = dict(row.sync_clocks)  # type: ignore[attr-defined]
+    start = _last_seq()
+    setattr(row, field, f"{getattr(row, field)} modifié")
+    row.save()
+    after = type(row)._default_manager.get(pk=row.pk).sync_clocks
+    renewed = {f for f in after if after[f] != before[f]}
+    # ``updated_at`` is each side's bookkeeping, not synced: only the edited field moves.
+    assert renewed == {field}
+    assert after[field] > before[field]
+    assert _traces_after(start) == [(label, str(row.pk), None)]
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_save_with_update_fields_clocks_the_named_fields(ctx: dict[str, Any], label: str) -> None:
+    builder, field = REFERENCE_BUILDERS[label]
+    row = builder(ctx)
+    row.save()
+    before = dict(row.sync_clocks)  # type: ignore[attr-defined]
+    setattr(row, field, "Nouveau")
+    row.save(update_fields=[field])
+    stored = type(row)._default_manager.get(pk=row.pk)
+    assert getattr(stored, field) == "Nouveau"
+    renewed = {f for f in stored.sync_clocks if stored.sync_clocks[f] != before[f]}
+    assert renewed == {field}
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_saving_a_row_loaded_with_deferred_fields_does_not_clock_the_fields_not_loaded(
+    ctx: dict[str, Any], label: str
+) -> None:
+    builder, field = REFERENCE_BUILDERS[label]
+    row = builder(ctx)
+    row.save()
+    before = dict(row.sync_clocks)  # type: ignore[attr-defined]
+    partial = type(row)._default_manager.only("id", field, "sync_clocks").get(pk=row.pk)
+    setattr(partial, field, "Nouveau")
+    partial.save()
+    stored = type(row)._default_manager.get(pk=row.pk)
+    renewed = {f for f in stored.sync_clocks if stored.sync_clocks[f] != before[f]}
+    assert renewed == {field}
+
+
+@pytest.mark.parametrize("role", ["hub", "node"])
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_bulk_create_of_reference_rows_is_captured_and_clocked(
+    ctx: dict[str, Any], label: str, role: str
+) -> None:
+    spec = registry.reference_spec(label)
+    assert spec is not None
+    model = spec.model
+    start = _last_seq()
+    with override_settings(COMPTOIR_ROLE=role):
+        rows = model._default_manager.bulk_create([_new_ref(label, ctx), _new_ref(label, ctx)])
+    expected = [(label, str(r.pk)) for r in rows]
+    if role == "hub":
+        assert [(m, r) for m, r, _s in _traces_after(start)] == expected
+    else:
+        assert outbox() == expected
+        assert _traces_after(start) == []
+    for stored in model._default_manager.filter(pk__in=[r.pk for r in rows]):
+        assert set(stored.sync_clocks) == set(spec.fields)
+
+
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_bulk_updates_and_deletes_of_reference_rows_are_refused(
+    ctx: dict[str, Any], label: str
+) -> None:
+    builder, field = REFERENCE_BUILDERS[label]
+    row = builder(ctx)
+    row.save()
+    model = type(row)
+    manager = model._default_manager
+    start = _last_seq()
+    with pytest.raises(ImmutableError):
+        manager.filter(pk=row.pk).update(**{field: "Écrasé"})
+    with pytest.raises(ImmutableError):
+        manager.update(**{field: "Écrasé"})
+    setattr(row, field, "Écrasé")
+    with pytest.raises(ImmutableError):
+        manager.bulk_update([row], [field])
+    with pytest.raises(ImmutableError, match="s'archive"):
+        manager.filter(pk=row.pk).delete()
+    with pytest.raises(ImmutableError, match="s'archive"):
+        row.delete()
+    stored = manager.get(pk=row.pk)
+    assert getattr(stored, field) != "Écrasé"
+    assert _traces_after(start) == []
+
+
+def test_an_article_saved_through_the_admin_is_captured(
+    ctx: dict[str, Any], admin_client: Client
+) -> None:
+    article = ctx["article"]
+    before = dict(Article.objects.get(pk=article.pk).sync_clocks)
+    start = _last_seq()
+    response = admin_client.post(
+        reverse("admin:catalogue_article_change", args=[article.pk]),
+        {
+            "name": "Nom changé dans l'admin",
+            "category": "",
+            "supplier": "",
+            "sale_price": "1.40",
+            "vat_rate": str(article.vat_rate),
+            "cost": format_amount(article.cost, "EUR"),
+            "unit": article.unit,
+            "alert_threshold": "0",
+            "new_barcodes": "",
+            "barcodes-TOTAL_FORMS": "0",
+            "barcodes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.name, stored.sale_price) == ("Nom changé dans l'admin", 140)
+    assert ("catalogue.article", str(article.pk), None) in _traces_after(start)
+    assert stored.sync_clocks["name"] > before["name"]
+    assert stored.sync_clocks["sale_price"] > before["sale_price"]
+    assert stored.sync_clocks["code"] == before["code"]
+
+
+def test_applying_a_change_on_a_node_is_not_echoed_to_its_outbox(ctx: dict[str, Any]) -> None:
+    with override_settings(COMPTOIR_ROLE="node"), capture.applying("hub"):
+        Category(name="Venue du hub").save()
+        Category.objects.bulk_create([Category(name="Aussi du hub")])
+        StockMovement(
+            article=ctx["article"],
+            store=ctx["store"],
+            kind="receipt",
+            quantity=1,
+            occurred_at=at(1),
+        ).save()
+    assert outbox() == []
+
+
+def test_applying_a_change_on_the_hub_logs_it_with_the_pushing_node_as_origin(
+    ctx: dict[str, Any],
+) -> None:
+    start = _last_seq()
+    with capture.applying("node-7"):
+        category = Category(name="Venue d'une caisse")
+        category.save()
+    assert _traces_after(start) == [("catalogue.category", str(category.pk), None)]
+    assert ChangeLog.objects.get(seq__gt=start).origin_node == "node-7"
+    assert (
+        ChangeLog.objects.filter(seq__lte=start)
+        .exclude(origin_node=settings.COMPTOIR_NODE_ID)
+        .count()
+        == 0
+    )
+
+
+# --- fact models ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sold(ctx: dict[str, Any]) -> dict[str, Any]:
+    invoice = invoice_sell(lines=[SaleLine("BASE", 2)], at=at(1))
+    note = credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("BASE", 1)], at=at(2))
+    return {**ctx, "invoice": invoice, "line": invoice.lines.get(), "note": note}
+
+
+def _money(**extra: Any) -> dict[str, Any]:
+    return {"total_excl_tax": 0, "total_tax": 0, "total_incl_tax": 0, **extra}
+
+
+FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
+    "sales.invoice": lambda c: Invoice(
+        number=f"C1-2026-9{_n():05d}",
+        till=c["till"],
+        store=c["store"],
+        year=2026,
+        sequence=90000 + _n(),
+        validated_at=timezone.now(),
+        business_date=date(2026, 3, 1),
+        currency="EUR",
+        total_paid=0,
+        chain_hash="x",
+        **_money(),
+    ),
+    "sales.invoiceline": lambda c: InvoiceLine(
+        invoice=c["invoice"],
+        position=100 + _n(),
+        article=c["article"],
+        article_code="BASE",
+        label="Article",
+        quantity=Decimal(1),
+        unit_price=0,
+        vat_rate=Decimal(20),
+        **_money(),
+    ),
+    "sales.invoicetax": lambda c: InvoiceTax(
+        invoice=c["invoice"], vat_rate=Decimal(_n()) / 100, base_excl_tax=0, tax=0, total_incl_tax=0
+    ),
+    "sales.payment": lambda c: Payment(
+        invoice=c["invoice"], position=100 + _n(), method="cash", amount=0
+    ),
+    "sales.creditnote": lambda c: CreditNote(
+        number=f"C1-AV-2026-9{_n():05d}",
+        invoice=c["invoice"],
+        till=c["till"],
+        store=c["store"],
+        year=2026,
+        sequence=90000 + _n(),
+        issued_at=timezone.now(),
+        business_date=date(2026, 3, 2),
+        currency="EUR",
+        chain_hash="x",
+        **_money(),
+    ),
+    "sales.creditnoteline": lambda c: CreditNoteLine(
+        credit_note=c["note"],
+        invoice_line=c["line"],
+        position=100 + _n(),
+        article=c["article"],
+        quantity=Decimal(0),
+        vat_rate=Decimal(20),
+        **_money(),
+    ),
+    "sales.creditnotetax": lambda c: CreditNoteTax(
+        credit_note=c["note"],
+        vat_rate=Decimal(_n()) / 100,
+        base_excl_tax=0,
+        tax=0,
+        total_incl_tax=0,
+    ),
+    "stock.stockmovement": lambda c: StockMovement(
+        article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)
+    ),
+    "stock.inventorycount": lambda c: InventoryCount(
+        article=c["article"], store=c["store"], quantity=5, counted_at=at(3)
+    ),
+}
+FACT_LABELS = sorted(FACT_BUILDERS)
+
+
+def _root_of(row: models.Model) -> tuple[str, str, str | None]:
+    """The trace a fact row must leave: its aggregate root and that root's store."""
+    if isinstance(row, InvoiceLine | InvoiceTax | Payment):
+        return "sales.invoice", str(row.invoice_id), str(row.invoice.store_id)
+    if isinstance(row, CreditNoteLine | CreditNoteTax):
+        return "sales.creditnote", str(row.credit_note_id), str(row.credit_note.store_id)
+    return registry.label_of(row), str(row.pk), str(row.store_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("label", FACT_LABELS)
+def test_saving_a_fact_leaves_one_trace_for_its_aggregate_root(
+    sold: dict[str, Any], label: str
+) -> None:
+    start = _last_seq()
+    row = FACT_BUILDERS[label](sold)
+    row.save()
+    assert _traces_after(start) == [_root_of(row)]
+
+
+@pytest.mark.parametrize("label", FACT_LABELS)
+def test_bulk_creating_facts_leaves_one_trace_per_aggregate_root(
+    sold: dict[str, Any], label: str
+) -> None:
+    start = _last_seq()
+    rows = FACT_BUILDERS[label](sold), FACT_BUILDERS[label](sold), FACT_BUILDERS[label](sold)
+    type(rows[0])._default_manager.bulk_create(rows)
+    expected = list(dict.fromkeys(_root_of(r) for r in rows))
+    assert _traces_after(start) == expected
+    spec = registry.fact_spec(label)
+    assert spec is not None
+    assert len(expected) == (1 if spec.part_only else 3)
+
+
+@pytest.mark.parametrize("label", FACT_LABELS)
+def test_facts_written_on_a_node_go_to_the_outbox_once_per_root(
+    sold: dict[str, Any], label: str
+) -> None:
+    with override_settings(COMPTOIR_ROLE="node"):
+        row = FACT_BUILDERS[label](sold)
+        row.save()
+        more = [FACT_BUILDERS[label](sold), FACT_BUILDERS[label](sold)]
+        type(row)._default_manager.bulk_create(more)
+    expected = [_root_of(r)[:2] for r in (row, *more)]
+    assert outbox() == [expected[0], *dict.fromkeys(expected[1:])]
+
+
+@pytest.mark.parametrize("label", FACT_LABELS)
+def test_a_rolled_back_fact_leaves_no_trace(sold: dict[str, Any], label: str) -> None:
+    start = _last_seq()
+    for role in ("hub", "node"):
+        with override_settings(COMPTOIR_ROLE=role):
+            _roll_back(lambda: FACT_BUILDERS[label](sold).save())
+    assert _traces_after(start) == []
+    assert outbox() == []
+
+
+def test_a_sale_movement_is_traced_as_its_invoice(sold: dict[str, Any]) -> None:
+    start = _last_seq()
+    invoice = sold["invoice"]
+    StockMovement(
+        article=sold["article"],
+        store=sold["store"],
+        kind="sale",
+        quantity=-1,
+        occurred_at=at(1),
+        invoice=invoice,
+    ).save()
+    assert _traces_after(start) == [("sales.invoice", str(invoice.pk), str(invoice.store_id))]
+
+
+@pytest.mark.parametrize("label", FACT_LABELS)
+def test_facts_are_neither_updated_nor_deleted(sold: dict[str, Any], label: str) -> None:
+    row = FACT_BUILDERS[label](sold)
+    row.save()
+    manager = type(row)._default_manager
+    start = _last_seq()
+    with pytest.raises(ImmutableError):
+        manager.filter(pk=row.pk).update(origin_node="falsifié")
+    with pytest.raises(ImmutableError):
+        manager.bulk_update([row], ["origin_node"])
+    with pytest.raises(ImmutableError):
+        manager.filter(pk=row.pk).delete()
+    with pytest.raises(ImmutableError):
+        row.delete()
+    row.origin_node = "falsifié"  # type: ignore[attr-defined]
+    with pytest.raises(ImmutableError):
+        row.save()
+    assert manager.get(pk=row.pk).origin_node == settings.COMPTOIR_NODE_ID
+    assert _traces_after(start) == []
+
+
+def test_a_sale_on_the_hub_is_traced_only_as_its_invoice(ctx: dict[str, Any]) -> None:
+    start = _last_seq()
+    invoice = invoice_sell(lines=[SaleLine("BASE", 2)], at=at(1))
+    assert set(_traces_after(start)) == {("sales.invoice", str(invoice.pk), str(invoice.store_id))}
+    assert traces()[-1][0] == "sales.invoice"
