@@ -31,8 +31,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy comptoir
 
-unit-sqlite: $(STAMP)
-	$(BIN)/pytest -q
+unit-sqlite: $(STAMP) system-deps
+	$(BIN)/pytest -q -p no:cacheprovider
 
 unit-postgres: $(STAMP) system-deps
 	$(BIN)/python -m tests.pgcluster run -- $(BIN)/pytest -q

@@ -141,6 +141,19 @@ def _init(role: str, argv: Sequence[str]) -> int:
     return 0
 
 
+def _without_home(args: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("--home="):
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -166,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     known, _rest = pre.parse_known_args(args)
     home = resolve_home(known.home)
     wants_help = "-h" in args or "--help" in args
+    # The home is chosen here; commands that do not know --home (Django's own: shell,
+    # migrate...) must not see it.
+    args = _without_home(args)
     if read_config(home) is None and wants_help:
         # Help needs no home: the settings without one are enough to describe a command.
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")

@@ -252,3 +252,28 @@ def apply_change(
     except DatabaseError:
         raise
     return Outcome(change["id"], change["model"], status)
+
+
+RETRY_PASSES = 3
+
+
+def apply_batch(changes: list[Change], **options: Any) -> list[Outcome]:
+    """Apply changes in order, then retry the refused ones while that makes progress.
+
+    A row's current state may point to a row that comes later in the same batch (an
+    article moved to a category created after it); once the rest is applied, it fits.
+    Results are in the order of ``changes``.
+    """
+    outcomes: dict[int, Outcome] = {}
+    pending = list(range(len(changes)))
+    for _pass in range(RETRY_PASSES):
+        refused = []
+        for index in pending:
+            outcome = apply_change(changes[index], **options)
+            outcomes[index] = outcome
+            if outcome.status == "rejected":
+                refused.append(index)
+        if not refused or len(refused) == len(pending):
+            break
+        pending = refused
+    return [outcomes[i] for i in range(len(changes))]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ComptoirError
 from comptoir.sync import clock, registry, wire
-from comptoir.sync.apply import apply_change
+from comptoir.sync.apply import apply_batch
 from comptoir.sync.client import HubClient, HubRefused, HubUnreachable
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
@@ -186,20 +186,25 @@ def pull(
             state = state_locked()
             if state.pull_cursor != cursor:
                 continue  # another puller moved on meanwhile: ask again from there
+            changes = []
             for raw in page.get("changes", []):
                 try:
-                    change = check_change(raw)
+                    changes.append(check_change(raw))
                 except ProtocolError as exc:
                     raise HubRefused(
                         _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
                     ) from None
-                outcome = apply_change(change, origin="hub")
+            had_failures = PullFailure.objects.exists()
+            for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
                 if outcome.status == "rejected":
                     PullFailure.objects.create(
                         model=change["model"], row_id=change["row"], reason=outcome.reason
                     )
                     report.rejected.append((change["model"], outcome.reason))
-                elif outcome.status == "applied":
+                    continue
+                if had_failures:  # applied now: an earlier failure of this row is resolved
+                    PullFailure.objects.filter(model=change["model"], row_id=change["row"]).delete()
+                if outcome.status == "applied":
                     _count(report.received, change["model"], (change["kind"], change["data"]))
             state.pull_cursor = int(page["cursor"])
             state.save(update_fields=["pull_cursor"])

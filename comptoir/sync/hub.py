@@ -10,7 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from comptoir.sync import wire
-from comptoir.sync.apply import apply_change
+from comptoir.sync.apply import apply_batch
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
 from comptoir.sync.protocol import Change, Result
@@ -39,11 +39,20 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
             )
         )
         received = []
+        fresh: list[Change] = []
+        for change in changes:  # ids seen before, or twice in this push, are duplicates
+            if uuid.UUID(change["id"]) not in seen:
+                seen.add(uuid.UUID(change["id"]))
+                fresh.append(change)
+        outcomes = {
+            o.change_id: o
+            for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
+        }
         for change in changes:
-            if uuid.UUID(change["id"]) in seen:
+            outcome = outcomes.pop(change["id"], None)
+            if outcome is None:
                 results.append(Result(id=change["id"], status="duplicate", reason=""))
                 continue
-            outcome = apply_change(change, origin=cred.node_id, till=cred.till, hub_now_ms=now)
             results.append(
                 Result(
                     id=change["id"],
@@ -52,7 +61,6 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                 )
             )
             if outcome.status != "rejected":
-                seen.add(uuid.UUID(change["id"]))  # the same id twice in one push, too
                 received.append(
                     ReceivedChange(
                         change_id=change["id"], node_id=cred.node_id, result=outcome.status

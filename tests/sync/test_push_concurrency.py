@@ -17,6 +17,7 @@ from django.db import connection
 
 from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
+from comptoir.sync import apply as sync_apply
 from comptoir.sync import auth, hub, wire
 from comptoir.sync.protocol import Change, Result
 from tests.factories import at, make_article
@@ -63,7 +64,7 @@ def test_a_retry_overlapping_the_first_push_is_a_duplicate(
     change = _receipt_never_made()
 
     applied, release = threading.Event(), threading.Event()
-    real_apply = hub.apply_change
+    real_apply = sync_apply.apply_change
 
     def slow_first(*args: Any, **kwargs: Any) -> Any:
         outcome = real_apply(*args, **kwargs)
@@ -72,7 +73,7 @@ def test_a_retry_overlapping_the_first_push_is_a_duplicate(
             assert release.wait(TIMEOUT)
         return outcome
 
-    monkeypatch.setattr(hub, "apply_change", slow_first)
+    monkeypatch.setattr(sync_apply, "apply_change", slow_first)
     results: dict[str, list[Result]] = {}
 
     def push(name: str) -> None:
