@@ -8,6 +8,7 @@ migrate it; every other sub-command is a Django management command.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import sys
@@ -87,6 +88,14 @@ def _init(role: str, argv: Sequence[str]) -> int:
             action="store_true",
             help="accepter http:// vers un serveur qui n'est pas local",
         )
+        parser.add_argument(
+            "--trust-server-certificate",
+            action="store_true",
+            help="épingler le certificat (auto-signé) du serveur https://",
+        )
+        parser.add_argument(
+            "--ca-file", default="", help="autorité de certification du serveur (fichier PEM)"
+        )
     args = parser.parse_args(argv)
     server = getattr(args, "server", "")
     if server and not args.code:
@@ -125,8 +134,14 @@ def _init(role: str, argv: Sequence[str]) -> int:
             create_till=not server,
         )
         if server:
-            from comptoir.sync.enroll import node_enroll
+            from comptoir.sync.enroll import node_enroll, pin_certificate
 
+            if args.trust_server_certificate:
+                config = pin_certificate(home=home, config=config)
+            elif args.ca_file:
+                (home / "hub-ca.pem").write_bytes(Path(args.ca_file).read_bytes())
+                config = dataclasses.replace(config, hub_ca_file="hub-ca.pem")
+            write_config(home, config)
             config = node_enroll(home=home, config=config, code=args.code)
     except ComptoirError as exc:
         _discard_home(home, config)

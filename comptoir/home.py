@@ -54,6 +54,9 @@ class HomeConfig:
     hub_url: str = ""
     token: str = ""
     insecure_http: bool = False
+    # Certificate(s) to trust for the hub, relative to the home (pinned at enrollment,
+    # or a private CA); empty: the system's certificate authorities.
+    hub_ca_file: str = ""
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import ipaddress
 import json
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,7 +57,13 @@ def check_hub_url(url: str, *, insecure: bool = False) -> str:
 
 class HubClient:
     def __init__(
-        self, url: str, token: str = "", *, insecure: bool = False, timeout: float = 30.0
+        self,
+        url: str,
+        token: str = "",
+        *,
+        insecure: bool = False,
+        ca_file: str = "",
+        timeout: float = 30.0,
     ) -> None:
         base = check_hub_url(url, insecure=insecure)
         headers = {
@@ -66,7 +74,12 @@ class HubClient:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=base + PREFIX, headers=headers, timeout=timeout)
+        # HTTPS: the system's certificate authorities, or the hub certificate pinned at
+        # enrollment (``ca_file``), never certifi's bundle nor no verification at all.
+        verify = ssl.create_default_context(cafile=ca_file or None)
+        self.http = httpx.Client(
+            base_url=base + PREFIX, headers=headers, timeout=timeout, verify=verify
+        )
         self.last_hub_time: int | None = None
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -106,6 +119,18 @@ class HubClient:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise HubUnreachable(_("Le serveur ne répond pas (délai dépassé).")) from None
+        except httpx.ConnectError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise HubRefused(
+                    _(
+                        "Certificat du serveur non reconnu : s'il est auto-signé, ré-enrôlez "
+                        "la caisse avec --trust-server-certificate (et vérifiez l'empreinte)."
+                    ),
+                    495,
+                ) from None
+            raise HubUnreachable(
+                _("Serveur injoignable : %(e)s") % {"e": exc.__class__.__name__}
+            ) from None
         except httpx.HTTPError as exc:
             raise HubUnreachable(
                 _("Serveur injoignable : %(e)s") % {"e": exc.__class__.__name__}
@@ -140,3 +165,18 @@ class HubClient:
 
     def enroll(self, code: str, node_id: str) -> dict[str, Any]:
         return self.post("enroll", {"code": code, "node_id": node_id, "version": __version__})
+
+
+def fetch_certificate(url: str) -> tuple[str, str]:
+    """The hub's certificate (PEM) and its SHA-256 fingerprint, for pinning at enrollment."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValidationError(_("Seule une adresse https:// a un certificat à épingler."))
+    try:
+        pem = ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=15)
+    except OSError as exc:
+        raise HubUnreachable(
+            _("Serveur injoignable : %(e)s") % {"e": exc.__class__.__name__}
+        ) from None
+    digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+    return pem, ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))

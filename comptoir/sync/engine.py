@@ -55,6 +55,7 @@ def client_from_settings(**kwargs: Any) -> HubClient:
         settings.COMPTOIR_HUB_URL,
         settings.COMPTOIR_TOKEN,
         insecure=settings.COMPTOIR_INSECURE_HTTP,
+        ca_file=settings.COMPTOIR_HUB_CA_FILE,
         **kwargs,
     )
 

@@ -13,7 +13,19 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from comptoir.core.errors import ComptoirError
 from comptoir.home import HomeConfig, write_config
 from comptoir.sync import engine
-from comptoir.sync.client import HubClient, HubRefused
+from comptoir.sync.client import HubClient, HubRefused, fetch_certificate
+
+CERT_NAME = "hub-cert.pem"
+
+
+def pin_certificate(*, home: Path, config: HomeConfig) -> HomeConfig:
+    """Trust-on-first-use: keep the hub's (self-signed) certificate and trust only it."""
+    pem, fingerprint = fetch_certificate(config.hub_url)
+    (home / CERT_NAME).write_text(pem)
+    print(_("Certificat du serveur épinglé, empreinte SHA-256 :"))
+    print(f"  {fingerprint}")
+    print(_("Comparez-la avec celle du serveur avant d'utiliser cette caisse."))
+    return dataclasses.replace(config, hub_ca_file=CERT_NAME)
 
 
 def node_enroll(*, home: Path, config: HomeConfig, code: str) -> HomeConfig:
@@ -21,7 +33,8 @@ def node_enroll(*, home: Path, config: HomeConfig, code: str) -> HomeConfig:
 
     Shows a progress bar on stderr while the data arrives.
     """
-    anonymous = HubClient(config.hub_url, insecure=config.insecure_http)
+    ca_file = str(home / config.hub_ca_file) if config.hub_ca_file else ""
+    anonymous = HubClient(config.hub_url, insecure=config.insecure_http, ca_file=ca_file)
     try:
         answer = anonymous.enroll(code, config.node_id)
     except HubRefused as exc:
@@ -38,7 +51,7 @@ def node_enroll(*, home: Path, config: HomeConfig, code: str) -> HomeConfig:
     )
     write_config(home, config)
     settings.COMPTOIR_TOKEN = config.token
-    client = HubClient(config.hub_url, config.token, insecure=config.insecure_http)
+    client = HubClient(config.hub_url, config.token, insecure=config.insecure_http, ca_file=ca_file)
     try:
         with Progress(
             SpinnerColumn(),

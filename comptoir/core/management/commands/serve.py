@@ -36,6 +36,8 @@ class Command(ComptoirCommand):
         parser.add_argument(
             "--no-sync", action="store_true", help=_("ne pas synchroniser en arrière-plan (caisse)")
         )
+        parser.add_argument("--tls-cert", default="", help=_("certificat HTTPS (PEM)"))
+        parser.add_argument("--tls-key", default="", help=_("clé privée HTTPS (PEM)"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
@@ -49,8 +51,10 @@ class Command(ComptoirCommand):
 
             worker = SyncWorker(interval=max(1.0, options["interval"]))
             worker.start()
+        scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
-            _("comptoir écoute sur http://%(host)s:%(port)d/") % {"host": host, "port": port}
+            _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
+            % {"scheme": scheme, "host": host, "port": port}
         )
         try:
             uvicorn.run(
@@ -59,6 +63,8 @@ class Command(ComptoirCommand):
                 port=port,
                 log_level="warning",
                 lifespan="off",
+                ssl_certfile=options["tls_cert"] or None,
+                ssl_keyfile=options["tls_key"] or None,
             )
         finally:
             if worker is not None:
