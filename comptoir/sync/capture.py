@@ -24,6 +24,7 @@ from django.db import connection
 
 from comptoir.sync import registry
 from comptoir.sync.models import ChangeLog, OutboxEntry
+from comptoir.sync.notify import notify_log_grew
 
 # Set while applying changes received from another post: the origin node id.
 _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
@@ -86,6 +87,7 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
         ChangeLog.objects.bulk_create(
             [ChangeLog(model=m, row_id=r, store_id=s, origin_node=node) for m, r, s in unique]
         )
+        notify_log_grew()
     elif origin is None:
         OutboxEntry.objects.bulk_create([OutboxEntry(model=m, row_id=r) for m, r, _s in unique])
         from comptoir.sync.worker import notify_outbox_changed

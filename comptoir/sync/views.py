@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError
-from comptoir.sync import auth, hub
+from comptoir.sync import auth, hub, notify
 from comptoir.sync import digest as digests
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
@@ -29,8 +29,6 @@ from comptoir.sync.protocol import (
     check_versions,
     envelope,
 )
-
-POLL_SECONDS = 0.1
 
 
 def reply(data: dict[str, Any], status: int = 200) -> JsonResponse:
@@ -131,12 +129,13 @@ async def pull(request: HttpRequest) -> HttpResponse:
     deadline = loop.time() + wait
     touch = True
     while True:
+        ticket = notify.waiter.ticket()
         page = await sync_to_async(hub.pull_page)(cred, cursor, limit, touch=touch)
         touch = False
         if page["changes"] or page["more"] or loop.time() >= deadline:
             return reply(page)
         cursor = page["cursor"]
-        await asyncio.sleep(POLL_SECONDS)
+        await notify.waiter.wait(ticket, deadline - loop.time())
 
 
 @csrf_exempt

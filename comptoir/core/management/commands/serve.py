@@ -41,6 +41,10 @@ class Command(ComptoirCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
+        if settings.COMPTOIR_ROLE == "hub":
+            from comptoir.sync.notify import waiter
+
+            waiter.enabled = True
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"

@@ -1,0 +1,98 @@
+"""Waking long-polling pullers when the hub's change log grows.
+
+On PostgreSQL every append to the log sends ``NOTIFY comptoir_changes`` in its
+transaction (delivered at commit, to every hub process). Each hub process keeps one
+listening connection in its event loop and wakes its waiting pullers, so hundreds of
+tills can wait without a query each every few milliseconds. Elsewhere (SQLite, a demo
+hub) and if listening fails, pullers fall back to looking again every ``POLL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import psycopg
+from django.db import connection, connections
+
+CHANNEL = "comptoir_changes"
+POLL_SECONDS = 0.1
+RECHECK_SECONDS = 2.0  # even when listening: a notification lost in a reconnection
+
+log = logging.getLogger("comptoir.sync")
+
+
+def notify_log_grew() -> None:
+    """Call in the transaction that appended to the log (no-op off PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+
+
+class LogWaiter:
+    """Per process: a generation of the log that pullers can wait on."""
+
+    def __init__(self) -> None:
+        self._event: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.listening = False
+        # Set by ``comptoir serve``: a listener lives as long as the server's event loop.
+        # Elsewhere (tests, one-off event loops) pullers just poll.
+        self.enabled = False
+
+    def _ensure_listener(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (tests): start over in it
+            self._loop, self._event, self._task, self.listening = loop, asyncio.Event(), None, False
+        if self._task is None and self.enabled and connections["default"].vendor == "postgresql":
+            self._task = loop.create_task(self._listen())
+
+    def ticket(self) -> asyncio.Event:
+        """Take before looking at the log; wait on it after finding nothing."""
+        self._ensure_listener()
+        assert self._event is not None
+        return self._event
+
+    async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
+        if not self.listening:
+            await asyncio.sleep(min(timeout, POLL_SECONDS))
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ticket.wait(), min(timeout, RECHECK_SECONDS))
+
+    def _wake(self) -> None:
+        if self._event is not None:
+            self._event.set()
+            self._event = asyncio.Event()
+
+    async def _listen(self) -> None:
+        settings: dict[str, Any] = connections["default"].settings_dict
+        conninfo = psycopg.conninfo.make_conninfo(
+            dbname=settings["NAME"],
+            user=settings.get("USER") or None,
+            password=settings.get("PASSWORD") or None,
+            host=settings.get("HOST") or None,
+            port=settings.get("PORT") or None,
+        )
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    if not self.listening:
+                        log.info("à l'écoute du journal des changements (LISTEN %s)", CHANNEL)
+                    self.listening = True
+                    self._wake()  # anything committed while we were not listening
+                    async for _notice in conn.notifies():
+                        self._wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database restarts: pollers poll meanwhile
+                log.warning("écoute des changements interrompue (%s), nouvel essai", exc)
+            self.listening = False
+            await asyncio.sleep(1.0)
+
+
+waiter = LogWaiter()
