@@ -148,6 +148,7 @@ def push(
         by_change = {str(e.change_id): key for key, e in newest.items()}
         results = client.push(changes)["results"] if changes else []
         last_seq = entries[-1].seq
+        refused_before = len(report.rejected)
         with transaction.atomic():
             missing = [k for k in newest if k not in found]  # rows gone: nothing to send
             done = set(missing)
@@ -167,6 +168,9 @@ def push(
             for label, row in done:
                 OutboxEntry.objects.filter(model=label, row_id=row, seq__lte=last_seq).delete()
         _contact(client, last_push_at=timezone.now())
+        if not done and len(report.rejected) == refused_before:
+            # The hub answered for none of them: sending the same batch again would loop.
+            raise HubRefused(_("Réponse incomplète du serveur à l'envoi."), 502)
         if progress:
             progress("push", sum(report.sent.values()))
     return report

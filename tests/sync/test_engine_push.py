@@ -1,0 +1,59 @@
+"""The node's push loop against a hub that answers oddly (a stand-in for the HTTP client;
+the real client and hub are exercised by tests/scenario)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from comptoir.catalogue.services import article_create
+from comptoir.sync import engine
+from comptoir.sync.client import HubRefused
+from comptoir.sync.models import OutboxEntry
+
+
+class AnsweringHub:
+    """Answers every push with ``status`` for each change (or with no result at all)."""
+
+    def __init__(self, status: str | None) -> None:
+        self.status = status
+        self.pushes = 0
+        self.last_hub_time = None
+
+    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
+        self.pushes += 1
+        if self.status is None:
+            return {"results": []}
+        return {
+            "results": [{"id": c["id"], "status": self.status, "reason": "non"} for c in changes]
+        }
+
+
+@override_settings(COMPTOIR_ROLE="node")
+def test_acknowledged_changes_leave_the_outbox(till: Any) -> None:
+    article_create(code="A", name="Article A", sale_price="1.00")
+    hub = AnsweringHub("applied")
+    report = engine.push(hub)  # type: ignore[arg-type]
+    assert report.sent["catalogue.article"] == 1
+    assert not OutboxEntry.objects.exists()
+
+
+@override_settings(COMPTOIR_ROLE="node")
+def test_refused_changes_stay_flagged_with_their_reason(till: Any) -> None:
+    article_create(code="A", name="Article A", sale_price="1.00")
+    report = engine.push(AnsweringHub("rejected"))  # type: ignore[arg-type]
+    assert report.rejected == [("catalogue.article", "non")]
+    entry = OutboxEntry.objects.get()
+    assert (entry.rejected_reason, entry.rejected_at is not None) == ("non", True)
+
+
+@override_settings(COMPTOIR_ROLE="node")
+def test_a_hub_answering_for_nothing_stops_the_push_instead_of_looping(till: Any) -> None:
+    article_create(code="A", name="Article A", sale_price="1.00")
+    hub = AnsweringHub(None)
+    with pytest.raises(HubRefused):
+        engine.push(hub)  # type: ignore[arg-type]
+    assert hub.pushes == 1
+    assert OutboxEntry.objects.filter(rejected_at=None).count() == 1  # still to send
