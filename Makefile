@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit unit-sqlite unit-postgres system-deps clean
+.PHONY: demo test lint typecheck unit unit-sqlite unit-postgres bench-quick system-deps clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	DJANGO_SETTINGS_MODULE=comptoir.settings $(BIN)/django-admin makemigrations --check --dry-run
 
 typecheck: $(STAMP)
-	$(BIN)/mypy comptoir
+	$(BIN)/mypy comptoir bench
 
 unit-sqlite: $(STAMP) system-deps
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -37,7 +37,11 @@ unit-sqlite: $(STAMP) system-deps
 unit-postgres: $(STAMP) system-deps
 	$(BIN)/python -m tests.pgcluster run -- $(BIN)/pytest -q
 
-test: lint typecheck unit-sqlite unit-postgres
+# The benchmarks' smoke run (about a minute): keeps them from rotting; prints, never asserts.
+bench-quick: $(STAMP) system-deps
+	$(BIN)/python -m bench --quick
+
+test: lint typecheck bench-quick unit-sqlite unit-postgres
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

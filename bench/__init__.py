@@ -1,0 +1,20 @@
+"""comptoir benchmarks (issue 6): real processes over loopback, figures printed, no asserts.
+
+``python -m bench [--quick] [--only NAME ...] [--json FILE]`` starts a throwaway
+PostgreSQL with durable (default) settings, a hub (``comptoir serve``), and two tills
+enrolled with ``comptoir node init --server``, then runs:
+
+- ``catchup_push``: till A, offline while it sold N invoices (5 lines, a payment, 5 stock
+  movements each), pushes them: the engine's push (what ``comptoir sync --mode push``
+  runs) timed inside one ``comptoir shell`` process, so Python/Django start-up is not
+  counted; when it returns every change was acknowledged, i.e. committed on the hub.
+- ``catchup_pull``: till B (enrolled before) pulls them, timed the same way.
+- ``wire_cost``: bytes per invoice of those two runs, counted at the HTTP client:
+  request bodies as sent (gzip), response bodies as received (still compressed), and
+  the header bytes of both (request/status line + headers; TCP/IP overhead excluded).
+- ``latency``: both tills served (background workers); one ``comptoir shell`` on till A
+  sells at 5/s and prints each commit instant; the bench polls the hub's PostgreSQL and
+  till B's SQLite file (read-only) every 5 ms for the invoice number: p50/p99/max.
+- ``pouchdb``: the peer's one-shot push of the same N (batch_size 1000), run here,
+  and the ratio (never with ``--quick``; skipped with the reason when node is missing).
+"""

@@ -1,0 +1,112 @@
+"""``python -m bench [--quick] [--only NAME ...] [--json FILE]``: see bench/__init__.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import bench
+from bench import suite
+from bench.harness import BenchError, World
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=bench.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run (< 90 s), for CI")
+    parser.add_argument(
+        "--only", nargs="+", choices=suite.NAMES, metavar="NAME", help=", ".join(suite.NAMES)
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    parser.add_argument(
+        "--sizes",
+        help="catch-up sizes, comma-separated (default 1000,10000; --quick: 200)",
+    )
+    parser.add_argument("--sales", type=int, help="latency: number of sales (200; --quick: 20)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
+    return parser.parse_args(argv)
+
+
+def markdown(results: suite.Results, selected: set[str]) -> str:
+    out = ["| benchmark | metric | value | unit | notes |", "|---|---|---:|---|---|"]
+    for row in results.rows:
+        if row.bench not in selected and row.bench != "setup":
+            continue
+        value = row.value
+        if isinstance(value, float):
+            shown = f"{value:.3g}" if abs(value) < 10 else f"{value:,.0f}"
+        else:
+            shown = "-" if value is None else str(value)
+        out.append(f"| {row.bench} | {row.metric} | {shown} | {row.unit} | {row.note} |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    selected = set(args.only or suite.NAMES)
+    if args.quick:
+        selected.discard("pouchdb")  # never in --quick (npm, node start-up)
+    sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "1000,10000")).split(",")]
+    sales = args.sales or (suite.QUICK.sales if args.quick else suite.FULL.sales)
+    scale = suite.Scale(invoices=sizes[0], sales=sales)
+    results = suite.Results()
+    results.raw["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "quick": args.quick,
+        "sizes": sizes,
+        "sales": sales,
+    }
+    need_catchup = bool(selected & {"catchup_push", "catchup_pull", "wire_cost"})
+    started = time.perf_counter()
+    failed = False
+    ours: dict[int, tuple[float, float]] = {}
+    if need_catchup or "latency" in selected:
+        world = World(keep=args.keep)
+        try:
+            till_a, till_b = suite.setup(world, scale)
+            if need_catchup:
+                for n in sizes:
+                    suite.catchup(world, till_a, till_b, n, results)
+                    ours[n] = (
+                        n / results.raw["push"]["seconds"],
+                        n / results.raw["pull"]["seconds"],
+                    )
+                    results.raw[f"catchup_{n}"] = {
+                        "create": results.raw.pop("create"),
+                        "push": results.raw.pop("push"),
+                        "pull": results.raw.pop("pull"),
+                    }
+            if "latency" in selected:
+                suite.latency(world, till_a, till_b, scale, results)
+        except BenchError as exc:
+            failed = True
+            print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)
+            world.keep = True
+        finally:
+            world.close()
+    if "pouchdb" in selected and not failed:
+        for n in sizes:
+            suite.pouchdb(n, ours.get(n), results)
+    elapsed = time.perf_counter() - started
+    print()
+    print(markdown(results, selected))
+    print(f"\n{elapsed:.0f} s in all ({'quick' if args.quick else 'full'} run)")
+    if args.json:
+        payload = results.to_json()
+        payload["elapsed_seconds"] = elapsed
+        args.json.write_text(json.dumps(payload, indent=1, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

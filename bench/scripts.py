@@ -1,0 +1,100 @@
+"""Python programs run inside ``comptoir shell`` on a home (so inside Django, on its DB).
+
+Each assigns its result to ``out`` (see :meth:`bench.harness.World.shell`), except the
+latency seller, which prints one line per sale as it goes.
+"""
+
+from __future__ import annotations
+
+ARTICLES = """
+from decimal import Decimal
+from django.db import transaction
+from comptoir.catalogue.models import Article, Category
+with transaction.atomic():
+    cats = Category.objects.bulk_create([Category(name=f"Rayon {{i}}") for i in range(5)])
+    Article.objects.bulk_create([
+        Article(code=f"B{{i:04d}}", name=f"Article de banc n°{{i}}",
+                sale_price=100 + i * 37 % 4000, vat_rate=Decimal(("20", "5.5", "10")[i % 3]),
+                cost=10 + i % 90, unit="piece", category=cats[i % 5])
+        for i in range({count})
+    ])
+out = Article.objects.count()
+"""
+
+# N validated invoices of 5 lines, paid (exact cash payment), with their stock movements.
+SELL_MANY = """
+import time
+from decimal import Decimal
+from comptoir.catalogue.models import Article
+from comptoir.sales.models import Invoice, Payment
+from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stock.models import StockMovement
+codes = list(Article.objects.order_by("code").values_list("code", flat=True))
+models = (Invoice, Payment, StockMovement)
+before = [m.objects.count() for m in models]
+started = time.perf_counter()
+for i in range({count}):
+    lines = [SaleLine(codes[(i * 5 + j) % len(codes)], 1 + j % 3) for j in range(5)]
+    invoice_sell(lines=lines, cashier="bench")
+elapsed = time.perf_counter() - started
+after = [m.objects.count() for m in models]
+out = {{"seconds": elapsed, **{{
+    name: a - b for name, a, b in zip(("invoices", "payments", "movements"), after, before)
+}}}}
+"""
+
+# One sync step with the engine, as ``comptoir sync --mode MODE`` runs it, with the wire
+# counted at the HTTP level: request bodies as sent (gzip) and response bodies as received
+# (``num_bytes_downloaded``: still compressed), plus the header bytes of both.
+SYNC_COUNTED = """
+import time
+from comptoir.sync import engine
+client = engine.client_from_settings()
+wire = {{"requests": 0, "up_body": 0, "up_headers": 0, "down_body": 0, "down_headers": 0}}
+original = client.http.request
+def counted(method, url, **kwargs):
+    response = original(method, url, **kwargs)
+    request = response.request
+    wire["requests"] += 1
+    wire["up_body"] += len(request.content)
+    line = f"{{request.method}} {{request.url.raw_path.decode()}} HTTP/1.1"
+    wire["up_headers"] += len(line) + 4 + sum(len(k) + len(v) + 4 for k, v in request.headers.raw)
+    wire["down_body"] += response.num_bytes_downloaded
+    wire["down_headers"] += len("HTTP/1.1 200 OK\\r\\n") + sum(
+        len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+    return response
+client.http.request = counted
+started = time.perf_counter()
+report = engine.sync("{mode}", client=client)
+elapsed = time.perf_counter() - started
+client.close()
+out = {{
+    "seconds": elapsed,
+    "ok": report.ok,
+    "errors": report.errors,
+    "rejected": len(report.rejected),
+    "sent": dict(report.sent),
+    "received": dict(report.received),
+    "wire": wire,
+    "client_bytes_sent": client.bytes_sent,
+    "client_bytes_received": client.bytes_received,
+}}
+"""
+
+# Sells {count} invoices at {rate}/s; prints "@@SALE@@[number, unix time after commit]".
+SELL_PACED = """
+import json, time
+from comptoir.catalogue.models import Article
+from comptoir.sales.services import SaleLine, invoice_sell
+codes = list(Article.objects.order_by("code").values_list("code", flat=True))
+print("@@READY@@", flush=True)
+start = time.monotonic() + 0.5
+for i in range({count}):
+    delay = start + i / {rate} - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    lines = [SaleLine(codes[(i * 5 + j) % len(codes)], 1) for j in range(5)]
+    invoice = invoice_sell(lines=lines, cashier="latence")
+    print("@@SALE@@" + json.dumps([invoice.number, time.time()]), flush=True)
+print("@@DONE@@", flush=True)
+"""
