@@ -19,9 +19,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/comptoir demo
 
-# PostgreSQL server binaries for the hub tests (Debian); skipped when already present.
+# PostgreSQL server binaries for the hub tests and chromium for the browser tests (Debian);
+# each skipped when already present.
 system-deps:
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-chromium.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

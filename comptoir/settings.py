@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,11 @@ INSTALLED_APPS = [
     "comptoir.stock",
     "comptoir.stats",
     "comptoir.sync",
+    "comptoir.web",
+    "comptoir.pos",
+    "comptoir.backoffice",
+    "comptoir.dashboard",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: counts failed logins and locks brute-forcing clients out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.urls"
@@ -74,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comptoir.web.context_processors.layout",
             ],
         },
     },
@@ -133,9 +142,28 @@ STORAGES = {
 # Sync pushes are bounded by the protocol (MAX_PUSH_CHANGES, MAX_BODY_BYTES once inflated).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
+# Web sessions: a working day at most, and ended when the browser closes.
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-LOGIN_URL = "admin:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login brute force (django-axes): 5 failures for one account from one address lock that
+# pair out for 15 minutes; the web login and the admin login both count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 
 # The business currency of this installation (ISO 4217). Money is stored in its minor units.
 COMPTOIR_CURRENCY = (

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("comptoir.web.urls")),
+    path("caisse/", include(("comptoir.pos.urls", "pos"))),
+    path("gestion/", include(("comptoir.backoffice.urls", "backoffice"))),
+    path("tableau-de-bord/", include(("comptoir.dashboard.urls", "dashboard"))),
+    path("synchro/", include(("comptoir.dashboard.sync_urls", "sync"))),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/sync/v1/", include("comptoir.sync.urls")),
 ]

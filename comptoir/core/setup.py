@@ -11,8 +11,7 @@ from django.core.management import call_command
 
 from comptoir.core.services import store_get_or_create, till_create
 from comptoir.home import HomeConfig
-
-ROLE_GROUPS = ("cashier", "manager")
+from comptoir.web.roles import ROLES as ROLE_GROUPS
 
 
 def home_setup(

@@ -1,0 +1,37 @@
+"""Template filters shared by every screen: money and quantities shown the French way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+from django.utils.formats import number_format
+
+from comptoir.core.money import exponent
+from comptoir.core.quantity import format_quantity
+
+register = template.Library()
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "XOF": "F CFA", "XAF": "F CFA", "CHF": "CHF"}
+
+
+@register.filter
+def money(minor: int | None, currency: str | None = None) -> str:
+    """``1234`` → ``12,34 €`` (grouped and with the decimal separator of the active language)."""
+    if minor is None:
+        return ""
+    currency = currency or settings.COMPTOIR_CURRENCY
+    exp = exponent(currency)
+    value = Decimal(int(minor)).scaleb(-exp)
+    text = number_format(value, decimal_pos=exp, use_l10n=True, force_grouping=True)
+    return f"{text}\u00a0{SYMBOLS.get(currency, currency)}"
+
+
+@register.filter
+def quantity(value: Decimal | int | None) -> str:
+    """A stock or line quantity without useless decimals (``3``, ``1,25``)."""
+    if value is None:
+        return ""
+    text = format_quantity(Decimal(value))
+    return number_format(Decimal(text), use_l10n=True, force_grouping=True)
