@@ -32,6 +32,8 @@ from comptoir.home import read_config
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "demo1234"
+CASHIER_USER = "caisse"
+CASHIER_PASSWORD = "caisse-demo"
 DONE_MARKER = ".demo-populated"
 START_TIMEOUT = 60.0
 
@@ -210,6 +212,19 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str) -> bool:
         is None
     ):
         return False
+    cashier = [
+        "user",
+        "add",
+        CASHIER_USER,
+        "--role",
+        "cashier",
+        "--password",
+        CASHIER_PASSWORD,
+        "--home",
+        str(path),
+    ]
+    if _run(cashier) is None:
+        return False
     return _populate(home, path)
 
 
@@ -261,7 +276,7 @@ def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | N
         env=child_env(),
         stdout=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/admin/login/"
+    url = f"http://127.0.0.1:{port}/connexion/"
     if not wait_until_up(url, process, START_TIMEOUT):
         sys.stderr.write(
             _("Erreur : %(label)s n'a pas démarré (%(url)s).\n") % {"label": home.label, "url": url}
@@ -322,10 +337,15 @@ def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool) -> int:
         print()
         print(_("La démonstration est prête :"))
         for home in homes:
-            print(f"  {home.label:<24} http://127.0.0.1:{ports[home.name]}/admin/")
+            print(f"  {home.label:<24} http://127.0.0.1:{ports[home.name]}/")
         print(
-            _("Identifiant / mot de passe : %(user)s / %(password)s")
-            % {"user": ADMIN_USER, "password": ADMIN_PASSWORD}
+            _("Gérant : %(user)s / %(password)s ; caissier (sur les caisses) : %(c)s / %(cp)s")
+            % {
+                "user": ADMIN_USER,
+                "password": ADMIN_PASSWORD,
+                "c": CASHIER_USER,
+                "cp": CASHIER_PASSWORD,
+            }
         )
         print(
             _(
