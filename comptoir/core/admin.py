@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,22 @@ admin.site.site_title = _("comptoir")
 admin.site.index_title = _("Gestion du magasin")
 
 
+class HubOwnedAdmin(ReferenceAdmin):
+    """Stores and tills are edited on the hub only (it refuses a till's edits of them):
+    on a till they are shown read-only instead of letting an edit be rejected later."""
+
+    def _on_node(self) -> bool:
+        return bool(settings.COMPTOIR_ROLE == "node")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not self._on_node() and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._on_node() and super().has_change_permission(request, obj)
+
+
 @admin.register(Store)
-class StoreAdmin(ReferenceAdmin):
+class StoreAdmin(HubOwnedAdmin):
     list_display = ("name", "currency", "siret", "vat_number", "archived")
     list_filter = ("archived", "currency")
     search_fields = ("name", "siret", "vat_number")
@@ -28,7 +43,7 @@ class StoreAdmin(ReferenceAdmin):
 
 
 @admin.register(Till)
-class TillAdmin(ReferenceAdmin):
+class TillAdmin(HubOwnedAdmin):
     list_display = ("name", "prefix", "store", "node_id", "archived")
     list_filter = ("archived", "store")
     search_fields = ("name", "prefix", "node_id")

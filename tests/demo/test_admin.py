@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.models import Article, Supplier
+from comptoir.core.models import Store, Till
 from comptoir.core.money import format_amount
 from comptoir.core.quantity import format_quantity
 from comptoir.core.sampledata import populate
@@ -165,3 +166,19 @@ def test_suppliers_and_customers_added_and_changed_in_the_admin_go_through_the_s
     assert response.status_code == 302, response.content.decode()[:2000]
     customer.refresh_from_db()
     assert customer.email == "durand@example.fr"
+
+
+def test_stores_and_tills_are_read_only_in_a_tills_admin(
+    shop: None, admin_client: Client, settings: Any
+) -> None:
+    store = Store.objects.first()
+    assert admin_client.get(_url(Store, "change", store.pk)).status_code == 200
+    settings.COMPTOIR_ROLE = "node"
+    page = admin_client.get(_url(Store, "change", store.pk))
+    assert page.status_code == 200  # shown, but without a form to save
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.get(_url(Till, "add")).status_code == 403
+    response = admin_client.post(_url(Store, "change", store.pk), {"name": "Autre nom"})
+    assert response.status_code == 403
+    store.refresh_from_db()
+    assert store.name != "Autre nom"
