@@ -1,5 +1,8 @@
 from django.urls import path
 
-from comptoir.web.placeholder import placeholder
+from comptoir.dashboard import sync_views
 
-urlpatterns = [path("", placeholder, name="index")]
+urlpatterns = [
+    path("", sync_views.index, name="index"),
+    path("maintenant/", sync_views.now, name="now"),
+]

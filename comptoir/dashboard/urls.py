@@ -1,5 +1,8 @@
 from django.urls import path
 
-from comptoir.web.placeholder import placeholder
+from comptoir.dashboard import views
 
-urlpatterns = [path("", placeholder, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("donnees.json", views.data, name="data"),
+]

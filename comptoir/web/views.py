@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from comptoir.sync.selectors import age_text, sync_status
+from comptoir.sync.selectors import sync_status
 from comptoir.web.roles import MANAGER, role_of
 
 
@@ -34,7 +34,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+#: The worker's long poll returns at least every 25 s: a contact older than this means
+#: nothing is syncing (worker stopped or stuck), even if the last attempt went well.
+STALE_SECONDS = 300
+
+
 def _duration(seconds: int) -> str:
+    seconds = max(0, seconds)
     if seconds < 60:
         return _("%(n)d s") % {"n": seconds}
     if seconds < 3600:
@@ -44,15 +50,21 @@ def _duration(seconds: int) -> str:
     return _("%(n)d j") % {"n": seconds // 86400}
 
 
+def _since(now: datetime, when: datetime) -> str:
+    return _duration(int((now - when).total_seconds()))
+
+
 def badge_state(now: datetime | None = None) -> dict[str, object]:
-    """What the permanent badge says: a level (ok, pending, offline, error) and a sentence."""
+    """What the permanent badge says: a level (ok, pending, offline, error) and a sentence.
+
+    Levels: ``ok`` synced recently with nothing waiting; ``pending`` changes waiting, never
+    synced, or no contact for ``STALE_SECONDS``; ``offline`` the hub is unreachable (or
+    no hub); ``error`` changes refused by the hub or received but not saved here.
+    """
     now = now or timezone.now()
     if settings.COMPTOIR_ROLE == "hub":
         return {"level": "ok", "text": _("Serveur central"), "pending": 0, "skew": ""}
     status = sync_status()
-    pending = ngettext(
-        "%(n)d changement en attente", "%(n)d changements en attente", status.pending
-    ) % {"n": status.pending}
     skew = ""
     if status.clock_skewed:
         skew = _("Horloge de ce poste décalée de %(s)s : corrigez l’heure du PC.") % {
@@ -65,29 +77,43 @@ def badge_state(now: datetime | None = None) -> dict[str, object]:
             "pending": 0,
             "skew": skew,
         }
-    if status.offline_since is not None:
-        since = _duration(int((now - status.offline_since).total_seconds()))
-        text = _("Hors ligne depuis %(since)s") % {"since": since}
-        if status.pending:
-            text = f"{text}, {pending}"
-        return {"level": "offline", "text": text, "pending": status.pending, "skew": skew}
-    if status.last_contact_at is None:
-        return {
-            "level": "pending",
-            "text": _("Jamais synchronisé") + (f", {pending}" if status.pending else ""),
-            "pending": status.pending,
-            "skew": skew,
-        }
-    text = _("Synchronisé %(age)s") % {"age": age_text(status.last_contact_at)}
-    level = "ok"
+    parts: list[str] = []
     if status.pending:
-        text = f"{text}, {pending}"
-        level = "pending"
+        parts.append(
+            ngettext("%(n)d changement en attente", "%(n)d changements en attente", status.pending)
+            % {"n": status.pending}
+        )
     if status.rejected:
-        level = "error"
-        text = f"{text}, " + ngettext("%(n)d refusé", "%(n)d refusés", len(status.rejected)) % {
-            "n": len(status.rejected)
-        }
+        parts.append(
+            ngettext("%(n)d refusé", "%(n)d refusés", len(status.rejected))
+            % {"n": len(status.rejected)}
+        )
+    if status.pull_failures:
+        parts.append(
+            ngettext(
+                "%(n)d reçu non enregistré",
+                "%(n)d reçus non enregistrés",
+                len(status.pull_failures),
+            )
+            % {"n": len(status.pull_failures)}
+        )
+    if status.offline_since is not None:
+        level = "offline"
+        head = _("Hors ligne depuis %(since)s") % {"since": _since(now, status.offline_since)}
+    elif status.last_contact_at is None:
+        level = "pending"
+        head = _("Jamais synchronisé")
+    else:
+        age = _since(now, status.last_contact_at)
+        if (now - status.last_contact_at).total_seconds() > STALE_SECONDS:
+            level = "pending"
+            head = _("Dernier contact il y a %(age)s") % {"age": age}
+        else:
+            level = "pending" if status.pending else "ok"
+            head = _("Synchronisé il y a %(age)s") % {"age": age}
+        if status.rejected or status.pull_failures:
+            level = "error"
+    text = ", ".join([head, *parts])
     return {"level": level, "text": text, "pending": status.pending, "skew": skew}
 
 

@@ -1,0 +1,302 @@
+"""Reads behind the manager's dashboard: revenue, payments, top articles, margin, low stock.
+
+Amounts are minor units (ints). Without a till filter every figure comes from the derived
+statistics (``DailyRevenue``, ``DailyPayment``, ``SalesStat``), which are per store;
+revenue and payments are not kept per till there, so with a till filter they are summed
+from the facts (invoices, credit notes, payments) with the statistics' own rules: sales
+and returns apart, cash net of the change given, refunds per refund method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from comptoir.catalogue.models import Article
+from comptoir.core.models import Store
+from comptoir.core.money import round_half_up
+from comptoir.sales.models import CreditNote, Invoice, Payment
+from comptoir.stats.models import DailyPayment, DailyRevenue, SalesStat
+from comptoir.stock.models import StockLevel
+
+CHART_DAYS = 30
+TOP_ARTICLES = 10
+LOW_STOCK_LIMIT = 50
+
+REVENUE_FIELDS = (
+    "invoice_count",
+    "total_excl_tax",
+    "total_incl_tax",
+    "total_cost",
+    "credit_note_count",
+    "returns_excl_tax",
+    "returns_incl_tax",
+    "returns_cost",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sales the dashboard counts: all, one store's, or one till's."""
+
+    store_id: UUID | None = None
+    till_id: UUID | None = None
+
+
+def _empty_day() -> dict[str, int]:
+    return dict.fromkeys(REVENUE_FIELDS, 0)
+
+
+def revenue_days(*, scope: Scope, date_from: date, date_to: date) -> dict[date, dict[str, int]]:
+    """Per business day with sales or returns: counts and amounts, sales and returns apart."""
+    days: dict[date, dict[str, int]] = {}
+    if scope.till_id is None:
+        qs = DailyRevenue.objects.filter(day__gte=date_from, day__lte=date_to)
+        if scope.store_id is not None:
+            qs = qs.filter(store_id=scope.store_id)
+        for row in qs.values("day").annotate(**{f: Sum(f) for f in REVENUE_FIELDS}):
+            days[row["day"]] = {f: int(row[f] or 0) for f in REVENUE_FIELDS}
+        return days
+    period = Q(business_date__gte=date_from, business_date__lte=date_to, till_id=scope.till_id)
+    sales = (
+        Invoice.objects.filter(period)
+        .values("business_date")
+        .annotate(
+            invoice_count=Count("id"),
+            total_excl_tax=Sum("total_excl_tax"),
+            total_incl_tax=Sum("total_incl_tax"),
+            total_cost=Sum("total_cost"),
+        )
+    )
+    for row in sales:
+        day = days.setdefault(row["business_date"], _empty_day())
+        for f in ("invoice_count", "total_excl_tax", "total_incl_tax", "total_cost"):
+            day[f] = int(row[f] or 0)
+    returns = (
+        CreditNote.objects.filter(period)
+        .values("business_date")
+        .annotate(
+            credit_note_count=Count("id"),
+            returns_excl_tax=Sum("total_excl_tax"),
+            returns_incl_tax=Sum("total_incl_tax"),
+            returns_cost=Sum("total_cost"),
+        )
+    )
+    for row in returns:
+        day = days.setdefault(row["business_date"], _empty_day())
+        for f in ("credit_note_count", "returns_excl_tax", "returns_incl_tax", "returns_cost"):
+            day[f] = int(row[f] or 0)
+    return days
+
+
+def summarize(days: dict[date, dict[str, int]], date_from: date, date_to: date) -> dict[str, Any]:
+    """Totals of a period: sales, returns, net revenue and the average basket (incl. VAT)."""
+    total = _empty_day()
+    for day, row in days.items():
+        if date_from <= day <= date_to:
+            for f in REVENUE_FIELDS:
+                total[f] += row[f]
+    count = total["invoice_count"]
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        **total,
+        "net_incl_tax": total["total_incl_tax"] - total["returns_incl_tax"],
+        "net_excl_tax": total["total_excl_tax"] - total["returns_excl_tax"],
+        "average_basket": round_half_up(Decimal(total["total_incl_tax"]) / count) if count else 0,
+    }
+
+
+def payments_by_method(*, scope: Scope, date_from: date, date_to: date) -> dict[str, dict]:
+    """Money kept per payment method (change deducted from cash) and refunds."""
+    methods: dict[str, dict[str, int]] = {}
+
+    def row(method: str) -> dict[str, int]:
+        return methods.setdefault(method, {"amount": 0, "refunds": 0})
+
+    if scope.till_id is None:
+        qs = DailyPayment.objects.filter(day__gte=date_from, day__lte=date_to)
+        if scope.store_id is not None:
+            qs = qs.filter(store_id=scope.store_id)
+        for r in qs.values("method").annotate(amount=Sum("amount"), refunds=Sum("refunds")):
+            row(r["method"]).update(amount=int(r["amount"] or 0), refunds=int(r["refunds"] or 0))
+        return methods
+    invoices = Q(
+        invoice__till_id=scope.till_id,
+        invoice__business_date__gte=date_from,
+        invoice__business_date__lte=date_to,
+    )
+    for r in Payment.objects.filter(invoices).values("method").annotate(amount=Sum("amount")):
+        row(r["method"])["amount"] = int(r["amount"] or 0)
+    # Change is only ever given from cash, and never more than the cash handed over.
+    change = Invoice.objects.filter(
+        till_id=scope.till_id, business_date__gte=date_from, business_date__lte=date_to
+    ).aggregate(change=Sum("change_given"))["change"]
+    if change:
+        row("cash")["amount"] -= int(change)
+    refunds = (
+        CreditNote.objects.filter(
+            till_id=scope.till_id, business_date__gte=date_from, business_date__lte=date_to
+        )
+        .values("refund_method")
+        .annotate(refunds=Sum("total_incl_tax"))
+    )
+    for r in refunds:
+        row(r["refund_method"])["refunds"] = int(r["refunds"] or 0)
+    return methods
+
+
+def _sales_stats(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[SalesStat]:
+    qs = SalesStat.objects.filter(day__gte=date_from, day__lte=date_to)
+    if scope.store_id is not None:
+        qs = qs.filter(store_id=scope.store_id)
+    if scope.till_id is not None:
+        qs = qs.filter(till_id=scope.till_id)
+    return qs
+
+
+def top_articles(
+    *, scope: Scope, date_from: date, date_to: date, by: str, limit: int = TOP_ARTICLES
+) -> list[dict[str, Any]]:
+    """Best sellers, returns deducted, by ``revenue`` (incl. VAT) or ``quantity``."""
+    order = "-revenue_incl_tax" if by == "revenue" else "-quantity"
+    rows = (
+        _sales_stats(scope=scope, date_from=date_from, date_to=date_to)
+        .values("article__code", "article__name", "article__unit")
+        .annotate(
+            quantity=Sum("quantity"),
+            revenue_incl_tax=Sum("revenue_incl_tax"),
+            revenue_excl_tax=Sum("revenue_excl_tax"),
+            cost=Sum("cost"),
+        )
+        .order_by(order, "article__code")[:limit]
+    )
+    return [
+        {
+            "code": r["article__code"],
+            "name": r["article__name"],
+            "unit": r["article__unit"],
+            "quantity": r["quantity"],
+            "revenue_incl_tax": int(r["revenue_incl_tax"]),
+            "revenue_excl_tax": int(r["revenue_excl_tax"]),
+            "margin": int(r["revenue_excl_tax"]) - int(r["cost"]),
+        }
+        for r in rows
+    ]
+
+
+def margin(*, scope: Scope, date_from: date, date_to: date) -> dict[str, Any]:
+    """Gross margin: net revenue excl. VAT minus the cost snapshotted on each sale line.
+
+    ``revenue_without_cost`` is the revenue of lines sold with no cost price recorded
+    (cost 0): their margin is overstated, so the dashboard says how much of it there is.
+    """
+    qs = _sales_stats(scope=scope, date_from=date_from, date_to=date_to)
+    sums = qs.aggregate(revenue=Sum("revenue_excl_tax"), cost=Sum("cost"))
+    no_cost = qs.filter(cost=0).aggregate(revenue=Sum("revenue_excl_tax"))["revenue"]
+    revenue, cost = int(sums["revenue"] or 0), int(sums["cost"] or 0)
+    value = revenue - cost
+    rate = (Decimal(value) * 100 / revenue).quantize(Decimal("0.1")) if revenue else None
+    return {
+        "revenue_excl_tax": revenue,
+        "cost": cost,
+        "margin": value,
+        "rate": str(rate) if rate is not None else None,
+        "revenue_without_cost": int(no_cost or 0),
+        "source": "sales_stats",
+    }
+
+
+def low_stock(*, store_id: UUID | None, limit: int = LOW_STOCK_LIMIT) -> list[dict[str, Any]]:
+    """Articles at or under their alert threshold (or below zero), most urgent first.
+
+    An article with a threshold and no stock ever recorded in a store counts as 0 there.
+    """
+    levels = StockLevel.objects.filter(article__archived=False).filter(
+        Q(article__alert_threshold__gt=0, quantity__lte=F("article__alert_threshold"))
+        | Q(quantity__lt=0)
+    )
+    if store_id is not None:
+        levels = levels.filter(store_id=store_id)
+    rows: list[dict[str, Any]] = [
+        {
+            "code": lv.article.code,
+            "name": lv.article.name,
+            "unit": lv.article.unit,
+            "store": lv.store.name,
+            "quantity": lv.quantity,
+            "threshold": lv.article.alert_threshold,
+        }
+        for lv in levels.select_related("article", "store").order_by(
+            F("quantity") - F("article__alert_threshold"), "article__code"
+        )[:limit]
+    ]
+    stores = Store.objects.filter(archived=False)
+    if store_id is not None:
+        stores = stores.filter(pk=store_id)
+    for store in stores.order_by("name"):
+        never = (
+            Article.objects.filter(archived=False, alert_threshold__gt=0)
+            .exclude(stock_levels__store_id=store.pk)
+            .order_by("-alert_threshold", "code")[:limit]
+        )
+        rows.extend(
+            {
+                "code": article.code,
+                "name": article.name,
+                "unit": article.unit,
+                "store": store.name,
+                "quantity": Decimal(0),
+                "threshold": article.alert_threshold,
+            }
+            for article in never
+        )
+    rows.sort(key=lambda r: (r["quantity"] - r["threshold"], r["code"]))
+    return rows[:limit]
+
+
+def dashboard_data(*, scope: Scope, today: date) -> dict[str, Any]:
+    """Everything the dashboard shows, as plain values (the JSON endpoint returns this)."""
+    week_start = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    chart_start = today - timedelta(days=CHART_DAYS - 1)
+    days = revenue_days(scope=scope, date_from=min(month_start, chart_start), date_to=today)
+    by_day = []
+    for n in range(CHART_DAYS):
+        day = chart_start + timedelta(days=n)
+        row = days.get(day, _empty_day())
+        by_day.append(
+            {
+                "day": day.isoformat(),
+                "invoice_count": row["invoice_count"],
+                "revenue_incl_tax": row["total_incl_tax"],
+                "returns_incl_tax": row["returns_incl_tax"],
+                "net_incl_tax": row["total_incl_tax"] - row["returns_incl_tax"],
+            }
+        )
+    methods = payments_by_method(scope=scope, date_from=chart_start, date_to=today)
+    return {
+        "today": today.isoformat(),
+        "store": str(scope.store_id) if scope.store_id else None,
+        "till": str(scope.till_id) if scope.till_id else None,
+        "periods": {
+            "today": summarize(days, today, today),
+            "week": summarize(days, week_start, today),
+            "month": summarize(days, month_start, today),
+        },
+        "chart_from": chart_start.isoformat(),
+        "by_day": by_day,
+        "by_method": [{"method": m, **methods[m]} for m in sorted(methods)],
+        "top_by_revenue": top_articles(
+            scope=scope, date_from=chart_start, date_to=today, by="revenue"
+        ),
+        "top_by_quantity": top_articles(
+            scope=scope, date_from=chart_start, date_to=today, by="quantity"
+        ),
+        "margin": margin(scope=scope, date_from=chart_start, date_to=today),
+    }

@@ -1,0 +1,120 @@
+"""The manager's dashboard: figures, charts (server-side SVG) and their JSON."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from comptoir.core.errors import NotFoundError
+from comptoir.core.models import Store
+from comptoir.core.selectors import store_current
+from comptoir.dashboard.charts import bar_chart
+from comptoir.dashboard.forms import ScopeForm
+from comptoir.dashboard.selectors import Scope, dashboard_data, low_stock
+from comptoir.sales.models import PaymentMethod
+from comptoir.web.roles import manager_required
+from comptoir.web.templatetags.comptoir import money
+
+
+def _scope(request: HttpRequest) -> tuple[Scope, ScopeForm, Store | None]:
+    """The filter from the query string. On a till, the store defaults to its own."""
+    params = request.GET.copy()
+    if "store" not in params and settings.COMPTOIR_ROLE == "node":
+        with contextlib.suppress(NotFoundError):
+            params["store"] = str(store_current().pk)
+    form = ScopeForm(params)
+    if not form.is_valid():
+        return Scope(), form, None
+    store, till = form.cleaned_data.get("store"), form.cleaned_data.get("till")
+    return Scope(store.pk if store else None, till.pk if till else None), form, store
+
+
+def _currency(store: Store | None) -> str:
+    return store.currency if store is not None else settings.COMPTOIR_CURRENCY
+
+
+def _method_label(method: str) -> str:
+    try:
+        return str(PaymentMethod(method).label)
+    except ValueError:
+        return method
+
+
+def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:
+    def fmt(minor: int) -> str:
+        return money(minor, currency)
+
+    days = []
+    for row in data["by_day"]:
+        day = date.fromisoformat(row["day"])
+        count = row["invoice_count"]
+        title = _("%(day)s : %(amount)s (%(count)s)") % {
+            "day": date_format(day, "l j F Y"),
+            "amount": fmt(row["revenue_incl_tax"]),
+            "count": ngettext("%(n)d facture", "%(n)d factures", count) % {"n": count},
+        }
+        days.append((date_format(day, "d/m"), row["revenue_incl_tax"], title))
+    methods = [
+        (
+            _method_label(row["method"]),
+            row["amount"],
+            f"{_method_label(row['method'])} : {fmt(row['amount'])}",
+        )
+        for row in data["by_method"]
+    ]
+    return {
+        "days": bar_chart(days, fmt=fmt, label_every=5),
+        "methods": bar_chart(methods, fmt=fmt, width=480) if methods else None,
+    }
+
+
+def _context(request: HttpRequest) -> tuple[dict[str, Any], Scope, str]:
+    scope, form, store = _scope(request)
+    currency = _currency(store)
+    data = dashboard_data(scope=scope, today=timezone.localdate())
+    return {"form": form, "data": data, "currency": currency}, scope, currency
+
+
+@require_GET
+@manager_required
+def index(request: HttpRequest) -> HttpResponse:
+    context, scope, currency = _context(request)
+    data = context["data"]
+    periods = [
+        (_("Aujourd’hui"), data["periods"]["today"]),
+        (_("Cette semaine"), data["periods"]["week"]),
+        (_("Ce mois-ci"), data["periods"]["month"]),
+    ]
+    methods = [{**row, "label": _method_label(row["method"])} for row in data["by_method"]]
+    context.update(
+        today=date.fromisoformat(data["today"]),
+        periods=periods,
+        methods=methods,
+        by_day=[{**row, "date": date.fromisoformat(row["day"])} for row in data["by_day"]],
+        charts=_charts(data, currency),
+        low_stock=low_stock(store_id=scope.store_id),
+        query=request.GET.urlencode(),
+    )
+    return render(request, "dashboard/index.html", context)
+
+
+@require_GET
+@manager_required
+def data(request: HttpRequest) -> JsonResponse:
+    """The dashboard's figures as JSON (amounts in minor units of ``currency``)."""
+    context, _ignored, currency = _context(request)
+    form: ScopeForm = context["form"]
+    payload = {**context["data"], "currency": currency}
+    if form.errors:
+        payload["errors"] = {k: [str(e) for e in v] for k, v in form.errors.items()}
+    return JsonResponse(payload, status=400 if form.errors else 200)
