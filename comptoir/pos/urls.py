@@ -1,5 +1,28 @@
+"""The till screen, mounted at ``/caisse/`` with the namespace ``pos``.
+
+``receipt`` and ``invoice_a4`` take the invoice number as their only argument: the back
+office links to them.
+"""
+
 from django.urls import path
 
-from comptoir.web.placeholder import placeholder
+from comptoir.pos.views import documents, lookup, till
 
-urlpatterns = [path("", placeholder, name="index")]
+urlpatterns = [
+    path("", till.index, name="index"),
+    path("scan/", till.scan, name="scan"),
+    path("recherche/", till.search, name="search"),
+    path("ligne/<int:position>/", till.line_update, name="line_update"),
+    path("ligne/<int:position>/retirer/", till.line_remove, name="line_remove"),
+    path("client/recherche/", till.customer_search, name="customer_search"),
+    path("client/", till.customer_set, name="customer_set"),
+    path("annuler/", till.abandon, name="abandon"),
+    path("valider/", till.validate, name="validate"),
+    path("ticket/<str:number>/", documents.receipt, name="receipt"),
+    path("facture/<str:number>/", documents.invoice_a4, name="invoice_a4"),
+    path("avoir/", documents.credit_note_find, name="credit_note_find"),
+    path("avoir/ticket/<str:number>/", documents.credit_note_receipt, name="credit_note_receipt"),
+    path("avoir/<str:number>/", documents.credit_note, name="credit_note"),
+    path("mes-ventes/", lookup.my_sales, name="my_sales"),
+    path("stock/", lookup.stock_lookup, name="stock_lookup"),
+]

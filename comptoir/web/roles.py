@@ -45,9 +45,11 @@ def is_manager(user: AbstractBaseUser | AnonymousUser) -> bool:
     return role_of(user) == MANAGER
 
 
-def role_set(user: Any, role: Role) -> None:
-    """Give ``user`` exactly one of the roles."""
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+def role_set(user: Any, role: str) -> None:
+    """Give ``user`` exactly one of the roles (``cashier`` or ``manager``)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    groups: dict[str, Group] = {n: Group.objects.get_or_create(name=n)[0] for n in ROLES}
     user.groups.remove(*groups.values())
     user.groups.add(groups[role])
 

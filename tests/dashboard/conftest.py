@@ -16,7 +16,7 @@ def client_as(db: None) -> Callable[[str | None], Client]:
     def make(role: str | None) -> Client:
         user = get_user_model().objects.create_user(f"u-{role}", password="x-solide-123")
         if role:
-            role_set(user, role)  # type: ignore[arg-type]
+            role_set(user, role)
         client = Client()
         client.force_login(user)
         return client

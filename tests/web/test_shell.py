@@ -18,7 +18,7 @@ PASSWORD = "un-mot-de-passe-solide"
 def _user(username: str, role: str | None) -> Any:
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     if role:
-        role_set(user, role)  # type: ignore[arg-type]
+        role_set(user, role)
     return user
 
 

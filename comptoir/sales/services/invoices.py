@@ -134,6 +134,44 @@ def invoice_draft_remove_line(*, draft: InvoiceDraft, position: int) -> None:
         raise NotFoundError(_("Ligne %(n)d introuvable.") % {"n": position})
 
 
+@transaction.atomic(durable=True)
+def invoice_draft_update_line(
+    *,
+    draft: InvoiceDraft,
+    position: int,
+    quantity: str | Decimal | int | None = None,
+    discount_rate: str | Decimal | int | None = None,
+) -> InvoiceDraftLine:
+    """Change the quantity and/or the discount (%) of a basket line; the price stays as rung."""
+    line = (
+        draft.lines.select_for_update().select_related("article").filter(position=position).first()
+    )
+    if line is None:
+        raise NotFoundError(_("Ligne %(n)d introuvable.") % {"n": position})
+    if quantity is not None:
+        line.quantity = parse_quantity(quantity, unit=line.article.unit)
+    if discount_rate is not None:
+        line.discount_rate = discount_parse(discount_rate)
+    line.save(update_fields=["quantity", "discount_rate"])
+    return line
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_set_customer(
+    *, draft: InvoiceDraft, customer: Customer | str | None
+) -> InvoiceDraft:
+    """Attach a customer (code, id or instance) to a basket, or detach it with ``None``."""
+    draft.customer = _customer(customer)
+    draft.save(update_fields=["customer"])
+    return draft
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_abandon(*, draft: InvoiceDraft) -> None:
+    """Drop a basket and its lines (nothing was sold: drafts are local and never synced)."""
+    InvoiceDraft.objects.filter(pk=draft.pk).delete()
+
+
 # ---- validation ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,150 @@
+"""The cashier's basket: an ``InvoiceDraft`` whose id is kept in the session.
+
+The draft lives in the database, not in the session: a reload, a crash or a second tab
+finds the same lines. The session only remembers which draft is this cashier's.
+What the screen shows (lines, VAT per rate, total) is computed by the one arithmetic
+of ``sales.calculations``, so the basket total is the invoice total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from comptoir.core.models import Till
+from comptoir.core.money import exponent
+from comptoir.core.quantity import format_quantity
+from comptoir.customers.models import Customer
+from comptoir.sales.calculations import LineInput, TaxTotals, document_totals
+from comptoir.sales.models import InvoiceDraft
+from comptoir.sales.services import invoice_draft_create
+
+SESSION_KEY = "pos_draft_id"
+
+
+def draft_current(session: SessionBase, *, till: Till) -> InvoiceDraft | None:
+    """The session's basket at this till, if it still exists (validated drafts are gone)."""
+    draft_id = session.get(SESSION_KEY)
+    if not draft_id:
+        return None
+    try:
+        return (
+            InvoiceDraft.objects.select_related("customer").filter(pk=draft_id, till=till).first()
+        )
+    except ValueError:  # not a UUID: a session from elsewhere
+        return None
+
+
+def draft_for_update(session: SessionBase, *, till: Till, cashier: str) -> InvoiceDraft:
+    """The session's basket, created (empty) when there is none yet."""
+    draft = draft_current(session, till=till)
+    if draft is None:
+        draft = invoice_draft_create(till=till, cashier=cashier)
+        session[SESSION_KEY] = str(draft.pk)
+    return draft
+
+
+@dataclass(frozen=True)
+class BasketRow:
+    position: int
+    code: str
+    label: str
+    unit: str
+    quantity: Decimal
+    unit_price: int
+    discount_rate: Decimal
+    vat_rate: Decimal
+    discount: int
+    total_incl_tax: int
+
+    @property
+    def quantity_input(self) -> str:
+        """The quantity as the cashier would type it back (``3``, ``0,25``)."""
+        return format_quantity(self.quantity).replace(".", ",")
+
+    @property
+    def discount_input(self) -> str:
+        text = format_quantity(self.discount_rate).replace(".", ",")
+        return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+@dataclass(frozen=True)
+class Basket:
+    rows: tuple[BasketRow, ...]
+    taxes: tuple[TaxTotals, ...]
+    total_excl_tax: int
+    total_tax: int
+    total_incl_tax: int
+    customer: Customer | None
+    currency: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+    @property
+    def last_position(self) -> int | None:
+        return self.rows[-1].position if self.rows else None
+
+    @property
+    def item_count(self) -> Decimal:
+        return sum((row.quantity for row in self.rows), Decimal(0))
+
+    @property
+    def exponent(self) -> int:
+        """Decimals of the currency, for the script that computes the change."""
+        return exponent(self.currency)
+
+
+def basket_view(draft: InvoiceDraft | None, *, currency: str) -> Basket:
+    """What the till screen shows for ``draft`` (``None``: an empty basket)."""
+    lines = list(draft.lines.select_related("article").order_by("position")) if draft else []
+    totals = document_totals(
+        [
+            LineInput(
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                vat_rate=line.article.vat_rate,
+                discount_rate=line.discount_rate,
+            )
+            for line in lines
+        ]
+    )
+    rows = tuple(
+        BasketRow(
+            position=line.position,
+            code=line.article.code,
+            label=line.article.name,
+            unit=line.article.unit,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_rate=line.discount_rate,
+            vat_rate=line.article.vat_rate,
+            discount=t.discount,
+            total_incl_tax=t.total_incl_tax,
+        )
+        for line, t in zip(lines, totals.lines, strict=True)
+    )
+    return Basket(
+        rows=rows,
+        taxes=totals.taxes,
+        total_excl_tax=totals.total_excl_tax,
+        total_tax=totals.total_tax,
+        total_incl_tax=totals.total_incl_tax,
+        customer=draft.customer if draft else None,
+        currency=currency,
+    )
+
+
+def scan_parse(text: str) -> tuple[str, str]:
+    """``"3*CODE"`` → ``("CODE", "3")``; ``"CODE"`` → ``("CODE", "1")``.
+
+    The quantity is checked by the sale service (whole for pieces, three decimals at most).
+    """
+    text = text.strip()
+    quantity, star, code = text.partition("*")
+    if not star:
+        return text, "1"
+    return code.strip(), quantity.strip() or "1"

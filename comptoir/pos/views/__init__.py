@@ -1,0 +1,1 @@
+"""The till screen (« caisse »): selling, receipts and invoices, returns, lookups."""

@@ -1,0 +1,178 @@
+"""Printed documents: the 80 mm receipt, the A4 invoice, credit notes and their receipts.
+
+Receipts and invoices are read-only views of immutable facts: they work on every post
+(the hub has every invoice), for cashiers and managers alike. Issuing a credit note needs
+a till, like a sale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
+from comptoir.core.models import Till
+from comptoir.pos.guards import till_required
+from comptoir.pos.selectors import returned_quantities
+from comptoir.sales.calculations import excl_from_incl
+from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
+from comptoir.sales.selectors import credit_note_detail, invoice_detail
+from comptoir.sales.services import ReturnLine, credit_note_issue
+from comptoir.web.roles import cashier_required
+
+
+def _invoice(number: str) -> Invoice:
+    try:
+        return invoice_detail(number=number)
+    except NotFoundError as error:
+        raise Http404(error.message) from None
+
+
+@require_GET
+@cashier_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The till receipt, sized for 80 mm thermal paper; ``?imprimer=1`` prints on load."""
+    invoice = _invoice(number)
+    return render(
+        request,
+        "pos/receipt.html",
+        {"invoice": invoice, "autoprint": request.GET.get("imprimer") == "1"},
+    )
+
+
+@dataclass(frozen=True)
+class A4Line:
+    line: InvoiceLine
+    unit_price_excl_tax: int
+
+
+@require_GET
+@cashier_required
+def invoice_a4(request: HttpRequest, number: str) -> HttpResponse:
+    """The A4 invoice with the mentions a French invoice to a business must carry."""
+    invoice = _invoice(number)
+    lines = [
+        A4Line(line, excl_from_incl(line.unit_price, line.vat_rate)) for line in invoice.lines.all()
+    ]
+    return render(
+        request,
+        "pos/invoice_a4.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "store": invoice.store,
+            "customer": invoice.customer,
+            "payments": list(invoice.payments.all()),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    line: InvoiceLine
+    returned: Decimal
+    returnable: Decimal
+    field: str
+    value: str
+
+
+def _return_rows(invoice: Invoice, data: Any) -> list[ReturnRow]:
+    done = returned_quantities(invoice=invoice)
+    rows = []
+    for line in invoice.lines.all():
+        returned = done.get(line.pk, Decimal(0))
+        field = f"qty_{line.position}"
+        rows.append(ReturnRow(line, returned, line.quantity - returned, field, data.get(field, "")))
+    return rows
+
+
+def _wanted(rows: list[ReturnRow]) -> list[ReturnLine]:
+    """One return line per article (the service spreads it over the invoice's lines)."""
+    wanted: dict[str, Decimal] = {}
+    for row in rows:
+        text = row.value.strip().replace(",", ".")
+        if not text:
+            continue
+        try:
+            quantity = Decimal(text)
+        except ArithmeticError:
+            quantity = Decimal(-1)
+        if not quantity.is_finite() or quantity < 0:
+            raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": row.value})
+        if quantity:
+            code = row.line.article_code
+            wanted[code] = wanted.get(code, Decimal(0)) + quantity
+    return [ReturnLine(code, quantity) for code, quantity in wanted.items()]
+
+
+@require_http_methods(["GET", "POST"])
+@till_required
+def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpResponse:
+    """Choose the quantities given back and the refund method; issue the credit note."""
+    invoice = _invoice(number)
+    data = request.POST if request.method == "POST" else {}
+    rows = _return_rows(invoice, data)
+    error = ""
+    if request.method == "POST":
+        everything = "all" in request.POST
+        try:
+            lines = [] if everything else _wanted(rows)
+            if not everything and not lines:
+                raise ValidationError(
+                    _("Indiquez au moins une quantité rendue, ou « Tout rembourser ».")
+                )
+            note = credit_note_issue(
+                invoice_number=invoice.number,
+                lines=lines,
+                reason=request.POST.get("reason", "")[:200],
+                refund_method=request.POST.get("refund_method", ""),
+                cashier=request.user.get_username(),
+                till=till,
+            )
+        except ComptoirError as exc:
+            error = exc.message
+        else:
+            return redirect("pos:credit_note_receipt", number=note.number)
+    return render(
+        request,
+        "pos/credit_note.html",
+        {
+            "invoice": invoice,
+            "rows": rows,
+            "error": error,
+            "refund_methods": PaymentMethod.choices,
+            "refund_method": data.get("refund_method", PaymentMethod.CASH),
+            "reason": data.get("reason", ""),
+            "nothing_left": all(row.returnable <= 0 for row in rows),
+        },
+        status=422 if error else 200,
+    )
+
+
+@require_GET
+@cashier_required
+def credit_note_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    note = CreditNote.objects.filter(number=number).values_list("pk", flat=True).first()
+    if note is None:
+        raise Http404(_("Avoir inconnu : « %(number)s ».") % {"number": number})
+    return render(
+        request,
+        "pos/credit_note_receipt.html",
+        {"note": credit_note_detail(pk=note), "autoprint": request.GET.get("imprimer") == "1"},
+    )
+
+
+@require_GET
+@cashier_required
+def credit_note_find(request: HttpRequest) -> HttpResponse:
+    """The « avoir » box of the till screen: an invoice number typed or scanned."""
+    number = request.GET.get("facture", "").strip()[:40]
+    if not number:
+        return redirect("pos:my_sales")
+    return redirect("pos:credit_note", number=number)

@@ -1,0 +1,232 @@
+"""The till screen: scan or search articles into the basket, pay, validate.
+
+Every action posts to a small view that calls one sales service and answers with the
+fragments of the screen that changed (``pos/_update.html``: elements replaced by id), or,
+without JavaScript, redirects back to the screen. Business errors come back as French
+messages next to the field the cashier is looking at (status 422), never as a crash, and
+the services being atomic, a refused action has written nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from comptoir.catalogue.models import Article
+from comptoir.catalogue.selectors import article_list
+from comptoir.core.errors import ComptoirError, NotFoundError
+from comptoir.core.models import Till
+from comptoir.customers.selectors import customer_list
+from comptoir.pos.basket import (
+    SESSION_KEY,
+    basket_view,
+    draft_current,
+    draft_for_update,
+    scan_parse,
+)
+from comptoir.pos.guards import is_fetch, till_required
+from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
+from comptoir.sales.selectors import invoice_detail
+from comptoir.sales.services import (
+    PaymentInput,
+    SaleLine,
+    invoice_draft_abandon,
+    invoice_draft_add_line,
+    invoice_draft_remove_line,
+    invoice_draft_set_customer,
+    invoice_draft_update_line,
+    invoice_validate,
+)
+
+SEARCH_MIN = 2
+SEARCH_LIMIT = 8
+PAY_PREFIX = "pay_"
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Decimal(text.replace(",", ".")) == 0
+    except ArithmeticError:
+        return False
+
+
+def _cashier(request: HttpRequest) -> str:
+    return request.user.get_username()
+
+
+def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "till": till,
+        "basket": basket_view(draft, currency=till.store.currency),
+        "payment_methods": [(PAY_PREFIX + value, label) for value, label in PaymentMethod.choices],
+        **extra,
+    }
+
+
+def _answer(
+    request: HttpRequest,
+    till: Till,
+    draft: InvoiceDraft | None,
+    *,
+    scan_error: str = "",
+    pay_error: str = "",
+    customer_error: str = "",
+    results: QuerySet[Article] | None = None,
+    invoice: Invoice | None = None,
+) -> HttpResponse:
+    """The changed fragments for the script; a redirect back to the screen otherwise."""
+    error = scan_error or pay_error or customer_error
+    if not is_fetch(request):
+        if error:
+            messages.error(request, error)
+        if invoice is not None:
+            return redirect("pos:receipt", number=invoice.number)
+        return redirect("pos:index")
+    context = _context(
+        till,
+        draft,
+        scan_error=scan_error,
+        pay_error=pay_error,
+        customer_error=customer_error,
+        results=results,
+        invoice=invoice,
+        fragments=True,
+    )
+    return render(request, "pos/_update.html", context, status=422 if error else 200)
+
+
+@require_GET
+@till_required
+def index(request: HttpRequest, *, till: Till) -> HttpResponse:
+    draft = draft_current(request.session, till=till)
+    return render(request, "pos/index.html", _context(till, draft))
+
+
+@require_POST
+@till_required
+def scan(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """Enter in the scan field: ``CODE`` or ``3*CODE`` (a code or a barcode) adds a line."""
+    code, quantity = scan_parse(request.POST.get("q", "")[:200])
+    draft = draft_current(request.session, till=till)
+    if not code:
+        return _answer(request, till, draft)
+    draft = draft_for_update(request.session, till=till, cashier=_cashier(request))
+    try:
+        invoice_draft_add_line(draft=draft, line=SaleLine(code, quantity))
+    except NotFoundError as error:
+        # Perhaps a name typed faster than the suggestions: offer them to pick from.
+        results = article_list(search=code, limit=SEARCH_LIMIT) if len(code) >= SEARCH_MIN else None
+        return _answer(request, till, draft, scan_error=error.message, results=results)
+    except ComptoirError as error:
+        return _answer(request, till, draft, scan_error=error.message)
+    return _answer(request, till, draft)
+
+
+@require_GET
+@till_required
+def search(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """Suggestions while a name is typed in the scan field."""
+    text = request.GET.get("q", "").strip()[:200]
+    if "*" in text:
+        text = scan_parse(text)[0]
+    results = article_list(search=text, limit=SEARCH_LIMIT) if len(text) >= SEARCH_MIN else None
+    return render(request, "pos/_results.html", {"results": results, "query": text})
+
+
+@require_POST
+@till_required
+def line_update(request: HttpRequest, position: int, *, till: Till) -> HttpResponse:
+    draft = draft_current(request.session, till=till)
+    if draft is None:
+        return _answer(request, till, draft, scan_error=_("Aucune vente en cours."))
+    quantity = request.POST.get("quantity", "").strip()[:30] or None
+    discount = request.POST.get("discount", "").strip()[:30] or None
+    try:
+        if quantity is not None and _is_zero(quantity):  # 0 takes the line off
+            invoice_draft_remove_line(draft=draft, position=position)
+        else:
+            invoice_draft_update_line(
+                draft=draft, position=position, quantity=quantity, discount_rate=discount
+            )
+    except ComptoirError as error:
+        return _answer(request, till, draft, scan_error=error.message)
+    return _answer(request, till, draft)
+
+
+@require_POST
+@till_required
+def line_remove(request: HttpRequest, position: int, *, till: Till) -> HttpResponse:
+    draft = draft_current(request.session, till=till)
+    if draft is None:
+        return _answer(request, till, draft, scan_error=_("Aucune vente en cours."))
+    try:
+        invoice_draft_remove_line(draft=draft, position=position)
+    except ComptoirError as error:
+        return _answer(request, till, draft, scan_error=error.message)
+    return _answer(request, till, draft)
+
+
+@require_GET
+@till_required
+def customer_search(request: HttpRequest, *, till: Till) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:200]
+    results = customer_list(search=text, limit=SEARCH_LIMIT) if len(text) >= SEARCH_MIN else None
+    return render(request, "pos/_customers.html", {"customers": results, "query": text})
+
+
+@require_POST
+@till_required
+def customer_set(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """Attach the customer whose code is posted (typed, or picked from the suggestions)."""
+    ref = request.POST.get("customer", "").strip()[:200]
+    draft = draft_for_update(request.session, till=till, cashier=_cashier(request))
+    try:
+        invoice_draft_set_customer(draft=draft, customer=ref or None)
+    except ComptoirError as error:
+        return _answer(request, till, draft, customer_error=error.message)
+    return _answer(request, till, draft)
+
+
+@require_POST
+@till_required
+def abandon(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """Cancel the sale being rung up (nothing was sold; the basket is dropped)."""
+    draft = draft_current(request.session, till=till)
+    if draft is not None:
+        invoice_draft_abandon(draft=draft)
+    request.session.pop(SESSION_KEY, None)
+    return _answer(request, till, None)
+
+
+@require_POST
+@till_required
+def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """Pay and validate: one amount per payment method, those left empty are not used."""
+    draft = draft_current(request.session, till=till)
+    payments = [
+        PaymentInput(name.removeprefix(PAY_PREFIX), request.POST[name].strip()[:30])
+        for name in (PAY_PREFIX + value for value in PaymentMethod.values)
+        if request.POST.get(name, "").strip()
+    ]
+    if draft is None or not draft.lines.exists():
+        return _answer(request, till, draft, pay_error=_("La vente ne contient aucune ligne."))
+    if not payments:
+        return _answer(
+            request,
+            till,
+            draft,
+            pay_error=_("Saisissez le montant reçu (espèces, carte, mobile ou chèque)."),
+        )
+    try:
+        invoice = invoice_validate(draft=draft, payments=payments)
+    except ComptoirError as error:
+        return _answer(request, till, draft, pay_error=error.message)
+    request.session.pop(SESSION_KEY, None)
+    return _answer(request, till, None, invoice=invoice_detail(number=invoice.number))

@@ -1,0 +1,167 @@
+"""The till screen in a real browser: sell by barcode, pay cash, keep the keyboard focus."""
+
+from __future__ import annotations
+
+import re
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.scenario.browser.conftest import CASHIER, Site, login, screenshot
+
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
+
+
+def piece_articles(site: Site, count: int) -> list[dict[str, Any]]:
+    """Articles sold by the piece that have a barcode, as the CLI lists them."""
+    articles = [
+        a
+        for a in site.json("article", "list")
+        if a["unit"] == "piece" and a["barcodes"] and not a["archived"]
+    ]
+    assert len(articles) >= count
+    return articles[:count]
+
+
+def level(site: Site, code: str) -> Decimal:
+    levels = site.json("stock", "show", code)["levels"]
+    return sum((Decimal(row["quantity"]) for row in levels), Decimal(0))
+
+
+def open_till(page: Page, site: Site) -> None:
+    login(page, site, CASHIER)
+    expect(page).to_have_url(re.compile(r"/caisse/$"))
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def scan(page: Page, code: str) -> None:
+    """What a scanner does: type the code fast, then Enter."""
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def euros(minor: int) -> str:
+    return f"{minor // 100},{minor % 100:02d}"
+
+
+def test_cashier_sells_two_articles_by_barcode_and_pays_cash_with_change(
+    page: Page, till_site: Site
+) -> None:
+    first, second = piece_articles(till_site, 2)
+    before = {a["code"]: level(till_site, a["code"]) for a in (first, second)}
+    open_till(page, till_site)
+
+    # Back to back, as a scanner would: the second code is typed before the first answer.
+    scan(page, first["barcodes"][0])
+    scan(page, second["barcodes"][0])
+    rows = page.locator("#basket-lines tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(first["name"])
+    expect(rows.nth(1)).to_contain_text(second["name"])
+    total = int(page.locator("#basket-totals").get_attribute("data-total") or "0")
+    price = Decimal(first["price"]) + Decimal(second["price"])
+    assert total == int(price * 100)
+    expect(page.locator("#grand-total")).to_contain_text(euros(total))
+
+    tendered = (total // 1000 + 1) * 1000  # the next 10 € note
+    page.keyboard.press("F8")
+    expect(page.locator("#pay_cash")).to_be_focused()
+    page.keyboard.type(str(tendered // 100))
+    expect(page.locator(".pay-status")).to_contain_text("Monnaie à rendre")
+    expect(page.locator("#pay-status-amount")).to_contain_text(euros(tendered - total))
+
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    receipt = page.locator("#receipt")
+    expect(receipt.get_by_role("heading")).to_contain_text("validée")
+    elapsed = time.perf_counter() - started
+    print(f"  Entrée → ticket affiché : {elapsed * 1000:.0f} ms")
+    assert elapsed < 1.0
+    expect(receipt.locator(".change-due")).to_contain_text(euros(tendered - total))
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(0)
+    number = re.search(r"C1-\d{4}-\d{6}", receipt.inner_text())
+    assert number is not None
+
+    page.goto(f"{till_site.url}/caisse/ticket/{number.group(0)}/")
+    ticket = page.locator(".ticket")
+    expect(ticket).to_contain_text(first["name"])
+    expect(ticket).to_contain_text(second["name"])
+    expect(ticket).to_contain_text(euros(total))
+    expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
+
+    for article in (first, second):
+        assert level(till_site, article["code"]) == before[article["code"]] - 1
+
+
+def test_the_scan_field_keeps_the_focus_after_each_action(page: Page, till_site: Site) -> None:
+    articles = piece_articles(till_site, 4)
+    open_till(page, till_site)
+    scan_field = page.locator("#scan")
+    rows = page.locator("#basket-lines tbody tr")
+
+    for article in articles[:3]:
+        scan(page, article["barcodes"][0])
+    expect(rows).to_have_count(3)
+    expect(scan_field).to_be_focused()
+
+    scan(page, "0000000000000")
+    expect(page.locator("#scan-feedback")).to_contain_text("Article inconnu")
+    expect(scan_field).to_be_focused()
+
+    scan(page, f"2*{articles[3]['code']}")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(3).locator("input.qty")).to_have_value("2")
+    expect(page.locator("#scan-feedback")).to_be_empty()
+    expect(scan_field).to_be_focused()
+
+    page.keyboard.press("F3")  # the last line's quantity
+    expect(rows.nth(3).locator("input.qty")).to_be_focused()
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    expect(rows.nth(3).locator("input.qty")).to_have_value("3")
+    expect(scan_field).to_be_focused()
+
+    discount = rows.nth(1).locator("input.disc")
+    discount.fill("10")
+    discount.press("Enter")
+    expect(rows.nth(1)).to_contain_text("dont remise")
+    expect(scan_field).to_be_focused()
+
+    # A name typed, then the arrow keys and Enter pick a suggestion.
+    page.keyboard.type(articles[0]["name"][:6])
+    options = page.locator("#scan-results [role=option]")
+    expect(options.first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    picked = options.first.get_attribute("data-value")
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(5)
+    expect(rows.nth(4)).to_contain_text(picked or "")
+    expect(scan_field).to_be_focused()
+
+    rows.nth(4).locator("button.remove").click()
+    expect(rows).to_have_count(4)
+    expect(scan_field).to_be_focused()
+
+    screenshot(page, "caisse")
+
+    page.keyboard.press("F8")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pay-feedback")).to_contain_text("Paiement insuffisant")
+    expect(page.locator("#pay_cash")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(scan_field).to_be_focused()
+
+    total = int(page.locator("#basket-totals").get_attribute("data-total") or "0")
+    page.locator("#pay_cash").fill("")
+    page.locator("#pay_card").focus()  # offers what is left to pay
+    expect(page.locator("#pay_card")).to_have_value(euros(total))
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt")).to_contain_text("validée")
+    expect(scan_field).to_be_focused()
+    expect(rows).to_have_count(0)
