@@ -7,4 +7,5 @@ urlpatterns = [
     path("pull", views.pull, name="sync-pull"),
     path("enroll", views.enroll, name="sync-enroll"),
     path("digest", views.digest, name="sync-digest"),
+    path("openapi.json", views.openapi, name="sync-openapi"),
 ]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import re
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError
@@ -61,11 +64,87 @@ def _credential(request: HttpRequest) -> NodeCredential | None:
     return auth.credential_for(token)
 
 
+def allow(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Like ``require_http_methods``, but the 405 says why in JSON, as every other refusal."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        def refuse(request: HttpRequest) -> HttpResponse:
+            response = error(
+                _("Méthode %(m)s non acceptée ici (attendu : %(a)s).")
+                % {"m": request.method, "a": ", ".join(methods)},
+                405,
+            )
+            response["Allow"] = ", ".join(methods)
+            return response
+
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if request.method not in methods:
+                    return refuse(request)
+                return await view(request, *args, **kwargs)
+
+            return async_wrapped
+
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method not in methods:
+                return refuse(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# A ``\u0000`` or ``\uD800``-``\uDFFF`` escape in the raw JSON: only then are the decoded
+# strings walked (a paired surrogate is a legitimate emoji).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _bad_string(body: Any) -> bool:
+    """True if a string (key or value) holds NUL or a lone surrogate.
+
+    Neither can be stored everywhere: PostgreSQL refuses NUL in text, and a lone
+    surrogate is not UTF-8, so neither database takes it. Refused up front, before any
+    change is applied, rather than half-way through a push.
+    """
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return True
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: not JSON, and money is never a float
+
+
 def _body(request: HttpRequest) -> Any:
     if request.content_type != "application/json":
         raise ProtocolError(_("Le corps doit être du JSON (Content-Type: application/json)."))
-    raw = request.body
-    if request.headers.get("Content-Encoding") == "gzip":
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("gzip", "identity"):
+        raise ProtocolError(
+            _("Encodage « %(e)s » non pris en charge : gzip ou rien.") % {"e": encoding[:40]}
+        )
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ProtocolError(_("Corps trop volumineux.")) from None
+    if encoding == "gzip":
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             raw = inflater.decompress(raw, MAX_BODY_BYTES + 1)
@@ -74,9 +153,13 @@ def _body(request: HttpRequest) -> Any:
         if len(raw) > MAX_BODY_BYTES or inflater.unconsumed_tail:
             raise ProtocolError(_("Corps trop volumineux."))
     try:
-        return json.loads(raw)
+        text = raw.decode()  # UTF-8 only (json.loads would guess UTF-16 and UTF-32 too)
+        body = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise ProtocolError(_("JSON invalide.")) from None
+    if _SUSPECT_ESCAPE.search(text) and _bad_string(body):
+        raise ProtocolError(_("JSON invalide : caractère nul ou demi-paire Unicode isolée."))
+    return body
 
 
 def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -93,7 +176,7 @@ def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @authenticated
 def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     try:
@@ -111,7 +194,7 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 
 @csrf_exempt
-@require_GET
+@allow("GET")
 async def pull(request: HttpRequest) -> HttpResponse:
     problem = _version_problem(request)
     if problem:
@@ -139,7 +222,7 @@ async def pull(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_GET
+@allow("GET")
 @authenticated
 def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     """Per-model digests for this node's store, or one model's row hashes (drill-down)."""
@@ -154,7 +237,7 @@ def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 def enroll(request: HttpRequest) -> HttpResponse:
     problem = _version_problem(request)
     if problem:
@@ -184,3 +267,12 @@ def enroll(request: HttpRequest) -> HttpResponse:
             "hub_version": __version__,
         }
     )
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@allow("GET")
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI description of this API: a static file, public like any documentation."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")
