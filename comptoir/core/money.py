@@ -74,6 +74,19 @@ def format_amount(minor: int, currency: str) -> str:
     return str(Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp)))
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "XOF": "F CFA", "XAF": "F CFA", "CHF": "CHF"}
+
+
+def format_money(minor: int, currency: str) -> str:
+    """For people: ``1234`` EUR → ``1 234,56 €`` in French (separators of the active language)."""
+    from django.utils.formats import number_format
+
+    exp = exponent(currency)
+    value = Decimal(int(minor)).scaleb(-exp)
+    text = number_format(value, decimal_pos=exp, use_l10n=True, force_grouping=True)
+    return f"{text}\u00a0{SYMBOLS.get(currency, currency)}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in minor units of one currency; refuses floats and mixed currencies."""

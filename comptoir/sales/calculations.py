@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
-from comptoir.core.money import format_amount, round_half_up
+from comptoir.core.money import format_money, round_half_up
 
 HUNDRED = Decimal(100)
 
@@ -114,11 +114,10 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
     paid = sum(amount for _method, amount in payments)
     if paid < total:
         raise ValidationError(
-            _("Paiement insuffisant : il manque %(missing)s %(currency)s (total %(total)s).")
+            _("Paiement insuffisant : il manque %(missing)s (total %(total)s).")
             % {
-                "missing": format_amount(total - paid, currency),
-                "currency": currency,
-                "total": format_amount(total, currency),
+                "missing": format_money(total - paid, currency),
+                "total": format_money(total, currency),
             }
         )
     change = paid - total
@@ -126,10 +125,10 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
     if change > cash:
         raise ValidationError(
             _(
-                "Le montant payé dépasse le total de %(excess)s %(currency)s : seul un paiement "
+                "Le montant payé dépasse le total de %(excess)s : seul un paiement "
                 "en espèces peut donner lieu à un rendu de monnaie."
             )
-            % {"excess": format_amount(change, currency), "currency": currency}
+            % {"excess": format_money(change, currency)}
         )
     return Settlement(paid=paid, change=change)
 

@@ -68,7 +68,7 @@ def test_sell_with_mixed_payments_card_takes_the_rest(shelf, cli_json):
         (["A:deux"], "Article « A:deux » mal écrit : quantité invalide : « deux »"),
         (["A:1.5"], "cet article se vend à la pièce"),
         ([":2"], "le code est vide"),
-        (["A:2", "--pay", "card:4"], "Paiement insuffisant : il manque 1.00 EUR"),
+        (["A:2", "--pay", "card:4"], "Paiement insuffisant : il manque 1,00\u00a0€"),
         (["A:2", "--pay", "card:6"], "seul un paiement en espèces peut donner lieu à un rendu"),
         (["A:2", "--pay", "bitcoin:5"], "Moyen de paiement inconnu : « bitcoin »"),
         (["A:2", "--pay", "card", "--pay", "cash"], "Un seul paiement peut être sans montant"),

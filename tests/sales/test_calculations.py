@@ -181,7 +181,7 @@ def test_overpaying_by_card_is_refused():
 
 
 def test_a_short_payment_is_refused_with_the_missing_amount():
-    with pytest.raises(ComptoirError, match=r"il manque 0\.01 EUR"):
+    with pytest.raises(ComptoirError, match="il manque 0,01\u00a0€"):
         settle(1234, [("cash", 1233)], "EUR")
 
 

@@ -8,12 +8,10 @@ from django import template
 from django.conf import settings
 from django.utils.formats import number_format
 
-from comptoir.core.money import exponent
+from comptoir.core.money import format_money
 from comptoir.core.quantity import format_quantity
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "XOF": "F CFA", "XAF": "F CFA", "CHF": "CHF"}
 
 
 @register.filter
@@ -21,11 +19,7 @@ def money(minor: int | None, currency: str | None = None) -> str:
     """``1234`` → ``12,34 €`` (grouped and with the decimal separator of the active language)."""
     if minor is None:
         return ""
-    currency = currency or settings.COMPTOIR_CURRENCY
-    exp = exponent(currency)
-    value = Decimal(int(minor)).scaleb(-exp)
-    text = number_format(value, decimal_pos=exp, use_l10n=True, force_grouping=True)
-    return f"{text}\u00a0{SYMBOLS.get(currency, currency)}"
+    return format_money(int(minor), currency or settings.COMPTOIR_CURRENCY)
 
 
 @register.filter
