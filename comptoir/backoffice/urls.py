@@ -1,11 +1,36 @@
+"""The back office (« gestion »), mounted at ``/gestion/`` under the ``backoffice`` namespace.
+
+The names ``articles``, ``customers``, ``suppliers``, ``stock`` and ``invoices`` are
+used by the main navigation.
+"""
+
 from django.urls import path
 
-from comptoir.web.placeholder import placeholder
+from comptoir.backoffice.views import articles, contacts, documents, imports, stock
 
 urlpatterns = [
-    path("articles/", placeholder, name="articles"),
-    path("clients/", placeholder, name="customers"),
-    path("fournisseurs/", placeholder, name="suppliers"),
-    path("stock/", placeholder, name="stock"),
-    path("factures/", placeholder, name="invoices"),
+    path("articles/", articles.article_list, name="articles"),
+    path("articles/nouveau/", articles.article_create_view, name="article_create"),
+    path("articles/<uuid:pk>/", articles.article_edit, name="article_edit"),
+    path("articles/<uuid:pk>/archiver/", articles.article_archive, name="article_archive"),
+    path("articles/import/", imports.import_articles, name="import_articles"),
+    path("articles/import/<str:job_id>/", imports.import_status, name="import_status"),
+    path("categories/", contacts.category_list_view, name="categories"),
+    path("categories/nouvelle/", contacts.category_create_view, name="category_create"),
+    path("categories/<uuid:pk>/", contacts.category_edit, name="category_edit"),
+    path("clients/", contacts.customer_list_view, name="customers"),
+    path("clients/nouveau/", contacts.customer_create_view, name="customer_create"),
+    path("clients/<uuid:pk>/", contacts.customer_edit, name="customer_edit"),
+    path("fournisseurs/", contacts.supplier_list_view, name="suppliers"),
+    path("fournisseurs/nouveau/", contacts.supplier_create_view, name="supplier_create"),
+    path("fournisseurs/<uuid:pk>/", contacts.supplier_edit, name="supplier_edit"),
+    path("stock/", stock.stock_index, name="stock"),
+    path("stock/reception/", stock.stock_receipt, name="stock_receipt"),
+    path("stock/reception/ligne/", stock.stock_receipt_line, name="stock_receipt_line"),
+    path("stock/inventaire/", stock.stock_count_sheet, name="stock_count"),
+    path("stock/article/<uuid:pk>/", stock.stock_article_history, name="stock_history"),
+    path("factures/", documents.invoice_list, name="invoices"),
+    path("factures/<str:number>/", documents.invoice_view, name="invoice_detail"),
+    path("avoirs/", documents.credit_note_list, name="credit_notes"),
+    path("avoirs/<uuid:pk>/", documents.credit_note_view, name="credit_note_detail"),
 ]

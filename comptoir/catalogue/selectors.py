@@ -1,10 +1,21 @@
-"""Reads of the catalogue: article and supplier lists."""
+"""Reads of the catalogue: article, category and supplier lists."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from comptoir.catalogue.models import Article, Barcode, Supplier
+from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.core.fields import QuantityField
 from comptoir.stock.models import StockLevel
 
@@ -50,3 +61,76 @@ def supplier_list(
         text = search.strip()
         qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))
     return qs[:limit] if limit else qs
+
+
+def stock_total_subquery() -> Coalesce:
+    """An article's stock summed over stores (0 when it has no level yet), for annotations."""
+    total = (
+        StockLevel.objects.filter(article=OuterRef("pk"))
+        .values("article")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(total, output_field=QuantityField()),
+        Value(0),
+        output_field=QuantityField(),
+    )
+
+
+def article_browse(
+    *,
+    search: str | None = None,
+    category_id: object | None = None,
+    supplier_id: object | None = None,
+    archived: bool | None = False,
+    low_stock: bool = False,
+) -> QuerySet[Article]:
+    """Articles by code for the back office. ``archived=None`` lists both kinds.
+
+    ``low_stock`` keeps the articles whose stock summed over stores is at or below their
+    alert threshold (``alert_threshold``, 0 by default: out of stock). The stock is not
+    annotated otherwise: a correlated sum per row made deep pages slow on PostgreSQL
+    (it is evaluated for every row an OFFSET skips); read the page's levels instead.
+    ``search`` as in :func:`article_list`.
+    """
+    qs = Article.objects.select_related("category", "supplier").order_by("code")
+    if archived is not None:
+        qs = qs.filter(archived=archived)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    if supplier_id:
+        qs = qs.filter(supplier_id=supplier_id)
+    if low_stock:
+        qs = qs.alias(stock_total=stock_total_subquery()).filter(
+            stock_total__lte=F("alert_threshold")
+        )
+    if search and search.strip():
+        text = search.strip()
+        qs = qs.filter(
+            Q(code__icontains=text)
+            | Q(name__icontains=text)
+            | Q(pk__in=Barcode.objects.filter(code=text).values("article_id"))
+        )
+    return qs
+
+
+def category_list(
+    *, search: str | None = None, include_archived: bool = True
+) -> QuerySet[Category]:
+    """Categories by name, each with ``article_count`` (active articles)."""
+    articles = (
+        Article.objects.filter(category=OuterRef("pk"), archived=False)
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = Category.objects.annotate(
+        article_count=Coalesce(Subquery(articles, output_field=IntegerField()), Value(0))
+    ).order_by("name")
+    if not include_archived:
+        qs = qs.filter(archived=False)
+    if search and search.strip():
+        qs = qs.filter(name__icontains=search.strip())
+    return qs

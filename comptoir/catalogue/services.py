@@ -246,3 +246,35 @@ def supplier_update(
     if fields:
         supplier.save(update_fields=set(fields))
     return supplier
+
+
+@transaction.atomic(durable=True)
+def category_create(*, name: str) -> Category:
+    """A new category; refuses a name already taken (case-insensitive)."""
+    name = clean_name(name, max_length=120)
+    if Category.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("Une catégorie s'appelle déjà « %(name)s ».") % {"name": name})
+    return Category.objects.create(name=name)
+
+
+@transaction.atomic(durable=True)
+def category_update(
+    *, pk: object, name: str | None = None, archived: bool | None = None
+) -> Category:
+    """Rename or (un)archive a category; ``None`` leaves a field as it is."""
+    category = Category.objects.select_for_update().filter(pk=pk).first()
+    if category is None:
+        raise NotFoundError(_("Catégorie inconnue."))
+    changed: set[str] = set()
+    if name is not None:
+        name = clean_name(name, max_length=120)
+        if Category.objects.filter(name__iexact=name).exclude(pk=category.pk).exists():
+            raise ValidationError(_("Une catégorie s'appelle déjà « %(name)s ».") % {"name": name})
+        category.name = name
+        changed.add("name")
+    if archived is not None:
+        category.archived = archived
+        changed.add("archived")
+    if changed:
+        category.save(update_fields=changed)
+    return category

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.services import article_get
@@ -77,4 +79,70 @@ def credit_note_detail(*, pk: object) -> CreditNote:
         CreditNote.objects.select_related("invoice", "till")
         .prefetch_related("lines__invoice_line", "taxes")
         .get(pk=pk)
+    )
+
+
+# The end of a whole document number: year and six-digit counter (``C1-2026-000123``).
+WHOLE_NUMBER = re.compile(r"-\d{4}-\d{6}$")
+
+
+def _document_filters(
+    qs: QuerySet[Any],
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    till_id: object | None,
+    number: str | None,
+) -> QuerySet[Any]:
+    if date_from:
+        qs = qs.filter(business_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(business_date__lte=date_to)
+    if till_id:
+        qs = qs.filter(till_id=till_id)
+    if number and number.strip():
+        text = number.strip().upper()
+        # A whole number is found through its unique index; a part of one by a scan.
+        qs = (
+            qs.filter(number=text)
+            if WHOLE_NUMBER.search(text)
+            else qs.filter(number__contains=text)
+        )
+    return qs
+
+
+def invoice_search(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    till_id: object | None = None,
+    customer: str | None = None,
+    number: str | None = None,
+) -> QuerySet[Invoice]:
+    """Invoices newest first, for paged lists: no aggregate, so that a page stays cheap
+    on 200,000 invoices (see :func:`invoice_list` for the CLI's list with counts).
+
+    ``customer`` matches a part of the name printed on the invoice, or a customer code.
+    """
+    qs: QuerySet[Invoice] = Invoice.objects.select_related("till", "customer").order_by(
+        "-validated_at", "-number"
+    )
+    qs = _document_filters(qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number)
+    if customer and customer.strip():
+        text = customer.strip()
+        qs = qs.filter(Q(customer_name__icontains=text) | Q(customer__code=text))
+    return qs
+
+
+def credit_note_search(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    till_id: object | None = None,
+    number: str | None = None,
+) -> QuerySet[CreditNote]:
+    """Credit notes newest first, with their invoice, for paged lists."""
+    qs = CreditNote.objects.select_related("till", "invoice").order_by("-issued_at", "-number")
+    return _document_filters(
+        qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number
     )

@@ -10,7 +10,9 @@ incrementally; :func:`stock_rebuild` recomputes it from scratch.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -21,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.services import article_get, supplier_get
-from comptoir.core.errors import ValidationError
+from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.models import Store
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import store_get
@@ -234,3 +236,70 @@ def stock_rebuild() -> int:
         batch_size=2000,
     )
     return len(levels)
+
+
+def _line_error(number: int, article: str, exc: ComptoirError) -> ValidationError:
+    return ValidationError(
+        _("Ligne %(line)d (%(article)s) : %(message)s")
+        % {"line": number, "article": article, "message": exc.message}
+    )
+
+
+@transaction.atomic(durable=True)
+def stock_receive_many(
+    *,
+    lines: Sequence[tuple[str, str | Decimal | int]],
+    supplier: str | None = None,
+    store: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> list[StockMovement]:
+    """A delivery of several articles (article code, quantity): all lines or none.
+
+    Each line is a :func:`stock_receive` at one instant; a refused line raises with its
+    number (1-based) and nothing is recorded.
+    """
+    if not lines:
+        raise ValidationError(_("La réception ne contient aucune ligne."))
+    receive = inspect.unwrap(stock_receive)
+    when = at or timezone.now()
+    movements = []
+    for number, (article, quantity) in enumerate(lines, start=1):
+        try:
+            movements.append(
+                receive(
+                    article=article,
+                    quantity=quantity,
+                    supplier=supplier,
+                    store=store,
+                    note=note,
+                    at=when,
+                )
+            )
+        except ComptoirError as exc:
+            raise _line_error(number, article, exc) from None
+    return movements
+
+
+@transaction.atomic(durable=True)
+def stock_count_many(
+    *,
+    counts: Sequence[tuple[str, str | Decimal | int]],
+    store: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> list[InventoryCount]:
+    """An inventory sheet (article code, counted quantity): all counts or none, one instant."""
+    if not counts:
+        raise ValidationError(_("Aucune quantité comptée."))
+    count = inspect.unwrap(stock_count)
+    when = at or timezone.now()
+    recorded = []
+    for number, (article, quantity) in enumerate(counts, start=1):
+        try:
+            recorded.append(
+                count(article=article, quantity=quantity, store=store, note=note, at=when)
+            )
+        except ComptoirError as exc:
+            raise _line_error(number, article, exc) from None
+    return recorded

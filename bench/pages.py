@@ -1,0 +1,174 @@
+"""Back-office page timings on a large database (server time, Django test client).
+
+Run inside a configured Django process on a home's database (``comptoir shell``), e.g.
+``comptoir shell --home H -c "from bench.pages import run; print(run(articles=50_000,
+invoices=200_000))"``. :func:`fill` bulk-inserts the data first (plain ``QuerySet``
+inserts, bypassing change capture: this measures reads, not sync); :func:`measure` then
+requests each page ``repeat`` times after one warm-up request and returns
+``(page, p50 ms, max ms)`` rows. Nothing asserts a timing (the budget is 300 ms).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.test import Client
+from django.utils import timezone
+
+BATCH = 5000
+PAGES: tuple[tuple[str, str], ...] = (
+    ("articles", "/gestion/articles/"),
+    ("articles, search", "/gestion/articles/?q=4242"),
+    ("articles, low stock", "/gestion/articles/?low=1"),
+    ("articles, page 500", "/gestion/articles/?page=500"),
+    ("stock", "/gestion/stock/"),
+    ("customers, search", "/gestion/clients/?q=client+12"),
+    ("invoices", "/gestion/factures/"),
+    ("invoices, one day", "/gestion/factures/?date_from={day}&date_to={day}"),
+    ("invoices, customer", "/gestion/factures/?customer=client+12"),
+    ("invoices, number", "/gestion/factures/?number={number}"),
+    ("invoices, page 2000", "/gestion/factures/?page=2000"),
+    ("invoice detail", "/gestion/factures/{number}/"),
+    ("credit notes", "/gestion/avoirs/"),
+)
+
+
+def _insert(model: type[models.Model], objs: list[Any]) -> None:
+    models.QuerySet(model=model).bulk_create(objs, batch_size=BATCH)
+
+
+def fill(*, articles: int, invoices: int, customers: int = 2000) -> dict[str, Any]:
+    """Add ``articles`` articles (a stock level each), customers and ``invoices`` invoices
+    (one line, one payment) on a bench till ``BX``. Returns what the pages need."""
+    from comptoir.catalogue.models import Article, Category
+    from comptoir.core.models import Store, Till
+    from comptoir.customers.models import Customer
+    from comptoir.sales.models import Invoice, InvoiceLine, Payment
+    from comptoir.stock.models import StockLevel
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        store = Store.objects.order_by("name").first() or Store.objects.create(name="Bench")
+        till = Till.objects.filter(prefix="BX").first() or Till.objects.create(
+            store=store, name="Caisse banc", prefix="BX"
+        )
+        categories = [Category(name=f"Rayon banc {i}") for i in range(20)]
+        _insert(Category, categories)
+        items = [
+            Article(
+                code=f"BX{i:06d}",
+                name=f"Article de banc {i}",
+                sale_price=100 + i * 37 % 4000,
+                vat_rate=Decimal("20"),
+                cost=50,
+                category=categories[i % 20],
+                alert_threshold=Decimal(5),
+            )
+            for i in range(articles)
+        ]
+        _insert(Article, items)
+        _insert(
+            StockLevel,
+            [
+                StockLevel(article=a, store=store, quantity=Decimal(i % 50))
+                for i, a in enumerate(items)
+            ],
+        )
+        people = [Customer(code=f"BXC{i:05d}", name=f"Client {i}") for i in range(customers)]
+        _insert(Customer, people)
+        now = timezone.now()
+        year = now.year
+        for start in range(0, invoices, BATCH):
+            docs, lines, payments = [], [], []
+            for n in range(start, min(start + BATCH, invoices)):
+                when = now - timedelta(minutes=5 * (invoices - n))
+                customer = people[n % customers] if n % 3 == 0 else None
+                article = items[n % articles]
+                doc = Invoice(
+                    number=f"BX-{year}-{n + 1:06d}" if n < 999_999 else f"BX-{year}-{n + 1}",
+                    till=till,
+                    store=store,
+                    year=year,
+                    sequence=n + 1,
+                    validated_at=when,
+                    business_date=timezone.localdate(when),
+                    customer=customer,
+                    customer_name=customer.name if customer else "",
+                    cashier="bench",
+                    currency=store.currency,
+                    total_excl_tax=article.sale_price * 5 // 6,
+                    total_tax=article.sale_price - article.sale_price * 5 // 6,
+                    total_incl_tax=article.sale_price,
+                    total_paid=article.sale_price,
+                    chain_hash="0" * 64,
+                )
+                docs.append(doc)
+                lines.append(
+                    InvoiceLine(
+                        invoice=doc,
+                        position=1,
+                        article=article,
+                        article_code=article.code,
+                        label=article.name,
+                        quantity=Decimal(1),
+                        unit_price=article.sale_price,
+                        vat_rate=article.vat_rate,
+                        total_excl_tax=doc.total_excl_tax,
+                        total_tax=doc.total_tax,
+                        total_incl_tax=doc.total_incl_tax,
+                    )
+                )
+                payments.append(
+                    Payment(invoice=doc, position=1, method="card", amount=doc.total_incl_tax)
+                )
+            _insert(Invoice, docs)
+            _insert(InvoiceLine, lines)
+            _insert(Payment, payments)
+    last = Invoice.objects.filter(till=till).order_by("-sequence").first()
+    return {
+        "seconds": time.perf_counter() - started,
+        "number": last.number if last else "",
+        "day": str(last.business_date) if last else "",
+    }
+
+
+def _manager() -> Any:
+    from django.contrib.auth import get_user_model
+
+    from comptoir.web.roles import role_set
+
+    user, _created = get_user_model().objects.get_or_create(username="bench-pages")
+    role_set(user, "manager")
+    return user
+
+
+def measure(*, number: str, day: str, repeat: int = 7) -> list[tuple[str, float, float]]:
+    """Time each page: (page, p50 ms, max ms) over ``repeat`` requests after a warm-up."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(_manager())
+    rows = []
+    for name, template in PAGES:
+        url = template.format(number=number, day=day)
+        timings = []
+        for attempt in range(repeat + 1):
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status_code}")
+            if attempt:
+                timings.append(elapsed)
+        rows.append((name, round(statistics.median(timings), 1), round(max(timings), 1)))
+    return rows
+
+
+def run(*, articles: int = 50_000, invoices: int = 200_000, repeat: int = 7) -> dict[str, Any]:
+    """Fill, then measure; what ``python -m bench`` would record."""
+    filled = fill(articles=articles, invoices=invoices)
+    rows = measure(number=filled["number"], day=filled["day"], repeat=repeat)
+    return {"fill_seconds": round(filled["seconds"], 1), "rows": rows}

@@ -1,0 +1,191 @@
+"""Forms of the back office. They only collect text: the services validate and convert
+(amounts, quantities, VAT, SIREN...) and their French messages are shown as form errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.catalogue.models import Article, Category, Supplier
+from comptoir.core.models import Store, Till
+from comptoir.core.money import format_amount
+from comptoir.core.quantity import format_quantity
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def decimal_text(value: object) -> str:
+    """``3.90`` as a French user types it: ``3,90``."""
+    return str(value).replace(".", ",")
+
+
+def supplier_choices(blank: str) -> list[tuple[str, str]]:
+    suppliers = Supplier.objects.filter(archived=False).order_by("name").values_list("code", "name")
+    return [("", blank), *((code, f"{name} ({code})") for code, name in suppliers)]
+
+
+def store_choices() -> list[tuple[str, str]]:
+    return [
+        (name, name) for name in Store.objects.filter(archived=False).values_list("name", flat=True)
+    ]
+
+
+class ArticleForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Désignation"), max_length=200)
+    sale_price = forms.CharField(
+        label=_("Prix de vente TTC"), max_length=20, help_text=_("Par exemple 3,90")
+    )
+    vat_rate = forms.CharField(label=_("Taux de TVA (%)"), max_length=8, initial="20")
+    cost = forms.CharField(label=_("Prix de revient HT"), max_length=20, initial="0")
+    unit = forms.ChoiceField(label=_("Unité"), choices=Article.Unit.choices, initial="piece")
+    alert_threshold = forms.CharField(
+        label=_("Seuil d'alerte de stock"),
+        max_length=20,
+        initial="0",
+        help_text=_("L'article est signalé quand son stock passe à ce niveau ou en dessous."),
+    )
+    category = forms.CharField(
+        label=_("Catégorie"),
+        max_length=120,
+        required=False,
+        help_text=_("Une catégorie nouvelle est créée."),
+        widget=forms.TextInput(attrs={"list": "categories"}),
+    )
+    supplier = forms.ChoiceField(label=_("Fournisseur"), required=False)
+    barcodes = forms.CharField(
+        label=_("Codes-barres à ajouter"),
+        max_length=400,
+        required=False,
+        help_text=_("Séparés par des espaces."),
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["supplier"]).choices = supplier_choices(
+            str(_("(aucun)"))
+        )
+        if editing:
+            # The code identifies the article everywhere (tills, sync, receipts): fixed.
+            self.fields["code"].disabled = True
+
+    @staticmethod
+    def initial_for(article: Article) -> dict[str, str]:
+        currency = settings.COMPTOIR_CURRENCY
+        return {
+            "code": article.code,
+            "name": article.name,
+            "sale_price": decimal_text(format_amount(article.sale_price, currency)),
+            "vat_rate": decimal_text(article.vat_rate.normalize()),
+            "cost": decimal_text(format_amount(article.cost, currency)),
+            "unit": article.unit,
+            "alert_threshold": decimal_text(format_quantity(article.alert_threshold)),
+            "category": article.category.name if article.category else "",
+            "supplier": article.supplier.code if article.supplier else "",
+            "barcodes": "",
+        }
+
+
+class ContactForm(forms.Form):
+    """A customer or a supplier: the same contact fields, checked by the services."""
+
+    code = forms.CharField(label=_("Code"), max_length=40, required=False)
+    name = forms.CharField(label=_("Nom"), max_length=200)
+    phone = forms.CharField(label=_("Téléphone"), max_length=40, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    address = forms.CharField(
+        label=_("Adresse"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    siren = forms.CharField(label=_("SIREN"), max_length=20, required=False)
+    vat_number = forms.CharField(
+        label=_("N° de TVA intracommunautaire"), max_length=20, required=False
+    )
+    archived = forms.BooleanField(label=_("Archivé"), required=False)
+
+    CONTACT_FIELDS = ("name", "phone", "email", "address", "siren", "vat_number")
+
+    def __init__(
+        self, *args: Any, editing: bool = False, code_required: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = code_required and not editing
+        if editing:
+            self.fields["code"].disabled = True
+        else:
+            del self.fields["archived"]
+        if not code_required:
+            self.fields["code"].help_text = _("Laissé vide, il est créé automatiquement.")
+
+    @staticmethod
+    def initial_for(obj: Any) -> dict[str, Any]:
+        return {f: getattr(obj, f) for f in ("code", *ContactForm.CONTACT_FIELDS, "archived")}
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Nom"), max_length=120)
+    archived = forms.BooleanField(label=_("Archivée"), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_("UTF-8, séparateur « ; » ou « , », une ligne d'en-tête."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+
+
+class ReceiptHeadForm(forms.Form):
+    supplier = forms.ChoiceField(label=_("Fournisseur"), required=False)
+    store = forms.ChoiceField(label=_("Magasin"))
+    note = forms.CharField(
+        label=_("Note (n° de bon de livraison...)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["supplier"]).choices = supplier_choices(
+            str(_("(aucun)"))
+        )
+        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices()
+
+
+class CountSheetForm(forms.Form):
+    store = forms.ChoiceField(label=_("Magasin"))
+    category = forms.ModelChoiceField(
+        label=_("Catégorie"),
+        queryset=Category.objects.filter(archived=False).order_by("name"),
+        required=False,
+        empty_label=_("(toutes)"),
+    )
+    search = forms.CharField(label=_("Article (code, nom)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices()
+
+
+class DocumentFilterForm(forms.Form):
+    """Filters of the invoice and credit-note lists (all optional; GET)."""
+
+    date_from = forms.DateField(
+        label=_("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    till = forms.ModelChoiceField(
+        label=_("Caisse"),
+        queryset=Till.objects.order_by("prefix"),
+        required=False,
+        empty_label=_("(toutes)"),
+    )
+    customer = forms.CharField(label=_("Client"), max_length=100, required=False)
+    number = forms.CharField(label=_("Numéro"), max_length=40, required=False)

@@ -1,0 +1,1 @@
+"""The back office (« gestion »): one module per screen family."""

@@ -1,0 +1,143 @@
+"""Articles: the list with stock per store (cashiers read it too), create, edit, archive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from comptoir.backoffice.forms import ArticleForm
+from comptoir.backoffice.views.common import call_service, paginate
+from comptoir.catalogue.models import Article, Category, Supplier
+from comptoir.catalogue.selectors import article_browse
+from comptoir.catalogue.services import article_create, article_update
+from comptoir.core.models import Store
+from comptoir.stock.models import StockLevel
+from comptoir.web.roles import cashier_required, manager_required
+
+
+def _uuid(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@cashier_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    get = request.GET
+    archived = {"1": True, "all": None}.get(get.get("archived", ""), False)
+    page = paginate(
+        request,
+        article_browse(
+            search=get.get("q"),
+            category_id=_uuid(get.get("category")),
+            supplier_id=_uuid(get.get("supplier")),
+            archived=archived,
+            low_stock=get.get("low") == "1",
+        ),
+    )
+    stores = list(Store.objects.filter(archived=False).order_by("name"))
+    levels: dict[UUID, dict[UUID, Decimal]] = defaultdict(dict)
+    for article_id, store_id, qty in StockLevel.objects.filter(
+        article_id__in=[a.pk for a in page]
+    ).values_list("article_id", "store_id", "quantity"):
+        levels[article_id][store_id] = qty
+    rows = []
+    for article in page:
+        per_store = levels[article.pk]
+        # Low stock: the total over every store (archived ones too) at or below the threshold.
+        article.is_low = sum(per_store.values(), Decimal(0)) <= article.alert_threshold
+        rows.append((article, [per_store.get(store.pk, Decimal(0)) for store in stores]))
+    return render(
+        request,
+        "backoffice/article_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "stores": stores,
+            "categories": Category.objects.filter(archived=False).order_by("name"),
+            "suppliers": Supplier.objects.filter(archived=False).order_by("name"),
+            "filters": get,
+        },
+    )
+
+
+def _form_context(form: ArticleForm, article: Article | None = None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "article": article,
+        "category_names": Category.objects.filter(archived=False)
+        .order_by("name")
+        .values_list("name", flat=True),
+    }
+
+
+def _create_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": data["code"],
+        "name": data["name"],
+        "sale_price": data["sale_price"],
+        "vat_rate": data["vat_rate"],
+        "cost": data["cost"] or "0",
+        "unit": data["unit"],
+        "alert_threshold": data["alert_threshold"] or "0",
+        "category": data["category"] or None,
+        "supplier": data["supplier"] or None,
+        "barcodes": data["barcodes"].split(),
+    }
+
+
+@manager_required
+def article_create_view(request: HttpRequest) -> HttpResponse:
+    form = ArticleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        article = call_service(form, lambda: article_create(**_create_kwargs(data)))
+        if article is not None:
+            messages.success(request, _("Article %(code)s créé.") % {"code": article.code})
+            return redirect("backoffice:articles")
+    return render(request, "backoffice/article_form.html", _form_context(form))
+
+
+@manager_required
+def article_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    article = get_object_or_404(Article.objects.select_related("category", "supplier"), pk=pk)
+    form = ArticleForm(request.POST or None, initial=ArticleForm.initial_for(article), editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Only what the manager changed: each field edit is clocked for the per-field
+        # merge, and re-sending an unchanged field would win over a newer edit elsewhere.
+        changes: dict[str, Any] = {
+            name: data[name] for name in form.changed_data if name not in ("code", "barcodes")
+        }
+        if data["barcodes"].split():
+            changes["add_barcodes"] = data["barcodes"].split()
+        if changes:
+            updated = call_service(form, lambda: article_update(code=article.code, **changes))
+            if updated is None:
+                return render(request, "backoffice/article_form.html", _form_context(form, article))
+        messages.success(request, _("Article %(code)s enregistré.") % {"code": article.code})
+        return redirect("backoffice:articles")
+    return render(request, "backoffice/article_form.html", _form_context(form, article))
+
+
+@require_POST
+@manager_required
+def article_archive(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Archive (or, with ``restore``, bring back) an article: a synced field, never a delete."""
+    article = get_object_or_404(Article, pk=pk)
+    restore = request.POST.get("restore") == "1"
+    article_update(code=article.code, archived=not restore)
+    text = (_("Article %(code)s réactivé.") if restore else _("Article %(code)s archivé.")) % {
+        "code": article.code
+    }
+    messages.success(request, text)
+    return redirect("backoffice:article_edit", pk=article.pk)

@@ -1,0 +1,46 @@
+"""The back office in a real browser: edit an article's price, import a CSV with a bad row."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.scenario.browser.conftest import MANAGER, Site, login
+
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
+
+
+def test_manager_edits_an_article_price(page: Page, till_site: Site) -> None:
+    article = till_site.json("article", "list")[0]
+    code = article["code"]
+    login(page, till_site, MANAGER)
+    page.goto(f"{till_site.url}/gestion/articles/")
+    page.get_by_label("Recherche (code, code-barres, nom)").fill(code)
+    row = page.locator("table.list tbody tr", has_text=code).first
+    row.get_by_role("link", name=re.compile(r"^Modifier")).click()
+    page.get_by_label("Prix de vente TTC").fill("12,34")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Article {code} enregistré.")
+    saved = [a for a in till_site.json("article", "list", "--search", code) if a["code"] == code]
+    assert saved[0]["price"] == "12.34"
+
+
+def test_manager_imports_a_csv_with_a_bad_row(page: Page, till_site: Site, tmp_path: Path) -> None:
+    csv = tmp_path / "articles.csv"
+    csv.write_text(
+        "code;name;price;vat\nIMP1;Importé 1;1,00;20\nIMP2;Importé 2;pas un prix;20\n",
+        encoding="utf-8",
+    )
+    login(page, till_site, MANAGER)
+    page.goto(f"{till_site.url}/gestion/articles/import/")
+    page.get_by_label("Fichier CSV").set_input_files(str(csv))
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_role("alert")).to_contain_text("rien n'a été importé : 1 ligne en erreur")
+    report = page.locator("table.report tbody tr")
+    expect(report).to_have_count(1)
+    expect(report.first).to_contain_text("3")
+    expect(report.first).to_contain_text("Montant invalide : « pas un prix »")
+    assert till_site.json("article", "list", "--search", "IMP") == []
