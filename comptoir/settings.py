@@ -187,9 +187,24 @@ LOGGING: dict[str, object] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"comptoir": {"handlers": ["console"], "level": "INFO"}},
 }
-if COMPTOIR_HOME is not None and COMPTOIR_CONFIG is not None:
+
+
+def _log_file_writable(path: Path) -> bool:
+    """A home that turned read-only must not stop the till from starting (and saying so)."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            return True
+    except OSError:
+        return False
+
+
+if (
+    COMPTOIR_HOME is not None
+    and COMPTOIR_CONFIG is not None
+    and _log_file_writable(COMPTOIR_HOME / "logs" / "comptoir.log")
+):
     # Every sync cycle is also kept in a rotating file in the home (5 x 2 MB).
-    (COMPTOIR_HOME / "logs").mkdir(exist_ok=True)
     LOGGING["handlers"]["file"] = {  # type: ignore[index]
         "class": "logging.handlers.RotatingFileHandler",
         "filename": str(COMPTOIR_HOME / "logs" / "comptoir.log"),

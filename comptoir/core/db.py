@@ -1,4 +1,5 @@
-"""Database-level guards: triggers that refuse UPDATE (and DELETE where safe) on fact tables.
+"""Database-level guards: triggers that refuse UPDATE (and DELETE where safe) on fact tables;
+and :func:`storage_error_message`, the plain words for a database that cannot be written.
 
 The ORM already refuses to modify facts (``FactModel``); these triggers also stop raw SQL,
 ``QuerySet.update`` bypasses and database shells. DELETE is refused by a trigger on
@@ -10,9 +11,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import migrations
+from django.db import DatabaseError, migrations
+from django.utils.translation import gettext as _
 
 MESSAGE = "comptoir: facts are immutable"
+
+# SQLite primary result codes (``sqlite3`` exposes extended ones: keep the low byte).
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
+PG_DISK_FULL = "53100"
+
+
+def storage_error_message(exc: DatabaseError) -> str | None:
+    """A French sentence for a write refused by the storage (disk full, read-only home,
+    I/O error), or None for any other database error.
+
+    The transaction that hit it was rolled back: nothing of it was written, and what was
+    committed before is untouched. Said plainly to the cashier instead of a traceback.
+    """
+    cause = exc.__cause__ or exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == SQLITE_FULL or getattr(cause, "sqlstate", None) == PG_DISK_FULL:
+        return _(
+            "le disque est plein : rien n'a été enregistré. Libérez de la place, puis "
+            "recommencez (ce qui a été validé avant est conservé)."
+        )
+    if primary == SQLITE_READONLY:
+        return _(
+            "le dossier de données est en lecture seule : rien n'a été enregistré. Vérifiez "
+            "le disque et ses droits d'écriture, puis recommencez (ce qui a été validé avant "
+            "est conservé)."
+        )
+    if primary == SQLITE_IOERR:
+        return _(
+            "erreur d'écriture sur le disque (plein ou défaillant ?) : rien n'a été "
+            "enregistré. Vérifiez le disque, puis recommencez."
+        )
+    if primary == SQLITE_CANTOPEN:
+        return _(
+            "impossible d'ouvrir la base de données : vérifiez que le disque est présent et "
+            "accessible en écriture."
+        )
+    return None
 
 
 def _create(apps: Any, schema_editor: Any, table: str) -> None:

@@ -307,8 +307,11 @@ class Shop:
         out = self.run(self.hub_home, "hub", "enroll", "--name", name).stdout
         return out.strip().splitlines()[-1].strip()
 
-    def add_till(self, name: str, key: str | None = None) -> Path:
-        """Enroll a till with the running hub (``node init --server --code``): its home."""
+    def add_till(self, name: str, key: str | None = None, *, server: str | None = None) -> Path:
+        """Enroll a till with the running hub (``node init --server --code``): its home.
+
+        ``server``: the URL the till knows the hub by (default the hub's own), e.g. a proxy.
+        """
         home = self.base / (key or f"till{len(self.tills) + 1}")
         code = self.enroll(name)
         result = subprocess.run(
@@ -318,7 +321,7 @@ class Shop:
                 "--home",
                 str(home),
                 "--server",
-                self.hub.url,
+                server or self.hub.url,
                 "--code",
                 code,
                 "--admin-password",

@@ -3,7 +3,7 @@
 Commands are Django management commands run through the ``comptoir`` entry point, which
 reads ``--home`` before Django starts (see ``comptoir.cli``). A :class:`ComptoirError`
 raised by a service is printed to stderr as a plain sentence with exit code 2; no
-traceback reaches the user for bad input.
+traceback reaches the user for bad input, nor for a database the disk refuses to write.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from django.core.management.base import (
     CommandParser,
     SystemCheckError,
 )
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from comptoir.core.db import storage_error_message
 from comptoir.core.errors import ComptoirError
 
 EXIT_USER_ERROR = 2
@@ -55,6 +57,13 @@ class ComptoirCommand(BaseCommand):
             super().run_from_argv(argv)
         except ComptoirError as exc:
             sys.stderr.write(_("Erreur : %(message)s") % {"message": exc.message} + "\n")
+            sys.exit(EXIT_USER_ERROR)
+        except DatabaseError as exc:
+            # Disk full, read-only home...: a sentence for the cashier, not a traceback.
+            message = storage_error_message(exc)
+            if message is None:
+                raise
+            sys.stderr.write(_("Erreur : %(message)s") % {"message": message} + "\n")
             sys.exit(EXIT_USER_ERROR)
 
     def execute(self, *args: Any, **options: Any) -> Any:
