@@ -45,5 +45,14 @@ bench-quick: $(STAMP) system-deps
 
 test: lint typecheck bench-quick unit-sqlite unit-postgres
 
+# The English catalogue: collect the French source strings into comptoir/locale/en/.../django.po
+# (new ones empty, changed ones fuzzy), compile the .mo, and count what is left to translate.
+# Needs GNU gettext (Debian: gettext); the .po and .mo are committed, so running does not.
+.PHONY: messages
+messages: $(STAMP)
+	cd comptoir && DJANGO_SETTINGS_MODULE=comptoir.settings ../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore='*/migrations/*'
+	cd comptoir && DJANGO_SETTINGS_MODULE=comptoir.settings ../$(BIN)/django-admin compilemessages -l en
+	msgfmt --statistics -o /dev/null comptoir/locale/en/LC_MESSAGES/django.po
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -56,7 +56,7 @@ def node_enroll(*, home: Path, config: HomeConfig, code: str) -> HomeConfig:
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            TextColumn("{task.completed} reçus"),
+            TextColumn(_("{task.completed} reçus")),
             TimeElapsedColumn(),
             transient=False,
             disable=not sys.stderr.isatty(),
