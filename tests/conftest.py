@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from comptoir.core.models import Store, Till
 from comptoir.core.services import store_get_or_create, till_create
+
+
+@pytest.fixture(autouse=True)
+def _french_again() -> Iterator[None]:
+    """A request in English (test client) leaves English active in the thread: every test
+    starts and ends in the installation's language, as a fresh process would."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
