@@ -6,21 +6,28 @@ invoices=200_000))"``. :func:`fill` bulk-inserts the data first (plain ``QuerySe
 inserts, bypassing change capture: this measures reads, not sync); :func:`measure` then
 requests each page ``repeat`` times after one warm-up request and returns
 ``(page, p50 ms, max ms)`` rows. Nothing asserts a timing (the budget is 300 ms).
+
+The invoice list pages by keyset (``?after=<number>``): "page 2000" is the page after
+the invoice 100,000 rows below the newest, as a shared link or 2,000 "next" clicks
+would reach it; "customer, next" follows the customer filter's "next" link.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.db import models, transaction
 from django.test import Client
 from django.utils import timezone
 
 BATCH = 5000
+DEEP = 100_000  # rows below the newest invoice: page 2,000 at 50 a page
 PAGES: tuple[tuple[str, str], ...] = (
     ("articles", "/gestion/articles/"),
     ("articles, search", "/gestion/articles/?q=4242"),
@@ -32,7 +39,8 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("invoices, one day", "/gestion/factures/?date_from={day}&date_to={day}"),
     ("invoices, customer", "/gestion/factures/?customer=client+12"),
     ("invoices, number", "/gestion/factures/?number={number}"),
-    ("invoices, page 2000", "/gestion/factures/?page=2000"),
+    ("invoices, page 2000", "/gestion/factures/?after={deep}"),
+    ("invoices, customer, next", "/gestion/factures/?customer=client+12&after={customer_next}"),
     ("invoice detail", "/gestion/factures/{number}/"),
     ("credit notes", "/gestion/avoirs/"),
 )
@@ -130,10 +138,12 @@ def fill(*, articles: int, invoices: int, customers: int = 2000) -> dict[str, An
             _insert(InvoiceLine, lines)
             _insert(Payment, payments)
     last = Invoice.objects.filter(till=till).order_by("-sequence").first()
+    deep = Invoice.objects.filter(till=till, sequence=max(invoices - DEEP, 1)).first()
     return {
         "seconds": time.perf_counter() - started,
         "number": last.number if last else "",
         "day": str(last.business_date) if last else "",
+        "deep": deep.number if deep else "",
     }
 
 
@@ -147,13 +157,25 @@ def _manager() -> Any:
     return user
 
 
-def measure(*, number: str, day: str, repeat: int = 7) -> list[tuple[str, float, float]]:
-    """Time each page: (page, p50 ms, max ms) over ``repeat`` requests after a warm-up."""
+def measure(*, number: str, day: str, deep: str, repeat: int = 7) -> list[tuple[str, float, float]]:
+    """Time each page: (page, p50 ms, max ms) over ``repeat`` requests after a warm-up.
+
+    ``number``: the newest invoice; ``day``: its business day; ``deep``: the invoice
+    :data:`DEEP` rows below it.
+    """
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(_manager())
+    first = client.get("/gestion/factures/", {"customer": "client 12"}).content.decode()
+    link = re.search(r'href="[^"]*[?;]after=([^&"]+)[^"]*" rel="next"', first)
+    values = {
+        "number": number,
+        "day": day,
+        "deep": deep,
+        "customer_next": unquote_plus(link.group(1)) if link else "",
+    }
     rows = []
     for name, template in PAGES:
-        url = template.format(number=number, day=day)
+        url = template.format(**values)
         timings = []
         for attempt in range(repeat + 1):
             started = time.perf_counter()
@@ -170,5 +192,5 @@ def measure(*, number: str, day: str, repeat: int = 7) -> list[tuple[str, float,
 def run(*, articles: int = 50_000, invoices: int = 200_000, repeat: int = 7) -> dict[str, Any]:
     """Fill, then measure; what ``python -m bench`` would record."""
     filled = fill(articles=articles, invoices=invoices)
-    rows = measure(number=filled["number"], day=filled["day"], repeat=repeat)
+    rows = measure(number=filled["number"], day=filled["day"], deep=filled["deep"], repeat=repeat)
     return {"fill_seconds": round(filled["seconds"], 1), "rows": rows}

@@ -95,6 +95,10 @@ class Invoice(FactModel):
                 fields=["till", "year", "sequence"], name="invoice_unique_series_number"
             ),
         ]
+        # A customer's invoices newest first, for the back office's customer filter.
+        indexes = [
+            models.Index(fields=["customer", "validated_at"], name="invoice_customer_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

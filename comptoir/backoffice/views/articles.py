@@ -8,15 +8,18 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.backoffice.forms import ArticleForm
-from comptoir.backoffice.views.common import call_service, paginate
+from comptoir.backoffice.views.common import PER_PAGE, call_service
 from comptoir.catalogue.models import Article, Category, Supplier
-from comptoir.catalogue.selectors import article_browse
+from comptoir.catalogue.selectors import article_browse, article_browse_count
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.core.models import Store
 from comptoir.stock.models import StockLevel
@@ -30,20 +33,31 @@ def _uuid(value: str | None) -> UUID | None:
         return None
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count, for lists whose count is cheaper as another query."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+
 @cashier_required
 def article_list(request: HttpRequest) -> HttpResponse:
     get = request.GET
-    archived = {"1": True, "all": None}.get(get.get("archived", ""), False)
-    page = paginate(
-        request,
-        article_browse(
-            search=get.get("q"),
-            category_id=_uuid(get.get("category")),
-            supplier_id=_uuid(get.get("supplier")),
-            archived=archived,
-            low_stock=get.get("low") == "1",
-        ),
-    )
+    criteria: dict[str, Any] = {
+        "search": get.get("q"),
+        "category_id": _uuid(get.get("category")),
+        "supplier_id": _uuid(get.get("supplier")),
+        "archived": {"1": True, "all": None}.get(get.get("archived", ""), False),
+        "low_stock": get.get("low") == "1",
+    }
+    page = _CountedPaginator(
+        article_browse(**criteria), PER_PAGE, count=article_browse_count(**criteria)
+    ).get_page(get.get("page"))
     stores = list(Store.objects.filter(archived=False).order_by("name"))
     levels: dict[UUID, dict[UUID, Decimal]] = defaultdict(dict)
     for article_id, store_id, qty in StockLevel.objects.filter(

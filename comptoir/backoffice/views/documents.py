@@ -1,4 +1,4 @@
-"""Invoices and credit notes: filtered, paged lists and details with reprint links.
+"""Invoices and credit notes: filtered, keyset-paged lists and details with reprint links.
 
 The receipt, A4 invoice and credit-note screens belong to the till (``comptoir/pos``);
 they are linked by path so that these pages never depend on their URL names.
@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from comptoir.backoffice.forms import DocumentFilterForm
-from comptoir.backoffice.views.common import paginate
+from comptoir.backoffice.views.keyset import keyset_paginate
 from comptoir.core.errors import NotFoundError
 from comptoir.sales.models import CreditNote
 from comptoir.sales.selectors import (
@@ -40,7 +40,11 @@ def _filters(request: HttpRequest) -> tuple[DocumentFilterForm, dict[str, object
 def invoice_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     customer = form.cleaned_data.get("customer") if form.is_valid() else None
-    page = paginate(request, invoice_search(customer=customer, **filters))  # type: ignore[arg-type]
+    page = keyset_paginate(
+        request,
+        invoice_search(customer=customer, **filters),  # type: ignore[arg-type]
+        date_field="validated_at",
+    )
     return render(
         request,
         "backoffice/invoice_list.html",
@@ -52,7 +56,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def credit_note_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     del form.fields["customer"]
-    page = paginate(request, credit_note_search(**filters))  # type: ignore[arg-type]
+    page = keyset_paginate(
+        request,
+        credit_note_search(**filters),  # type: ignore[arg-type]
+        date_field="issued_at",
+    )
     return render(
         request,
         "backoffice/credit_note_list.html",
