@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import bench
-from bench import suite
+from bench import capacity, suite
 from bench.harness import BenchError, World
 
 
@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="catch-up sizes, comma-separated (default 1000,10000; --quick: 200)",
     )
     parser.add_argument("--sales", type=int, help="latency: number of sales (200; --quick: 20)")
+    parser.add_argument(
+        "--tills",
+        default="50,100,200,300,400,500,700",
+        help="capacity: numbers of simulated tills, in steps (default 50,...,700)",
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="capacity: per step")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
     return parser.parse_args(argv)
 
@@ -51,7 +57,7 @@ def markdown(results: suite.Results, selected: set[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    selected = set(args.only or suite.NAMES)
+    selected = set(args.only or suite.DEFAULT)
     if args.quick:
         selected.discard("pouchdb")  # never in --quick (npm, node start-up)
     sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "1000,10000")).split(",")]
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failed = False
     ours: dict[int, tuple[float, float]] = {}
-    if need_catchup or "latency" in selected:
+    if need_catchup or selected & {"latency", "capacity"}:
         world = World(keep=args.keep)
         try:
             till_a, till_b = suite.setup(world, scale)
@@ -88,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                     }
             if "latency" in selected:
                 suite.latency(world, till_a, till_b, scale, results)
+            if "capacity" in selected:
+                steps = [int(k) for k in args.tills.split(",")]
+                capacity.run(world, steps, args.seconds, results)
         except BenchError as exc:
             failed = True
             print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)

@@ -47,7 +47,7 @@ out = {{"seconds": elapsed, **{{
 # counted at the HTTP level: request bodies as sent (gzip) and response bodies as received
 # (``num_bytes_downloaded``: still compressed), plus the header bytes of both.
 SYNC_COUNTED = """
-import time
+import resource, time
 from comptoir.sync import engine
 client = engine.client_from_settings()
 wire = {{"requests": 0, "up_body": 0, "up_headers": 0, "down_body": 0, "down_headers": 0}}
@@ -78,6 +78,7 @@ out = {{
     "wire": wire,
     "client_bytes_sent": client.bytes_sent,
     "client_bytes_received": client.bytes_received,
+    "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 }}
 """
 

@@ -17,7 +17,8 @@ import psycopg
 from bench import pouch, scripts
 from bench.harness import BenchError, World
 
-NAMES = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb")
+NAMES = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb", "capacity")
+DEFAULT = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb")
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,14 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
         f"{on_b}/{n} on till B; {pull['wire']['requests']} requests",
     )
     results.add("catchup_pull", "throughput", n / pull["seconds"], "inv/s")
+    for step, data in (("push", push), ("pull", pull)):
+        results.add(
+            f"catchup_{step}",
+            "node peak RSS",
+            data["peak_rss_kb"] / 1024,
+            "MB",
+            "the whole comptoir shell process (target < 300)",
+        )
 
     for step, data in (("push", push), ("pull", pull)):
         w = data["wire"]

@@ -17,10 +17,16 @@ from comptoir.sales.models import (
     InvoiceTax,
     Payment,
 )
-from comptoir.stats.services import stats_record_credit_note, stats_record_invoice
+from comptoir.stats.services import (
+    credit_note_contributions,
+    invoice_contributions,
+    stats_record_credit_note,
+    stats_record_invoice,
+    stats_record_many,
+)
 from comptoir.stock.models import StockMovement
-from comptoir.stock.services import level_apply_movement
-from comptoir.sync.registry import register_fact
+from comptoir.stock.services import level_apply_movement, levels_apply_movements
+from comptoir.sync.registry import Applied, register_fact
 
 
 def _invoice_arrived(invoice: Invoice) -> None:
@@ -33,6 +39,31 @@ def _credit_note_arrived(note: CreditNote) -> None:
     for movement in StockMovement.objects.filter(credit_note=note).order_by("article_id"):
         level_apply_movement(movement)
     stats_record_credit_note(note)
+
+
+def _invoices_arrived(items: list[Applied]) -> None:
+    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
+    stats_record_many(
+        contribution
+        for root, parts in items
+        for contribution in invoice_contributions(
+            root,
+            lines=parts.get(InvoiceLine, []),
+            taxes=parts.get(InvoiceTax, []),
+            payments=parts.get(Payment, []),
+        )
+    )
+
+
+def _credit_notes_arrived(items: list[Applied]) -> None:
+    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
+    stats_record_many(
+        contribution
+        for root, parts in items
+        for contribution in credit_note_contributions(
+            root, lines=parts.get(CreditNoteLine, []), taxes=parts.get(CreditNoteTax, [])
+        )
+    )
 
 
 def authorize_series(till: Till, root: Any) -> str | None:
@@ -55,6 +86,7 @@ def register() -> None:
         ),
         store_attname="store_id",
         on_apply=_invoice_arrived,
+        on_apply_many=_invoices_arrived,
         authorize=authorize_series,
     )
     register_fact(
@@ -66,6 +98,7 @@ def register() -> None:
         ),
         store_attname="store_id",
         on_apply=_credit_note_arrived,
+        on_apply_many=_credit_notes_arrived,
         authorize=authorize_series,
     )
     parts: list[tuple[type[Any], str, str]] = [

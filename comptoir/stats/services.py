@@ -7,22 +7,38 @@ figures the incremental updates gave (a test compares every row).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
 
-from comptoir.core.counters import row_add
-from comptoir.sales.models import CreditNote, Invoice
+from comptoir.core.counters import row_add, rows_add
+from comptoir.sales.models import (
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteTax,
+    Invoice,
+    InvoiceLine,
+    InvoiceTax,
+    Payment,
+)
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 
 Contribution = tuple[type[models.Model], dict[str, Any], dict[str, Any]]
 
 
-def invoice_contributions(invoice: Invoice) -> Iterator[Contribution]:
+def invoice_contributions(
+    invoice: Invoice,
+    *,
+    lines: Iterable[InvoiceLine] | None = None,
+    taxes: Iterable[InvoiceTax] | None = None,
+    payments: Iterable[Payment] | None = None,
+) -> Iterator[Contribution]:
+    """What an invoice adds to each statistic. Its parts are read from the database unless
+    given (a batch being applied has them in memory)."""
     day, store_id = invoice.business_date, invoice.store_id
-    for line in invoice.lines.all():
+    for line in invoice.lines.all() if lines is None else lines:
         yield (
             SalesStat,
             {
@@ -50,14 +66,14 @@ def invoice_contributions(invoice: Invoice) -> Iterator[Contribution]:
             "total_cost": invoice.total_cost,
         },
     )
-    for tax in invoice.taxes.all():
+    for tax in invoice.taxes.all() if taxes is None else taxes:
         yield (
             DailyTax,
             {"day": day, "store_id": store_id, "vat_rate": tax.vat_rate},
             {"base_excl_tax": tax.base_excl_tax, "tax": tax.tax},
         )
     change = invoice.change_given
-    for payment in invoice.payments.all():
+    for payment in invoice.payments.all() if payments is None else payments:
         amount = payment.amount
         if payment.method == "cash" and change:
             kept = min(change, amount)
@@ -70,9 +86,14 @@ def invoice_contributions(invoice: Invoice) -> Iterator[Contribution]:
         )
 
 
-def credit_note_contributions(note: CreditNote) -> Iterator[Contribution]:
+def credit_note_contributions(
+    note: CreditNote,
+    *,
+    lines: Iterable[CreditNoteLine] | None = None,
+    taxes: Iterable[CreditNoteTax] | None = None,
+) -> Iterator[Contribution]:
     day, store_id = note.business_date, note.store_id
-    for line in note.lines.all():
+    for line in note.lines.all() if lines is None else lines:
         yield (
             SalesStat,
             {
@@ -99,7 +120,7 @@ def credit_note_contributions(note: CreditNote) -> Iterator[Contribution]:
             "returns_cost": note.total_cost,
         },
     )
-    for tax in note.taxes.all():
+    for tax in note.taxes.all() if taxes is None else taxes:
         yield (
             DailyTax,
             {"day": day, "store_id": store_id, "vat_rate": tax.vat_rate},
@@ -123,20 +144,43 @@ def stats_record_credit_note(note: CreditNote) -> None:
         row_add(model, keys, increments)
 
 
+Totals = dict[type[models.Model], dict[tuple[tuple[str, Any], ...], dict[str, Any]]]
+DERIVED = (SalesStat, DailyRevenue, DailyTax, DailyPayment)
+
+
+def _fold(totals: Totals, contributions: Iterable[Contribution]) -> None:
+    for model, keys, increments in contributions:
+        row = totals[model].setdefault(tuple(sorted(keys.items())), {})
+        for field, amount in increments.items():
+            row[field] = row.get(field, Decimal(0) if isinstance(amount, Decimal) else 0) + amount
+
+
+def stats_record_many(contributions: Iterable[Contribution]) -> None:
+    """Add many documents at once (a sync batch): their contributions are summed per row,
+    then each table gets one upsert adding the sums. Same figures as one
+    :func:`stats_record_invoice` per document. Call in the transaction that inserted them.
+    """
+    totals: Totals = defaultdict(dict)
+    _fold(totals, contributions)
+    for model in DERIVED:
+        rows = totals.get(model)
+        if not rows:
+            continue
+        names = tuple(name for name, _value in next(iter(rows)))
+        rows_add(
+            model,
+            names,
+            {tuple(value for _name, value in key): values for key, values in rows.items()},
+        )
+
+
 @transaction.atomic(durable=True)
 def stats_rebuild() -> dict[str, int]:
     """Recompute every statistic from invoices and credit notes. Returns row counts."""
-    totals: dict[type[models.Model], dict[tuple[tuple[str, Any], ...], dict[str, Any]]] = (
-        defaultdict(dict)
-    )
+    totals: Totals = defaultdict(dict)
 
     def fold(contributions: Iterator[Contribution]) -> None:
-        for model, keys, increments in contributions:
-            row = totals[model].setdefault(tuple(sorted(keys.items())), {})
-            for field, amount in increments.items():
-                row[field] = (
-                    row.get(field, Decimal(0) if isinstance(amount, Decimal) else 0) + amount
-                )
+        _fold(totals, contributions)
 
     invoices = Invoice.objects.prefetch_related("lines", "taxes", "payments").order_by("pk")
     for invoice in invoices.iterator(chunk_size=2000):
@@ -146,7 +190,7 @@ def stats_rebuild() -> dict[str, int]:
         fold(credit_note_contributions(note))
 
     counts = {}
-    for model in (SalesStat, DailyRevenue, DailyTax, DailyPayment):
+    for model in DERIVED:
         model._default_manager.all().delete()
         rows: list[Any] = [model(**dict(key), **values) for key, values in totals[model].items()]
         model._default_manager.bulk_create(rows, batch_size=2000)

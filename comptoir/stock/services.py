@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.services import article_get, supplier_get
+from comptoir.core.counters import rows_add
 from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.models import Store
 from comptoir.core.quantity import parse_quantity
@@ -43,6 +44,43 @@ def level_apply_movement(movement: StockMovement) -> None:
     if level.count_at is None or movement.occurred_at > level.count_at:
         level.quantity += movement.quantity
         level.save(update_fields=["quantity"])
+
+
+def levels_apply_movements(movements: Sequence[StockMovement]) -> None:
+    """Fold many new movements into their levels at once (a sync batch): the same levels
+    as one :func:`level_apply_movement` each. Call in the transaction that inserted them.
+
+    The levels are created if missing and locked in (article, store) order, as one
+    movement at a time would lock them, so a concurrent count waits and sees the result;
+    then one upsert adds, per level, the movements later than its count.
+    """
+    if not movements:
+        return
+    keys = {(m.article_id, m.store_id) for m in movements}
+    StockLevel.objects.bulk_create(
+        [StockLevel(article_id=a, store_id=s) for a, s in sorted(keys, key=str)],
+        ignore_conflicts=True,
+    )
+    counted: dict[tuple[UUID, UUID], datetime | None] = {}
+    articles = sorted({a for a, _s in keys}, key=str)
+    stores = sorted({s for _a, s in keys}, key=str)
+    for start in range(0, len(articles), 500):
+        for article_id, store_id, count_at in (
+            StockLevel.objects.select_for_update()
+            .filter(article_id__in=articles[start : start + 500], store_id__in=stores)
+            .order_by("article_id", "store_id")
+            .values_list("article_id", "store_id", "count_at")
+        ):
+            counted[(article_id, store_id)] = count_at
+    deltas: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
+    for movement in movements:
+        key = (movement.article_id, movement.store_id)
+        count_at = counted.get(key)
+        if count_at is None or movement.occurred_at > count_at:
+            deltas[key] += movement.quantity
+    rows_add(
+        StockLevel, ("article_id", "store_id"), {k: {"quantity": q} for k, q in deltas.items()}
+    )
 
 
 def _movements_after(article_id: UUID, store_id: UUID, after: datetime) -> Decimal:

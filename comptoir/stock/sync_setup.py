@@ -12,8 +12,12 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
-from comptoir.stock.services import level_apply_count, level_apply_movement
-from comptoir.sync.registry import Root, register_derived, register_fact
+from comptoir.stock.services import (
+    level_apply_count,
+    level_apply_movement,
+    levels_apply_movements,
+)
+from comptoir.sync.registry import Applied, Root, register_derived, register_fact
 
 
 def _movement_root(movement: StockMovement) -> Root | None:
@@ -22,6 +26,10 @@ def _movement_root(movement: StockMovement) -> Root | None:
     if movement.credit_note_id is not None:
         return "sales.creditnote", movement.credit_note_id
     return None
+
+
+def _movements_arrived(items: list[Applied]) -> None:
+    levels_apply_movements([root for root, _parts in items])
 
 
 def authorize_store(till: Till, root: Any) -> str | None:
@@ -36,6 +44,7 @@ def register() -> None:
         part_of=_movement_root,
         store_attname="store_id",
         on_apply=level_apply_movement,
+        on_apply_many=_movements_arrived,
         authorize=authorize_store,
     )
     register_fact(

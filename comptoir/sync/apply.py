@@ -8,12 +8,16 @@ would fail the whole batch).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, DataError, IntegrityError, models, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ComptoirError
@@ -47,19 +51,27 @@ def _collected(origin: str) -> Iterator[None]:
         capture.record(roots)
 
 
+def _unknown(field: models.ForeignKey[Any, Any], value: Any) -> str:
+    target: Any = field.related_model
+    return _("%(model)s %(id)s inconnu (référencé par %(field)s).") % {
+        "model": target._meta.verbose_name,
+        "id": value,
+        "field": field.name,
+    }
+
+
+def _foreign_keys(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+
+
 def _check_foreign_keys(obj: models.Model) -> None:
-    for field in obj._meta.concrete_fields:
-        if not isinstance(field, models.ForeignKey):
-            continue
+    for field in _foreign_keys(type(obj)):
         value = getattr(obj, field.attname)
         if value is None:
             continue
-        target = field.related_model
-        if not target._default_manager.filter(pk=value).exists():  # type: ignore[union-attr]
-            raise Rejected(
-                _("%(model)s %(id)s inconnu (référencé par %(field)s).")
-                % {"model": target._meta.verbose_name, "id": value, "field": field.name}  # type: ignore[union-attr]
-            )
+        target: Any = field.related_model
+        if not target._default_manager.filter(pk=value).exists():
+            raise Rejected(_unknown(field, value))
 
 
 def _authorize(spec: registry.ReferenceSpec, till: Till | None, obj: Any, names: set[str]) -> None:
@@ -152,9 +164,13 @@ def _conflict(
     )
 
 
-def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
+Parts = list[tuple[type[models.Model], list[Any]]]
+
+
+def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
+    """The root and parts of a fact change, built and checked in memory (no query)."""
     spec = registry.fact_spec(change["model"])
-    if spec is None or spec.model not in {s.model for s in registry.fact_roots()}:
+    if spec is None or spec.part_only:
         raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
     rows: dict[str, Any] = change["data"]["rows"]
     roots = rows.get(spec.label)
@@ -173,7 +189,7 @@ def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
     root = wire.build(spec.model, roots[0], spec.fields)
     if spec.part_of is not None and spec.part_of(root) is not None:
         raise Rejected(_("Cette ligne appartient à un autre document."))
-    parts: list[tuple[type[models.Model], list[Any]]] = []
+    parts: Parts = []
     for part_model, fk in spec.parts:
         part_spec = registry.fact_spec(registry.label_of(part_model))
         assert part_spec is not None
@@ -189,6 +205,11 @@ def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
                 raise Rejected(_("Une partie de l'agrégat désigne un autre document."))
             built.append(part)
         parts.append((part_model, built))
+    return spec, root, parts
+
+
+def _apply_fact(change: Change, origin: str, till: Till | None) -> str:
+    spec, root, parts = _parse_fact(change)
     existing = spec.model._default_manager.filter(pk=root.pk).first()
     if existing is not None:
         stored = wire.fact_aggregates(spec.label, [root.pk])[root.pk]["rows"]
@@ -258,27 +279,332 @@ RETRY_PASSES = 3
 
 
 def apply_batch(changes: list[Change], **options: Any) -> list[Outcome]:
-    """Apply changes in order, then retry the refused ones while that makes progress.
+    """Apply changes, then retry the refused ones while that makes progress.
 
-    A row's current state may point to a row that comes later in the same batch (an
-    article moved to a category created after it); once the rest is applied, it fits.
+    Reference rows go first (in order), then the fact aggregates, set-wise
+    (:func:`_apply_facts`), so that a document finds the customer or article that came
+    with it. A row's current state may point to a row that comes later in the same batch
+    (an article moved to a category created after it); once the rest is applied, it fits.
     Results are in the order of ``changes``.
     """
     outcomes: dict[int, Outcome] = {}
     if options.get("till") is None and options.get("hub_now_ms") is None:
         outcomes.update(_insert_new_references(changes, options["origin"]))
-    pending = [i for i in range(len(changes)) if i not in outcomes]
-    for _pass in range(RETRY_PASSES):
-        refused = []
-        for index in pending:
-            outcome = apply_change(changes[index], **options)
-            outcomes[index] = outcome
-            if outcome.status == "rejected":
-                refused.append(index)
+    rest = [i for i in range(len(changes)) if i not in outcomes]
+    facts = [i for i in rest if changes[i]["kind"] == "fact" and _batchable(changes[i]["model"])]
+    batched = set(facts)
+    refused = []
+    for index in [i for i in rest if i not in batched and changes[i]["kind"] == "reference"]:
+        outcomes[index] = apply_change(changes[index], **options)
+    outcomes.update(
+        _apply_facts(changes, facts, origin=options["origin"], till=options.get("till"))
+    )
+    for index in [i for i in rest if i not in batched and changes[i]["kind"] != "reference"]:
+        outcomes[index] = apply_change(changes[index], **options)
+    refused = [i for i in rest if outcomes[i].status == "rejected"]
+    pending = rest
+    for _pass in range(1, RETRY_PASSES):
         if not refused or len(refused) == len(pending):
             break
-        pending = refused
+        pending, refused = refused, []
+        for index in pending:
+            outcomes[index] = apply_change(changes[index], **options)
+            if outcomes[index].status == "rejected":
+                refused.append(index)
     return [outcomes[i] for i in range(len(changes))]
+
+
+def _batchable(label: str) -> bool:
+    """Aggregates whose derived upkeep can run once for a whole batch."""
+    spec = registry.fact_spec(label)
+    return (
+        spec is not None
+        and not spec.part_only
+        and (spec.on_apply is None or spec.on_apply_many is not None)
+    )
+
+
+@dataclass(eq=False)  # compared and hashed by identity
+class _Aggregate:
+    index: int
+    spec: registry.FactSpec
+    root: Any
+    parts: Parts
+
+    def objects(self) -> Iterator[Any]:
+        yield self.root
+        for _model, objs in self.parts:
+            yield from objs
+
+    def wire_rows(self) -> dict[str, list[dict[str, Any]]]:
+        return _normalised(_rebuilt(self.spec, self.root, self.parts))
+
+
+def _rejected(change: Change, reason: str) -> Outcome:
+    return Outcome(change["id"], change["model"], "rejected", reason)
+
+
+def _apply_facts(
+    changes: list[Change], indexes: list[int], *, origin: str, till: Till | None
+) -> dict[int, Outcome]:
+    """Apply fact aggregates set-wise, with the outcomes one by one would give.
+
+    Each aggregate is built and checked in memory; ids already here are found with one
+    query per model, and compared with what is stored (same content: ``duplicate``;
+    other content: refused); foreign keys are checked with one ``IN (...)`` query per
+    key. What is left is inserted with one ``bulk_create`` per table, traced with one
+    change-log append, and the derived data updated once per table (``on_apply_many``).
+    If the database refuses the inserts (a constraint no check foresaw), the batch is
+    rolled back to its savepoint and its aggregates go one by one, which says why.
+    """
+    outcomes: dict[int, Outcome] = {}
+    parsed: list[_Aggregate] = []
+    for index in indexes:
+        change = changes[index]
+        try:
+            spec, root, parts = _parse_fact(change)
+        except Rejected as exc:
+            outcomes[index] = _rejected(change, exc.reason)
+        except ComptoirError as exc:
+            outcomes[index] = _rejected(change, exc.message)
+        else:
+            parsed.append(_Aggregate(index, spec, root, parts))
+    stored = _stored_aggregates(parsed)
+    fresh: list[_Aggregate] = []
+    twins: list[tuple[_Aggregate, _Aggregate]] = []  # the same root twice in the batch
+    first: dict[tuple[str, Any], _Aggregate] = {}
+    for agg in parsed:
+        change, key = changes[agg.index], (agg.spec.label, agg.root.pk)
+        if key in stored or key in first:
+            other = stored[key] if key in stored else first[key].wire_rows()
+            if other != agg.wire_rows():
+                outcomes[agg.index] = _rejected(
+                    change, _("Ce document existe déjà avec un autre contenu : refusé.")
+                )
+            elif key in first:
+                twins.append((agg, first[key]))
+            else:
+                outcomes[agg.index] = Outcome(change["id"], change["model"], "duplicate")
+            continue
+        if till is not None and agg.spec.authorize is not None:
+            reason = agg.spec.authorize(till, agg.root)
+            if reason:
+                outcomes[agg.index] = _rejected(change, reason)
+                continue
+        first[key] = agg
+        fresh.append(agg)
+    for agg, reason in _unresolved(fresh).items():
+        outcomes[agg.index] = _rejected(changes[agg.index], reason)
+    fresh = [agg for agg in fresh if agg.index not in outcomes]
+    if fresh:
+        try:
+            with transaction.atomic():
+                _insert(fresh, origin)
+        except (IntegrityError, DataError, ComptoirError):
+            for agg in fresh:
+                outcomes[agg.index] = apply_change(changes[agg.index], origin=origin, till=till)
+        else:
+            for agg in fresh:
+                outcomes[agg.index] = Outcome(
+                    changes[agg.index]["id"], changes[agg.index]["model"], "applied"
+                )
+    for agg, twin in twins:
+        outcome = outcomes[twin.index]
+        status = "duplicate" if outcome.status == "applied" else outcome.status
+        outcomes[agg.index] = Outcome(
+            changes[agg.index]["id"], changes[agg.index]["model"], status, outcome.reason
+        )
+    return outcomes
+
+
+def _stored_aggregates(
+    parsed: list[_Aggregate],
+) -> dict[tuple[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The aggregates of the batch already here, as stored (one query per model)."""
+    ids: dict[str, set[Any]] = {}
+    for agg in parsed:
+        ids.setdefault(agg.spec.label, set()).add(agg.root.pk)
+    out: dict[tuple[str, Any], dict[str, list[dict[str, Any]]]] = {}
+    for label, pks in ids.items():
+        spec = registry.fact_spec(label)
+        assert spec is not None
+        found = [
+            pk
+            for chunk in _chunks(sorted(pks, key=str))
+            for pk in spec.model._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+        ]
+        for chunk in _chunks(found):
+            for pk, data in wire.fact_aggregates(label, chunk).items():
+                out[(label, pk)] = _normalised(data["rows"])
+    return out
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
+    """Aggregates with a foreign key to a row that is neither here nor inserted with them
+    (by an aggregate that is itself resolved), with the first such key's reason."""
+    born: dict[type[models.Model], dict[Any, _Aggregate]] = {}
+    for agg in fresh:
+        for obj in agg.objects():
+            born.setdefault(type(obj), {})[obj.pk] = agg
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for agg in fresh:
+        for obj in agg.objects():
+            for field in _foreign_keys(type(obj)):
+                value = getattr(obj, field.attname)
+                target: Any = field.related_model
+                if value is not None and value not in born.get(target, {}):
+                    wanted.setdefault(target, set()).add(value)
+    here: dict[type[models.Model], set[Any]] = {}
+    for target, values in wanted.items():
+        here[target] = {
+            pk
+            for chunk in _chunks(sorted(values, key=str))
+            for pk in target._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+        }
+    refused: dict[_Aggregate, str] = {}
+    while True:
+        before = len(refused)
+        for agg in fresh:
+            if agg in refused:
+                continue
+            for obj in agg.objects():
+                reason = _first_unknown(obj, agg, born, here, refused)
+                if reason:
+                    refused[agg] = reason
+                    break
+        if len(refused) == before:
+            return refused
+
+
+def _first_unknown(
+    obj: Any,
+    agg: _Aggregate,
+    born: dict[type[models.Model], dict[Any, _Aggregate]],
+    here: dict[type[models.Model], set[Any]],
+    refused: dict[_Aggregate, str],
+) -> str | None:
+    for field in _foreign_keys(type(obj)):
+        value = getattr(obj, field.attname)
+        if value is None:
+            continue
+        target: Any = field.related_model
+        maker = born.get(target, {}).get(value)
+        if maker is not None and (maker is agg or maker not in refused):
+            continue
+        if value not in here.get(target, set()):
+            return _unknown(field, value)
+    return None
+
+
+def _insert_rows(model: type[models.Model], objs: list[Any]) -> None:
+    """Insert new rows as fast as each database takes them: ``COPY`` on PostgreSQL (one
+    stream per table), ``executemany`` of one prepared ``INSERT`` on SQLite. Values are
+    prepared by their fields, as ``bulk_create`` does; nothing is captured here."""
+    fields = list(model._meta.concrete_fields)
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        db = cursor.db  # the connection itself, not the per-context proxy
+        plain = [_as_is(f, db.vendor) for f in fields]
+        rows = (
+            [
+                _prepared(f, getattr(obj, f.attname), kinds, db)
+                for f, kinds in zip(fields, plain, strict=True)
+            ]
+            for obj in objs
+        )
+        if db.vendor == "postgresql":
+            copying = cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN")
+            with db.wrap_database_errors, copying as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
+
+
+Convert = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _hex(value: uuid.UUID) -> str:
+    return value.hex
+
+
+@functools.cache
+def _as_is(field: models.Field[Any, Any], vendor: str) -> dict[type, Convert]:
+    """How to write values of the usual Python types without the field's generic path,
+    giving exactly what Django would send (the field's own path for anything else).
+
+    Everywhere: integers of plain integer fields, text of text fields. On PostgreSQL
+    (``COPY`` reads their text form) also UUIDs, decimals and aware instants; on SQLite,
+    UUIDs as the 32 hex digits Django stores.
+    """
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    prep = type(target).get_db_prep_value, type(target).get_prep_value
+    if isinstance(target, models.IntegerField) and prep == (
+        models.IntegerField.get_db_prep_value,
+        models.IntegerField.get_prep_value,
+    ):
+        return {int: _same}
+    if isinstance(target, models.CharField | models.TextField):
+        return {str: _same}
+    if isinstance(target, models.UUIDField):
+        return {uuid.UUID: _same if vendor == "postgresql" else _hex}
+    if vendor != "postgresql":
+        return {}
+    if isinstance(target, models.DecimalField):
+        return {Decimal: _same}
+    if isinstance(target, models.DateTimeField):
+        return {datetime: _same}
+    return {}
+
+
+def _prepared(
+    field: models.Field[Any, Any], value: Any, kinds: dict[type, Convert], db: Any
+) -> Any:
+    if value is None:
+        return None
+    convert = kinds.get(type(value))
+    if convert is not None and (type(value) is not datetime or value.tzinfo is not None):
+        return convert(value)
+    return field.get_db_prep_save(value, db)
+
+
+def _insert(aggregates: list[_Aggregate], origin: str) -> None:
+    """Insert checked aggregates: one ``bulk_create`` per table, one change-log append,
+    then the derived data (after the append, which on the hub takes the log lock first,
+    in the order every local write takes them)."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for agg in aggregates:
+        for obj in agg.objects():
+            by_model.setdefault(type(obj), []).append(obj)
+    for model, objs in by_model.items():
+        _insert_rows(model, objs)  # the trace is one per aggregate, recorded below
+    with capture.applying(origin):
+        capture.record(
+            (
+                agg.spec.label,
+                agg.root.pk,
+                getattr(agg.root, agg.spec.store_attname) if agg.spec.store_attname else None,
+            )
+            for agg in aggregates
+        )
+    by_spec: dict[str, list[_Aggregate]] = {}
+    for agg in aggregates:
+        by_spec.setdefault(agg.spec.label, []).append(agg)
+    for group in by_spec.values():
+        spec = group[0].spec
+        if spec.on_apply_many is not None:
+            spec.on_apply_many([(agg.root, dict(agg.parts)) for agg in group])
 
 
 def _new_reference_rows(
@@ -292,6 +618,7 @@ def _new_reference_rows(
     }
     built: list[tuple[int, Any]] = []
     taken: set[str] = set()
+    canonical: set[str] = set()  # clocks seen well-formed (a batch shares a few stamps)
     for index in indexes:
         change = changes[index]
         fields, clocks = change["data"]["fields"], change["data"]["clocks"]
@@ -300,8 +627,10 @@ def _new_reference_rows(
         try:
             if str(fields.get("id")) != change["row"] or set(clocks) - set(spec.fields):
                 continue
-            if any(Timestamp.decode(c).encode() != c for c in clocks.values()):
-                continue
+            for stamp in set(clocks.values()) - canonical:
+                if Timestamp.decode(stamp).encode() != stamp:
+                    raise ValueError(stamp)
+                canonical.add(stamp)
             obj = wire.build(spec.model, fields, spec.fields)
         except (ComptoirError, ValueError, AttributeError, TypeError):
             continue  # the one-by-one path gives the reason
@@ -352,7 +681,8 @@ def _insert_new_references(changes: list[Change], origin: str) -> dict[int, Outc
             continue
         try:
             with transaction.atomic(), capture.applying(origin):
-                spec.model._default_manager.bulk_create([obj for _i, obj in rows])
+                _insert_rows(spec.model, [obj for _i, obj in rows])
+                capture.record((label, obj.pk, None) for _i, obj in rows)
         except (IntegrityError, DataError):
             continue
         created.setdefault(spec.model, set()).update(obj.pk for _i, obj in rows)

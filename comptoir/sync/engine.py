@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -30,8 +31,9 @@ from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, ProtocolError, check_change
 
 Progress = Callable[[str, int], None]
-PUSH_BATCH = 500
-PULL_LIMIT = 500
+PUSH_ROOTS = 500  # rows (a whole invoice is one) per push request
+PUSH_SCAN = 5000  # outbox entries read at a time to find them
+PULL_LIMIT = 2000  # the most the hub serves (MAX_PULL_LIMIT)
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Report:
 def client_from_settings(**kwargs: Any) -> HubClient:
     if not settings.COMPTOIR_HUB_URL:
         raise ComptoirError(
-            "Ce poste n'est rattaché à aucun serveur (comptoir node init --server)."
+            _("Ce poste n'est rattaché à aucun serveur (comptoir node init --server).")
         )
     return HubClient(
         settings.COMPTOIR_HUB_URL,
@@ -122,58 +124,123 @@ def _count(counter: Counter[str], label: str, state: tuple[str, dict[str, Any]])
         counter["stock.stockmovement"] += len(state[1]["rows"].get("stock.stockmovement", []))
 
 
+Key = tuple[str, UUID]
+
+
+@dataclass
+class _Batch:
+    newest: dict[Key, UUID]  # row -> change id of its newest entry
+    last_seq: int  # the entries it covers: up to this seq
+    found: dict[Key, tuple[str, dict[str, Any]]]  # the rows' current states
+    changes: list[dict[str, Any]]
+
+
+def _next_batch(after: int = 0, skip: frozenset[Key] = frozenset()) -> _Batch | None:
+    """The oldest pending rows after outbox seq ``after``, up to :data:`PUSH_ROOTS` of them,
+    with their current states; rows in ``skip`` (being sent already) are passed over.
+
+    One sale leaves several entries (the invoice, its lines, its movements...) that all
+    name the same aggregate, so rows, not entries, bound a push.
+    """
+    newest: dict[Key, UUID] = {}
+    last_seq = after
+    pending = OutboxEntry.objects.filter(rejected_at=None).order_by("seq")
+    full = False
+    while not full:
+        entries = list(
+            pending.filter(seq__gt=last_seq).values_list("seq", "change_id", "model", "row_id")[
+                :PUSH_SCAN
+            ]
+        )
+        for seq, change_id, label, row in entries:
+            key = (label, row)
+            if key not in newest and len(newest) >= PUSH_ROOTS:
+                full = True
+                break
+            if key not in skip:
+                newest[key] = change_id
+            last_seq = seq
+        if len(entries) < PUSH_SCAN:
+            break
+    if not newest:
+        return None
+    found = wire.states(list(newest))
+    changes = [
+        {
+            "id": str(change_id),
+            "model": key[0],
+            "row": str(key[1]),
+            "kind": found[key][0],
+            "data": found[key][1],
+        }
+        for key, change_id in newest.items()
+        if key in found
+    ]
+    return _Batch(newest, last_seq, found, changes)
+
+
+def _acknowledge(done: set[tuple[str, UUID]], last_seq: int) -> None:
+    """Drop the entries of rows the hub has, set-wise. A fact never changes: every entry
+    of its aggregate goes, later ones included (sending it again would only be answered
+    ``duplicate``). A reference row may have changed since it was read: only the entries
+    up to ``last_seq`` go."""
+    by_label: dict[str, list[UUID]] = {}
+    for label, row in done:
+        by_label.setdefault(label, []).append(row)
+    for label, rows in by_label.items():
+        for start in range(0, len(rows), 500):
+            entries = OutboxEntry.objects.filter(model=label, row_id__in=rows[start : start + 500])
+            if registry.fact_spec(label) is None:
+                entries = entries.filter(seq__lte=last_seq)
+            entries.delete()
+
+
 def push(
     client: HubClient, *, progress: Progress | None = None, report: Report | None = None
 ) -> Report:
+    """Send the outbox in batches, one request in flight: while the hub applies a batch,
+    the next one is read here (database work stays in this thread; the request goes from
+    another). Entries are dropped or flagged only from the hub's answer."""
     report = report or Report()
-    while True:
-        entries = list(OutboxEntry.objects.filter(rejected_at=None).order_by("seq")[:PUSH_BATCH])
-        if not entries:
-            break
-        newest: dict[tuple[str, UUID], OutboxEntry] = {}
-        for entry in entries:
-            newest[(entry.model, entry.row_id)] = entry
-        found = wire.states(list(newest))
-        changes = [
-            {
-                "id": str(e.change_id),
-                "model": key[0],
-                "row": str(key[1]),
-                "kind": found[key][0],
-                "data": found[key][1],
-            }
-            for key, e in newest.items()
-            if key in found
-        ]
-        by_change = {str(e.change_id): key for key, e in newest.items()}
-        results = client.push(changes)["results"] if changes else []
-        last_seq = entries[-1].seq
-        refused_before = len(report.rejected)
-        with transaction.atomic():
-            missing = [k for k in newest if k not in found]  # rows gone: nothing to send
-            done = set(missing)
-            for result in results:
-                key = by_change.get(result.get("id", ""))
-                if key is None:
-                    continue
-                if result.get("status") in ("applied", "duplicate"):
-                    done.add(key)
-                    _count(report.sent, key[0], found[key])
-                else:
-                    reason = str(result.get("reason") or "refusé")
-                    report.rejected.append((key[0], reason))
-                    OutboxEntry.objects.filter(
-                        model=key[0], row_id=key[1], seq__lte=last_seq, rejected_at=None
-                    ).update(rejected_reason=reason, rejected_at=timezone.now())
-            for label, row in done:
-                OutboxEntry.objects.filter(model=label, row_id=row, seq__lte=last_seq).delete()
-        _contact(client, last_push_at=timezone.now())
-        if not done and len(report.rejected) == refused_before:
-            # The hub answered for none of them: sending the same batch again would loop.
-            raise HubRefused(_("Réponse incomplète du serveur à l'envoi."), 502)
-        if progress:
-            progress("push", sum(report.sent.values()))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-send") as sender:
+        batch = _next_batch()
+        while batch is not None:
+            sending = sender.submit(client.push, batch.changes) if batch.changes else None
+            in_flight = frozenset(k for k in batch.newest if registry.fact_spec(k[0]))
+            following = _next_batch(batch.last_seq, in_flight)
+            results = sending.result()["results"] if sending is not None else []
+            _settle(client, batch, results, report)
+            if progress:
+                progress("push", sum(report.sent.values()))
+            # Once the tail is reached, look again from the start: what was written
+            # meanwhile, or edited again while being sent.
+            batch = following or _next_batch()
     return report
+
+
+def _settle(client: HubClient, batch: _Batch, results: list[Any], report: Report) -> None:
+    by_change = {str(change_id): key for key, change_id in batch.newest.items()}
+    refused_before = len(report.rejected)
+    with transaction.atomic():
+        done = {k for k in batch.newest if k not in batch.found}  # rows gone: nothing to send
+        for result in results:
+            key = by_change.get(result.get("id", ""))
+            if key is None:
+                continue
+            if result.get("status") in ("applied", "duplicate"):
+                done.add(key)
+                _count(report.sent, key[0], batch.found[key])
+            else:
+                reason = str(result.get("reason") or "refusé")
+                report.rejected.append((key[0], reason))
+                OutboxEntry.objects.filter(
+                    model=key[0], row_id=key[1], seq__lte=batch.last_seq, rejected_at=None
+                ).update(rejected_reason=reason, rejected_at=timezone.now())
+        _acknowledge(done, batch.last_seq)
+    _contact(client, last_push_at=timezone.now())
+    if not done and len(report.rejected) == refused_before:
+        # The hub answered for none of them: sending the same batch again would loop.
+        raise HubRefused(_("Réponse incomplète du serveur à l'envoi."), 502)
 
 
 def pull(
@@ -183,42 +250,67 @@ def pull(
     progress: Progress | None = None,
     report: Report | None = None,
 ) -> Report:
+    """Apply the hub's pages in order, each with its cursor in one transaction. While a
+    page is applied here, the next one is fetched (from another thread: no database)."""
     report = report or Report()
-    while True:
-        cursor = SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-fetch") as fetcher:
+        cursor = _stored_cursor()
         page = client.pull(cursor, limit=PULL_LIMIT, wait=wait)
-        with transaction.atomic():
-            state = state_locked()
-            if state.pull_cursor != cursor:
-                continue  # another puller moved on meanwhile: ask again from there
-            changes = []
-            for raw in page.get("changes", []):
-                try:
-                    changes.append(check_change(raw))
-                except ProtocolError as exc:
-                    raise HubRefused(
-                        _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
-                    ) from None
-            had_failures = PullFailure.objects.exists()
-            for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
-                if outcome.status == "rejected":
-                    PullFailure.objects.create(
-                        model=change["model"], row_id=change["row"], reason=outcome.reason
-                    )
-                    report.rejected.append((change["model"], outcome.reason))
-                    continue
-                if had_failures:  # applied now: an earlier failure of this row is resolved
-                    PullFailure.objects.filter(model=change["model"], row_id=change["row"]).delete()
-                if outcome.status == "applied":
-                    _count(report.received, change["model"], (change["kind"], change["data"]))
-            state.pull_cursor = int(page["cursor"])
-            state.save(update_fields=["pull_cursor"])
-        _contact(client, last_pull_at=timezone.now())
-        if progress:
-            progress("pull", sum(report.received.values()))
-        if not page.get("more"):
-            return report
-        wait = 0
+        while True:
+            following = (
+                fetcher.submit(client.pull, int(page["cursor"]), limit=PULL_LIMIT)
+                if page.get("more")
+                else None
+            )
+            if not _apply_page(page, cursor, report):
+                # Another puller moved on meanwhile: ask again from where it got to.
+                if following is not None:
+                    following.result()
+                cursor = _stored_cursor()
+                page = client.pull(cursor, limit=PULL_LIMIT)
+                continue
+            _contact(client, last_pull_at=timezone.now())
+            if progress:
+                progress("pull", sum(report.received.values()))
+            if following is None:
+                return report
+            cursor, page = int(page["cursor"]), following.result()
+
+
+def _stored_cursor() -> int:
+    return SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0
+
+
+def _apply_page(page: dict[str, Any], cursor: int, report: Report) -> bool:
+    """Apply a page received from ``cursor`` and store its cursor, in one transaction.
+    False (and nothing done) if the stored cursor is no longer ``cursor``."""
+    with transaction.atomic():
+        state = state_locked()
+        if state.pull_cursor != cursor:
+            return False
+        changes = []
+        for raw in page.get("changes", []):
+            try:
+                changes.append(check_change(raw))
+            except ProtocolError as exc:
+                raise HubRefused(
+                    _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
+                ) from None
+        had_failures = PullFailure.objects.exists()
+        for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
+            if outcome.status == "rejected":
+                PullFailure.objects.create(
+                    model=change["model"], row_id=change["row"], reason=outcome.reason
+                )
+                report.rejected.append((change["model"], outcome.reason))
+                continue
+            if had_failures:  # applied now: an earlier failure of this row is resolved
+                PullFailure.objects.filter(model=change["model"], row_id=change["row"]).delete()
+            if outcome.status == "applied":
+                _count(report.received, change["model"], (change["kind"], change["data"]))
+        state.pull_cursor = int(page["cursor"])
+        state.save(update_fields=["pull_cursor"])
+    return True
 
 
 def retry_rejected() -> int:

@@ -24,18 +24,21 @@ RECHECK_SECONDS = 2.0  # even when listening: a notification lost in a reconnect
 log = logging.getLogger("comptoir.sync")
 
 
-def notify_log_grew() -> None:
-    """Call in the transaction that appended to the log (no-op off PostgreSQL)."""
+def notify_log_grew(store: str = "") -> None:
+    """Call in the transaction that appended to the log (no-op off PostgreSQL). ``store``:
+    the one store whose nodes can see every entry appended, or "" (reference data, or
+    several stores): only the pollers that can see something are woken."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, store])
 
 
 class LogWaiter:
     """Per process: a generation of the log that pullers can wait on."""
 
     def __init__(self) -> None:
-        self._event: asyncio.Event | None = None
+        # Per store id ("" for pollers that see everything): the generation they wait on.
+        self._events: dict[str, asyncio.Event] = {}
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listening = False
@@ -46,15 +49,19 @@ class LogWaiter:
     def _ensure_listener(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (tests): start over in it
-            self._loop, self._event, self._task, self.listening = loop, asyncio.Event(), None, False
+            self._loop, self._events, self._task, self.listening = loop, {}, None, False
         if self._task is None and self.enabled and connections["default"].vendor == "postgresql":
             self._task = loop.create_task(self._listen())
 
-    def ticket(self) -> asyncio.Event:
-        """Take before looking at the log; wait on it after finding nothing."""
+    def ticket(self, store: str = "") -> asyncio.Event:
+        """Take before looking at the log; wait on it after finding nothing. A poller that
+        sees one store's facts (and reference data) gives the store: a sale in another
+        store does not wake it."""
         self._ensure_listener()
-        assert self._event is not None
-        return self._event
+        event = self._events.get(store)
+        if event is None:
+            event = self._events[store] = asyncio.Event()
+        return event
 
     async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
         if not self.listening:
@@ -63,10 +70,12 @@ class LogWaiter:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ticket.wait(), min(timeout, RECHECK_SECONDS))
 
-    def _wake(self) -> None:
-        if self._event is not None:
-            self._event.set()
-            self._event = asyncio.Event()
+    def _wake(self, store: str = "") -> None:
+        """Wake the pollers of ``store`` (and those of every store), or all for ""."""
+        for key in [store, ""] if store else list(self._events):
+            event = self._events.pop(key, None)
+            if event is not None:
+                event.set()
 
     async def _listen(self) -> None:
         settings: dict[str, Any] = connections["default"].settings_dict
@@ -85,8 +94,8 @@ class LogWaiter:
                         log.info("à l'écoute du journal des changements (LISTEN %s)", CHANNEL)
                     self.listening = True
                     self._wake()  # anything committed while we were not listening
-                    async for _notice in conn.notifies():
-                        self._wake()
+                    async for notice in conn.notifies():
+                        self._wake(notice.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database restarts: pollers poll meanwhile

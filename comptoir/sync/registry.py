@@ -17,6 +17,8 @@ from uuid import UUID
 from django.db import models
 
 Root = tuple[str, UUID]
+# An aggregate just inserted: its root and its parts, by model.
+Applied = tuple[Any, dict[type[models.Model], list[Any]]]
 
 
 def label_of(model: type[models.Model] | models.Model) -> str:
@@ -48,6 +50,10 @@ class FactSpec:
     part_only: bool = False
     # Upkeep of derived data after an aggregate arrived (stock levels, statistics).
     on_apply: Callable[[Any], None] | None = None
+    # The same for many aggregates at once (a sync batch), each given as (root, parts by
+    # model), after all of them were inserted: one set-wise update per derived table.
+    # Roots without it are applied one by one.
+    on_apply_many: Callable[[list[Applied]], None] | None = None
     # Hub-side authorisation: a refusal reason, or None. Gets (node till, root row).
     authorize: Callable[[Any, Any], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

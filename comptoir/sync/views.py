@@ -212,7 +212,7 @@ async def pull(request: HttpRequest) -> HttpResponse:
     deadline = loop.time() + wait
     touch = True
     while True:
-        ticket = notify.waiter.ticket()
+        ticket = notify.waiter.ticket(str(cred.till.store_id))
         page = await sync_to_async(hub.pull_page)(cred, cursor, limit, touch=touch)
         touch = False
         if page["changes"] or page["more"] or loop.time() >= deadline:

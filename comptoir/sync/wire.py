@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
 from comptoir.sync import registry
+
+CHUNK = 500  # ids per IN (...) query
 
 
 def to_wire(value: Any) -> Any:
@@ -33,6 +36,7 @@ def row_to_wire(obj: models.Model, attnames: Iterable[str]) -> dict[str, Any]:
     return {"id": str(obj.pk), **{a: to_wire(getattr(obj, a)) for a in attnames}}
 
 
+@functools.cache
 def _fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
     return {f.attname: f for f in model._meta.concrete_fields}
 
@@ -42,6 +46,10 @@ def from_wire(model: type[models.Model], attname: str, raw: Any) -> Any:
     field = _fields_by_attname(model).get(attname)
     if field is None:
         raise ValidationError(_("Champ inconnu : %(field)s.") % {"field": attname})
+    return _field_from_wire(field, attname, raw)
+
+
+def _field_from_wire(field: models.Field[Any, Any], attname: str, raw: Any) -> Any:
     if raw is None:
         if not field.null:
             raise ValidationError(_("Champ obligatoire manquant : %(field)s.") % {"field": attname})
@@ -51,6 +59,8 @@ def from_wire(model: type[models.Model], attname: str, raw: Any) -> Any:
             return raw
         if isinstance(raw, dict | list | float):
             raise DjangoValidationError("bad type")
+        if isinstance(raw, str) and _is_uuid(field):
+            return UUID(raw)  # what ``to_python`` gives, without its detours
         value = field.to_python(raw)
         _check_bounds(field, value)
         return value
@@ -75,42 +85,102 @@ def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
     integer over 64 bits); PostgreSQL fails the statement. Only the size limits are
     checked: format validators (e-mail...) are the services' business, not the merge's.
     """
-    for validator in field.validators:
-        if isinstance(validator, _BOUNDS):
-            validator(value)
-    limits = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+    max_length, low, high, others, limits = _bounds(field)
+    if max_length is not None and len(value) > max_length:
+        raise DjangoValidationError("too long")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise DjangoValidationError("out of range")
+    for validator in others:
+        validator(value)
     if limits is not None:
         stored = field.get_prep_value(value)
         if isinstance(stored, int) and not limits[0] <= stored <= limits[1]:
             raise DjangoValidationError("out of range")
 
 
+Bounds = tuple[int | None, Any, Any, tuple[Any, ...], tuple[int, int] | None]
+
+
+@functools.cache
+def _bounds(field: models.Field[Any, Any]) -> Bounds:
+    """A field's size limits, read once: max length, lowest and highest value as plain
+    comparisons (what those validators do), the other validators, the column's range."""
+    max_length, low, high, others = None, None, None, []
+    for v in field.validators:
+        if not isinstance(v, _BOUNDS):
+            continue
+        if isinstance(v, validators.DecimalValidator) or callable(v.limit_value):
+            others.append(v)
+        elif isinstance(v, validators.MaxLengthValidator):
+            max_length = v.limit_value if max_length is None else min(max_length, v.limit_value)
+        elif isinstance(v, validators.MinValueValidator):
+            low = v.limit_value if low is None else max(low, v.limit_value)
+        else:
+            high = v.limit_value if high is None else min(high, v.limit_value)
+    limits = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+    return max_length, low, high, tuple(others), limits
+
+
+@functools.cache
+def _is_uuid(field: models.Field[Any, Any]) -> bool:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return isinstance(target, models.UUIDField)
+
+
 def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:
-    """An unsaved instance from a wire row (every synced field must be present)."""
-    allowed = set(attnames)
-    unknown = set(row) - allowed - {"id"}
+    """An unsaved instance from a wire row (every synced field must be present).
+
+    Built positionally, like rows read from the database: the fields that are not synced
+    take their default, the others are never given one first (no id nor clock drawn).
+    """
+    allowed = _as_set(attnames if isinstance(attnames, tuple) else tuple(attnames))
+    unknown = row.keys() - allowed - {"id"}
     if unknown:
         raise ValidationError(
             _("Champs inconnus : %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
-    obj = model(pk=from_wire(model, "id", row.get("id")))
-    for attname in allowed:
-        if attname not in row:
-            raise ValidationError(_("Champ manquant : %(field)s.") % {"field": attname})
-        setattr(obj, attname, from_wire(model, attname, row[attname]))
-    return obj
+    values = []
+    for field in model._meta.concrete_fields:
+        attname = field.attname
+        if field.primary_key:
+            values.append(_field_from_wire(field, attname, row.get(attname)))
+        elif attname in allowed:
+            if attname not in row:
+                raise ValidationError(_("Champ manquant : %(field)s.") % {"field": attname})
+            values.append(_field_from_wire(field, attname, row[attname]))
+        else:
+            values.append(field.get_default())
+    return model(*values)
+
+
+@functools.cache
+def _as_set(attnames: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(attnames)
 
 
 def reference_states(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """Current states of reference rows: their fields and clocks (read as values)."""
     spec = registry.reference_spec(label)
     assert spec is not None
-    return {
-        obj.pk: {
-            "fields": row_to_wire(obj, spec.fields),
-            "clocks": dict(getattr(obj, "sync_clocks", {})),
-        }
-        for obj in spec.model._default_manager.filter(pk__in=ids)
-    }
+    names = ("id", *spec.fields)
+    out: dict[UUID, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = spec.model._default_manager.filter(pk__in=ids[start : start + CHUNK])
+        for *values, clocks in rows.values_list(*names, "sync_clocks"):
+            out[values[0]] = {
+                "fields": {n: to_wire(v) for n, v in zip(names, values, strict=True)},
+                "clocks": dict(clocks or {}),
+            }
+    return out
+
+
+def _wire_rows(
+    model: type[models.Model], attnames: tuple[str, ...], **lookup: Any
+) -> Iterator[dict[str, Any]]:
+    """Rows as :func:`row_to_wire` gives them, read as values (no model instances)."""
+    names = ("id", *attnames)
+    for values in model._default_manager.filter(**lookup).order_by("pk").values_list(*names):
+        yield {name: to_wire(value) for name, value in zip(names, values, strict=True)}
 
 
 def fact_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
@@ -118,16 +188,20 @@ def fact_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     spec = registry.fact_spec(label)
     assert spec is not None
     out: dict[UUID, dict[str, Any]] = {}
-    for root in spec.model._default_manager.filter(pk__in=ids):
-        out[root.pk] = {"rows": {label: [row_to_wire(root, spec.fields)]}}
+    for start in range(0, len(ids), CHUNK):
+        for row in _wire_rows(spec.model, spec.fields, pk__in=ids[start : start + CHUNK]):
+            out[UUID(row["id"])] = {"rows": {label: [row]}}
+    found = list(out)
     for part_model, fk in spec.parts:
         part_spec = registry.fact_spec(registry.label_of(part_model))
         assert part_spec is not None
-        grouped: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-        for part in part_model._default_manager.filter(**{f"{fk}__in": list(out)}).order_by("pk"):
-            grouped[getattr(part, fk)].append(row_to_wire(part, part_spec.fields))
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for start in range(0, len(found), CHUNK):
+            lookup = {f"{fk}__in": found[start : start + CHUNK]}
+            for row in _wire_rows(part_model, part_spec.fields, **lookup):
+                grouped[row[fk]].append(row)
         for root_id, rows in grouped.items():
-            out[root_id]["rows"][part_spec.label] = rows
+            out[UUID(root_id)]["rows"][part_spec.label] = rows
     return out
 
 

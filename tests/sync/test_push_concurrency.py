@@ -17,7 +17,6 @@ from django.db import connection
 
 from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
-from comptoir.sync import apply as sync_apply
 from comptoir.sync import auth, hub, wire
 from comptoir.sync.protocol import Change, Result
 from tests.factories import at, make_article
@@ -64,7 +63,7 @@ def test_a_retry_overlapping_the_first_push_is_a_duplicate(
     change = _receipt_never_made()
 
     applied, release = threading.Event(), threading.Event()
-    real_apply = sync_apply.apply_change
+    real_apply = hub.apply_batch  # facts apply set-wise: slow the whole batch
 
     def slow_first(*args: Any, **kwargs: Any) -> Any:
         outcome = real_apply(*args, **kwargs)
@@ -73,7 +72,7 @@ def test_a_retry_overlapping_the_first_push_is_a_duplicate(
             assert release.wait(TIMEOUT)
         return outcome
 
-    monkeypatch.setattr(sync_apply, "apply_change", slow_first)
+    monkeypatch.setattr(hub, "apply_batch", slow_first)
     results: dict[str, list[Result]] = {}
 
     def push(name: str) -> None:

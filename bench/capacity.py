@@ -1,0 +1,186 @@
+"""Hub capacity: K simulated tills, each selling one invoice every 2 s and long-polling,
+from one process (asyncio, one httpx client per till). The largest K whose push p99
+stays under 500 ms, and the hub's CPU time per invoice (its process, from /proc).
+
+The tills are enrolled on the hub directly (``comptoir shell``), five per store so that a
+sale wakes a few pollers, not all of them; their invoices are copies of one real sale
+with fresh ids and numbers in each till's own series (what the hub authorises).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.harness import World
+from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+
+PERIOD = 2.0  # seconds between two sales of one till
+TILLS_PER_STORE = 5
+
+ENROLL = """
+from django.db import transaction
+from comptoir.core.services import store_get_or_create
+from comptoir.sync import auth, wire
+from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.catalogue.models import Article
+codes = list(Article.objects.order_by("code").values_list("code", flat=True))[:5]
+tills = []
+for i in range({count}):
+    store = store_get_or_create(name=f"Magasin capacité {{i // {per_store}}}")
+    code = auth.enrollment_create(name=f"cap-{{i}}", store=store.name)
+    token, till = auth.enrollment_redeem(code=code, node_id=f"cap-node-{{i}}")
+    tills.append({{"token": token, "till": str(till.pk), "store": str(till.store_id),
+                  "prefix": till.prefix}})
+sid = transaction.savepoint()
+invoice = invoice_sell(lines=[SaleLine(c, 1) for c in codes], cashier="capacité")
+template = wire.fact_aggregates("sales.invoice", [invoice.pk])[invoice.pk]
+transaction.savepoint_rollback(sid)
+from comptoir.sync.hub import log_head
+out = {{"tills": tills, "template": template, "head": log_head()}}
+"""
+
+
+@dataclass
+class Till:
+    token: str
+    till: str
+    store: str
+    prefix: str
+    sold: int = 0
+
+
+def _sale(till: Till, template: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the template sale as this till's next invoice: new ids, its series."""
+    till.sold += 1
+    rows = json.loads(json.dumps(template["rows"]))
+    root = rows["sales.invoice"][0]
+    root_id = str(uuid.uuid4())
+    root.update(
+        id=root_id,
+        till_id=till.till,
+        store_id=till.store,
+        sequence=till.sold,
+        number=f"{till.prefix}-{root['year']}-{till.sold:06d}",
+    )
+    for label, parts in rows.items():
+        if label == "sales.invoice":
+            continue
+        for part in parts:
+            part["id"] = str(uuid.uuid4())
+            part["invoice_id"] = root_id
+            if "store_id" in part:
+                part["store_id"] = till.store
+    return {
+        "id": str(uuid.uuid4()),
+        "model": "sales.invoice",
+        "row": root_id,
+        "kind": "fact",
+        "data": {"rows": rows},
+    }
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
+        "X-Comptoir-Schema": str(SCHEMA_VERSION),
+        "Accept-Encoding": "gzip",
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _one_till(
+    url: str, till: Till, made: dict[str, Any], until: float, latencies: list[float]
+) -> int:
+    template = made["template"]
+    errors = 0
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    async with httpx.AsyncClient(
+        base_url=url + PREFIX, headers=_headers(till.token), timeout=60, limits=limits
+    ) as client:
+
+        async def poll() -> None:
+            cursor = made["head"]  # a till that is up to date
+            while time.monotonic() < until:
+                try:
+                    answer = await client.get(
+                        "pull", params={"cursor": cursor, "limit": 100, "wait": 5}
+                    )
+                    cursor = int(answer.json().get("cursor", cursor))
+                except (httpx.HTTPError, ValueError):
+                    await asyncio.sleep(0.5)
+
+        poller = asyncio.create_task(poll())
+        await asyncio.sleep(random.uniform(0, PERIOD))
+        next_sale = time.monotonic()
+        while next_sale < until:
+            body = gzip.compress(json.dumps({"changes": [_sale(till, template)]}).encode())
+            started = time.monotonic()
+            try:
+                answer = await client.post(
+                    "push",
+                    content=body,
+                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                )
+                ok = answer.status_code == 200 and answer.json()["results"][0]["status"] in (
+                    "applied",
+                    "duplicate",
+                )
+            except (httpx.HTTPError, ValueError, KeyError, IndexError):
+                ok = False
+            if ok:
+                latencies.append((time.monotonic() - started) * 1000)
+            else:
+                errors += 1
+            next_sale += PERIOD
+            await asyncio.sleep(max(0.0, next_sale - time.monotonic()))
+        poller.cancel()
+    return errors
+
+
+async def _load(url: str, tills: list[Till], made: dict[str, Any], seconds: float) -> Any:
+    until = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors = await asyncio.gather(*(_one_till(url, t, made, until, latencies) for t in tills))
+    return latencies, sum(errors)
+
+
+def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
+    """Steps of K tills, each for ``seconds``; stops after the first step over 500 ms."""
+    made = world.shell(world.hub_home, ENROLL.format(count=max(steps), per_store=TILLS_PER_STORE))
+    tills = [Till(**t) for t in made["tills"]]
+    assert world.hub.proc is not None
+    best = 0
+    for k in steps:
+        cpu = _cpu_seconds(world.hub.proc.pid)
+        latencies, errors = asyncio.run(_load(world.hub.url, tills[:k], made, seconds))
+        cpu = _cpu_seconds(world.hub.proc.pid) - cpu
+        if not latencies:
+            results.add("capacity", f"K={k}", None, "ms", f"no push answered ({errors} errors)")
+            break
+        p99 = sorted(latencies)[max(0, round(0.99 * len(latencies)) - 1)]
+        note = (
+            f"{len(latencies)} pushes in {seconds:g} s, p50 {statistics.median(latencies):.0f} ms,"
+            f" {errors} errors; hub CPU {1000 * cpu / len(latencies):.1f} ms/invoice"
+        )
+        results.add("capacity", f"K={k} push p99", p99, "ms", note)
+        if p99 >= 500 or errors:
+            break
+        best = k
+    results.add("capacity", "largest K with push p99 < 500 ms", best, "tills", "target 500")

@@ -1,0 +1,1 @@
+"""Deterministic simulation of a hub and its tills (issue 5): see ``world``."""
