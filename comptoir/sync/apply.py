@@ -190,6 +190,7 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
     if spec.part_of is not None and spec.part_of(root) is not None:
         raise Rejected(_("Cette ligne appartient à un autre document."))
     parts: Parts = []
+    root_store = getattr(root, "store_id", None)
     for part_model, fk in spec.parts:
         part_spec = registry.fact_spec(registry.label_of(part_model))
         assert part_spec is not None
@@ -203,6 +204,10 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
             part = wire.build(part_model, raw, part_spec.fields)
             if getattr(part, fk) != root.pk:
                 raise Rejected(_("Une partie de l'agrégat désigne un autre document."))
+            if getattr(part, "store_id", root_store) != root_store:
+                # The root's store is what authorisation checks: a part (a sale's stock
+                # movement) elsewhere would let a till write another store's stock.
+                raise Rejected(_("Une partie de l'agrégat est dans un autre magasin."))
             built.append(part)
         parts.append((part_model, built))
     return spec, root, parts

@@ -65,7 +65,8 @@ def is_hub() -> bool:
     return settings.COMPTOIR_ROLE == "hub"
 
 
-def _lock_log() -> None:
+def lock_log() -> None:
+    """Take the change-log lock (PostgreSQL; held until commit, serialising hub writers)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK_KEY])
@@ -82,7 +83,7 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
         return
     origin = _applying.get()
     if is_hub():
-        _lock_log()
+        lock_log()
         node = origin or str(settings.COMPTOIR_NODE_ID)
         ChangeLog.objects.bulk_create(
             [ChangeLog(model=m, row_id=r, store_id=s, origin_node=node) for m, r, s in unique]

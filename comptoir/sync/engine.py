@@ -27,7 +27,7 @@ from comptoir.sync.apply import apply_batch
 from comptoir.sync.client import HubClient, HubRefused, HubUnreachable
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
-from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
+from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, ProtocolError, check_change
 
 Progress = Callable[[str, int], None]
@@ -96,6 +96,14 @@ def restamp_future(limit_ms: int) -> int:
         future = [f for f, c in clocks.items() if Timestamp.decode(c).wall_ms > limit_ms]
         if not future:
             continue
+        # Values pulled meanwhile lost to these fields only because of their future clocks
+        # (the conflict log kept them): stamp after them, or this post would keep a value
+        # that loses at the hub, which has no reason to send the winner here again.
+        for lost in ConflictLog.objects.filter(
+            model=label, row_id=row_id, field__in=future
+        ).values_list("lost_clock", flat=True):
+            if Timestamp.decode(lost).wall_ms <= limit_ms:
+                clock.observe(lost)
         stamp = clock.tick()
         clocks.update(dict.fromkeys(future, stamp))
         # Only the clocks change: written directly, the row stays in the outbox.

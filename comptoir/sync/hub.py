@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from comptoir.sync import registry, wire
+from comptoir.sync import capture, registry, wire
 from comptoir.sync.apply import apply_batch
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
@@ -36,15 +36,22 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
     results: list[Result] = []
     with transaction.atomic(durable=True):
         NodeCredential.objects.select_for_update().filter(pk=cred.pk).values_list("pk").first()
+        # The change-log lock first, as every local hub write takes it (at its first
+        # captured save) before touching derived rows: applying facts updates stock levels
+        # before appending to the log, and the other order deadlocked with a local
+        # ``stock receive`` on the same level.
+        capture.lock_log()
         # Before applying: the applied facts take the change-log lock (held until commit,
         # serialising every writer), so as little as possible runs after them.
         NodeCredential.objects.filter(pk=cred.pk).update(
             last_push_at=timezone.now(), last_seen_at=timezone.now()
         )
         seen = set(
-            ReceivedChange.objects.filter(change_id__in=[c["id"] for c in changes]).values_list(
-                "change_id", flat=True
-            )
+            # This node's own ids only: another node reusing one of them must not make
+            # the hub answer "duplicate" for a change it never applied.
+            ReceivedChange.objects.filter(
+                node_id=cred.node_id, change_id__in=[c["id"] for c in changes]
+            ).values_list("change_id", flat=True)
         )
         received = []
         fresh: list[Change] = []

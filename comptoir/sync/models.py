@@ -108,12 +108,22 @@ class PullFailure(models.Model):
 
 
 class ReceivedChange(models.Model):
-    """Hub: a pushed change id already handled, and how (for idempotent replays)."""
+    """Hub: a pushed change id already handled, and how (for idempotent replays).
 
-    change_id = models.UUIDField(primary_key=True)
+    Ids are remembered per node: another node reusing one (by mistake or on purpose)
+    must not make the hub answer "duplicate" for a change it never applied.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    change_id = models.UUIDField()
     node_id = models.CharField(max_length=36)
     result = models.CharField(max_length=10)
     received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["node_id", "change_id"], name="received_per_node")
+        ]
 
     def __str__(self) -> str:
         return f"{self.change_id} {self.result}"

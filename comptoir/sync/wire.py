@@ -14,6 +14,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
@@ -85,6 +86,12 @@ def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
     integer over 64 bits); PostgreSQL fails the statement. Only the size limits are
     checked: format validators (e-mail...) are the services' business, not the merge's.
     """
+    if isinstance(value, dt.datetime):
+        # Aware only (a naive time would be read in this server's zone), and convertible
+        # to UTC (0001-01-01T00:00+01:00 is not: it would crash or be stored as 1 BC).
+        if timezone.is_naive(value):
+            raise DjangoValidationError("naive datetime")
+        value.astimezone(dt.UTC)
     max_length, low, high, others, limits = _bounds(field)
     if max_length is not None and len(value) > max_length:
         raise DjangoValidationError("too long")

@@ -136,11 +136,6 @@ def test_a_node_cannot_write_stock_of_another_store(api: Api, node: Node, strang
     assert set(reasons) == {"Ce poste n'écrit que dans le stock de son magasin."}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply._apply_fact authorises only the aggregate root: an invoice of the node's "
-    "own store may carry stock movements of another store (see the report)",
-)
 def test_a_node_cannot_move_another_store_s_stock_inside_its_own_invoice(
     api: Api, node: Node, stranger: Node
 ) -> None:
@@ -255,12 +250,6 @@ def test_an_altered_copy_of_a_validated_invoice_is_refused_and_the_original_kept
     assert wire.fact_aggregates("sales.invoice", [pk])[pk] == stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub.push_apply looks change ids up across all nodes: a node that reuses "
-    "another node's change id makes the hub answer 'duplicate' for a change it never "
-    "applied, and the victim drops it from its outbox (see the report)",
-)
 def test_a_change_id_taken_by_another_node_does_not_swallow_a_sale(
     api: Api, node: Node, stranger: Node
 ) -> None:

@@ -115,7 +115,7 @@ def test_without_the_log_lock_the_late_commit_would_be_skipped(
     setup: tuple[NodeCredential, Article, Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The counter-proof: what the lock in ``capture.record`` prevents."""
-    monkeypatch.setattr(capture, "_lock_log", lambda: None)
+    monkeypatch.setattr(capture, "lock_log", lambda: None)
     cred, first, second = setup
     start = hub.log_head()
     t1_traced, t1_release, t2_traced = threading.Event(), threading.Event(), threading.Event()

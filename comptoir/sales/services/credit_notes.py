@@ -68,6 +68,13 @@ def credit_note_issue(
     """
     invoice = invoice_get(number=invoice_number)
     till = till or till_current()
+    if invoice.store_id != till.store_id:
+        # Each store's tills hold their own store's invoices: a credit note here would
+        # point at an invoice they never receive.
+        raise ValidationError(
+            _("La facture %(n)s a été faite dans un autre magasin : l'avoir se fait là-bas.")
+            % {"n": invoice.number}
+        )
     if refund_method not in PaymentMethod.values:
         raise ValidationError(
             _("Moyen de remboursement inconnu : « %(method)s ».") % {"method": refund_method}
