@@ -12,7 +12,11 @@ from comptoir.core.models import ReferenceModel
 
 
 class Category(ReferenceModel):
-    name = models.CharField(_("nom"), max_length=120, unique=True)
+    """A shelf. Names are unique per post (the services refuse a twin), not in the
+    database: two tills may create the same shelf while offline, and the hub must take
+    both rather than refuse the second one and, with it, its articles and their sales."""
+
+    name = models.CharField(_("nom"), max_length=120, db_index=True)
 
     class Meta:
         verbose_name = _("catégorie")

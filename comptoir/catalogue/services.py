@@ -47,7 +47,8 @@ def parse_vat_rate(value: str | Decimal | int) -> Decimal:
 
 def category_get_or_create(*, name: str) -> Category:
     name = clean_name(name, max_length=120)
-    category = Category.objects.filter(name__iexact=name).first()
+    # The oldest of twins created offline on two tills, so that every post picks the same.
+    category = Category.objects.filter(name__iexact=name).order_by("id").first()
     return category or Category.objects.create(name=name)
 
 

@@ -53,14 +53,6 @@ def test_a_till_rewound_from_the_future_does_not_keep_a_value_that_lost(
     assert healed_problems(sim) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "bug: two tills that create a category of the same name offline never converge; "
-        "the second one's category, its articles and the sales of them stay refused"
-    ),
-)
 def test_two_tills_creating_the_same_shelf_offline_converge(sim: ShopSimulation) -> None:
     sim.tills(count=3)
     with sim.world.on("n1"):
