@@ -18,6 +18,9 @@ enrolled with ``comptoir node init --server``, then runs:
 - ``capacity``: K simulated tills (one process, asyncio) each selling one invoice every
   2 s and long-polling; K grows (``--tills``) until the push p99 reaches 500 ms: the
   largest K under it, and the hub's CPU time per invoice. Not in the default run.
+- ``pages``: the back office's list pages (``bench/pages.py``) on the hub's PostgreSQL
+  filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000):
+  server time p50 and max per page, through Django's test client. Not in the default run.
 - ``pouchdb``: the peer's one-shot push of the same N (batch_size 1000), run here,
   and the ratio (never with ``--quick``; skipped with the reason when node is missing).
 """

@@ -37,6 +37,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="capacity: numbers of simulated tills, in steps (default 50,...,700)",
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="capacity: per step")
+    parser.add_argument(
+        "--pages-data",
+        default="50000,200000",
+        help="pages: articles,invoices filled on the hub (default 50000,200000)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
     return parser.parse_args(argv)
 
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failed = False
     ours: dict[int, tuple[float, float]] = {}
-    if need_catchup or selected & {"latency", "capacity"}:
+    if need_catchup or selected & {"latency", "capacity", "pages"}:
         world = World(keep=args.keep)
         try:
             till_a, till_b = suite.setup(world, scale)
@@ -97,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
             if "capacity" in selected:
                 steps = [int(k) for k in args.tills.split(",")]
                 capacity.run(world, steps, args.seconds, results)
+            if "pages" in selected:  # last: it fills the hub with its own bulk data
+                articles, invoices = (int(n) for n in args.pages_data.split(","))
+                out = world.shell(
+                    world.hub_home,
+                    "from bench.pages import run\n"
+                    f"out = run(articles={articles}, invoices={invoices})",
+                )
+                results.raw["pages"] = out
+                for page, p50, worst in out["rows"]:
+                    results.add("pages", page, p50, "ms", f"max {worst:.0f} ms")
         except BenchError as exc:
             failed = True
             print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)

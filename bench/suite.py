@@ -17,7 +17,7 @@ import psycopg
 from bench import pouch, scripts
 from bench.harness import BenchError, World
 
-NAMES = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb", "capacity")
+NAMES = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb", "capacity", "pages")
 DEFAULT = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb")
 
 

@@ -41,8 +41,6 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
         # before appending to the log, and the other order deadlocked with a local
         # ``stock receive`` on the same level.
         capture.lock_log()
-        # Before applying: the applied facts take the change-log lock (held until commit,
-        # serialising every writer), so as little as possible runs after them.
         NodeCredential.objects.filter(pk=cred.pk).update(
             last_push_at=timezone.now(), last_seen_at=timezone.now()
         )
