@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -92,3 +92,25 @@ def stats_snapshot() -> dict[str, list[tuple[Any, ...]]]:
 def stock_snapshot() -> list[tuple[Any, ...]]:
     """Every stock level row, without the auto id."""
     return _rows(StockLevel)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def twin_from_another_till(obj: M, *, older: bool = False, **edits: Any) -> M:
+    """``obj`` as another till created it while offline (its code typed alike), received
+    through the sync engine: a new UUIDv7, newer than ``obj``'s or, with ``older``, a
+    millisecond before it. ``edits`` (attname -> value) tell the twin apart."""
+    import uuid
+
+    from comptoir.core.ids import new_id
+    from comptoir.sync import apply
+    from tests.sync.helpers import reference_change
+
+    pk = uuid.UUID(int=obj.pk.int - (1 << 80)) if older else new_id()
+    change = reference_change(obj, **edits)
+    change["row"] = str(pk)
+    change["data"]["fields"]["id"] = str(pk)
+    outcome = apply.apply_change(change, origin="node-b")
+    assert outcome.status == "applied", outcome
+    return type(obj)._default_manager.get(pk=pk)

@@ -44,8 +44,24 @@ from comptoir.stock.models import StockLevel
 CONTACT_FIELDS = ("name", "phone", "email", "address", "siren", "vat_number")
 
 
+def _code_free(form: forms.ModelForm, message: str) -> str:
+    """A new row's code, refused on the form when taken: codes are unique per post but no
+    longer in the database (see ``Article``), so the model form does not check it."""
+    code = str(form.cleaned_data.get("code") or "").strip()
+    model = form._meta.model
+    adding = form.instance._state.adding
+    if code and adding and model._default_manager.filter(code=code).exists():
+        raise forms.ValidationError(message % {"code": code})
+    return code
+
+
 class ContactForm(forms.ModelForm):
     """Checks contact fields with the validators the services use, so errors show on fields."""
+
+    code_taken = _("Un fournisseur porte déjà le code « %(code)s ».")
+
+    def clean_code(self) -> str:
+        return _code_free(self, str(self.code_taken))
 
     def clean_phone(self) -> str:
         return str(service_check(clean_phone, self.cleaned_data["phone"]))
@@ -77,8 +93,7 @@ class ContactAdmin(ReferenceAdmin):
     """Suppliers and customers: saved through their create/update services."""
 
     create: Callable[..., Any]
-    update: Callable[..., Any]
-    key = "code"  # the keyword ``update`` finds the row by
+    update: Callable[..., Any]  # by ``pk``: of twins (one code), the row being edited
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("code",) if obj else ()
@@ -88,14 +103,14 @@ class ContactAdmin(ReferenceAdmin):
             changed = {f: getattr(obj, f) for f in form.changed_data if f in CONTACT_FIELDS}
             if "archived" in form.changed_data:
                 changed["archived"] = obj.archived
-            adopt(obj, type(self).update(**{self.key: obj.code}, **changed))
+            adopt(obj, type(self).update(pk=obj.pk, **changed))
         else:
             values = {f: getattr(obj, f) for f in CONTACT_FIELDS}
             # An empty code is only possible where the form allows it: the service makes one.
             adopt(obj, type(self).create(code=obj.code or None, **values))
 
     def set_archived(self, obj: Any, archived: bool) -> None:
-        type(self).update(**{self.key: obj.code}, archived=archived)
+        type(self).update(pk=obj.pk, archived=archived)
 
 
 @admin.register(Supplier)
@@ -114,6 +129,9 @@ class ArticleForm(forms.ModelForm):
         required=False,
         help_text=_("Séparés par des espaces. Un code-barres existant ne se retire pas."),
     )
+
+    def clean_code(self) -> str:
+        return _code_free(self, str(_("Un article porte déjà le code « %(code)s ».")))
 
     def clean_vat_rate(self) -> Any:
         return service_check(parse_vat_rate, self.cleaned_data["vat_rate"])
@@ -219,7 +237,7 @@ class ArticleAdmin(ReferenceAdmin):
             values = _article_values(obj, list(form.changed_data))
             if "archived" in form.changed_data:
                 values["archived"] = obj.archived
-            adopt(obj, article_update(code=obj.code, add_barcodes=barcodes, **values))
+            adopt(obj, article_update(pk=obj.pk, add_barcodes=barcodes, **values))
         else:
             names = ["name", "sale_price", "vat_rate", "cost", "unit", "alert_threshold"]
             values = _article_values(obj, names)
@@ -230,7 +248,7 @@ class ArticleAdmin(ReferenceAdmin):
             adopt(obj, article_create(code=obj.code, barcodes=barcodes, **values))
 
     def set_archived(self, obj: Any, archived: bool) -> None:
-        article_update(code=obj.code, archived=archived)
+        article_update(pk=obj.pk, archived=archived)
 
 
 @admin.register(Barcode)

@@ -28,9 +28,10 @@ class Category(ReferenceModel):
 
 
 class Supplier(ReferenceModel):
-    """A supplier (the seed's ``Fournisseur``)."""
+    """A supplier (the seed's ``Fournisseur``). Codes are unique per post, not in the
+    database (see ``Category``); lookups by code pick the oldest twin."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, db_index=True)
     name = models.CharField(_("nom"), max_length=200)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -48,7 +49,13 @@ class Supplier(ReferenceModel):
 
 
 class Article(ReferenceModel):
-    """An article for sale. Its stock level is derived (see ``stock``), never stored here."""
+    """An article for sale. Its stock level is derived (see ``stock``), never stored here.
+
+    Codes are unique per post (the services refuse a twin), not in the database: two
+    tills may create the same code while offline, and the hub must take both rather than
+    refuse the second one and every sale of it. Lookups by code pick the oldest active
+    twin (``article_get``); the back office marks twins so that a manager archives one.
+    """
 
     class Unit(models.TextChoices):
         PIECE = "piece", _("pièce")
@@ -56,7 +63,7 @@ class Article(ReferenceModel):
         LITRE = "l", _("litre")
         METRE = "m", _("mètre")
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, db_index=True)
     name = models.CharField(_("désignation"), max_length=200)
     category = models.ForeignKey(
         Category,
@@ -102,10 +109,11 @@ class Article(ReferenceModel):
 
 
 class Barcode(ReferenceModel):
-    """One of an article's barcodes (EAN-13, EAN-8, UPC or an in-house code)."""
+    """One of an article's barcodes (EAN-13, EAN-8, UPC or an in-house code). Unique per
+    post, not in the database, like ``Article.code``."""
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="barcodes")
-    code = models.CharField(_("code-barres"), max_length=64, unique=True)
+    code = models.CharField(_("code-barres"), max_length=64, db_index=True)
 
     class Meta:
         verbose_name = _("code-barres")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import (
@@ -39,7 +40,7 @@ def article_list(
         Article.objects.select_related("category", "supplier")
         .prefetch_related("barcodes")
         .annotate(stock_total=Subquery(stock, output_field=QuantityField()))
-        .order_by("code")
+        .order_by("code", "id")
     )
     if not include_archived:
         qs = qs.filter(archived=False)
@@ -56,7 +57,7 @@ def article_list(
 def supplier_list(
     *, search: str | None = None, include_archived: bool = False, limit: int | None = None
 ) -> QuerySet[Supplier]:
-    qs = Supplier.objects.order_by("code")
+    qs = Supplier.objects.order_by("code", "id")
     if not include_archived:
         qs = qs.filter(archived=False)
     if search:
@@ -97,7 +98,7 @@ def article_browse(
     Count with :func:`article_browse_count`. ``search`` as in :func:`article_list`.
     """
     qs = _article_filters(
-        Article.objects.select_related("category", "supplier").order_by("code"),
+        Article.objects.select_related("category", "supplier").order_by("code", "id"),
         search=search,
         category_id=category_id,
         supplier_id=supplier_id,
@@ -164,6 +165,28 @@ def _article_filters(
             | Q(pk__in=Barcode.objects.filter(code=text).values("article_id"))
         )
     return qs
+
+
+def article_twins(*, articles: Iterable[Article]) -> set[UUID]:
+    """The ids of the given active articles whose code or a barcode is also another active
+    article's code or barcode: twins created on two tills while offline (codes are unique
+    per post, not in the database). Archiving one of them settles it."""
+    own: dict[UUID, set[str]] = {a.pk: {a.code} for a in articles if not a.archived}
+    for article_id, code in Barcode.objects.filter(article_id__in=own).values_list(
+        "article_id", "code"
+    ):
+        own[article_id].add(code)
+    keys = set().union(*own.values())
+    holders: dict[str, set[UUID]] = {}
+    for article_id, code in Article.objects.filter(archived=False, code__in=keys).values_list(
+        "id", "code"
+    ):
+        holders.setdefault(code, set()).add(article_id)
+    for article_id, code in Barcode.objects.filter(
+        article__archived=False, code__in=keys
+    ).values_list("article_id", "code"):
+        holders.setdefault(code, set()).add(article_id)
+    return {pk for pk, codes in own.items() if any(holders.get(c, set()) - {pk} for c in codes)}
 
 
 def category_list(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -52,28 +53,51 @@ def category_get_or_create(*, name: str) -> Category:
     return category or Category.objects.create(name=name)
 
 
+# Natural keys (article, barcode and supplier codes) are unique per post, not in the
+# database: two tills may create the same code while offline (see ``Article``). A lookup by
+# code takes the active twin first, then the oldest (UUIDv7 ids are time-ordered), so
+# that every post picks the same row and archiving either twin settles the matter.
+TWIN_ORDER = ("archived", "id")
+
+
 def supplier_get(*, code: str) -> Supplier:
-    try:
-        return Supplier.objects.get(code=code)
-    except Supplier.DoesNotExist:
-        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code}) from None
+    """A supplier by code: of twins, the active one first, then the oldest."""
+    supplier = Supplier.objects.filter(code=code).order_by(*TWIN_ORDER).first()
+    if supplier is None:
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code})
+    return supplier
 
 
 def article_get(*, code: str) -> Article:
-    """An article by its code or one of its barcodes (what a scanner types)."""
-    article = Article.objects.filter(code=code).first()
+    """An article by its code or one of its barcodes (what a scanner types).
+
+    Of twins, the active one first, then the oldest; a barcode shared by twins picks its
+    article by the same rule, so that a code and a barcode typed alike give one article.
+    """
+    article = Article.objects.filter(code=code).order_by(*TWIN_ORDER).first()
     if article is None:
-        barcode = Barcode.objects.select_related("article").filter(code=code).first()
+        barcode = (
+            Barcode.objects.select_related("article")
+            .filter(code=code)
+            .order_by("article__archived", "article_id", "id")
+            .first()
+        )
         article = barcode.article if barcode else None
     if article is None:
         raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
     return article
 
 
+def _required(code: str | None) -> str:
+    if code is None:
+        raise TypeError("give the row's pk or its code")
+    return code
+
+
 def _check_barcodes_free(codes: Sequence[str], article: Article | None) -> list[str]:
     cleaned = list(dict.fromkeys(clean_barcode(c) for c in codes))
-    taken = Barcode.objects.filter(code__in=cleaned).select_related("article")
-    clashes = Article.objects.filter(code__in=cleaned)
+    taken = Barcode.objects.filter(code__in=cleaned).select_related("article").order_by("id")
+    clashes = Article.objects.filter(code__in=cleaned).order_by("id")
     if article is not None:
         taken = taken.exclude(article=article)
         clashes = clashes.exclude(pk=article.pk)
@@ -109,7 +133,7 @@ def article_create(
         raise ValidationError(_("Un article porte déjà le code « %(code)s ».") % {"code": code})
     # A code that is another article's barcode would hide that article from the scanner
     # (``article_get`` looks codes up first), the mirror of the check on new barcodes.
-    owner = Barcode.objects.select_related("article").filter(code=code).first()
+    owner = Barcode.objects.select_related("article").filter(code=code).order_by("id").first()
     if owner is not None:
         raise ValidationError(
             _("Le code « %(code)s » est déjà un code-barres de l'article %(article)s.")
@@ -140,7 +164,8 @@ def article_create(
 @transaction.atomic(durable=True)
 def article_update(
     *,
-    code: str,
+    code: str | None = None,
+    pk: UUID | None = None,
     name: str | None = None,
     sale_price: Amount | None = None,
     vat_rate: str | Decimal | int | None = None,
@@ -152,10 +177,16 @@ def article_update(
     alert_threshold: str | Decimal | int | None = None,
     archived: bool | None = None,
 ) -> Article:
-    """Change the given fields only; ``None`` leaves a field as it is."""
-    article = Article.objects.select_for_update().filter(code=code).first()
+    """Change the given fields only; ``None`` leaves a field as it is.
+
+    The article is ``pk`` (what a screen that lists twins edits), else the one ``code``
+    names as ``article_get`` picks it (the CLI).
+    """
+    if pk is None:
+        pk = article_get(code=_required(code)).pk
+    article = Article.objects.select_for_update().filter(pk=pk).first()
     if article is None:
-        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
+        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code or pk})
     changed: set[str] = set()
     if name is not None:
         article.name = clean_name(name)
@@ -221,7 +252,8 @@ def supplier_create(
 @transaction.atomic(durable=True)
 def supplier_update(
     *,
-    code: str,
+    code: str | None = None,
+    pk: UUID | None = None,
     name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
@@ -230,9 +262,13 @@ def supplier_update(
     vat_number: str | None = None,
     archived: bool | None = None,
 ) -> Supplier:
-    supplier = Supplier.objects.select_for_update().filter(code=code).first()
+    """Change the given fields only. The supplier is ``pk``, else the one ``code`` names
+    as ``supplier_get`` picks it (see ``article_update``)."""
+    if pk is None:
+        pk = supplier_get(code=_required(code)).pk
+    supplier = Supplier.objects.select_for_update().filter(pk=pk).first()
     if supplier is None:
-        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code})
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code or pk})
     fields: dict[str, object] = dict(
         clean_contact_fields(
             phone=phone, email=email, address=address, siren=siren, vat_number=vat_number

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.admin import ContactAdmin, ContactForm
 from comptoir.customers.models import Customer
@@ -12,6 +13,8 @@ from comptoir.customers.services import customer_create, customer_update
 
 
 class CustomerForm(ContactForm):
+    code_taken = _("Un client porte déjà le code « %(code)s ».")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "code" in self.fields:  # a new customer's code is generated when left empty
@@ -27,4 +30,3 @@ class CustomerAdmin(ContactAdmin):
 
     create = staticmethod(customer_create)
     update = staticmethod(customer_update)
-    key = "ref"

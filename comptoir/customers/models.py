@@ -9,7 +9,11 @@ from comptoir.core.models import ReferenceModel
 
 
 class Customer(ReferenceModel):
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    """A customer. Codes are unique per post, not in the database (see ``Article``): two
+    tills may give the same code to two customers while offline; lookups by code pick the
+    oldest active twin."""
+
+    code = models.CharField(_("code"), max_length=40, db_index=True)
     name = models.CharField(_("nom"), max_length=200)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -11,7 +11,7 @@ def customer_list(
     *, search: str | None = None, include_archived: bool = False, limit: int | None = None
 ) -> QuerySet[Customer]:
     """Customers by name; ``search`` matches a part of the code, name, phone or e-mail."""
-    qs = Customer.objects.order_by("name", "code")
+    qs = Customer.objects.order_by("name", "code", "id")
     if not include_archived:
         qs = qs.filter(archived=False)
     if search:

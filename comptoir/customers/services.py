@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,8 +14,12 @@ from comptoir.customers.models import Customer
 
 
 def customer_get(*, ref: str) -> Customer:
-    """A customer by code, or by id (UUID)."""
-    customer = Customer.objects.filter(code=ref).first()
+    """A customer by code, or by id (UUID).
+
+    Codes are unique per post, not in the database (see ``Customer``): of twins, the
+    active one first, then the oldest, so that every post picks the same.
+    """
+    customer = Customer.objects.filter(code=ref).order_by("archived", "id").first()
     if customer is None:
         try:
             customer = Customer.objects.filter(pk=ref).first()
@@ -50,7 +56,8 @@ def customer_create(
 @transaction.atomic(durable=True)
 def customer_update(
     *,
-    ref: str,
+    ref: str | None = None,
+    pk: UUID | None = None,
     name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
@@ -59,8 +66,15 @@ def customer_update(
     vat_number: str | None = None,
     archived: bool | None = None,
 ) -> Customer:
-    customer = customer_get(ref=ref)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    """Change the given fields only. The customer is ``pk`` (what a screen that lists
+    twins edits), else the one ``ref`` names as ``customer_get`` picks it."""
+    if pk is None:
+        if ref is None:
+            raise TypeError("give the customer's pk or its ref")
+        pk = customer_get(ref=ref).pk
+    customer = Customer.objects.select_for_update().filter(pk=pk).first()
+    if customer is None:
+        raise NotFoundError(_("Client inconnu : « %(ref)s ».") % {"ref": ref or pk})
     fields: dict[str, object] = dict(
         clean_contact_fields(
             phone=phone, email=email, address=address, siren=siren, vat_number=vat_number

@@ -10,7 +10,7 @@ from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_update
 from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
-from tests.factories import make_article
+from tests.factories import make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,53 @@ def test_an_article_name_is_escaped(manager: Client, cashier: Client, till: Till
         body = client.get(url).content.decode()
         assert "<script>alert(1)</script>" not in body, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, url
+
+
+TWIN = "Code en double : créé sur deux caisses hors ligne, archivez l'un des deux"
+
+
+def test_editing_the_newer_twin_changes_that_twin(manager: Client, till: Till) -> None:
+    article = make_article("JUS", "2.00")
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+    url = reverse("backoffice:article_edit", args=[newer.pk])
+    initial = {k: str(v) for k, v in manager.get(url).context["form"].initial.items()}
+    assert initial["name"] == "Jus (caisse 2)"
+
+    response = manager.post(url, {**initial, "sale_price": "2,40", "barcodes": "3560070123452"})
+
+    assert response.status_code == 302
+    newer.refresh_from_db()
+    article.refresh_from_db()
+    assert (newer.sale_price, article.sale_price) == (240, 200)
+    assert [b.code for b in newer.barcodes.all()] == ["3560070123452"]
+    manager.post(reverse("backoffice:article_archive", args=[newer.pk]))
+    newer.refresh_from_db()
+    article.refresh_from_db()
+    assert (newer.archived, article.archived) == (True, False)
+
+
+def test_twins_are_marked_in_the_list_until_one_is_archived(manager: Client, till: Till) -> None:
+    article = make_article("JUS")
+    make_article("EAU")
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+    page = manager.get(LIST)
+    assert [(a.code, a.is_twin) for a, _levels in page.context["rows"]] == [
+        ("EAU", False),
+        ("JUS", True),
+        ("JUS", True),
+    ]
+    assert page.content.decode().count(TWIN) == 2
+
+    manager.post(reverse("backoffice:article_archive", args=[newer.pk]))
+    assert TWIN not in manager.get(LIST, {"archived": "all"}).content.decode()
+
+
+def test_the_twin_mark_is_translated(manager: Client, till: Till) -> None:
+    article = make_article("JUS")
+    twin_from_another_till(article, name="Jus (caisse 2)")
+    manager.cookies["django_language"] = "en"
+    body = manager.get(LIST, headers={"accept-language": "en"}).content.decode()
+    assert "Duplicate code: created on two offline tills, archive one of them" in body
 
 
 def codes(client: Client, **params: str) -> list[str]:

@@ -11,6 +11,7 @@ from comptoir.catalogue.services import category_get_or_create, supplier_create
 from comptoir.core.models import Till
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create
+from tests.factories import twin_from_another_till
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +91,20 @@ def test_supplier_list_search(manager: Client, till: Till) -> None:
     category_get_or_create(name="x")
     page = manager.get(reverse("backoffice:suppliers"), {"q": "malo"}).context["page"]
     assert [s.code for s in page] == ["MALONGO"]
+
+
+def test_editing_the_newer_supplier_or_customer_twin_changes_that_twin(
+    manager: Client, till: Till
+) -> None:
+    for first, edit in (
+        (supplier_create(code="VERGER", name="Verger"), "backoffice:supplier_edit"),
+        (customer_create(code="DUPONT", name="M. Dupont"), "backoffice:customer_edit"),
+    ):
+        newer = twin_from_another_till(first, name=f"{first.name} (caisse 2)")
+        url = reverse(edit, args=[newer.pk])
+        initial = manager.get(url).context["form"].initial
+        data = {k: v for k, v in initial.items() if k != "archived" and v is not None}
+        assert manager.post(url, {**data, "phone": "01 23 45 67 89"}).status_code == 302
+        newer.refresh_from_db()
+        first.refresh_from_db()
+        assert (newer.phone, first.phone) == ("01 23 45 67 89", "")

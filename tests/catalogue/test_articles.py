@@ -3,14 +3,15 @@ from decimal import Decimal
 import pytest
 
 from comptoir.catalogue.models import Article, Barcode, Category
+from comptoir.catalogue.selectors import article_twins
 from comptoir.catalogue.services import (
     article_create,
     article_get,
     article_update,
     supplier_create,
 )
-from comptoir.core.errors import ComptoirError, NotFoundError
-from tests.factories import db_state, make_article
+from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
+from tests.factories import db_state, make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,68 @@ def test_a_bad_article_update_is_refused_and_changes_nothing(kwargs, keyword):
 def test_an_articles_own_code_is_not_stored_again_as_a_barcode():
     make_article("3017620422003", barcodes=["3017620422003"])
     assert Barcode.objects.count() == 0
+
+
+# -- twins: the same code created on two tills while offline ---------------------------
+
+
+def test_twins_from_two_offline_tills_are_both_kept_and_the_oldest_is_picked():
+    article = make_article("JUS", barcodes=[EAN13])
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+    twin_from_another_till(article.barcodes.get(), article_id=newer.pk)
+    older = twin_from_another_till(article, older=True, name="Jus (caisse 0)")
+
+    assert Article.objects.filter(code="JUS").count() == 3
+    assert Barcode.objects.filter(code=EAN13).count() == 2
+    assert article_get(code="JUS") == older
+    assert article_get(code=EAN13) == article  # the oldest article holding the barcode
+    assert article_update(code="JUS", cost="0.50") == older  # the CLI, by code
+
+
+def test_an_archived_twin_gives_way_to_the_other():
+    article = make_article("JUS", barcodes=[EAN13])
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+    twin_from_another_till(article.barcodes.get(), article_id=newer.pk)
+
+    article_update(pk=article.pk, archived=True)
+
+    assert article_get(code="JUS") == newer
+    assert article_get(code=EAN13) == newer
+
+
+def test_editing_a_twin_by_its_id_edits_that_twin():
+    article = make_article("JUS")
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+
+    updated = article_update(pk=newer.pk, sale_price="2.90", add_barcodes=[EAN8])
+
+    assert updated == newer
+    newer.refresh_from_db()
+    article.refresh_from_db()
+    assert (newer.sale_price, article.sale_price) == (290, 250)
+    assert list(newer.barcodes.values_list("code", flat=True)) == [EAN8]
+    assert not article.barcodes.exists()
+
+
+def test_one_post_still_refuses_a_twin():
+    article = make_article("JUS", barcodes=[EAN13])
+    twin_from_another_till(article, name="Jus (caisse 2)")
+    with pytest.raises(ValidationError, match="déjà le code"):
+        make_article("JUS")
+    with pytest.raises(ValidationError, match="déjà celui de l'article"):
+        make_article("JUS2", barcodes=[EAN13])
+
+
+def test_twins_are_told_apart_until_one_is_archived():
+    article = make_article("JUS")
+    alone = make_article("EAU", barcodes=[EAN13])
+    newer = twin_from_another_till(article, name="Jus (caisse 2)")
+    by_barcode = make_article("SODA")
+    twin_from_another_till(alone.barcodes.get(), article_id=by_barcode.pk)
+    listed = list(Article.objects.all())
+
+    assert article_twins(articles=listed) == {article.pk, newer.pk, alone.pk, by_barcode.pk}
+
+    article_update(pk=newer.pk, archived=True)
+    article_update(pk=by_barcode.pk, archived=True)
+    assert article_twins(articles=Article.objects.all()) == set()

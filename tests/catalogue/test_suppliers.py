@@ -1,9 +1,9 @@
 import pytest
 
 from comptoir.catalogue.models import Supplier
-from comptoir.catalogue.services import supplier_create, supplier_update
+from comptoir.catalogue.services import supplier_create, supplier_get, supplier_update
 from comptoir.core.errors import ComptoirError, NotFoundError
-from tests.factories import db_state
+from tests.factories import db_state, twin_from_another_till
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,18 @@ def test_a_bad_supplier_update_changes_nothing():
 def test_updating_an_unknown_supplier_is_refused():
     with pytest.raises(NotFoundError, match="Fournisseur inconnu"):
         supplier_update(code="NOPE", name="x")
+
+
+def test_supplier_twins_from_two_offline_tills_pick_the_oldest_and_edit_by_id():
+    supplier = supplier_create(code="F1", name="Grossiste SA")
+    newer = twin_from_another_till(supplier, name="Grossiste (caisse 2)")
+    older = twin_from_another_till(supplier, older=True, name="Grossiste (caisse 0)")
+
+    assert supplier_get(code="F1") == older
+    supplier_update(pk=newer.pk, email="caisse2@grossiste.example")
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    assert (newer.email, older.email) == ("caisse2@grossiste.example", "")
+
+    supplier_update(pk=older.pk, archived=True)
+    assert supplier_get(code="F1") == supplier

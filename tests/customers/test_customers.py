@@ -3,7 +3,7 @@ import pytest
 from comptoir.core.errors import ComptoirError, NotFoundError
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_get, customer_update
-from tests.factories import db_state
+from tests.factories import db_state, twin_from_another_till
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,20 @@ def test_an_unknown_customer_is_refused(ref):
         customer_get(ref=ref)
     with pytest.raises(NotFoundError, match="Client inconnu"):
         customer_update(ref=ref, name="x")
+
+
+def test_customer_twins_from_two_offline_tills_pick_the_oldest_and_edit_by_id():
+    customer = customer_create(name="M. Dupont", code="DUPONT")
+    newer = twin_from_another_till(customer, name="Mme Dupont")
+    older = twin_from_another_till(customer, older=True, name="Dupont père")
+
+    assert customer_get(ref="DUPONT") == older
+    assert customer_get(ref=str(newer.pk)) == newer
+    customer_update(pk=newer.pk, phone="01 23 45 67 89")
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    assert (newer.phone, older.phone) == ("01 23 45 67 89", "")
+    assert customer_update(ref="DUPONT", email="dupont@example.org") == older
+
+    customer_update(pk=older.pk, archived=True)
+    assert customer_get(ref="DUPONT") == customer

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from comptoir.catalogue.services import article_create
+from comptoir.catalogue.models import Article, Supplier
+from comptoir.catalogue.services import article_create, article_get, supplier_create
 from comptoir.core.errors import ValidationError
 from comptoir.customers.models import Customer
+from comptoir.customers.services import customer_create, customer_get
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
+from comptoir.stock.services import stock_receive
 from tests.sim import test_simulation
 from tests.sim.invariants import Document, all_problems
 from tests.sim.test_simulation import ShopSimulation
@@ -62,6 +65,46 @@ def test_two_tills_creating_the_same_shelf_offline_converge(sim: ShopSimulation)
         sold = invoice_sell(lines=[SaleLine("SODA", 1)])
     sim.documents.append(Document("invoice", sold.pk, sold.number, store_of("n3"), "n3"))
     assert healed_problems(sim) == []
+
+
+def test_two_tills_creating_the_same_codes_offline_converge(sim: ShopSimulation) -> None:
+    """Article, barcode, supplier and customer codes typed alike on two offline tills: the
+    hub takes both twins (codes are unique per post, not in the database), every sale of
+    either reaches it, and afterwards every post picks the same twin (the oldest)."""
+    sim.tills(count=3)
+    for node, lines in (("n1", [SaleLine("JUS", 1)]), ("n2", [SaleLine("3560070123452", 2)])):
+        with sim.world.on(node):
+            supplier_create(code="VERGER", name=f"Verger ({node})")
+            customer_create(code="DUPONT", name=f"M. Dupont ({node})")
+            article_create(
+                code="JUS",
+                name=f"Jus ({node})",
+                sale_price="2.00",
+                barcodes=["3560070123452"],
+                supplier="VERGER",
+            )
+            stock_receive(article="JUS", quantity=6, supplier="VERGER", store=store_of(node))
+            sold = invoice_sell(lines=lines, customer="DUPONT")
+        sim.documents.append(Document("invoice", sold.pk, sold.number, store_of(node), node))
+    assert healed_problems(sim) == []
+    picked = set()
+    for side in (HUB, *sim.nodes):
+        with sim.world.on(side):
+            assert Article.objects.filter(code="JUS").count() == 2
+            oldest = (
+                Article.objects.filter(code="JUS").order_by("id").first(),
+                Supplier.objects.filter(code="VERGER").order_by("id").first(),
+                Customer.objects.filter(code="DUPONT").order_by("id").first(),
+            )
+            found = (
+                article_get(code="JUS"),
+                article_get(code="3560070123452"),
+                customer_get(ref="DUPONT"),
+            )
+            assert found == (oldest[0], oldest[0], oldest[2])
+            assert oldest[1] is not None
+            picked.add((found[0].name, oldest[1].name, found[2].name))
+    assert picked == {("Jus (n1)", "Verger (n1)", "M. Dupont (n1)")}
 
 
 def test_a_return_in_another_store_is_refused_plainly(sim: ShopSimulation) -> None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from comptoir.backoffice.forms import ArticleForm
 from comptoir.backoffice.views.common import PER_PAGE, call_service
 from comptoir.catalogue.models import Article, Category, Supplier
-from comptoir.catalogue.selectors import article_browse, article_browse_count
+from comptoir.catalogue.selectors import article_browse, article_browse_count, article_twins
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.core.models import Store
 from comptoir.stock.models import StockLevel
@@ -64,11 +64,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
         article_id__in=[a.pk for a in page]
     ).values_list("article_id", "store_id", "quantity"):
         levels[article_id][store_id] = qty
+    twins = article_twins(articles=page)
     rows = []
     for article in page:
         per_store = levels[article.pk]
         # Low stock: the total over every store (archived ones too) at or below the threshold.
         article.is_low = sum(per_store.values(), Decimal(0)) <= article.alert_threshold
+        article.is_twin = article.pk in twins
         rows.append((article, [per_store.get(store.pk, Decimal(0)) for store in stores]))
     return render(
         request,
@@ -135,7 +137,7 @@ def article_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         if data["barcodes"].split():
             changes["add_barcodes"] = data["barcodes"].split()
         if changes:
-            updated = call_service(form, lambda: article_update(code=article.code, **changes))
+            updated = call_service(form, lambda: article_update(pk=article.pk, **changes))
             if updated is None:
                 return render(request, "backoffice/article_form.html", _form_context(form, article))
         messages.success(request, _("Article %(code)s enregistré.") % {"code": article.code})
@@ -149,7 +151,7 @@ def article_archive(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Archive (or, with ``restore``, bring back) an article: a synced field, never a delete."""
     article = get_object_or_404(Article, pk=pk)
     restore = request.POST.get("restore") == "1"
-    article_update(code=article.code, archived=not restore)
+    article_update(pk=article.pk, archived=not restore)
     text = (_("Article %(code)s réactivé.") if restore else _("Article %(code)s archivé.")) % {
         "code": article.code
     }

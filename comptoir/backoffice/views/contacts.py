@@ -102,8 +102,7 @@ def customer_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         changes = _changes(form)
         if (
             not changes
-            or call_service(form, lambda: customer_update(ref=str(customer.pk), **changes))
-            is not None
+            or call_service(form, lambda: customer_update(pk=customer.pk, **changes)) is not None
         ):
             messages.success(
                 request, _("Client « %(name)s » enregistré.") % {"name": form.cleaned_data["name"]}
@@ -125,7 +124,7 @@ def supplier_list_view(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(archived=True)
     return _contact_list(
         request,
-        qs.order_by("name", "code"),
+        qs.order_by("name", "code", "id"),
         title=_("Fournisseurs"),
         create_url="backoffice:supplier_create",
         edit_url="backoffice:supplier_edit",
@@ -157,8 +156,7 @@ def supplier_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         changes = _changes(form)
         if (
             not changes
-            or call_service(form, lambda: supplier_update(code=supplier.code, **changes))
-            is not None
+            or call_service(form, lambda: supplier_update(pk=supplier.pk, **changes)) is not None
         ):
             messages.success(
                 request,

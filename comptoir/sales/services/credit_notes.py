@@ -111,7 +111,13 @@ def credit_note_issue(
         for ret in lines:
             article = article_get(code=ret.article)
             qty = parse_quantity(ret.quantity, unit=article.unit)
-            candidates = [ln for ln in inv_lines if ln.article_id == article.pk]
+            # By the line's own article, or by the code printed on it: twins created
+            # offline on two tills share a code, and the lookup picks only one of them.
+            candidates = [
+                ln
+                for ln in inv_lines
+                if ln.article_id == article.pk or ln.article_code == ret.article
+            ]
             if not candidates:
                 raise ValidationError(
                     _("L'article « %(code)s » ne figure pas sur la facture %(number)s.")
