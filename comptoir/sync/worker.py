@@ -6,9 +6,10 @@ Three duties, in two threads:
   processes, such as the CLI), then pushed after a short debounce;
 - pull continuously with a long poll, so another till's sale arrives within a second;
 - a full sync (pull then push) every ``interval`` seconds as a safety net.
-When the hub is unreachable both threads back off exponentially with jitter, and say
-plainly how long the till has been offline and how much waits to be sent. Nothing here
-may crash the till: every error is logged and retried.
+When the hub is unreachable both threads back off exponentially with jitter (the first
+one to reach the hub again ends the other's backoff), and say plainly how long the till
+has been offline and how much waits to be sent. Nothing here may crash the till: every
+error is logged and retried.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class SyncWorker:
         self.interval = interval
         self.client_factory = client_factory or engine.client_from_settings
         self.stop = threading.Event()
+        # Set when either loop reached the hub: the other one stops backing off at once
+        # (after an outage or a full disk, the push need not wait out its backoff).
+        self.reachable = threading.Event()
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -93,6 +97,16 @@ class SyncWorker:
         outbox_changed.set()
         for thread in self.threads:
             thread.join(timeout)
+
+    def _pause(self, seconds: float) -> None:
+        """Back off for ``seconds``, unless stopped or the other loop reaches the hub."""
+        self.reachable.clear()
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and not self.reachable.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self.reachable.wait(min(remaining, 0.5))
 
     def _offline(self, error: ComptoirError) -> None:
         engine.note_failure(error.message)
@@ -139,6 +153,7 @@ class SyncWorker:
                         log.warning("refusé par le serveur (%s) : %s", model, reason)
                     last_seq = seq
                     failures = 0
+                    self.reachable.set()
                     if full:
                         next_full = time.monotonic() + self.interval
                 woken = outbox_changed.wait(WATCH_SECONDS)
@@ -150,12 +165,12 @@ class SyncWorker:
                 if client is not None:
                     client.close()
                     client = None
-                self.stop.wait(backoff_delay(failures))
+                self._pause(backoff_delay(failures))
             except Exception:  # the till must keep working whatever happens here
                 failures += 1
                 woken = True
                 log.exception("erreur de synchronisation (nouvel essai)")
-                self.stop.wait(backoff_delay(failures))
+                self._pause(backoff_delay(failures))
         if client is not None:
             client.close()
 
@@ -170,16 +185,17 @@ class SyncWorker:
                 if report.received or report.rejected:
                     log.info("%s", describe_moves(report.sent, report.received))
                 failures = 0
+                self.reachable.set()
             except (HubUnreachable, HubRefused) as exc:
                 failures += 1
                 self._offline(exc)
                 if client is not None:
                     client.close()
                     client = None
-                self.stop.wait(backoff_delay(failures))
+                self._pause(backoff_delay(failures))
             except Exception:
                 failures += 1
                 log.exception("erreur de réception (nouvel essai)")
-                self.stop.wait(backoff_delay(failures))
+                self._pause(backoff_delay(failures))
         if client is not None:
             client.close()

@@ -4,7 +4,7 @@ Nothing downloads a browser: chromium comes from ``apt-get install chromium`` (`
 system-deps``) and is launched by path (``COMPTOIR_CHROMIUM`` overrides it).
 
 Fixtures:
-- ``browser`` (session): one headless chromium;
+- ``browser`` (package): one headless chromium for the browser tests;
 - ``till_site`` (module): a standalone till home with sample data, a manager and a cashier
   account, served on a free port;
 - ``page`` (function): a fresh French browser context; when the test fails, a screenshot
@@ -50,8 +50,11 @@ MANAGER = ("gerant", "gerant-secret-1")
 CASHIER = ("caisse", "caisse-secret-1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Package-scoped: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and Django refuses database calls from such a thread; the
+    tests that run after the browser tests must not see it."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez « make system-deps ».")
     with sync_playwright() as playwright:
