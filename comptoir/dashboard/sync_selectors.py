@@ -26,8 +26,10 @@ class NodeRow:
     last_pull_at: datetime | None
     lag: int  # changes in the log this till should see and has not pulled yet
     lag_capped: bool
-    version: str  # as recorded at enrollment
+    version: str  # as the node last told it (its User-Agent), or at enrollment
     revoked: bool
+    pending: int | None = None  # the node's outbox at its last pull (None: never told)
+    pending_at: datetime | None = None
 
 
 def node_lag(cred: NodeCredential) -> int:
@@ -60,6 +62,8 @@ def nodes_overview() -> list[NodeRow]:
                 lag_capped=lag > LAG_CAP,
                 version=cred.version,
                 revoked=cred.revoked_at is not None,
+                pending=cred.pending_count,
+                pending_at=cred.pending_at,
             )
         )
     return rows

@@ -153,11 +153,15 @@ class HubClient:
     def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
         return self.post("push", {"changes": changes})
 
-    def pull(self, cursor: int, *, limit: int = 500, wait: int = 0) -> dict[str, Any]:
+    def pull(
+        self, cursor: int, *, limit: int = 500, wait: int = 0, pending: int | None = None
+    ) -> dict[str, Any]:
+        """A page of changes; ``pending`` (this post's outbox) is shown on the hub."""
         timeout = httpx.Timeout(30.0 + wait)
-        return self._send(
-            "GET", "pull", params={"cursor": cursor, "limit": limit, "wait": wait}, timeout=timeout
-        )
+        params = {"cursor": cursor, "limit": limit, "wait": wait}
+        if pending is not None:
+            params["pending"] = pending
+        return self._send("GET", "pull", params=params, timeout=timeout)
 
     def digest(self, model: str | None = None) -> dict[str, Any]:
         params = {"model": model} if model else {}

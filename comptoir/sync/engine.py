@@ -263,7 +263,10 @@ def pull(
     report = report or Report()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-fetch") as fetcher:
         cursor = _stored_cursor()
-        page = client.pull(cursor, limit=PULL_LIMIT, wait=wait)
+        pending = (
+            OutboxEntry.objects.filter(rejected_at=None).values("model", "row_id").distinct()
+        ).count()
+        page = client.pull(cursor, limit=PULL_LIMIT, wait=wait, pending=pending)
         while True:
             following = (
                 fetcher.submit(client.pull, int(page["cursor"]), limit=PULL_LIMIT)

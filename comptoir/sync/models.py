@@ -166,6 +166,9 @@ class NodeCredential(models.Model):
     pull_cursor = models.BigIntegerField(default=0)
     version = models.CharField(max_length=20, blank=True)
     clock_offset_ms = models.BigIntegerField(default=0)
+    # What the node said at its last pull: its outbox (changes not yet sent), and when.
+    pending_count = models.IntegerField(null=True, blank=True)
+    pending_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("poste enrôlé")

@@ -14,6 +14,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -193,6 +194,22 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
         raise ProtocolError(_("Paramètre entier invalide : « %(v)s ».") % {"v": value}) from None
 
 
+_AGENT = re.compile(r"comptoir/([\w.+-]{1,20})")
+
+
+def _note_node(cred: NodeCredential, pending: int, agent: str) -> None:
+    """Keep what the node tells about itself for the hub's sync page: its outbox and
+    its version (from ``User-Agent: comptoir/X.Y``)."""
+    fields: dict[str, Any] = {}
+    if pending >= 0:
+        fields.update(pending_count=pending, pending_at=timezone.now())
+    match = _AGENT.match(agent)
+    if match:
+        fields["version"] = match.group(1)
+    if fields:
+        NodeCredential.objects.filter(pk=cred.pk).update(**fields)
+
+
 @csrf_exempt
 @allow("GET")
 async def pull(request: HttpRequest) -> HttpResponse:
@@ -206,8 +223,10 @@ async def pull(request: HttpRequest) -> HttpResponse:
         cursor = _int(request.GET.get("cursor"), 0, 0, 2**62)
         limit = _int(request.GET.get("limit"), 500, 1, MAX_PULL_LIMIT)
         wait = _int(request.GET.get("wait"), 0, 0, MAX_WAIT_SECONDS)
+        pending = _int(request.GET.get("pending"), -1, -1, 10**9)
     except ProtocolError as exc:
         return error(str(exc), 400)
+    await sync_to_async(_note_node)(cred, pending, request.headers.get("User-Agent", ""))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     touch = True

@@ -272,3 +272,26 @@ def test_a_malformed_enrollment_is_a_400(till: Till, client: Client) -> None:
     )
     assert response.status_code == 400
     assert not NodeCredential.objects.exists()
+
+
+def test_a_pull_tells_the_hub_the_node_s_outbox_and_version(
+    client: Client, node: dict[str, Any]
+) -> None:
+    """What the hub's sync page shows for each till: its pending changes and version."""
+    from comptoir.sync.models import NodeCredential
+
+    url = PREFIX + "pull"
+    ok = client.get(url, {"cursor": 0, "pending": 37}, headers=headers(node["token"]))
+    assert ok.status_code == 200
+    cred = NodeCredential.objects.get(node_id="node-2")
+    assert cred.pending_count == 37
+    assert cred.pending_at is not None
+    client.get(
+        url,
+        {"cursor": 0},
+        headers=headers(node["token"], **{"User-Agent": "comptoir/9.8.7"}),
+    )
+    cred.refresh_from_db()
+    assert (cred.pending_count, cred.version) == (37, "9.8.7")  # no figure: kept
+    bad = client.get(url, {"pending": "beaucoup"}, headers=headers(node["token"]))
+    assert bad.status_code == 400
