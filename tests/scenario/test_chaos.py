@@ -21,12 +21,13 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.pgcluster import TempPostgres
+from tests.pgcluster import PostgresNotFoundError, TempPostgres
 from tests.scenario.chaos_proxy import ChaosProxy, Faults
 from tests.scenario.conftest import Server, Shop
 
@@ -45,6 +46,22 @@ PROXY_MODES: dict[str, Faults] = {
     "panne réseau": Faults(refuse=1.0),
     "tout à la fois": Faults(refuse=0.1, delay=0.2, cut=0.2, duplicate=0.2),
 }
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[TempPostgres]:
+    """A durable cluster (``fast=False``): this test kills PostgreSQL, and the suite's fast
+    clusters run with ``synchronous_commit=off``, where a killed server forgets the last
+    transactions it acknowledged (here: pushes the tills were told were on the hub)."""
+    cluster = TempPostgres(fast=False)
+    try:
+        cluster.start()
+    except PostgresNotFoundError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture
@@ -224,7 +241,17 @@ def test_thousands_of_sales_through_cuts_kills_and_restarts_converge_by_themselv
         while not _converged(shop, homes, total):
             if time.monotonic() > deadline:
                 tails = "\n".join(f"--- {s.name}\n{s.log_tail()}" for s in servers)
-                raise AssertionError(f"pas de convergence en {CONVERGE_TIMEOUT} s\n{tails}")
+                where = {
+                    home.name: (
+                        {k: v for k, v in shop.json(home, "status").items() if k != "rejected"},
+                        sum(shop.invoice_numbers(home).values()),
+                    )
+                    for home in homes
+                }
+                where["hub"] = sum(shop.invoice_numbers(hub).values())
+                raise AssertionError(
+                    f"pas de convergence en {CONVERGE_TIMEOUT} s\n{where}\n{tails}"
+                )
             time.sleep(1.0)
         print(f"  convergence {time.monotonic() - healed:.1f} s après la fin des pannes")
         print(f"  proxy : {dict(sorted(proxy.snapshot().items()))}")
