@@ -63,34 +63,27 @@ def revenue_days(*, scope: Scope, date_from: date, date_to: date) -> dict[date, 
             days[row["day"]] = {f: int(row[f] or 0) for f in REVENUE_FIELDS}
         return days
     period = Q(business_date__gte=date_from, business_date__lte=date_to, till_id=scope.till_id)
-    sales = (
-        Invoice.objects.filter(period)
-        .values("business_date")
-        .annotate(
-            invoice_count=Count("id"),
-            total_excl_tax=Sum("total_excl_tax"),
-            total_incl_tax=Sum("total_incl_tax"),
-            total_cost=Sum("total_cost"),
-        )
+    documents: tuple[tuple[Any, tuple[str, str, str, str]], ...] = (
+        (Invoice, ("invoice_count", "total_excl_tax", "total_incl_tax", "total_cost")),
+        (CreditNote, ("credit_note_count", "returns_excl_tax", "returns_incl_tax", "returns_cost")),
     )
-    for row in sales:
-        day = days.setdefault(row["business_date"], _empty_day())
-        for f in ("invoice_count", "total_excl_tax", "total_incl_tax", "total_cost"):
-            day[f] = int(row[f] or 0)
-    returns = (
-        CreditNote.objects.filter(period)
-        .values("business_date")
-        .annotate(
-            credit_note_count=Count("id"),
-            returns_excl_tax=Sum("total_excl_tax"),
-            returns_incl_tax=Sum("total_incl_tax"),
-            returns_cost=Sum("total_cost"),
+    for model, (count, excl, incl, cost) in documents:
+        rows = (
+            model.objects.filter(period)
+            .values("business_date")
+            .annotate(
+                **{
+                    count: Count("id"),
+                    excl: Sum("total_excl_tax"),
+                    incl: Sum("total_incl_tax"),
+                    cost: Sum("total_cost"),
+                }
+            )
         )
-    )
-    for row in returns:
-        day = days.setdefault(row["business_date"], _empty_day())
-        for f in ("credit_note_count", "returns_excl_tax", "returns_incl_tax", "returns_cost"):
-            day[f] = int(row[f] or 0)
+        for row in rows:
+            day = days.setdefault(row["business_date"], _empty_day())
+            for f in (count, excl, incl, cost):
+                day[f] = int(row[f] or 0)
     return days
 
 

@@ -29,6 +29,7 @@ from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, ProtocolError, check_change
+from comptoir.sync.selectors import pending_count
 
 Progress = Callable[[str, int], None]
 PUSH_ROOTS = 500  # rows (a whole invoice is one) per push request
@@ -263,10 +264,7 @@ def pull(
     report = report or Report()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-fetch") as fetcher:
         cursor = _stored_cursor()
-        pending = (
-            OutboxEntry.objects.filter(rejected_at=None).values("model", "row_id").distinct()
-        ).count()
-        page = client.pull(cursor, limit=PULL_LIMIT, wait=wait, pending=pending)
+        page = client.pull(cursor, limit=PULL_LIMIT, wait=wait, pending=pending_count())
         while True:
             following = (
                 fetcher.submit(client.pull, int(page["cursor"]), limit=PULL_LIMIT)

@@ -35,6 +35,11 @@ class SyncStatus:
         return abs(self.clock_offset_ms) > CLOCK_TOLERANCE_MS
 
 
+def pending_count() -> int:
+    """Rows this post still has to send (several outbox entries may name one row)."""
+    return OutboxEntry.objects.filter(rejected_at=None).values("model", "row_id").distinct().count()
+
+
 def sync_status() -> SyncStatus:
     state = SyncState.objects.filter(pk=1).first() or SyncState()
     rejected_rows: dict[tuple[str, str], dict[str, str]] = {}
@@ -58,10 +63,7 @@ def sync_status() -> SyncStatus:
         last_contact_at=state.last_contact_at,
         offline_since=state.offline_since,
         last_error=state.last_error,
-        pending=OutboxEntry.objects.filter(rejected_at=None)
-        .values("model", "row_id")
-        .distinct()
-        .count(),
+        pending=pending_count(),
         rejected=rejected,
         pull_failures=failures,
         clock_offset_ms=state.clock_offset_ms,
