@@ -42,6 +42,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="50000,200000",
         help="pages: articles,invoices filled on the hub (default 50000,200000)",
     )
+    parser.add_argument(
+        "--hub-workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes of the hub (serve --workers N; default 1)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
     return parser.parse_args(argv)
 
@@ -82,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     ours: dict[int, tuple[float, float]] = {}
     if need_catchup or selected & {"latency", "capacity", "pages"}:
-        world = World(keep=args.keep)
+        world = World(keep=args.keep, hub_workers=args.hub_workers)
         try:
             till_a, till_b = suite.setup(world, scale)
             if need_catchup:

@@ -78,9 +78,10 @@ def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
 class Server:
     """``comptoir serve`` for one home, on a free port, logging to a file."""
 
-    def __init__(self, home: Path, name: str, log_dir: Path) -> None:
+    def __init__(self, home: Path, name: str, log_dir: Path, *extra: str) -> None:
         self.home = home
         self.name = name
+        self.extra = extra  # more ``serve`` options
         self.port = free_port()
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -93,7 +94,12 @@ class Server:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 comptoir_argv(
-                    "serve", "--home", str(self.home), "--bind", f"127.0.0.1:{self.port}"
+                    "serve",
+                    "--home",
+                    str(self.home),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    *self.extra,
                 ),
                 env=child_env(),
                 stdin=subprocess.DEVNULL,
@@ -127,7 +133,7 @@ class Server:
 class World:
     """PostgreSQL, a served hub and its tills, in a temporary directory."""
 
-    def __init__(self, *, keep: bool = False) -> None:
+    def __init__(self, *, keep: bool = False, hub_workers: int = 1) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
         self.keep = keep
         self.logs = self.base / "logs"
@@ -135,7 +141,7 @@ class World:
         self.hub_home = self.base / "hub"
         self.pg = TempPostgres(fast=False)
         self.database_url = ""
-        self.hub = Server(self.hub_home, "hub", self.logs)
+        self.hub = Server(self.hub_home, "hub", self.logs, "--workers", str(hub_workers))
         self.servers: list[Server] = [self.hub]
         self.popens: list[subprocess.Popen[Any]] = []
         self.tills: dict[str, Path] = {}

@@ -188,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args[0] == "credit-note":
         args[0] = "credit_note"  # Python module names take no hyphen
+    if args[0] == "serve":
+        # A served hub on PostgreSQL borrows connections from a pool (see settings);
+        # commands run once and keep Django's connection per use.
+        os.environ.setdefault("COMPTOIR_DB_POOL", "20")
 
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--home")

@@ -98,6 +98,10 @@ SQLITE_OPTIONS = {
 }
 
 
+# Set by ``comptoir serve`` (``comptoir.cli``): the size of the PostgreSQL pool.
+POOL_ENV = "COMPTOIR_DB_POOL"
+
+
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL") or (
         COMPTOIR_CONFIG.database_url if COMPTOIR_CONFIG else ""
@@ -113,10 +117,24 @@ def _database() -> dict[str, object]:
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = dict(SQLITE_OPTIONS)
+    elif os.environ.get(POOL_ENV):
+        # ``comptoir serve`` on PostgreSQL: a pool of connections (psycopg_pool), so that a
+        # request borrows one instead of opening its own (a PostgreSQL backend each).
+        db["OPTIONS"] = {"pool": {"min_size": 2, "max_size": int(os.environ[POOL_ENV])}}
     return db
 
 
 DATABASES = {"default": _database()}
+
+if COMPTOIR_HOME and COMPTOIR_CONFIG:
+    # The cache holds CSV import progress (``backoffice.importjobs``): on disk under the
+    # home, so that every server process of ``serve --workers N`` sees the same.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(COMPTOIR_HOME / "cache"),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

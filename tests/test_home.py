@@ -154,3 +154,32 @@ def test_hub_init_uses_the_postgresql_database_it_is_given(tmp_path: Path) -> No
     with psycopg.connect(url) as conn:
         prefix = conn.execute("SELECT prefix FROM core_till").fetchone()
     assert prefix == ("WEB",)
+
+
+@pytest.mark.postgres_only
+def test_a_served_hub_borrows_its_connections_from_a_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin_url = os.environ["COMPTOIR_TEST_PG_URL"]
+    name = f"hub_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    home = tmp_path / "hub"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    done = run("hub", "init", "--home", str(home), "--database-url", url)
+    assert done.returncode == 0, done.stderr
+    probe = (
+        "import os\nconnection.ensure_connection()\n"
+        "print(os.environ.get('COMPTOIR_DB_POOL'), connection.pool and connection.pool.max_size)"
+    )
+    assert db_probe(home, probe) == "None None"  # a command: its own connection
+    monkeypatch.setenv("COMPTOIR_DB_POOL", "7")  # what ``comptoir serve`` sets
+    assert db_probe(home, probe) == "7 7"
+
+
+def test_serve_refuses_several_workers_on_a_till(tmp_path: Path) -> None:
+    home = tmp_path / "till"
+    assert run("node", "init", "--home", str(home)).returncode == 0
+    done = run("serve", "--home", str(home), "--workers", "2")
+    assert done.returncode == 2
+    assert "--workers n'a de sens que pour un hub sur PostgreSQL" in done.stderr

@@ -92,9 +92,17 @@ def log_head() -> int:
 
 
 def pull_page(
-    cred: NodeCredential, cursor: int, limit: int, *, touch: bool = True
+    cred: NodeCredential,
+    cursor: int,
+    limit: int,
+    *,
+    touch: bool = True,
+    note: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The changes after ``cursor`` this node should see, and the cursor to ask next.
+
+    ``touch`` records the node's contact on its credential, with the ``note`` fields the
+    node told about itself (one write per request).
 
     The head is read first: log appends commit in sequence order (see ``capture``), so
     every entry up to it is readable by the next query, and a page that is not full
@@ -122,7 +130,10 @@ def pull_page(
     changes = serialize(sorted(latest.items(), key=lambda item: item[1]))
     if touch:  # once per request, not on every turn of a long poll
         NodeCredential.objects.filter(pk=cred.pk).update(
-            last_pull_at=timezone.now(), last_seen_at=timezone.now(), pull_cursor=cursor
+            last_pull_at=timezone.now(),
+            last_seen_at=timezone.now(),
+            pull_cursor=cursor,
+            **(note or {}),
         )
     return {"changes": changes, "cursor": next_cursor, "more": more}
 

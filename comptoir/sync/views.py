@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -197,17 +198,28 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 _AGENT = re.compile(r"comptoir/([\w.+-]{1,20})")
 
 
-def _note_node(cred: NodeCredential, pending: int, agent: str) -> None:
-    """Keep what the node tells about itself for the hub's sync page: its outbox and
-    its version (from ``User-Agent: comptoir/X.Y``)."""
+def _node_news(pending: int, agent: str) -> dict[str, Any]:
+    """What the node tells about itself for the hub's sync page: its outbox (``pending``)
+    and its version (from ``User-Agent: comptoir/X.Y``), as credential fields."""
     fields: dict[str, Any] = {}
     if pending >= 0:
         fields.update(pending_count=pending, pending_at=timezone.now())
     match = _AGENT.match(agent)
     if match:
         fields["version"] = match.group(1)
-    if fields:
-        NodeCredential.objects.filter(pk=cred.pk).update(**fields)
+    return fields
+
+
+def _page(
+    cred: NodeCredential, cursor: int, limit: int, note: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One turn of a pull, then the database connection goes back (to the pool, when
+    served): a long poll must not hold one while it waits."""
+    try:
+        return hub.pull_page(cred, cursor, limit, touch=note is not None, note=note)
+    finally:
+        if not connection.in_atomic_block:  # (a test's transaction is left alone)
+            connection.close()
 
 
 @csrf_exempt
@@ -226,14 +238,13 @@ async def pull(request: HttpRequest) -> HttpResponse:
         pending = _int(request.GET.get("pending"), -1, -1, 10**9)
     except ProtocolError as exc:
         return error(str(exc), 400)
-    await sync_to_async(_note_node)(cred, pending, request.headers.get("User-Agent", ""))
+    note: dict[str, Any] | None = _node_news(pending, request.headers.get("User-Agent", ""))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    touch = True
     while True:
         ticket = notify.waiter.ticket(str(cred.till.store_id))
-        page = await sync_to_async(hub.pull_page)(cred, cursor, limit, touch=touch)
-        touch = False
+        page = await sync_to_async(_page)(cred, cursor, limit, note)
+        note = None  # noted once per request, not on every turn of a long poll
         if page["changes"] or page["more"] or loop.time() >= deadline:
             return reply(page)
         cursor = page["cursor"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -212,6 +213,77 @@ def fact_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     return out
 
 
+class FactCache:
+    """Wire forms of fact aggregates already read, the most recently used kept.
+
+    A fact never changes once written, so the copy read for one puller serves the
+    others: on a hub, a sale wakes every till of its store at once, and each pulls it.
+    The first to ask reads it; the others, arriving meanwhile, wait for that read rather
+    than repeat it. Off by default (a served hub turns it on, see ``comptoir.asgi``); the
+    returned dicts are shared and must not be changed.
+    """
+
+    WAIT = 5.0  # seconds to wait for another request's read before reading oneself
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self.enabled = False
+        self._items: OrderedDict[tuple[str, UUID], dict[str, Any]] = OrderedDict()
+        self._loading: dict[tuple[str, UUID], threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def aggregates(self, label: str, rows: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        """:func:`fact_aggregates`, from memory where another request read them."""
+        if not self.enabled:
+            return fact_aggregates(label, rows)
+        found: dict[UUID, dict[str, Any]] = {}
+        mine: list[UUID] = []
+        theirs: list[tuple[UUID, threading.Event]] = []
+        with self._lock:
+            for row in rows:
+                key = (label, row)
+                data = self._items.get(key)
+                if data is not None:
+                    self._items.move_to_end(key)
+                    found[row] = data
+                elif key in self._loading:
+                    theirs.append((row, self._loading[key]))
+                else:
+                    self._loading[key] = threading.Event()
+                    mine.append(row)
+        try:
+            read = fact_aggregates(label, mine) if mine else {}
+            found.update(read)
+            with self._lock:
+                for row, data in read.items():
+                    self._items[(label, row)] = data
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        finally:
+            with self._lock:
+                for row in mine:
+                    self._loading.pop((label, row)).set()
+        missed = []
+        for row, event in theirs:
+            event.wait(self.WAIT)
+            with self._lock:
+                data = self._items.get((label, row))
+            if data is None:
+                missed.append(row)  # their read failed, or it is not there
+            else:
+                found[row] = data
+        if missed:
+            found.update(fact_aggregates(label, missed))
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+fact_cache = FactCache()
+
+
 def states(pairs: list[tuple[str, UUID]]) -> dict[tuple[str, UUID], tuple[str, dict[str, Any]]]:
     """Current wire states of (model label, row id) pairs: (kind, data) per pair found."""
     by_label: dict[str, list[UUID]] = defaultdict(list)
@@ -223,6 +295,6 @@ def states(pairs: list[tuple[str, UUID]]) -> dict[tuple[str, UUID], tuple[str, d
             for row, data in reference_states(label, rows).items():
                 out[(label, row)] = ("reference", data)
         elif registry.fact_spec(label):
-            for row, data in fact_aggregates(label, rows).items():
+            for row, data in fact_cache.aggregates(label, rows).items():
                 out[(label, row)] = ("fact", data)
     return out

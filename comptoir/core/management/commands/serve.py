@@ -7,6 +7,7 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 from django.core.management.base import CommandParser
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
@@ -36,15 +37,27 @@ class Command(ComptoirCommand):
         parser.add_argument(
             "--no-sync", action="store_true", help=_("ne pas synchroniser en arrière-plan (caisse)")
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            choices=range(1, 17),
+            metavar="N",
+            help=_("processus serveurs (hub sur PostgreSQL : un par cœur)"),
+        )
         parser.add_argument("--tls-cert", default="", help=_("certificat HTTPS (PEM)"))
         parser.add_argument("--tls-key", default="", help=_("clé privée HTTPS (PEM)"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
-        if settings.COMPTOIR_ROLE == "hub":
-            from comptoir.sync.notify import waiter
-
-            waiter.enabled = True
+        workers = options["workers"]
+        if workers > 1 and (settings.COMPTOIR_ROLE != "hub" or connection.vendor != "postgresql"):
+            raise ValidationError(
+                _(
+                    "--workers n'a de sens que pour un hub sur PostgreSQL (une caisse a un seul "
+                    "fichier SQLite)."
+                )
+            )
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"
@@ -67,6 +80,7 @@ class Command(ComptoirCommand):
                 port=port,
                 log_level="warning",
                 lifespan="off",
+                workers=workers,
                 ssl_certfile=options["tls_cert"] or None,
                 ssl_keyfile=options["tls_key"] or None,
             )
