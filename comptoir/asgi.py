@@ -1,9 +1,19 @@
-"""ASGI entry point: ``comptoir serve`` runs this under uvicorn for both roles."""
+"""ASGI entry point: ``comptoir serve`` runs this under uvicorn for both roles.
+
+Two Django handlers share the process: the web pages, with every middleware of the
+settings, and the sync API (``/api/sync/``), with only those it needs. The API
+authenticates with a bearer token and is exempt from CSRF: sessions, authentication,
+messages, the login lockout and static files have nothing to do there, and WhiteNoise,
+which only works synchronously, would force every API request through a thread of its
+own and back (a long poll is an ``async`` view).
+"""
 
 import os
 import warnings
+from typing import Any
 
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 
 # WhiteNoise serves static files with a synchronous iterator; under ASGI Django adapts it
 # and warns on every file. The cost is negligible for the admin's few static files.
@@ -11,7 +21,43 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
 
-application = get_asgi_application()
+web = get_asgi_application()
+
+API_PREFIX = "/api/sync/"
+# Host and HTTPS checks, gzip answers (a page of pulled invoices shrinks eightfold) and
+# the language of the refusals; all of them async-capable.
+API_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+)
+
+
+def _api_handler() -> ASGIHandler:
+    """A handler loading only :data:`API_MIDDLEWARE` (in the settings' order).
+
+    Django reads the middleware from the settings when a handler is made, so the list is
+    narrowed for that moment only.
+    """
+    from django.conf import settings
+
+    full = settings.MIDDLEWARE
+    settings.MIDDLEWARE = [path for path in full if path in API_MIDDLEWARE]
+    try:
+        return ASGIHandler()
+    finally:
+        settings.MIDDLEWARE = full
+
+
+api = _api_handler()
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+        await api(scope, receive, send)
+    else:
+        await web(scope, receive, send)
 
 
 def _serve_hub() -> None:

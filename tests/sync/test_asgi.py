@@ -1,0 +1,98 @@
+"""The served application (``comptoir.asgi``): the sync API goes through its own handler,
+with only the middleware it needs, and stays fully asynchronous; pages keep them all."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
+
+from comptoir import asgi
+
+
+def _get(path: str, host: bytes = b"127.0.0.1", *headers: tuple[bytes, bytes]) -> dict[str, Any]:
+    """One GET through the served application, as uvicorn would make it."""
+    return async_to_sync(_asgi_get)(path, [(b"host", host), *headers])
+
+
+async def _asgi_get(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    app = ApplicationCommunicator(asgi.application, scope)
+    await app.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await app.receive_output(10)
+    body = await app.receive_output(10)
+    await app.wait(10)
+    return {
+        "status": start["status"],
+        "headers": {name.lower(): value for name, value in start["headers"]},
+        "body": body.get("body", b""),
+    }
+
+
+def test_the_api_handler_loads_only_async_capable_middleware() -> None:
+    names = [type(m).__name__ for m in _chain(asgi.api._middleware_chain)]
+    assert "WhiteNoiseMiddleware" not in names
+    assert "SessionMiddleware" not in names
+    assert asgi.api._middleware_chain is not asgi.web._middleware_chain
+    assert set(asgi.API_MIDDLEWARE) <= set(settings.MIDDLEWARE)
+
+
+def _chain(handler: Any) -> list[Any]:
+    """The middleware instances of a loaded chain, outermost first."""
+    found = []
+    current = handler
+    while current is not None:
+        middleware = getattr(current, "__wrapped__", current)
+        if hasattr(middleware, "get_response"):
+            found.append(middleware)
+            current = middleware.get_response
+        else:
+            break
+    return found
+
+
+@pytest.mark.django_db
+def test_an_api_request_is_answered_without_session_or_page_headers() -> None:
+    answer = _get("/api/sync/v1/openapi.json")
+    assert answer["status"] == 200
+    assert answer["body"].startswith(b"{")
+    assert b"set-cookie" not in answer["headers"]
+    assert b"x-frame-options" not in answer["headers"]  # a page header, not the API's
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_an_unknown_host_like_the_pages() -> None:
+    answer = _get("/api/sync/v1/openapi.json", host=b"evil.example")
+    assert answer["status"] == 400
+
+
+@pytest.mark.django_db
+def test_pages_still_go_through_every_middleware() -> None:
+    answer = _get("/connexion/")
+    assert answer["status"] == 200
+    assert b"x-frame-options" in answer["headers"]
+
+
+@pytest.mark.django_db
+def test_api_answers_are_compressed_for_a_till_that_accepts_gzip() -> None:
+    plain = _get("/api/sync/v1/openapi.json")
+    packed = _get("/api/sync/v1/openapi.json", b"127.0.0.1", (b"accept-encoding", b"gzip"))
+    assert packed["headers"][b"content-encoding"] == b"gzip"
+    assert gzip.decompress(packed["body"]) == plain["body"]
+    assert len(packed["body"]) < len(plain["body"]) / 3
