@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import psycopg
 
 from bench.harness import World
 from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
@@ -198,3 +199,53 @@ def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
             break
         best = k
     results.add("capacity", "largest K with push p99 < 500 ms", best, "tills", "target 500")
+    _request_costs(world, tills[0], tills[1:3], made, results)
+
+
+def _request_costs(world: World, seller: Till, others: list[Till], made: Any, results: Any) -> None:
+    """Hub CPU per request, one request at a time: what bounds K."""
+    assert world.hub.proc is not None
+    pid, n = world.hub.proc.pid, 200
+    url = world.hub.url + PREFIX
+    gzipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with httpx.Client(base_url=url, headers=_headers(seller.token)) as client:
+        with psycopg.connect(world.database_url, autocommit=True) as conn:
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
+        head = int(row[0]) if row else 0
+
+        def empty_pull() -> None:
+            client.get("pull", params={"cursor": head, "limit": 100}).raise_for_status()
+
+        def push_one() -> None:
+            body = gzip.compress(
+                json.dumps({"changes": [_sale(seller, made["template"])]}).encode()
+            )
+            answer = client.post("push", content=body, headers=gzipped)
+            if answer.json()["results"][0]["status"] != "applied":
+                raise RuntimeError(answer.text)
+
+        _cost(pid, n, empty_pull, "empty pull", results)
+        _cost(pid, n, push_one, "push of 1 invoice", results)
+    # Two other tills of the store read the same sales: the first from the database, the
+    # second from the hub's memory (what the other tills of a store do after a sale).
+    for other, name in zip(others, ("first reader", "next reader"), strict=True):
+        with httpx.Client(base_url=url, headers=_headers(other.token)) as client:
+            cursor = head
+
+            def pull_one() -> None:
+                nonlocal cursor
+                page = client.get("pull", params={"cursor": cursor, "limit": 1}).json()
+                if len(page["changes"]) != 1:
+                    raise RuntimeError(f"expected one sale, got {len(page['changes'])}")
+                cursor = int(page["cursor"])
+
+            _cost(pid, n, pull_one, f"pull of 1 invoice ({name})", results)
+
+
+def _cost(pid: int, n: int, request: Any, name: str, results: Any) -> None:
+    cpu, started = _cpu_seconds(pid), time.perf_counter()
+    for _ in range(n):
+        request()
+    cpu, wall = _cpu_seconds(pid) - cpu, time.perf_counter() - started
+    note = f"{n} in a row; wall {1000 * wall / n:.1f} ms each"
+    results.add("capacity", f"hub CPU per {name}", 1000 * cpu / n, "ms", note)

@@ -182,14 +182,16 @@ class World:
 
     # -- commands --
 
-    def run_raw(self, *args: str, env: dict[str, str] | None = None) -> str:
+    def run_raw(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT
+    ) -> str:
         result = subprocess.run(
             comptoir_argv(*args),
             env=env or child_env(),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=CLI_TIMEOUT,
+            timeout=max(timeout, CLI_TIMEOUT),
             check=False,
         )
         if result.returncode != 0:
@@ -202,11 +204,16 @@ class World:
     def run(self, home: Path, *args: str) -> str:
         return self.run_raw(*args, "--home", str(home))
 
-    def shell(self, home: Path, code: str) -> Any:
+    def shell(self, home: Path, code: str, *, timeout: float = CLI_TIMEOUT) -> Any:
         """Run ``code`` in ``comptoir shell`` on ``home``; returns what it put in ``out``."""
         program = f"import json\nout = None\n{code}\nprint({MARKER!r} + json.dumps(out))\n"
         stdout = self.run_raw(
-            "shell", "--no-startup", "-c", program, env=child_env(COMPTOIR_HOME=str(home))
+            "shell",
+            "--no-startup",
+            "-c",
+            program,
+            env=child_env(COMPTOIR_HOME=str(home)),
+            timeout=timeout,
         )
         for line in stdout.splitlines():
             if line.startswith(MARKER):

@@ -29,6 +29,10 @@ from comptoir.catalogue.models import Article
 from comptoir.sales.models import Invoice, Payment
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.stock.models import StockMovement
+from django.db import connection
+# Set-up, not what is measured: without a disk flush per sale (a till flushes each one,
+# synchronous=FULL), 50,000 sales take minutes instead of a quarter of an hour.
+connection.cursor().execute("PRAGMA synchronous=OFF")
 codes = list(Article.objects.order_by("code").values_list("code", flat=True))
 models = (Invoice, Payment, StockMovement)
 before = [m.objects.count() for m in models]
