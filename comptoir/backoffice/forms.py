@@ -4,13 +4,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, datetime
 from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Category, Supplier
+from comptoir.catalogue.selectors import supplier_twins
 from comptoir.core.models import Store, Till
 from comptoir.core.money import format_amount
 from comptoir.core.quantity import format_quantity
@@ -23,9 +30,39 @@ def decimal_text(value: object) -> str:
     return str(value).replace(".", ",")
 
 
-def supplier_choices(blank: str) -> list[tuple[str, str]]:
-    suppliers = Supplier.objects.filter(archived=False).order_by("name").values_list("code", "name")
-    return [("", blank), *((code, f"{name} ({code})") for code, name in suppliers)]
+def supplier_choices(blank: str | None) -> list[tuple[str, str]]:
+    """The active suppliers by name, each valued by its id: twins (one code on two rows,
+    created on two offline tills) must each be the one that is chosen. A twin's label says
+    when it was created, and its id's end if that is not enough to tell it apart."""
+    suppliers = list(Supplier.objects.filter(archived=False).order_by("name", "code", "id"))
+    twins = supplier_twins(suppliers=suppliers)
+    labels = {s.pk: _supplier_label(s, twin=s.pk in twins) for s in suppliers}
+    alike = Counter(labels.values())
+    for pk, text in labels.items():
+        if alike[text] > 1:
+            labels[pk] = f"{text} #{pk.hex[-6:]}"
+    choices = [(str(s.pk), labels[s.pk]) for s in suppliers]
+    return choices if blank is None else [("", blank), *choices]
+
+
+def _supplier_label(supplier: Supplier, *, twin: bool) -> str:
+    if not twin:
+        return f"{supplier.name} ({supplier.code})"
+    created = _created_at(supplier.pk)
+    if created is None:
+        return f"{supplier.name} ({supplier.code})"
+    return gettext("%(name)s (%(code)s, créé le %(when)s)") % {
+        "name": supplier.name,
+        "code": supplier.code,
+        "when": date_format(timezone.localtime(created), "SHORT_DATETIME_FORMAT"),
+    }
+
+
+def _created_at(pk: UUID) -> datetime | None:
+    """When a row was created, read from its UUIDv7 id (milliseconds since the epoch)."""
+    if pk.version != 7:
+        return None
+    return datetime.fromtimestamp((pk.int >> 80) / 1000, tz=UTC)
 
 
 def store_choices() -> list[tuple[str, str]]:
@@ -56,7 +93,9 @@ class ArticleForm(forms.Form):
         help_text=_("Une catégorie nouvelle est créée."),
         widget=forms.TextInput(attrs={"list": "categories"}),
     )
-    supplier = forms.ChoiceField(label=_("Fournisseur"), required=False)
+    supplier = forms.TypedChoiceField(
+        label=_("Fournisseur"), required=False, coerce=UUID, empty_value=""
+    )
     barcodes = forms.CharField(
         label=_("Codes-barres à ajouter"),
         max_length=400,
@@ -66,9 +105,16 @@ class ArticleForm(forms.Form):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["supplier"]).choices = supplier_choices(
-            str(_("(aucun)"))
-        )
+        choices = supplier_choices(str(_("(aucun)")))
+        # An archived supplier stays offered to the article that has it: absent from the
+        # list, it would be dropped by the next edit of any other field.
+        current = self.initial.get("supplier")
+        if current and current not in dict(choices):
+            supplier = Supplier.objects.filter(pk=current).first()
+            if supplier is not None:
+                label = gettext("%(name)s (%(code)s, archivé)")
+                choices.append((current, label % {"name": supplier.name, "code": supplier.code}))
+        cast(forms.ChoiceField, self.fields["supplier"]).choices = choices
         if editing:
             # The code identifies the article everywhere (tills, sync, receipts): fixed.
             self.fields["code"].disabled = True
@@ -85,7 +131,7 @@ class ArticleForm(forms.Form):
             "unit": article.unit,
             "alert_threshold": decimal_text(format_quantity(article.alert_threshold)),
             "category": article.category.name if article.category else "",
-            "supplier": article.supplier.code if article.supplier else "",
+            "supplier": str(article.supplier_id) if article.supplier_id else "",
             "barcodes": "",
         }
 
@@ -139,7 +185,9 @@ class ImportForm(forms.Form):
 
 
 class ReceiptHeadForm(forms.Form):
-    supplier = forms.ChoiceField(label=_("Fournisseur"), required=False)
+    supplier = forms.TypedChoiceField(
+        label=_("Fournisseur"), required=False, coerce=UUID, empty_value=None
+    )
     store = forms.ChoiceField(label=_("Magasin"))
     note = forms.CharField(
         label=_("Note (n° de bon de livraison...)"), max_length=200, required=False

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.core.fields import QuantityField
+from comptoir.core.selectors import code_twins
 from comptoir.stock.models import StockLevel
 
 
@@ -187,6 +188,12 @@ def article_twins(*, articles: Iterable[Article]) -> set[UUID]:
     ).values_list("article_id", "code"):
         holders.setdefault(code, set()).add(article_id)
     return {pk for pk, codes in own.items() if any(holders.get(c, set()) - {pk} for c in codes)}
+
+
+def supplier_twins(*, suppliers: Iterable[Supplier]) -> set[UUID]:
+    """The ids of the given active suppliers whose code is also another active supplier's
+    (see :func:`article_twins`). Archiving one of them settles it."""
+    return code_twins(Supplier, suppliers)
 
 
 def category_list(

@@ -60,20 +60,37 @@ def category_get_or_create(*, name: str) -> Category:
 TWIN_ORDER = ("archived", "id")
 
 
-def supplier_get(*, code: str) -> Supplier:
-    """A supplier by code: of twins, the active one first, then the oldest."""
-    supplier = Supplier.objects.filter(code=code).order_by(*TWIN_ORDER).first()
+def supplier_get(*, code: str | None = None, pk: UUID | None = None) -> Supplier:
+    """The supplier ``pk`` (what a screen that lists twins picks), else one by code: of
+    twins, the active one first, then the oldest."""
+    if pk is not None:
+        supplier = Supplier.objects.filter(pk=pk).first()
+    else:
+        supplier = Supplier.objects.filter(code=_required(code)).order_by(*TWIN_ORDER).first()
     if supplier is None:
-        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code})
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code or pk})
     return supplier
 
 
-def article_get(*, code: str) -> Article:
-    """An article by its code or one of its barcodes (what a scanner types).
+def supplier_ref(ref: str | UUID) -> Supplier:
+    """The supplier a service argument names: an id (a screen that lists twins) or a
+    code, as :func:`supplier_get` picks it (the CLI)."""
+    return supplier_get(pk=ref) if isinstance(ref, UUID) else supplier_get(code=ref)
+
+
+def article_get(*, code: str | None = None, pk: UUID | None = None) -> Article:
+    """The article ``pk`` (what a screen that lists twins picks), else one by its code or
+    one of its barcodes (what a scanner types).
 
     Of twins, the active one first, then the oldest; a barcode shared by twins picks its
     article by the same rule, so that a code and a barcode typed alike give one article.
     """
+    if pk is not None:
+        found = Article.objects.filter(pk=pk).first()
+        if found is None:
+            raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": pk})
+        return found
+    code = _required(code)
     article = Article.objects.filter(code=code).order_by(*TWIN_ORDER).first()
     if article is None:
         barcode = (
@@ -124,7 +141,7 @@ def article_create(
     cost: Amount = "0",
     barcodes: Sequence[str] = (),
     category: str | None = None,
-    supplier: str | None = None,
+    supplier: str | UUID | None = None,
     unit: str = "piece",
     alert_threshold: str | Decimal | int = "0",
 ) -> Article:
@@ -150,7 +167,7 @@ def article_create(
         unit=unit,
         alert_threshold=parse_quantity(alert_threshold, unit=unit, allow_zero=True),
         category=category_get_or_create(name=category) if category else None,
-        supplier=supplier_get(code=supplier) if supplier else None,
+        supplier=supplier_ref(supplier) if supplier else None,
     )
     cleaned = _check_barcodes_free(barcodes, None)
     if code in cleaned:
@@ -172,7 +189,7 @@ def article_update(
     cost: Amount | None = None,
     add_barcodes: Sequence[str] = (),
     category: str | None = None,
-    supplier: str | None = None,
+    supplier: str | UUID | None = None,
     unit: str | None = None,
     alert_threshold: str | Decimal | int | None = None,
     archived: bool | None = None,
@@ -180,7 +197,8 @@ def article_update(
     """Change the given fields only; ``None`` leaves a field as it is.
 
     The article is ``pk`` (what a screen that lists twins edits), else the one ``code``
-    names as ``article_get`` picks it (the CLI).
+    names as ``article_get`` picks it (the CLI). ``supplier`` is a code or an id (see
+    :func:`supplier_ref`); ``""`` removes it.
     """
     if pk is None:
         pk = article_get(code=_required(code)).pk
@@ -214,7 +232,7 @@ def article_update(
         article.category = category_get_or_create(name=category) if category else None
         changed.add("category")
     if supplier is not None:
-        article.supplier = supplier_get(code=supplier) if supplier else None
+        article.supplier = supplier_ref(supplier) if supplier else None
         changed.add("supplier")
     if archived is not None:
         article.archived = archived

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
+from comptoir.core.selectors import code_twins
 from comptoir.customers.models import Customer
 
 
@@ -23,3 +27,9 @@ def customer_list(
             | Q(email__icontains=text)
         )
     return qs[:limit] if limit else qs
+
+
+def customer_twins(*, customers: Iterable[Customer]) -> set[UUID]:
+    """The ids of the given active customers whose code is also another active customer's:
+    twins typed alike on two tills while offline (see ``article_twins``)."""
+    return code_twins(Customer, customers)

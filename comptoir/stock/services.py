@@ -22,7 +22,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.services import article_get, supplier_get
+from comptoir.catalogue.models import Article
+from comptoir.catalogue.services import article_get, supplier_ref
 from comptoir.core.counters import rows_add
 from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.models import Store
@@ -139,12 +140,13 @@ def stock_receive(
     *,
     article: str,
     quantity: str | Decimal | int,
-    supplier: str | None = None,
+    supplier: str | UUID | None = None,
     store: str | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> StockMovement:
-    """Goods received from a supplier: a positive movement."""
+    """Goods received from a supplier: a positive movement. ``supplier`` is a code (the
+    CLI) or, from a screen that lists twins, an id (see ``supplier_ref``)."""
     item = article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit)
     return movement_record(
@@ -153,7 +155,7 @@ def stock_receive(
         kind=MovementKind.RECEIPT,
         quantity=qty,
         at=at or timezone.now(),
-        supplier_id=supplier_get(code=supplier).pk if supplier else None,
+        supplier_id=supplier_ref(supplier).pk if supplier else None,
         note=note,
     )
 
@@ -217,14 +219,18 @@ def stock_transfer(
 @transaction.atomic(durable=True)
 def stock_count(
     *,
-    article: str,
+    article: str | UUID,
     quantity: str | Decimal | int,
     store: str | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> InventoryCount:
-    """An inventory count: the level becomes ``quantity`` plus what moves after ``at``."""
-    item = article_get(code=article)
+    """An inventory count: the level becomes ``quantity`` plus what moves after ``at``.
+
+    ``article`` is a code or barcode (the CLI), or an article id: a sheet that lists twins
+    counts each of them.
+    """
+    item = article_get(pk=article) if isinstance(article, UUID) else article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit, allow_zero=True)
     when = at or timezone.now()
     if when > timezone.now() + timedelta(minutes=5):
@@ -276,7 +282,11 @@ def stock_rebuild() -> int:
     return len(levels)
 
 
-def _line_error(number: int, article: str, exc: ComptoirError) -> ValidationError:
+def _line_error(number: int, article: str | UUID, exc: ComptoirError) -> ValidationError:
+    if isinstance(article, UUID):  # name the article as people know it: by its code
+        article = (
+            Article.objects.filter(pk=article).values_list("code", flat=True).first() or article
+        )
     return ValidationError(
         _("Ligne %(line)d (%(article)s) : %(message)s")
         % {"line": number, "article": article, "message": exc.message}
@@ -287,7 +297,7 @@ def _line_error(number: int, article: str, exc: ComptoirError) -> ValidationErro
 def stock_receive_many(
     *,
     lines: Sequence[tuple[str, str | Decimal | int]],
-    supplier: str | None = None,
+    supplier: str | UUID | None = None,
     store: str | None = None,
     note: str = "",
     at: datetime | None = None,
@@ -322,12 +332,13 @@ def stock_receive_many(
 @transaction.atomic(durable=True)
 def stock_count_many(
     *,
-    counts: Sequence[tuple[str, str | Decimal | int]],
+    counts: Sequence[tuple[str | UUID, str | Decimal | int]],
     store: str | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> list[InventoryCount]:
-    """An inventory sheet (article code, counted quantity): all counts or none, one instant."""
+    """An inventory sheet (article code or id, counted quantity): all counts or none, one
+    instant. A sheet listing twin articles gives ids, so that each twin gets its count."""
     if not counts:
         raise ValidationError(_("Aucune quantité comptée."))
     count = inspect.unwrap(stock_count)

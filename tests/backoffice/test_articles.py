@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.services import article_update
+from comptoir.catalogue.services import article_update, supplier_create, supplier_update
 from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
 from tests.factories import make_article, twin_from_another_till
@@ -186,3 +186,52 @@ def codes(client: Client, **params: str) -> list[str]:
     response = client.get(LIST, params)
     assert response.status_code == 200
     return [article.code for article, _levels in response.context["rows"]]
+
+
+def test_an_article_gets_the_twin_supplier_chosen(manager: Client, till: Till) -> None:
+    older = supplier_create(code="MOULIN", name="Moulin du port")
+    newer = twin_from_another_till(older, name="Moulin de la gare")
+    page = manager.get(reverse("backoffice:article_create"))
+    assert {str(older.pk), str(newer.pk)} <= set(
+        dict(page.context["form"].fields["supplier"].choices)
+    )
+
+    manager.post(reverse("backoffice:article_create"), form(supplier=str(newer.pk)))
+    article = Article.objects.get(code="CAF250")
+    assert article.supplier_id == newer.pk
+
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    initial = {k: str(v) for k, v in manager.get(url).context["form"].initial.items()}
+    assert initial["supplier"] == str(newer.pk)
+    assert manager.post(url, {**initial, "supplier": str(older.pk)}).status_code == 302
+    article.refresh_from_db()
+    assert article.supplier_id == older.pk
+    assert manager.post(url, {**initial, "supplier": ""}).status_code == 302
+    article.refresh_from_db()
+    assert article.supplier_id is None
+
+
+def test_the_supplier_filter_tells_twins_apart(manager: Client, till: Till) -> None:
+    older = supplier_create(code="MOULIN", name="Moulin")
+    newer = twin_from_another_till(older)
+    make_article("PAIN", supplier="MOULIN")
+    body = manager.get(LIST, {"supplier": str(newer.pk)}).content.decode()
+    assert f'<option value="{newer.pk}" selected>' in body
+    assert f"#{newer.pk.hex[-6:]}" in body
+    assert codes(manager, supplier=str(older.pk)) == ["PAIN"]
+    assert codes(manager, supplier=str(newer.pk)) == []
+
+
+def test_editing_an_article_keeps_its_archived_supplier(manager: Client, till: Till) -> None:
+    supplier = supplier_create(code="MOULIN", name="Moulin")
+    article = make_article("PAIN", "1.20", supplier="MOULIN")
+    supplier_update(pk=supplier.pk, archived=True)
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    page = manager.get(url)
+    initial = {k: str(v) for k, v in page.context["form"].initial.items()}
+    assert f'<option value="{supplier.pk}" selected>Moulin (MOULIN, archivé)</option>' in (
+        page.content.decode()
+    )
+    assert manager.post(url, {**initial, "sale_price": "1,35"}).status_code == 302
+    article.refresh_from_db()
+    assert (article.sale_price, article.supplier_id) == (135, supplier.pk)

@@ -108,3 +108,41 @@ def test_editing_the_newer_supplier_or_customer_twin_changes_that_twin(
         newer.refresh_from_db()
         first.refresh_from_db()
         assert (newer.phone, first.phone) == ("01 23 45 67 89", "")
+
+
+TWIN = "Code en double : créé sur deux caisses hors ligne, archivez l'un des deux"
+
+
+@pytest.mark.parametrize(
+    ("create", "edit", "listing"),
+    [
+        (supplier_create, "backoffice:supplier_edit", "backoffice:suppliers"),
+        (customer_create, "backoffice:customer_edit", "backoffice:customers"),
+    ],
+)
+def test_twin_codes_are_marked_in_the_list_until_one_is_archived(
+    manager: Client, till: Till, create, edit, listing
+) -> None:
+    first = create(code="VERGER", name="Verger")
+    create(code="MOULIN", name="Moulin")
+    newer = twin_from_another_till(first, name="Verger (caisse 2)")
+    page = manager.get(reverse(listing))
+    assert [(c.name, c.is_twin) for c in page.context["page"]] == [
+        ("Moulin", False),
+        ("Verger", True),
+        ("Verger (caisse 2)", True),
+    ]
+    assert page.content.decode().count(TWIN) == 2
+
+    initial = manager.get(reverse(edit, args=[newer.pk])).context["form"].initial
+    data = {k: v for k, v in initial.items() if k != "archived" and v is not None}
+    manager.post(reverse(edit, args=[newer.pk]), {**data, "archived": "on"})
+    assert TWIN not in manager.get(reverse(listing), {"archived": "all"}).content.decode()
+
+
+def test_the_twin_mark_of_a_contact_list_is_translated(manager: Client, till: Till) -> None:
+    first = supplier_create(code="VERGER", name="Verger")
+    twin_from_another_till(first, name="Verger (caisse 2)")
+    manager.cookies["django_language"] = "en"
+    body = manager.get(reverse("backoffice:suppliers")).content.decode()
+    assert body.count("Duplicate code: created on two offline tills, archive one of them") == 2

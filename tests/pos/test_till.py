@@ -225,6 +225,17 @@ def test_totals_show_the_vat_per_rate(cashier_client, catalogue):
         assert text in html
 
 
+@pytest.mark.parametrize(("language", "zero"), [("fr", "0,00\u00a0€"), ("en", "0.00\u00a0€")])
+def test_the_screen_tells_its_script_the_language_and_how_the_currency_is_written(
+    cashier_client, catalogue, language, zero
+):
+    """pos.js writes the amount due and the change itself, from <html lang> and data-zero."""
+    cashier_client.cookies["django_language"] = language
+    html = body(cashier_client.get(reverse("pos:index")))
+    assert f'<html lang="{language}">' in html
+    assert f'data-zero="{zero}"' in html
+
+
 def test_a_customer_is_found_attached_and_detached(cashier_client, catalogue):
     customer_create(name="Boulangerie Martin", code="MARTIN", siren="732829320")
     html = body(cashier_client.get(reverse("pos:customer_search"), {"q": "martin"}))

@@ -16,9 +16,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from comptoir.backoffice.forms import ArticleForm
+from comptoir.backoffice.forms import ArticleForm, supplier_choices
 from comptoir.backoffice.views.common import PER_PAGE, call_service
-from comptoir.catalogue.models import Article, Category, Supplier
+from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.selectors import article_browse, article_browse_count, article_twins
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.core.models import Store
@@ -80,7 +80,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "stores": stores,
             "categories": Category.objects.filter(archived=False).order_by("name"),
-            "suppliers": Supplier.objects.filter(archived=False).order_by("name"),
+            "suppliers": supplier_choices(None),
             "filters": get,
         },
     )

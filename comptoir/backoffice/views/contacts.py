@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from comptoir.backoffice.forms import CategoryForm, ContactForm
 from comptoir.backoffice.views.common import call_service, paginate
 from comptoir.catalogue.models import Category, Supplier
-from comptoir.catalogue.selectors import category_list, supplier_list
+from comptoir.catalogue.selectors import category_list, supplier_list, supplier_twins
 from comptoir.catalogue.services import (
     category_create,
     category_update,
@@ -21,19 +22,31 @@ from comptoir.catalogue.services import (
     supplier_update,
 )
 from comptoir.customers.models import Customer
-from comptoir.customers.selectors import customer_list
+from comptoir.customers.selectors import customer_list, customer_twins
 from comptoir.customers.services import customer_create, customer_update
 from comptoir.web.roles import manager_required
 
 
 def _contact_list(
-    request: HttpRequest, qs: Any, *, title: str, create_url: str, edit_url: str
+    request: HttpRequest,
+    qs: Any,
+    *,
+    twins: Callable[[Iterable[Any]], set[UUID]],
+    title: str,
+    create_url: str,
+    edit_url: str,
 ) -> HttpResponse:
+    """A page of customers or suppliers; ``twins`` gives the ids of the page's rows whose
+    code another active row also has (see ``article_list``)."""
+    page = paginate(request, qs)
+    twin_ids = twins(page)
+    for obj in page:
+        obj.is_twin = obj.pk in twin_ids
     return render(
         request,
         "backoffice/contact_list.html",
         {
-            "page": paginate(request, qs),
+            "page": page,
             "title": title,
             "create_url": create_url,
             "edit_url": edit_url,
@@ -73,6 +86,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     return _contact_list(
         request,
         qs,
+        twins=lambda rows: customer_twins(customers=rows),
         title=_("Clients"),
         create_url="backoffice:customer_create",
         edit_url="backoffice:customer_edit",
@@ -125,6 +139,7 @@ def supplier_list_view(request: HttpRequest) -> HttpResponse:
     return _contact_list(
         request,
         qs.order_by("name", "code", "id"),
+        twins=lambda rows: supplier_twins(suppliers=rows),
         title=_("Fournisseurs"),
         create_url="backoffice:supplier_create",
         edit_url="backoffice:supplier_edit",

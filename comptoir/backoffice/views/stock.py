@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from comptoir.backoffice.forms import CountSheetForm, ReceiptHeadForm
 from comptoir.backoffice.views.common import call_service, paginate
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.selectors import article_browse
+from comptoir.catalogue.selectors import article_browse, article_twins
 from comptoir.core.errors import NotFoundError
 from comptoir.core.models import Store
 from comptoir.core.selectors import store_current
@@ -118,11 +118,13 @@ def stock_count_sheet(request: HttpRequest) -> HttpResponse:
     """An inventory sheet: the articles of a store/category, with their counted quantities.
 
     Blank cells are not counted (their level stays); every filled cell becomes one count,
-    all at one instant, all or none.
+    all at one instant, all or none. Rows are keyed by article id, not code: twin articles
+    (one code, created on two offline tills) each get their own line and count.
     """
     source = request.POST if request.method == "POST" else request.GET
     form = CountSheetForm(source or None, initial={"store": _default_store()})
     articles: list[tuple[Article, Decimal, str]] = []
+    twins: set[UUID] = set()
     truncated = False
     if form.is_valid():
         data = form.cleaned_data
@@ -140,13 +142,16 @@ def stock_count_sheet(request: HttpRequest) -> HttpResponse:
             )
         )
         entered = (
-            dict(zip(request.POST.getlist("code"), request.POST.getlist("counted"), strict=False))
+            dict(
+                zip(request.POST.getlist("article"), request.POST.getlist("counted"), strict=False)
+            )
             if request.method == "POST"
             else {}
         )
-        articles = [(a, levels.get(a.pk, Decimal(0)), entered.get(a.code, "")) for a in found]
+        twins = article_twins(articles=found)
+        articles = [(a, levels.get(a.pk, Decimal(0)), entered.get(str(a.pk), "")) for a in found]
         if request.method == "POST":
-            counts = [(a.code, text.strip()) for a, _level, text in articles if text.strip()]
+            counts = [(a.pk, text.strip()) for a, _level, text in articles if text.strip()]
             done = call_service(
                 form,
                 lambda: stock_count_many(
@@ -167,7 +172,13 @@ def stock_count_sheet(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/stock_count.html",
-        {"form": form, "articles": articles, "truncated": truncated, "max": SHEET_MAX},
+        {
+            "form": form,
+            "articles": articles,
+            "twins": twins,
+            "truncated": truncated,
+            "max": SHEET_MAX,
+        },
     )
 
 

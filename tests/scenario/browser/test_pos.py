@@ -165,3 +165,26 @@ def test_the_scan_field_keeps_the_focus_after_each_action(page: Page, till_site:
     expect(page.locator("#receipt")).to_contain_text("validée")
     expect(scan_field).to_be_focused()
     expect(rows).to_have_count(0)
+
+
+def test_in_english_the_amount_due_and_the_change_are_written_the_english_way(
+    page: Page, till_site: Site
+) -> None:
+    (article,) = piece_articles(till_site, 1)
+    open_till(page, till_site)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("#scan").focus()
+    scan(page, article["barcodes"][0])
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+    total = int(page.locator("#basket-totals").get_attribute("data-total") or "0")
+
+    page.keyboard.press("F8")
+    page.keyboard.type("2000")  # the change is over a thousand: grouped
+    change = 200_000 - total
+    expect(page.locator("#pay-status-amount")).to_have_text(
+        f"{change // 100:,}.{change % 100:02d}\u00a0€"
+    )
+    page.locator("#pay_cash").fill("")
+    page.locator("#pay_card").focus()  # offers what is left to pay, as one types it
+    expect(page.locator("#pay_card")).to_have_value(f"{total // 100}.{total % 100:02d}")

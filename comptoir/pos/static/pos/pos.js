@@ -193,12 +193,28 @@
     if (!m || (m[2] || "").length > exp) return NaN;
     return Number(m[1]) * Math.pow(10, exp) + Number(((m[2] || "") + "000").slice(0, exp) || "0");
   }
-  function money(value, exp, zero) {
+  /* An amount in minor units as the page's language writes it, followed by the currency
+   * as the server writes it (what follows the digits in data-zero, "0,00 €"), so that it
+   * looks like the amounts rendered around it. French by hand (narrow no-break spaces
+   * between thousands, a decimal comma); another language through Intl.NumberFormat, or
+   * the French way in a browser without it. grouped === false: no thousands separator,
+   * for a field the cashier may type in. */
+  var lang = document.documentElement.lang || "fr";
+  function money(value, exp, zero, grouped) {
     var digits = String(Math.abs(value));
     while (digits.length <= exp) digits = "0" + digits;
     var whole = exp ? digits.slice(0, -exp) : digits;
-    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
     var suffix = zero.replace(/^[\d.,]+/, "");
+    if (!/^fr\b/i.test(lang) && window.Intl && Intl.NumberFormat) {
+      try {
+        // A decimal string, not a float: formatted exactly where the browser allows it.
+        var decimal = (value < 0 ? "-" : "") + whole + (exp ? "." + digits.slice(-exp) : "");
+        return new Intl.NumberFormat(lang, {
+          minimumFractionDigits: exp, maximumFractionDigits: exp, useGrouping: grouped !== false,
+        }).format(decimal) + suffix;
+      } catch (e) { /* an unknown language tag: the French way below */ }
+    }
+    if (grouped !== false) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
     return (value < 0 ? "−" : "") + whole + (exp ? "," + digits.slice(-exp) : "") + suffix;
   }
   function totals() {
@@ -247,7 +263,7 @@
     var t = totals();
     var rest = t.total - paidBy(t.exp, field);
     if (rest > 0) {
-      field.value = money(rest, t.exp, "").replace(/\u202f/g, "");
+      field.value = money(rest, t.exp, "", false);
       field.select();
       updatePay();
     }
