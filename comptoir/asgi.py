@@ -15,6 +15,8 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
 
+from comptoir.home import SERVING_ENV
+
 # WhiteNoise serves static files with a synchronous iterator; under ASGI Django adapts it
 # and warns on every file. The cost is negligible for the admin's few static files.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
@@ -63,10 +65,14 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def _serve_hub() -> None:
     """What only a served hub does, in every server process (``serve --workers N``
     starts this module once per process): wake long polls on the change log's NOTIFY,
-    and keep the facts it serves in memory (every till of a store pulls each sale)."""
+    and keep the facts it serves in memory (every till of a store pulls each sale).
+
+    Only under ``comptoir serve`` (which sets ``COMPTOIR_SERVING``): importing this
+    module elsewhere (a test) must not turn them on for the rest of the process.
+    """
     from django.conf import settings
 
-    if settings.COMPTOIR_ROLE != "hub":
+    if settings.COMPTOIR_ROLE != "hub" or os.environ.get(SERVING_ENV) != "1":
         return
     from comptoir.sync.notify import waiter
     from comptoir.sync.wire import fact_cache

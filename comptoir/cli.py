@@ -15,7 +15,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from comptoir.home import HOME_ENV, HomeConfig, new_node_id, read_config, resolve_home, write_config
+from comptoir.home import (
+    HOME_ENV,
+    SERVING_ENV,
+    HomeConfig,
+    new_node_id,
+    read_config,
+    resolve_home,
+    write_config,
+)
 
 USAGE = """\
 comptoir — caisse et gestion de magasin, synchronisées entre caisses et serveur.
@@ -189,8 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] == "credit-note":
         args[0] = "credit_note"  # Python module names take no hyphen
     if args[0] == "serve":
-        # A served hub on PostgreSQL borrows connections from a pool (see settings);
-        # commands run once and keep Django's connection per use.
+        # What only a server does (``comptoir.asgi``), in its every process; and a served
+        # hub on PostgreSQL borrows connections from a pool (see settings), where commands
+        # run once and keep Django's connection per use.
+        os.environ[SERVING_ENV] = "1"
         os.environ.setdefault("COMPTOIR_DB_POOL", "20")
 
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)

@@ -20,6 +20,9 @@ import tomli_w
 
 CONFIG_NAME = "comptoir.toml"
 HOME_ENV = "COMPTOIR_HOME"
+# Set by ``comptoir serve`` for its processes: what only a server does is turned on
+# (``comptoir.asgi``).
+SERVING_ENV = "COMPTOIR_SERVING"
 Role = Literal["hub", "node"]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -21,6 +22,15 @@ def _french_again() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _cache_emptied() -> Iterator[None]:
+    """Each test starts with an empty cache (refused enrollments per address, import
+    progress), as a fresh process would."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -266,12 +267,39 @@ def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
         return error(_("Modèle inconnu : %(m)s.") % {"m": label}, 400)
 
 
+# Refused enrollments allowed per client address and window, before the address is
+# turned away: codes have 64 bits, this only makes guessing slower still, and noisy.
+ENROLL_FAILURES = 10
+ENROLL_WINDOW_SECONDS = 15 * 60
+
+
+def _enroll_failures_key(request: HttpRequest) -> str:
+    return f"comptoir:enroll-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _enroll_failed(key: str) -> None:
+    cache.add(key, 0, ENROLL_WINDOW_SECONDS)  # the window starts at the first failure
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between
+        cache.set(key, 1, ENROLL_WINDOW_SECONDS)
+
+
 @csrf_exempt
 @allow("POST")
 def enroll(request: HttpRequest) -> HttpResponse:
     problem = _version_problem(request)
     if problem:
         return problem
+    failures = _enroll_failures_key(request)
+    if (cache.get(failures) or 0) >= ENROLL_FAILURES:
+        return error(
+            _(
+                "Trop d'enrôlements refusés depuis cette adresse : réessayez dans 15 minutes, "
+                "avec un code donné par « comptoir hub enroll »."
+            ),
+            429,
+        )
     try:
         body = _body(request)
         if not isinstance(body, dict):
@@ -284,6 +312,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
     except ProtocolError as exc:
         return error(str(exc), 400)
     except ComptoirError as exc:
+        _enroll_failed(failures)
         return error(exc.message, 403)
     return reply(
         {

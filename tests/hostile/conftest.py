@@ -46,6 +46,7 @@ FRENCH = (
     "Identifiant de poste",
     "Ce poste est déjà enrôlé",
     "Requête d'enrôlement",
+    "Trop d'enrôlements refusés",
 )
 
 # Requests made and answers got, by kind: printed at the end of the session.

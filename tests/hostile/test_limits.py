@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
 
-from comptoir.sync import auth
+from comptoir.sync import auth, views
 from comptoir.sync.models import EnrollmentCode, NodeCredential
 from comptoir.sync.protocol import MAX_BODY_BYTES, PREFIX
 from tests.hostile.conftest import Api, Node, sale, snapshot
@@ -296,18 +298,34 @@ def test_a_malformed_enrollment_is_refused_and_burns_no_code(
     assert EnrollmentCode.objects.get().used_at is None
 
 
-def test_enrollment_codes_are_not_rate_limited_but_have_64_bits(api: Api, till: Any) -> None:
-    """No limit on guesses today (see the report: a limit is proposed). A code is four
-    groups of four hex digits, 2^64 possibilities, valid 24 h: at 10,000 guesses per second
-    that is under one chance in 10^10 per code's lifetime."""
+def test_enrollment_codes_have_64_bits_and_guessing_is_turned_away(api: Api, till: Any) -> None:
+    """A code is four groups of four hex digits, 2^64 possibilities, valid 24 h; on top of
+    that, an address whose enrollments are refused 10 times is turned away for 15 min."""
     code = auth.enrollment_create(name="Caisse 7")
     assert len(code.replace("-", "")) == 16
     int(code.replace("-", ""), 16)
-    for guess in range(200):
+    for guess in range(views.ENROLL_FAILURES):
         response = api.enroll({"code": f"{guess:016X}", "node_id": f"guess-{guess}"})
         assert response.status_code == 403
-    assert not NodeCredential.objects.filter(node_id__startswith="guess-").exists()
-    assert api.enroll({"code": code.lower(), "node_id": "node-7"}).status_code == 200
+    turned_away = api.enroll({"code": code, "node_id": "node-7"})
+    assert turned_away.status_code == 429
+    assert "Trop d'enrôlements refusés depuis cette adresse" in turned_away.json()["error"]
+    assert not NodeCredential.objects.exists()
+    assert EnrollmentCode.objects.get().used_at is None  # the code is not burnt
+
+    other = Api(Client(REMOTE_ADDR="192.0.2.7"))  # another address is not
+    assert other.enroll({"code": code.lower(), "node_id": "node-7"}).status_code == 200
+
+    cache.clear()  # the window is over
+    assert api.enroll({"code": "0000000000000000", "node_id": "n"}).status_code == 403
+
+
+def test_malformed_enrollments_do_not_count_against_the_address(api: Api, till: Any) -> None:
+    for _ in range(views.ENROLL_FAILURES + 2):  # not an enrollment: no code was tried
+        assert api.enroll(["AAAA-BBBB-CCCC-DDDD"]).status_code == 400
+        assert api.enroll(b"{not json").status_code == 400
+    code = auth.enrollment_create(name="Caisse 7")
+    assert api.enroll({"code": code, "node_id": "node-7"}).status_code == 200
 
 
 # --- values at the edge of what the database holds ---------------------------------------

@@ -59,3 +59,6 @@ def test_tills_converge_through_a_hub_of_two_processes(shop: Shop) -> None:
     for till in tills:
         done = shop.verify(till)
         assert done.returncode == 0, done.stdout + done.stderr
+    # Each server process listens for the change log's notifications itself.
+    log = shop.hub.log_path.read_text()
+    assert log.count("à l'écoute du journal des changements") >= 2, log[-2000:]

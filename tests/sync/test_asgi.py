@@ -12,6 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 
 from comptoir import asgi
+from comptoir.sync import wire
 
 
 def _get(path: str, host: bytes = b"127.0.0.1", *headers: tuple[bytes, bytes]) -> dict[str, Any]:
@@ -96,3 +97,14 @@ def test_api_answers_are_compressed_for_a_till_that_accepts_gzip() -> None:
     assert packed["headers"][b"content-encoding"] == b"gzip"
     assert gzip.decompress(packed["body"]) == plain["body"]
     assert len(packed["body"]) < len(plain["body"]) / 3
+
+
+def test_importing_the_application_outside_serve_turns_nothing_on() -> None:
+    """Only ``comptoir serve`` (``COMPTOIR_SERVING``) turns on the hub's memory of facts
+    and its NOTIFY listener: a test importing the module must not leave them on for the
+    tests after it (the simulation replays the same ids in every example)."""
+    from comptoir.sync.notify import waiter
+
+    assert settings.COMPTOIR_ROLE == "hub"
+    assert not wire.fact_cache.enabled
+    assert not waiter.enabled
