@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.home import HOME_ENV, read_config
+from comptoir.home import HOME_ENV, SHARED_CACHE_ENV, read_config
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -126,9 +126,10 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 
-if COMPTOIR_HOME and COMPTOIR_CONFIG:
-    # The cache holds CSV import progress (``backoffice.importjobs``): on disk under the
-    # home, so that every server process of ``serve --workers N`` sees the same.
+if COMPTOIR_HOME and COMPTOIR_CONFIG and os.environ.get(SHARED_CACHE_ENV):
+    # The cache holds CSV import progress (``backoffice.importjobs``) and refused
+    # enrollments: with ``serve --workers N`` (N > 1, which sets the variable), on disk
+    # under the home, so that every server process sees the same; else in memory.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

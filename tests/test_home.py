@@ -183,3 +183,14 @@ def test_serve_refuses_several_workers_on_a_till(tmp_path: Path) -> None:
     done = run("serve", "--home", str(home), "--workers", "2")
     assert done.returncode == 2
     assert "--workers n'a de sens que pour un hub sur PostgreSQL" in done.stderr
+
+
+def test_the_cache_is_shared_on_disk_only_for_several_server_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "till"
+    assert run("node", "init", "--home", str(home)).returncode == 0
+    probe = "from django.conf import settings\nprint(settings.CACHES['default']['BACKEND'])"
+    assert db_probe(home, probe).endswith("LocMemCache")
+    monkeypatch.setenv("COMPTOIR_SHARED_CACHE", "1")  # what ``serve --workers 2`` sets
+    assert db_probe(home, probe).endswith("FileBasedCache")

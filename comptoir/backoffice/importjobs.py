@@ -5,9 +5,9 @@ every row goes through the creation service, all rows or none. The web request o
 reads and checks the file (encoding, header) and starts a thread; the page then polls
 :func:`job_get` (htmx) and shows a progress bar, then the result or the per-row report.
 
-Progress lives in Django's cache, a folder under the home when served, so that the
-polling request sees what the thread wrote whichever server process (``serve --workers
-N``) answers it. Nothing is written to the
+Progress lives in Django's cache: in memory, or in a folder under the home when several
+server processes (``serve --workers N``) may answer the polling request. Nothing is
+written to the
 database for progress: on a till the import holds SQLite's write lock until it ends,
 and a progress row would wait behind it.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import re
 import zlib
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from comptoir.sync.protocol import (
     check_versions,
     envelope,
 )
+
+log = logging.getLogger("comptoir.sync")
 
 
 def reply(data: dict[str, Any], status: int = 200) -> JsonResponse:
@@ -278,11 +281,14 @@ def _enroll_failures_key(request: HttpRequest) -> str:
 
 
 def _enroll_failed(key: str) -> None:
-    cache.add(key, 0, ENROLL_WINDOW_SECONDS)  # the window starts at the first failure
     try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.set(key, 1, ENROLL_WINDOW_SECONDS)
+        cache.add(key, 0, ENROLL_WINDOW_SECONDS)  # the window starts at the first failure
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.set(key, 1, ENROLL_WINDOW_SECONDS)
+    except OSError as exc:  # a cache on a full disk: the refusal stands, uncounted
+        log.warning("échec d'enrôlement non compté (%s)", exc)
 
 
 @csrf_exempt

@@ -338,3 +338,14 @@ def test_a_datetime_before_year_one_in_utc_is_rejected_not_a_crash(api: Api, nod
     response = api.push(node.token, {"changes": [change]})
     assert response.json()["results"][0]["status"] == "rejected"
     assert snapshot() == before
+
+
+def test_a_refused_enrollment_stays_a_403_when_the_cache_cannot_write(
+    api: Api, till: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(views.cache, "add", full_disk)
+    response = api.enroll({"code": "0000-0000-0000-0000", "node_id": "n"})
+    assert response.status_code == 403

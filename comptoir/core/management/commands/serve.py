@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import uvicorn
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
 from comptoir.core.management.base import ComptoirCommand
+from comptoir.home import SHARED_CACHE_ENV
 
 
 def parse_bind(value: str) -> tuple[str, int]:
@@ -58,6 +60,8 @@ class Command(ComptoirCommand):
                     "fichier SQLite)."
                 )
             )
+        if workers > 1:  # read by each server process's settings (see there)
+            os.environ[SHARED_CACHE_ENV] = "1"
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"
