@@ -17,6 +17,7 @@ from pathlib import Path
 
 from comptoir.home import (
     HOME_ENV,
+    POOL_ENV,
     SERVING_ENV,
     HomeConfig,
     new_node_id,
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # hub on PostgreSQL borrows connections from a pool (see settings), where commands
         # run once and keep Django's connection per use.
         os.environ[SERVING_ENV] = "1"
-        os.environ.setdefault("COMPTOIR_DB_POOL", "20")
+        os.environ.setdefault(POOL_ENV, "20")
 
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--home")

@@ -23,6 +23,8 @@ HOME_ENV = "COMPTOIR_HOME"
 # Set by ``comptoir serve`` for its processes: what only a server does is turned on
 # (``comptoir.asgi``).
 SERVING_ENV = "COMPTOIR_SERVING"
+# Set by ``comptoir serve``: the size of the PostgreSQL pool (see settings).
+POOL_ENV = "COMPTOIR_DB_POOL"
 # Set by ``comptoir serve --workers N`` (N > 1): the server processes share a cache on disk.
 SHARED_CACHE_ENV = "COMPTOIR_SHARED_CACHE"
 Role = Literal["hub", "node"]

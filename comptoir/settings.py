@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.home import HOME_ENV, SHARED_CACHE_ENV, read_config
+from comptoir.home import HOME_ENV, POOL_ENV, SHARED_CACHE_ENV, read_config
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -96,10 +96,6 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON"),
 }
-
-
-# Set by ``comptoir serve`` (``comptoir.cli``): the size of the PostgreSQL pool.
-POOL_ENV = "COMPTOIR_DB_POOL"
 
 
 def _database() -> dict[str, object]:
