@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.core.errors import ImmutableError
-from comptoir.core.ids import new_id
+from comptoir.core.ids import new_id, part_id
 
 
 def current_node_id() -> str:
@@ -205,6 +205,14 @@ class FactModel(SyncedModel):
         with transaction.atomic():
             super().save(*args, **kwargs)
             capture.record(capture.fact_roots([self]))
+
+    def part_keys(self, model: type[models.Model], n: int) -> dict[str, Any]:
+        """The id and creation time of this aggregate's ``n``-th part (from 0) of ``model``.
+
+        Derived from this root (:func:`comptoir.core.ids.part_id`, the root's own moment),
+        so that the wire leaves both out and the receiver finds the same values again.
+        """
+        return {"id": part_id(self.pk, model._meta.label_lower, n), "created_at": self.created_at}
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableError(

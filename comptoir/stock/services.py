@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -118,9 +119,15 @@ def movement_record(
     credit_note_id: UUID | None = None,
     supplier_id: UUID | None = None,
     note: str = "",
+    **keys: Any,
 ) -> StockMovement:
-    """Insert a movement and update the level. Runs inside the caller's transaction."""
+    """Insert a movement and update the level. Runs inside the caller's transaction.
+
+    ``keys`` are the id and creation time of a movement that is part of a document
+    (``FactModel.part_keys``); a movement on its own draws its own.
+    """
     movement = StockMovement.objects.create(
+        **keys,
         article_id=article_id,
         store=store,
         kind=kind,

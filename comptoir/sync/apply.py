@@ -198,10 +198,11 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
         raws = rows.get(part_spec.label, [])
         if not isinstance(raws, list):
             raise Rejected(_("Ligne d'agrégat invalide."))
-        for raw in raws:
+        for n, raw in enumerate(raws):
             if not isinstance(raw, dict):
                 raise Rejected(_("Ligne d'agrégat invalide."))
-            part = wire.build(part_model, raw, part_spec.fields)
+            row = wire.expanded(raw, roots[0], part_spec, fk, n)
+            part = wire.build(part_model, row, part_spec.fields)
             if getattr(part, fk) != root.pk:
                 raise Rejected(_("Une partie de l'agrégat désigne un autre document."))
             if getattr(part, "store_id", root_store) != root_store:

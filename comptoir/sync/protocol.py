@@ -1,6 +1,7 @@
 """The wire protocol between nodes and the hub: versions, shapes and their checks. Pure.
 
-The only module both sides of the wire import. JSON bodies, gzip-compressed both ways.
+The only module both sides of the wire import. JSON bodies, compressed both ways (zstd,
+or gzip for a client that asks for it; see ``compression``).
 
 - ``POST push``   ``{"changes": [Change]}`` -> ``{"results": [Result], ...Envelope}``
 - ``GET  pull?cursor=N&limit=L&wait=S`` -> ``{"changes": [Change], "cursor": N, "more": b}``
@@ -8,7 +9,8 @@ The only module both sides of the wire import. JSON bodies, gzip-compressed both
 - ``GET  digest?model=M`` -> per-model digests, then row digests (``verify``)
 
 A Change is ``{"id", "model", "row", "kind": "reference"|"fact", "data"}``: the current
-state of a reference row (its fields and their clocks) or a whole fact aggregate.
+state of a reference row (its fields and their clocks) or a whole fact aggregate, whose
+parts leave out what their root gives (``wire.compact``).
 Every response carries an Envelope: the hub's time and the versions.
 """
 
@@ -17,7 +19,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal, TypedDict
 
-PROTOCOL_VERSION = 1
+# 2: fact parts leave out their derived ids and what their root gives; zstd bodies.
+PROTOCOL_VERSION = 2
 # Bump when the synced models change shape; a node and a hub must agree on it.
 SCHEMA_VERSION = 1
 PREFIX = "/api/sync/v1/"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
+from comptoir.core.ids import part_id
 from comptoir.sync import registry
 
 CHUNK = 500  # ids per IN (...) query
@@ -213,6 +214,72 @@ def fact_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     return out
 
 
+def compact(label: str, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """An aggregate's rows as they travel: what the receiver can derive is left out.
+
+    In a part's row, left out are: its id when it is the one derived from the root's
+    for its place in the list (:func:`comptoir.core.ids.part_id`), the foreign key to
+    the root, and any field whose value is that of the root's field of the same name
+    (creation time, origin, store...). Parts with derived ids come first, in their
+    order. :func:`expanded` puts it all back; rows written before ids were derived (or
+    by hand) keep their ids.
+    """
+    spec = registry.fact_spec(label)
+    assert spec is not None
+    root = rows[label][0]
+    root_id = UUID(root["id"])
+    out = {label: [root]}
+    for part_model, fk in spec.parts:
+        part_label = registry.label_of(part_model)
+        items = rows.get(part_label)
+        if not items:
+            continue
+        derived = {str(part_id(root_id, part_label, n)): n for n in range(len(items))}
+        ordered = sorted(items, key=lambda row: (derived.get(row["id"], len(items)), row["id"]))
+        short = []
+        for n, row in enumerate(ordered):
+            kept = {
+                name: value
+                for name, value in row.items()
+                if name != fk and not _inherited(root, name, value)
+            }
+            if derived.get(row["id"]) == n:
+                del kept["id"]
+            short.append(kept)
+        out[part_label] = short
+    return out
+
+
+def _inherited(root: dict[str, Any], name: str, value: Any) -> bool:
+    if name == "id" or name not in root:
+        return False
+    other = root[name]
+    return type(other) is type(value) and other == value
+
+
+def expanded(
+    raw: dict[str, Any], root: dict[str, Any], spec: registry.FactSpec, fk: str, n: int
+) -> dict[str, Any]:
+    """A part's row as :func:`compact` sent it, whole again: ``raw`` is the ``n``-th row of
+    ``spec``'s model in the aggregate of ``root`` (a root row whose id was checked)."""
+    row = dict(raw)
+    if "id" not in row:
+        row["id"] = str(part_id(UUID(root["id"]), spec.label, n))
+    row.setdefault(fk, root["id"])
+    for attname in spec.fields:
+        if attname not in row and attname in root:
+            row[attname] = root[attname]
+    return row
+
+
+def wire_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """:func:`fact_aggregates` in their travelling form (:func:`compact`)."""
+    return {
+        pk: {"rows": compact(label, data["rows"])}
+        for pk, data in fact_aggregates(label, ids).items()
+    }
+
+
 class FactCache:
     """Wire forms of fact aggregates already read, the most recently used kept.
 
@@ -233,9 +300,9 @@ class FactCache:
         self._lock = threading.Lock()
 
     def aggregates(self, label: str, rows: list[UUID]) -> dict[UUID, dict[str, Any]]:
-        """:func:`fact_aggregates`, from memory where another request read them."""
+        """:func:`wire_aggregates`, from memory where another request read them."""
         if not self.enabled:
-            return fact_aggregates(label, rows)
+            return wire_aggregates(label, rows)
         found: dict[UUID, dict[str, Any]] = {}
         mine: list[UUID] = []
         theirs: list[tuple[UUID, threading.Event]] = []
@@ -252,7 +319,7 @@ class FactCache:
                     self._loading[key] = threading.Event()
                     mine.append(row)
         try:
-            read = fact_aggregates(label, mine) if mine else {}
+            read = wire_aggregates(label, mine) if mine else {}
             found.update(read)
             with self._lock:
                 for row, data in read.items():
@@ -273,7 +340,7 @@ class FactCache:
             else:
                 found[row] = data
         if missed:
-            found.update(fact_aggregates(label, missed))
+            found.update(wire_aggregates(label, missed))
         return found
 
     def clear(self) -> None:

@@ -41,20 +41,20 @@ def test_a_fact_read_once_is_served_from_memory_unchanged(
     with CaptureQueriesContext(connection) as queries:
         again = cache.aggregates(LABEL, sold[:2])
     assert len(queries) == 0
-    assert again == first == wire.fact_aggregates(LABEL, sold[:2])
+    assert again == first == wire.wire_aggregates(LABEL, sold[:2])
 
 
 def test_only_the_missing_facts_are_read_and_the_least_recent_is_dropped(
     cache: FactCache, sold: list[uuid.UUID], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = wire.fact_aggregates
+    real = wire.wire_aggregates
     asked: list[list[uuid.UUID]] = []
 
     def counted(label: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
         asked.append(list(ids))
         return real(label, ids)
 
-    monkeypatch.setattr(wire, "fact_aggregates", counted)
+    monkeypatch.setattr(wire, "wire_aggregates", counted)
     cache.aggregates(LABEL, sold[:2])
     cache.aggregates(LABEL, sold[:3])
     cache.aggregates(LABEL, [sold[3]])  # size 3: the least recently used, sold[0], goes
@@ -82,7 +82,7 @@ def _counting_reads(monkeypatch: pytest.MonkeyPatch, *, fail_first: bool = False
             raise RuntimeError("la base a disparu")
         return {row: {"rows": {label: [{"id": str(row)}]}} for row in ids}
 
-    monkeypatch.setattr(wire, "fact_aggregates", read)
+    monkeypatch.setattr(wire, "wire_aggregates", read)
     return calls
 
 

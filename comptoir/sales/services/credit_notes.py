@@ -33,7 +33,7 @@ from comptoir.sales.models import (
     PaymentMethod,
 )
 from comptoir.stats.services import stats_record_credit_note
-from comptoir.stock.models import MovementKind
+from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stock.services import movement_record
 
 
@@ -205,6 +205,7 @@ def credit_note_issue(
     CreditNoteLine.objects.bulk_create(
         [
             CreditNoteLine(
+                **note.part_keys(CreditNoteLine, i - 1),
                 credit_note=note,
                 invoice_line=line,
                 position=i,
@@ -222,20 +223,22 @@ def credit_note_issue(
     CreditNoteTax.objects.bulk_create(
         [
             CreditNoteTax(
+                **note.part_keys(CreditNoteTax, n),
                 credit_note=note,
                 vat_rate=t.vat_rate,
                 base_excl_tax=t.base_excl_tax,
                 tax=t.tax,
                 total_incl_tax=t.total_incl_tax,
             )
-            for t in taxes
+            for n, t in enumerate(taxes)
         ]
     )
     back: dict[UUID, Decimal] = {}
     for line, qty, *_rest in line_amounts:
         back[line.article_id] = back.get(line.article_id, Decimal(0)) + qty
-    for article_id in sorted(back, key=str):
+    for n, article_id in enumerate(sorted(back, key=str)):
         movement_record(
+            **note.part_keys(StockMovement, n),
             article_id=article_id,
             store=till.store,
             kind=MovementKind.RETURN,

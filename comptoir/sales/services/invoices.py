@@ -44,7 +44,7 @@ from comptoir.sales.models import (
     PaymentMethod,
 )
 from comptoir.stats.services import stats_record_invoice
-from comptoir.stock.models import MovementKind
+from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stock.services import movement_record
 
 MAX_LINES = 1000
@@ -269,6 +269,7 @@ def _validate(
     InvoiceLine.objects.bulk_create(
         [
             InvoiceLine(
+                **invoice.part_keys(InvoiceLine, i - 1),
                 invoice=invoice,
                 position=i,
                 article=line.article,
@@ -292,18 +293,25 @@ def _validate(
     InvoiceTax.objects.bulk_create(
         [
             InvoiceTax(
+                **invoice.part_keys(InvoiceTax, n),
                 invoice=invoice,
                 vat_rate=t.vat_rate,
                 base_excl_tax=t.base_excl_tax,
                 tax=t.tax,
                 total_incl_tax=t.total_incl_tax,
             )
-            for t in totals.taxes
+            for n, t in enumerate(totals.taxes)
         ]
     )
     Payment.objects.bulk_create(
         [
-            Payment(invoice=invoice, position=i, method=method, amount=amount)
+            Payment(
+                **invoice.part_keys(Payment, i - 1),
+                invoice=invoice,
+                position=i,
+                method=method,
+                amount=amount,
+            )
             for i, (method, amount) in enumerate(parsed, start=1)
         ]
     )
@@ -311,8 +319,9 @@ def _validate(
     sold: dict[Article, Decimal] = {}
     for line in lines:
         sold[line.article] = sold.get(line.article, Decimal(0)) + line.quantity
-    for article in sorted(sold, key=lambda a: str(a.pk)):
+    for n, article in enumerate(sorted(sold, key=lambda a: str(a.pk))):
         movement_record(
+            **invoice.part_keys(StockMovement, n),
             article_id=article.pk,
             store=store,
             kind=MovementKind.SALE,
