@@ -10,7 +10,7 @@ enrolled with ``comptoir node init --server``, then runs:
   counted; when it returns every change was acknowledged, i.e. committed on the hub.
 - ``catchup_pull``: till B (enrolled before) pulls them, timed the same way.
 - ``wire_cost``: bytes per invoice of those two runs, counted at the HTTP client:
-  request bodies as sent (gzip), response bodies as received (still compressed), and
+  request bodies as sent (zstd), response bodies as received (still compressed), and
   the header bytes of both (request/status line + headers; TCP/IP overhead excluded).
 - ``latency``: both tills served (background workers); one ``comptoir shell`` on till A
   sells at 5/s and prints each commit instant; the bench polls the hub's PostgreSQL and

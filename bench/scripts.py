@@ -48,7 +48,7 @@ out = {{"seconds": elapsed, **{{
 """
 
 # One sync step with the engine, as ``comptoir sync --mode MODE`` runs it, with the wire
-# counted at the HTTP level: request bodies as sent (gzip) and response bodies as received
+# counted at the HTTP level: request bodies as sent (zstd) and response bodies as received
 # (``num_bytes_downloaded``: still compressed), plus the header bytes of both.
 SYNC_COUNTED = """
 import resource, time

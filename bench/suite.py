@@ -153,10 +153,10 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
         up = w["up_body"] + w["up_headers"]
         down = w["down_body"] + w["down_headers"]
         results.add(
-            "wire_cost", f"{step}: till->hub per invoice", up / n, "B", "gzip body + headers"
+            "wire_cost", f"{step}: till->hub per invoice", up / n, "B", "zstd body + headers"
         )
         results.add(
-            "wire_cost", f"{step}: hub->till per invoice", down / n, "B", "gzip body + headers"
+            "wire_cost", f"{step}: hub->till per invoice", down / n, "B", "zstd body + headers"
         )
     results.add(
         "wire_cost",

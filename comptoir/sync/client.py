@@ -1,8 +1,7 @@
-"""The node's HTTP client for the hub (httpx, gzip both ways, bearer token)."""
+"""The node's HTTP client for the hub (httpx, zstd both ways, bearer token)."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import ipaddress
 import json
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError, ValidationError
+from comptoir.sync import compression
 from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION, check_versions
 
 
@@ -70,7 +70,7 @@ class HubClient:
             "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
             "X-Comptoir-Schema": str(SCHEMA_VERSION),
             "User-Agent": f"comptoir/{__version__}",
-            "Accept-Encoding": "gzip",
+            "Accept-Encoding": "zstd, gzip",
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -138,7 +138,7 @@ class HubClient:
         return self._handle(response)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        raw = gzip.compress(json.dumps(body, separators=(",", ":")).encode(), compresslevel=5)
+        raw = compression.compress(json.dumps(body, separators=(",", ":")).encode())
         self.bytes_sent += len(raw)
         return self._send(
             "POST",
@@ -146,7 +146,7 @@ class HubClient:
             content=raw,
             headers={
                 "Content-Type": "application/json",
-                "Content-Encoding": "gzip",
+                "Content-Encoding": "zstd",
             },
         )
 

@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import re
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError
-from comptoir.sync import auth, hub, notify
+from comptoir.sync import auth, compression, hub, notify
 from comptoir.sync import digest as digests
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
 from comptoir.sync.protocol import (
-    MAX_BODY_BYTES,
     MAX_PULL_LIMIT,
     MAX_WAIT_SECONDS,
     ProtocolError,
@@ -142,22 +140,11 @@ def _body(request: HttpRequest) -> Any:
     if request.content_type != "application/json":
         raise ProtocolError(_("Le corps doit être du JSON (Content-Type: application/json)."))
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("gzip", "identity"):
-        raise ProtocolError(
-            _("Encodage « %(e)s » non pris en charge : gzip ou rien.") % {"e": encoding[:40]}
-        )
     try:
         raw = request.body
     except RequestDataTooBig:
         raise ProtocolError(_("Corps trop volumineux.")) from None
-    if encoding == "gzip":
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            raw = inflater.decompress(raw, MAX_BODY_BYTES + 1)
-        except zlib.error:
-            raise ProtocolError(_("Corps gzip illisible.")) from None
-        if len(raw) > MAX_BODY_BYTES or inflater.unconsumed_tail:
-            raise ProtocolError(_("Corps trop volumineux."))
+    raw = compression.decompress(encoding, raw)
     try:
         text = raw.decode()  # UTF-8 only (json.loads would guess UTF-16 and UTF-32 too)
         body = json.loads(text, parse_constant=_no_constant)

@@ -1,7 +1,7 @@
 """Oversized, deeply nested, mis-typed, mis-encoded and mis-versioned requests: each gets a
 4xx with a French message in JSON, and nothing is written. (``tests/sync/test_views.py``
 covers garbage, truncated JSON, text/form content types, bad gzip and one gzip bomb on
-push; here the rest, and enroll, the endpoint anyone can reach.)"""
+push; here the rest, zstd bombs, and enroll, the endpoint anyone can reach.)"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+import zstandard
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -48,6 +49,53 @@ def test_a_gzip_bomb_is_stopped_at_the_limit_on_enroll_too(api: Api, till: Any) 
     assert len(bomb) < 64 * 1024
     response = api.enroll(bomb, **{"Content-Encoding": "gzip"})
     assert (response.status_code, response.json()["error"]) == (400, "Corps trop volumineux.")
+
+
+def test_a_zstd_bomb_is_stopped_at_the_limit(api: Api, node: Node) -> None:
+    """With its size in the frame header (refused unread) or without (read up to the limit)."""
+    inflated = b'{"changes": []' + b" " * (MAX_BODY_BYTES + 1) + b"}"
+    declared = zstandard.ZstdCompressor(level=19).compress(inflated)
+    streamed = zstandard.ZstdCompressor(level=19).compressobj()
+    unknown = streamed.compress(inflated) + streamed.flush()
+    assert zstandard.get_frame_parameters(unknown).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    before = snapshot()
+    for bomb in (declared, unknown):
+        assert len(bomb) < 64 * 1024
+        for response in (
+            api.push(node.token, bomb, **{"Content-Encoding": "zstd"}),
+            api.enroll(bomb, **{"Content-Encoding": "zstd"}),
+        ):
+            assert response.status_code == 400
+            assert response.json()["error"].endswith("Corps trop volumineux.")
+    assert snapshot() == before
+
+
+def test_a_zstd_frame_asking_for_a_huge_window_is_refused(api: Api, node: Node) -> None:
+    """A frame may ask the decoder for up to 2 GiB of window before any output: refused."""
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=27)
+    body = json.dumps({"changes": [sale(node.till)]}).encode()
+    streamed = zstandard.ZstdCompressor(compression_params=params).compressobj()
+    huge = streamed.compress(body) + streamed.flush()
+    assert zstandard.get_frame_parameters(huge).window_size == 2**27
+    response = api.push(node.token, huge, **{"Content-Encoding": "zstd"})
+    assert response.status_code == 400
+    assert response.json()["error"].endswith("Corps zstd illisible.")
+
+
+def test_unreadable_or_cut_zstd_is_a_400(api: Api, node: Node) -> None:
+    whole = zstandard.ZstdCompressor().compress(json.dumps({"changes": [sale(node.till)]}).encode())
+    before = snapshot()
+    for body in (b"not zstd at all", whole[: len(whole) // 2]):
+        response = api.push(node.token, body, **{"Content-Encoding": "zstd"})
+        assert response.status_code == 400
+        assert response.json()["error"].endswith("Corps zstd illisible.")
+    assert snapshot() == before
+
+
+def test_a_zstd_push_is_applied(api: Api, node: Node) -> None:
+    body = zstandard.ZstdCompressor().compress(json.dumps({"changes": [sale(node.till)]}).encode())
+    response = api.push(node.token, body, **{"Content-Encoding": "zstd"})
+    assert response.json()["results"][0]["status"] == "applied"
 
 
 def test_a_body_exactly_at_the_inflated_limit_is_read(api: Api, node: Node) -> None:

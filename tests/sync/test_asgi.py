@@ -7,12 +7,13 @@ import gzip
 from typing import Any
 
 import pytest
+import zstandard
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 
 from comptoir import asgi
-from comptoir.sync import wire
+from comptoir.sync import compression, wire
 
 
 def _get(path: str, host: bytes = b"127.0.0.1", *headers: tuple[bytes, bytes]) -> dict[str, Any]:
@@ -97,6 +98,39 @@ def test_api_answers_are_compressed_for_a_till_that_accepts_gzip() -> None:
     assert packed["headers"][b"content-encoding"] == b"gzip"
     assert gzip.decompress(packed["body"]) == plain["body"]
     assert len(packed["body"]) < len(plain["body"]) / 3
+
+
+@pytest.mark.django_db
+def test_api_answers_are_in_zstd_for_a_till_that_accepts_it() -> None:
+    plain = _get("/api/sync/v1/openapi.json")
+    packed = _get("/api/sync/v1/openapi.json", b"127.0.0.1", (b"accept-encoding", b"zstd, gzip"))
+    assert packed["headers"][b"content-encoding"] == b"zstd"
+    assert b"Accept-Encoding" in packed["headers"][b"vary"]
+    assert zstandard.ZstdDecompressor().decompress(packed["body"]) == plain["body"]
+    refused = _get(
+        "/api/sync/v1/openapi.json", b"127.0.0.1", (b"accept-encoding", b"zstd;q=0, gzip")
+    )
+    assert refused["headers"][b"content-encoding"] == b"gzip"
+
+
+@pytest.mark.django_db
+def test_pages_are_never_sent_in_zstd() -> None:
+    page = _get("/connexion/", b"127.0.0.1", (b"accept-encoding", b"zstd, gzip"))
+    assert page["headers"].get(b"content-encoding") == b"gzip"
+
+
+@pytest.mark.parametrize(
+    ("header", "codings"),
+    [
+        ("zstd, gzip", {"zstd", "gzip"}),
+        ("gzip;q=0.5, ZSTD;q=0", {"gzip"}),
+        ("br;q=1.0, identity; q=0", {"br"}),
+        ("gzip;q=x", {"gzip"}),
+        ("", set()),
+    ],
+)
+def test_accept_encoding_is_read_with_its_refusals(header: str, codings: set[str]) -> None:
+    assert compression.accepted(header) == codings
 
 
 def test_importing_the_application_outside_serve_turns_nothing_on() -> None:
