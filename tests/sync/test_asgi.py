@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import zstandard
+from asgiref import sync
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 
 from comptoir import asgi
-from comptoir.sync import compression, wire
+from comptoir.sync import compression, middleware, wire
 
 
 def _get(path: str, host: bytes = b"127.0.0.1", *headers: tuple[bytes, bytes]) -> dict[str, Any]:
@@ -47,26 +48,38 @@ async def _asgi_get(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, 
     }
 
 
-def test_the_api_handler_loads_only_async_capable_middleware() -> None:
-    names = [type(m).__name__ for m in _chain(asgi.api._middleware_chain)]
-    assert "WhiteNoiseMiddleware" not in names
-    assert "SessionMiddleware" not in names
+def test_the_api_handler_loads_only_its_own_middleware() -> None:
     assert asgi.api._middleware_chain is not asgi.web._middleware_chain
-    assert set(asgi.API_MIDDLEWARE) <= set(settings.MIDDLEWARE)
+    assert list(asgi.API_MIDDLEWARE) != settings.MIDDLEWARE  # put back after loading
+    # What the API runs inline is what the pages run, in the same order.
+    paths = [f"{cls.__module__}.{cls.__name__}" for cls in middleware.INLINE]
+    assert [p for p in settings.MIDDLEWARE if p in paths] == paths
 
 
-def _chain(handler: Any) -> list[Any]:
-    """The middleware instances of a loaded chain, outermost first."""
-    found = []
-    current = handler
-    while current is not None:
-        middleware = getattr(current, "__wrapped__", current)
-        if hasattr(middleware, "get_response"):
-            found.append(middleware)
-            current = middleware.get_response
-        else:
-            break
-    return found
+@pytest.mark.django_db
+def test_the_inline_middleware_does_what_django_s_does() -> None:
+    """Security headers, the refusal's language, and no thread: one request counts."""
+    answer = _get("/api/sync/v1/pull", b"127.0.0.1", (b"accept-language", b"en"))
+    assert answer["status"] == 426  # no version headers: refused, in the asked language
+    assert answer["headers"][b"x-content-type-options"] == b"nosniff"
+    assert answer["headers"][b"content-language"] == b"en"
+    french = _get("/api/sync/v1/pull")
+    assert french["headers"][b"content-language"] == b"fr"
+    assert french["body"] != answer["body"]
+
+
+@pytest.mark.django_db
+def test_the_inline_middleware_makes_no_thread_hop(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = sync.SyncToAsync.__call__
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
+    _get("/api/sync/v1/openapi.json")
+    assert not [c for c in calls if "process_re" in c], calls
 
 
 @pytest.mark.django_db
