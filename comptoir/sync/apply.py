@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -516,7 +516,7 @@ def _insert_rows(model: type[models.Model], objs: list[Any]) -> None:
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         db = cursor.db  # the connection itself, not the per-context proxy
-        plain = [_as_is(f, db.vendor) for f in fields]
+        plain = [_as_is(f, db.vendor, db.timezone_name) for f in fields]
         rows = (
             [
                 _prepared(f, getattr(obj, f.attname), kinds, db)
@@ -545,14 +545,20 @@ def _hex(value: uuid.UUID) -> str:
     return value.hex
 
 
+def _utc_text(value: datetime) -> str:
+    """An aware instant as Django's SQLite backend stores it (in UTC, no offset)."""
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
 @functools.cache
-def _as_is(field: models.Field[Any, Any], vendor: str) -> dict[type, Convert]:
+def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, Convert]:
     """How to write values of the usual Python types without the field's generic path,
     giving exactly what Django would send (the field's own path for anything else).
 
     Everywhere: integers of plain integer fields, text of text fields. On PostgreSQL
     (``COPY`` reads their text form) also UUIDs, decimals and aware instants; on SQLite,
-    UUIDs as the 32 hex digits Django stores.
+    UUIDs as the 32 hex digits Django stores, and aware instants in UTC (the
+    connection's ``zone``, unless the settings name another).
     """
     target = field.target_field if isinstance(field, models.ForeignKey) else field
     prep = type(target).get_db_prep_value, type(target).get_prep_value
@@ -565,6 +571,12 @@ def _as_is(field: models.Field[Any, Any], vendor: str) -> dict[type, Convert]:
         return {str: _same}
     if isinstance(target, models.UUIDField):
         return {uuid.UUID: _same if vendor == "postgresql" else _hex}
+    plain_instant = (type(target).get_db_prep_value, type(target).get_prep_value) == (
+        models.DateTimeField.get_db_prep_value,
+        models.DateTimeField.get_prep_value,
+    )
+    if vendor == "sqlite" and zone == "UTC" and plain_instant:
+        return {datetime: _utc_text}
     if vendor != "postgresql":
         return {}
     if isinstance(target, models.DecimalField):

@@ -1,0 +1,99 @@
+"""The shortcuts that read and write the commonest values give what Django's own path does.
+
+``wire._reader`` reads a UUID's text, a plain integer or a text without the field's
+generic conversion; ``apply._as_is`` writes aware instants to SQLite without it. Each is
+checked against the path it replaces, on every synced field, with generated values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection, models
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from comptoir.core.errors import ValidationError
+from comptoir.sync import apply, registry, wire
+
+FIELDS = [
+    field
+    for spec in [*registry.references(), *registry.facts()]
+    for field in spec.model._meta.concrete_fields
+]
+SHORTCUTS = [f for f in FIELDS if wire._reader(f) is not None]
+
+raws = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1]),
+    st.text(max_size=300),
+    st.uuids().map(str),
+    st.uuids().map(lambda u: str(u).upper()),
+    st.uuids().map(lambda u: u.hex),
+    st.floats(allow_nan=False),
+)
+
+
+def _general(field: models.Field[Any, Any], raw: Any) -> tuple[str, Any]:
+    try:
+        return "value", wire._field_from_wire(field, field.attname, raw)
+    except ValidationError as exc:
+        return "refused", exc.message
+
+
+def test_the_shortcuts_cover_ids_amounts_and_texts() -> None:
+    kinds = {type(f).__name__ for f in SHORTCUTS}
+    assert {"UUIDField", "ForeignKey", "CharField"} <= kinds
+    assert any(isinstance(f, models.IntegerField) for f in SHORTCUTS)
+    assert not any(isinstance(f, models.BooleanField | models.DecimalField) for f in SHORTCUTS)
+
+
+@pytest.mark.parametrize("field", SHORTCUTS, ids=lambda f: f"{f.model._meta.label}.{f.attname}")
+@settings(max_examples=60, deadline=None)
+@given(raw=raws)
+def test_a_shortcut_reads_what_the_general_path_reads(field: Any, raw: Any) -> None:
+    read = wire._reader(field)
+    assert read is not None
+    fast = read(raw)
+    if fast is wire._SLOW:
+        return  # the general path decides
+    assert _general(field, raw) == ("value", fast)
+    assert type(fast) is type(wire._field_from_wire(field, field.attname, raw))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite shortcut")
+@settings(max_examples=200, deadline=None)
+@given(
+    # hypothesis bounds are naive; the values are made aware in UTC
+    moment=st.datetimes(
+        min_value=dt.datetime(1, 1, 2),  # noqa: DTZ001
+        max_value=dt.datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.just(dt.UTC),
+    ),
+    zone=st.sampled_from(["Europe/Paris", "America/St_Johns", "Asia/Kolkata", "UTC"]),
+)
+@pytest.mark.django_db
+def test_an_instant_goes_to_sqlite_as_django_writes_it(moment: dt.datetime, zone: str) -> None:
+    field = models.DateTimeField()
+    aware = moment.astimezone(ZoneInfo(zone)) if 1 < moment.year < 9999 else moment
+    convert = apply._as_is(field, "sqlite", "UTC")[dt.datetime]
+    assert convert(aware) == field.get_db_prep_save(aware, connection)
+
+
+def test_no_instant_shortcut_when_sqlite_keeps_another_zone() -> None:
+    assert dt.datetime not in apply._as_is(models.DateTimeField(), "sqlite", "Europe/Paris")
+
+
+def test_a_foreign_key_shortcut_gives_a_uuid() -> None:
+    field = next(f for f in SHORTCUTS if isinstance(f, models.ForeignKey))
+    value = uuid.uuid4()
+    read = wire._reader(field)
+    assert read is not None
+    assert read(str(value)) == value
+    assert read("not a uuid") is wire._SLOW
