@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -534,9 +534,6 @@ def _insert_rows(model: type[models.Model], objs: list[Any]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
 
 
-Convert = Callable[[Any], Any]
-
-
 def _same(value: Any) -> Any:
     return value
 
@@ -551,7 +548,7 @@ def _utc_text(value: datetime) -> str:
 
 
 @functools.cache
-def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, Convert]:
+def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, wire.Convert]:
     """How to write values of the usual Python types without the field's generic path,
     giving exactly what Django would send (the field's own path for anything else).
 
@@ -587,7 +584,7 @@ def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, 
 
 
 def _prepared(
-    field: models.Field[Any, Any], value: Any, kinds: dict[type, Convert], db: Any
+    field: models.Field[Any, Any], value: Any, kinds: dict[type, wire.Convert], db: Any
 ) -> Any:
     if value is None:
         return None

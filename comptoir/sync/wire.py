@@ -15,6 +15,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,8 @@ from comptoir.core.ids import part_id
 from comptoir.sync import registry
 
 CHUNK = 500  # ids per IN (...) query
+# A value from one form to another (wire to Python, database to wire...).
+Convert = Callable[[Any], Any]
 
 
 def to_wire(value: Any) -> Any:
@@ -162,8 +165,7 @@ def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str
 
 
 _PK, _REQUIRED, _DEFAULT, _SLOW = object(), object(), object(), object()
-Read = Callable[[Any], Any]
-Step = tuple["models.Field[Any, Any]", str, object, "Read | None"]
+Step = tuple["models.Field[Any, Any]", str, object, "Convert | None"]
 
 
 @functools.cache
@@ -183,7 +185,7 @@ def _plan(model: type[models.Model], allowed: frozenset[str]) -> tuple[Step, ...
 
 
 @functools.cache
-def _reader(field: models.Field[Any, Any]) -> Read | None:
+def _reader(field: models.Field[Any, Any]) -> Convert | None:
     """A shortcut for a field's commonest wire values (a UUID's text, a plain integer,
     a text), giving exactly what :func:`_field_from_wire` gives for them; anything else
     (and anything the shortcut doubts) answers ``_SLOW``, for the general path."""
@@ -257,10 +259,67 @@ def reference_states(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
 def _wire_rows(
     model: type[models.Model], attnames: tuple[str, ...], **lookup: Any
 ) -> Iterator[dict[str, Any]]:
-    """Rows as :func:`row_to_wire` gives them, read as values (no model instances)."""
+    """Rows as :func:`row_to_wire` gives them, read as values (no model instances).
+
+    Each column goes from what the database driver returns to its wire form in one step:
+    Django's converters then :func:`to_wire`, or a shortcut giving the same text for the
+    commonest columns (:func:`_column_to_wire`).
+    """
     names = ("id", *attnames)
-    for values in model._default_manager.filter(**lookup).order_by("pk").values_list(*names):
-        yield {name: to_wire(value) for name, value in zip(names, values, strict=True)}
+    queryset = model._default_manager.filter(**lookup).order_by("pk").values_list(*names)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    chunks = compiler.execute_sql(MULTI)
+    if compiler.select is None:  # nothing to read (an empty IN)
+        return
+    expressions = [select[0] for select in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(expressions)
+    db = compiler.connection
+    steps = [
+        _column_to_wire(expression, converters.get(i, ((), None))[0], db)
+        for i, expression in enumerate(expressions)
+    ]
+    for chunk in chunks:
+        for row in chunk:
+            yield {name: step(value) for name, step, value in zip(names, steps, row, strict=True)}
+
+
+def _column_to_wire(expression: Any, converters: Any, db: Any) -> Convert:
+    """One column's raw value (from the driver) to its wire form."""
+    field = expression.output_field
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if db.vendor == "sqlite" and isinstance(target, models.UUIDField):
+        return _dashed  # stored as 32 hex digits
+    if (
+        db.vendor == "sqlite"
+        and db.timezone_name == "UTC"
+        and isinstance(target, models.DateTimeField)
+        and converters == [db.ops.convert_datetimefield_value]  # no field converter
+    ):
+        return _utc_iso  # read by sqlite3 as a naive datetime, in UTC
+    if not converters:
+        return to_wire
+
+    def general(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, db)
+        return to_wire(value)
+
+    return general
+
+
+def _dashed(value: Any) -> Any:
+    """A UUID's 32 hex digits as ``str(UUID(value))`` writes them."""
+    if type(value) is not str or len(value) != 32:
+        return to_wire(None if value is None else UUID(value))
+    value = value.lower()
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def _utc_iso(value: Any) -> Any:
+    """A naive UTC datetime as the aware one's ``isoformat()``."""
+    if type(value) is not dt.datetime or value.tzinfo is not None:
+        return to_wire(None if value is None else timezone.make_aware(value, dt.UTC))
+    return value.isoformat() + "+00:00"
 
 
 def fact_aggregates(label: str, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:

@@ -1,8 +1,9 @@
 """The shortcuts that read and write the commonest values give what Django's own path does.
 
 ``wire._reader`` reads a UUID's text, a plain integer or a text without the field's
-generic conversion; ``apply._as_is`` writes aware instants to SQLite without it. Each is
-checked against the path it replaces, on every synced field, with generated values.
+generic conversion; ``apply._as_is`` writes aware instants to SQLite without it;
+``wire._wire_rows`` turns what the driver returns into wire values in one step. Each is
+checked against the path it replaces: every synced field, generated or real values.
 """
 
 from __future__ import annotations
@@ -17,8 +18,20 @@ from django.db import connection, models
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from comptoir.catalogue.services import supplier_create
 from comptoir.core.errors import ValidationError
+from comptoir.customers.services import customer_create
+from comptoir.sales.models import Invoice
+from comptoir.sales.services import (
+    PaymentInput,
+    ReturnLine,
+    SaleLine,
+    credit_note_issue,
+    invoice_sell,
+)
+from comptoir.stock.services import stock_count, stock_receive
 from comptoir.sync import apply, registry, wire
+from tests.factories import at, make_article
 
 FIELDS = [
     field
@@ -97,3 +110,37 @@ def test_a_foreign_key_shortcut_gives_a_uuid() -> None:
     assert read is not None
     assert read(str(value)) == value
     assert read("not a uuid") is wire._SLOW
+
+
+def _read_by_the_orm(model: type[models.Model], attnames: tuple[str, ...]) -> list[Any]:
+    """What ``wire._wire_rows`` stands for: the ORM's values, then ``to_wire``."""
+    names = ("id", *attnames)
+    return [
+        {name: wire.to_wire(value) for name, value in zip(names, values, strict=True)}
+        for values in model._default_manager.order_by("pk").values_list(*names)
+    ]
+
+
+@pytest.mark.django_db
+def test_rows_are_read_for_the_wire_as_the_orm_reads_them(till: Any) -> None:
+    make_article("PAIN", "1.20", vat="5.5", cost="0.40")
+    make_article("VIN", "8.90", vat="20", cost="4.00")
+    make_article("FARINE", "2.10", vat="5.5", cost="0.90", unit="kg")
+    supplier_create(code="MOULIN", name="Moulin & fils — « bio »")
+    customer = customer_create(name="Zoé Ñandú", email="zoe@example.fr")
+    stock_receive(article="FARINE", quantity="12.5", supplier="MOULIN", at=at(1, 7))
+    stock_count(article="VIN", quantity=7, at=dt.datetime(2026, 3, 1, 8, tzinfo=dt.UTC))
+    invoice = invoice_sell(
+        lines=[SaleLine("PAIN", 3), SaleLine("VIN", 1)],
+        payments=[PaymentInput("card", "5"), PaymentInput("cash", "10")],
+        customer=customer,
+        at=at(2, 11),
+    )
+    credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("PAIN", 1)], at=at(3))
+    read = 0
+    for spec in [*registry.references(), *registry.facts()]:
+        rows = list(wire._wire_rows(spec.model, spec.fields))
+        assert rows == _read_by_the_orm(spec.model, spec.fields), spec.label
+        read += len(rows)
+    assert read > 20
+    assert list(wire._wire_rows(Invoice, ("number",), pk__in=[])) == []
