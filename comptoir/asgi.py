@@ -15,6 +15,7 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
 
+from comptoir.core import heap
 from comptoir.home import SERVING_ENV
 
 # WhiteNoise serves static files with a synchronous iterator; under ASGI Django adapts it
@@ -80,3 +81,5 @@ def _serve_hub() -> None:
 
 
 _serve_hub()
+if os.environ.get(SERVING_ENV) == "1":
+    heap.settle()  # every module a request needs is loaded: out of the collector's walks

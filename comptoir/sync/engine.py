@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.core import heap
 from comptoir.core.errors import ComptoirError
 from comptoir.sync import clock, registry, wire
 from comptoir.sync.apply import apply_batch
@@ -210,6 +211,7 @@ def push(
     """Send the outbox in batches, one request in flight: while the hub applies a batch,
     the next one is read here (database work stays in this thread; the request goes from
     another). Entries are dropped or flagged only from the hub's answer."""
+    heap.settle()  # what a sync step allocates is all the collector needs to walk
     report = report or Report()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-send") as sender:
         batch = _next_batch()
@@ -261,6 +263,7 @@ def pull(
 ) -> Report:
     """Apply the hub's pages in order, each with its cursor in one transaction. While a
     page is applied here, the next one is fetched (from another thread: no database)."""
+    heap.settle()
     report = report or Report()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-fetch") as fetcher:
         cursor = _stored_cursor()
