@@ -8,11 +8,12 @@ division rounds half up (the one rounding rule of comptoir, the one receipts use
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
+from comptoir.core.numbers import parse_decimal
 
 # ISO 4217 minor-unit exponents of the currencies a shop is likely to use.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -48,15 +49,15 @@ def round_half_up(value: Decimal) -> int:
 
 
 def parse_amount(text: str | Decimal | int, currency: str) -> int:
-    """Parse a human amount ("2.50", "2,50", 3) into minor units, refusing excess decimals."""
+    """Parse a human amount ("2.50", "2,50", "1 234,50", "1,234.50", 3) into minor units.
+
+    Excess decimals are refused; separators follow
+    :func:`~comptoir.core.numbers.normalise_decimal`.
+    """
     if isinstance(text, float):
         raise TypeError("money is never a float")
-    raw = str(text).strip().replace(",", ".").replace(" ", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(_("Montant invalide : « %(value)s ».") % {"value": text}) from None
-    if not value.is_finite():
+    value = parse_decimal(text)
+    if value is None:
         raise ValidationError(_("Montant invalide : « %(value)s ».") % {"value": text})
     exp = exponent(currency)
     scaled = value.scaleb(exp)

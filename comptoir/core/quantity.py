@@ -6,11 +6,12 @@ length take up to three decimals. Stored as integer thousandths (see ``fields``)
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
+from comptoir.core.numbers import parse_decimal
 
 SCALE = 3
 QUANTUM = Decimal(1).scaleb(-SCALE)
@@ -24,15 +25,15 @@ def parse_quantity(
     allow_zero: bool = False,
     allow_negative: bool = False,
 ) -> Decimal:
-    """Parse a quantity, refusing floats, excess decimals and (by default) zero or negatives."""
+    """Parse a quantity, refusing floats, excess decimals and (by default) zero or negatives.
+
+    "0,250", "1 234,5" and "1,234.5" are all accepted; separators follow
+    :func:`~comptoir.core.numbers.normalise_decimal`.
+    """
     if isinstance(text, float):
         raise TypeError("quantities are never floats")
-    raw = str(text).strip().replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": text}) from None
-    if not value.is_finite():
+    value = parse_decimal(text)
+    if value is None:
         raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": text})
     if value != value.quantize(QUANTUM):
         raise ValidationError(

@@ -98,3 +98,113 @@ def test_amounts_format_with_the_currency_decimals():
     assert format_amount(5, "EUR") == "0.05"
     assert format_amount(1500, "XOF") == "1500"
     assert format_amount(-1, "TND") == "-0.001"
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        # French: decimal comma, thousands by spaces, no-break or narrow no-break spaces.
+        ("2,50", 250),
+        ("1 234,50", 123450),
+        ("1\u00a0234,50", 123450),
+        ("1\u202f234,50", 123450),
+        ("1 234 567,89", 123456789),
+        ("1.234,50", 123450),
+        ("1.234.567,89", 123456789),
+        # English: decimal point, thousands by commas.
+        ("2.50", 250),
+        ("1,234.50", 123450),
+        ("1,234,567.89", 123456789),
+        ("1,234,567", 123456700),
+        # Swiss: thousands by apostrophes.
+        ("1'234.50", 123450),
+        ("1\u2019234.50", 123450),
+        # One separator repeated groups thousands.
+        ("1.234.567", 123456700),
+        # Signs and odd but well-formed writings.
+        ("-1,234.50", -123450),
+        ("+1 234,50", 123450),
+        ("1,234.", 123400),
+        (",50", 50),
+        ("  12,00  ", 1200),
+    ],
+)
+def test_amounts_are_read_in_french_english_and_swiss_writings(text, minor):
+    assert parse_amount(text, "EUR") == minor
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,23.50",  # a thousands group of two digits
+        "12,34,5",
+        "1234,567.89",  # a first group of four digits
+        "1.234.5,6,7",  # two decimal separators
+        "1,234.56.7",
+        "1,,234",
+        "1..234",
+        ",",
+        "-",
+        "1e3",  # no exponents: a typo at a till, never an amount
+        "1E+3",
+        "1_000",
+        "\u0661\u0662",  # digits other than 0-9
+        "2,50 €",
+        "--5",
+    ],
+)
+def test_malformed_separators_are_refused_as_invalid_amounts(text):
+    with pytest.raises(ComptoirError, match="Montant invalide"):
+        parse_amount(text, "EUR")
+
+
+def test_a_single_separator_is_always_decimal_so_1_234_is_not_read_as_a_thousand():
+    with pytest.raises(ComptoirError, match="au plus 2 décimale"):
+        parse_amount("1,234", "EUR")
+    assert parse_amount("1,234", "TND") == 1234
+    with pytest.raises(ComptoirError, match="au plus 0 décimale"):
+        parse_amount("1.500", "XOF")
+    assert parse_amount("1 500", "XOF") == 1500
+    assert parse_amount("1.500.000", "XOF") == 1_500_000
+
+
+def _former_parse_amount(text: str, currency: str) -> int:
+    """parse_amount before thousands separators were understood (the reference)."""
+    value = Decimal(text.strip().replace(",", ".").replace(" ", ""))
+    assert value.is_finite()
+    scaled = value.scaleb({"EUR": 2, "XOF": 0, "TND": 3}[currency])
+    assert scaled == scaled.to_integral_value()
+    return int(scaled)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("2.50", "EUR"),
+        ("2,5", "EUR"),
+        ("0.05", "EUR"),
+        ("-0.05", "EUR"),
+        ("-0,05", "EUR"),
+        ("+3", "EUR"),
+        ("0", "EUR"),
+        ("-0", "EUR"),
+        ("007,10", "EUR"),
+        ("5.", "EUR"),
+        (".5", "EUR"),
+        (",75", "EUR"),
+        (" 19,99 ", "EUR"),
+        ("\u00a019,99\t", "EUR"),
+        ("1 234.56", "EUR"),
+        ("1 234,56", "EUR"),
+        ("12 34", "EUR"),
+        ("- 5", "EUR"),
+        ("150", "XOF"),
+        ("1 500", "XOF"),
+        ("1.234", "TND"),
+        ("1,234", "TND"),
+        ("2.500", "EUR"),
+        ("99999999999.99", "EUR"),
+    ],
+)
+def test_every_amount_accepted_before_keeps_its_value(text, currency):
+    assert parse_amount(text, currency) == _former_parse_amount(text, currency)

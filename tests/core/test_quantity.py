@@ -9,6 +9,7 @@ from comptoir.core.quantity import (
     parse_quantity,
     to_thousandths,
 )
+from comptoir.sales.management.parsing import parse_item
 
 
 def test_piece_quantities_are_whole_numbers():
@@ -53,3 +54,90 @@ def test_quantities_round_trip_through_thousandths():
 def test_whole_quantities_print_without_decimals():
     assert format_quantity(Decimal("3.000")) == "3"
     assert format_quantity(Decimal("0.25")) == "0.250"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("0,250", "kg", "0.250"),
+        ("0.250", "kg", "0.250"),
+        ("1 234,5", "kg", "1234.5"),
+        ("1\u00a0234,5", "kg", "1234.5"),
+        ("1\u202f234,5", "kg", "1234.5"),
+        ("1.234,5", "kg", "1234.5"),
+        ("1,234.5", "kg", "1234.5"),
+        ("1'234.5", "kg", "1234.5"),
+        ("1\u2019234", "piece", "1234"),
+        ("1,234,567", "piece", "1234567"),
+        ("1.234.567", "piece", "1234567"),
+        ("1,234", "kg", "1.234"),  # a single separator is decimal
+    ],
+)
+def test_quantities_are_read_in_french_english_and_swiss_writings(text, unit, expected):
+    assert parse_quantity(text, unit=unit) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("-2", "-2"), ("-1,5", "-1.5"), ("-1 234,5", "-1234.5"), ("-1,234.5", "-1234.5")],
+)
+def test_negative_quantities_keep_their_sign_when_allowed(text, expected):
+    assert parse_quantity(text, unit="kg", allow_negative=True) == Decimal(expected)
+    with pytest.raises(ComptoirError, match="positive"):
+        parse_quantity(text, unit="kg")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1,23.5", "12,34,5", "1234,567.5", "1.234.5,6,7", "1,,5", "1e3", "1_000", "3 kg", "--2"],
+)
+def test_malformed_separators_are_refused_as_invalid_quantities(text):
+    with pytest.raises(ComptoirError, match="Quantité invalide"):
+        parse_quantity(text, unit="kg", allow_negative=True)
+
+
+def _former_parse_quantity(text: str) -> Decimal:
+    """parse_quantity's reading before thousands separators were understood (the reference)."""
+    value = Decimal(text.strip().replace(",", "."))
+    assert value.is_finite()
+    return value.quantize(Decimal("0.001"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3",
+        " 3 ",
+        "+3",
+        "-2",
+        "0",
+        "0,250",
+        "0.250",
+        "1.5",
+        ",5",
+        "5.",
+        "007",
+        "123456,789",
+        "-0,001",
+    ],
+)
+def test_every_quantity_accepted_before_keeps_its_value(text):
+    parsed = parse_quantity(text, unit="kg", allow_zero=True, allow_negative=True)
+    assert parsed == _former_parse_quantity(text)
+    assert str(parsed) == str(_former_parse_quantity(text))
+
+
+def test_decimals_and_ints_are_taken_as_they_are():
+    assert parse_quantity(Decimal("1.250"), unit="kg") == Decimal("1.250")
+    assert parse_quantity(Decimal("1E+3")) == Decimal(1000)
+    assert parse_quantity(7) == Decimal(7)
+
+
+@pytest.mark.parametrize(
+    ("item", "quantity"),
+    [("A12:1.234,5", "1234.5"), ("A12:1,234.5", "1234.5"), ("A12:0,250", "0.25"), ("A12", "1")],
+)
+def test_a_command_line_item_keeps_its_quantity_as_typed(item: str, quantity: str) -> None:
+    """``comptoir sell A12:1.234,5``: the quantity goes to the sale as typed, read once."""
+    line = parse_item(item)
+    assert parse_quantity(line.quantity, unit="kg") == Decimal(quantity)

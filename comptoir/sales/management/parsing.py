@@ -41,7 +41,7 @@ def parse_item(item: str, *, allow_discount: bool = True) -> SaleLine:
     except ValidationError as exc:
         raise _malformed(item, exc.message) from None
     discount = parts[2].strip() if len(parts) > 2 else "0"
-    return SaleLine(article=code, quantity=quantity.replace(",", "."), discount_rate=discount)
+    return SaleLine(article=code, quantity=quantity, discount_rate=discount)
 
 
 def payments_needing_total(specs: Sequence[str]) -> bool:

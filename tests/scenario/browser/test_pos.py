@@ -188,3 +188,31 @@ def test_in_english_the_amount_due_and_the_change_are_written_the_english_way(
     page.locator("#pay_cash").fill("")
     page.locator("#pay_card").focus()  # offers what is left to pay, as one types it
     expect(page.locator("#pay_card")).to_have_value(f"{total // 100}.{total % 100:02d}")
+
+
+def test_in_english_an_amount_typed_with_thousands_separators_gives_the_change(
+    page: Page, till_site: Site
+) -> None:
+    (article,) = piece_articles(till_site, 1)
+    open_till(page, till_site)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("#scan").focus()
+    scan(page, article["barcodes"][0])
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+    total = int(page.locator("#basket-totals").get_attribute("data-total") or "0")
+    status = page.locator(".pay-status")
+    amount = page.locator("#pay-status-amount")
+
+    page.keyboard.press("F8")
+    page.keyboard.type("1,234.50")
+    change = 123_450 - total
+    expect(status).to_have_class(re.compile(r"\bpaid\b"))
+    expect(amount).to_have_text(f"{change // 100:,}.{change % 100:02d}\u00a0€")
+
+    page.locator("#pay_cash").fill("1.234,50")  # the French writing, in any language
+    expect(amount).to_have_text(f"{change // 100:,}.{change % 100:02d}\u00a0€")
+
+    page.locator("#pay_cash").fill("1,23.50")  # not a thousands group: refused, as the server does
+    expect(status).to_have_class(re.compile(r"\binvalid\b"))
+    expect(amount).to_have_text("")

@@ -186,12 +186,35 @@
   });
 
   /* ---- payment: remaining amount and change due ------------------------------------- */
+  /* A typed amount in minor units (NaN if malformed), by the rules of the server's
+   * comptoir/core/numbers.py: spaces and apostrophes are dropped; with both "," and "."
+   * the last one is the decimal separator and the other groups thousands; one of them
+   * several times groups thousands; one of them once is the decimal separator ("1,234"
+   * is 1.234). Thousands go by three digits after a first group of one to three. */
   function minor(text, exp) {
-    var clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+    var clean = text.replace(/[\s\u00a0\u202f'\u2019]/g, "");
     if (!clean) return 0;
-    var m = /^(\d+)(?:\.(\d*))?$/.exec(clean);
-    if (!m || (m[2] || "").length > exp) return NaN;
-    return Number(m[1]) * Math.pow(10, exp) + Number(((m[2] || "") + "000").slice(0, exp) || "0");
+    if (!/^[\d.,]+$/.test(clean)) return NaN;
+    var commas = clean.split(",").length - 1, dots = clean.split(".").length - 1;
+    var point = "", group = "";
+    if (commas && dots) {
+      point = clean.lastIndexOf(",") > clean.lastIndexOf(".") ? "," : ".";
+      group = point === "," ? "." : ",";
+    } else if (commas + dots === 1) {
+      point = commas ? "," : ".";
+    } else if (commas + dots > 1) {
+      group = commas ? "," : ".";
+    }
+    var parts = point ? clean.split(point) : [clean];
+    if (parts.length > 2) return NaN;
+    var whole = parts[0], fraction = parts.length > 1 ? parts[1] : "";
+    if (group) {
+      if (!/^\d{1,3}(?:[.,]\d{3})+$/.test(whole)) return NaN;
+      whole = whole.split(group).join("");
+    }
+    if (!/^\d*$/.test(whole + fraction) || !(whole + fraction) || fraction.length > exp) return NaN;
+    var cents = Number((fraction + "000").slice(0, exp) || "0");
+    return Number(whole || "0") * Math.pow(10, exp) + cents;
   }
   /* An amount in minor units as the page's language writes it, followed by the currency
    * as the server writes it (what follows the digits in data-zero, "0,00 €"), so that it
