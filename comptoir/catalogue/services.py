@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.money import parse_amount
+from comptoir.core.numbers import parse_decimal
 from comptoir.core.quantity import UNITS, parse_quantity
 from comptoir.core.validators import (
     clean_barcode,
@@ -32,13 +33,10 @@ def _price(value: Amount, *, what: str) -> int:
 
 
 def parse_vat_rate(value: str | Decimal | int) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip().replace(",", ".").rstrip("%"))
-    except InvalidOperation:
-        raise ValidationError(
-            _("Taux de TVA invalide : « %(value)s ».") % {"value": value}
-        ) from None
-    if not rate.is_finite() or rate < 0 or rate >= 100 or rate != rate.quantize(Decimal("0.01")):
+    rate = parse_decimal(value.strip().rstrip("%") if isinstance(value, str) else value)
+    if rate is None:
+        raise ValidationError(_("Taux de TVA invalide : « %(value)s ».") % {"value": value})
+    if rate < 0 or rate >= 100 or rate != rate.quantize(Decimal("0.01")):
         raise ValidationError(
             _("Taux de TVA invalide : « %(value)s » (entre 0 et 99,99 %%, deux décimales au plus).")
             % {"value": value}

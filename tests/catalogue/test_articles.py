@@ -8,6 +8,7 @@ from comptoir.catalogue.services import (
     article_create,
     article_get,
     article_update,
+    parse_vat_rate,
     supplier_create,
 )
 from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
@@ -109,6 +110,14 @@ def test_a_scanned_unknown_code_is_refused():
         ({"code": "B", "vat_rate": "-5"}, "Taux de TVA invalide"),
         ({"code": "B", "vat_rate": "100"}, "Taux de TVA invalide"),
         ({"code": "B", "vat_rate": "5.555"}, "Taux de TVA invalide"),
+        # thousands separators are read as everywhere else, then refused for the range
+        ({"code": "B", "vat_rate": "1 234,5"}, "entre 0 et 99,99"),
+        ({"code": "B", "vat_rate": "1,234.5"}, "entre 0 et 99,99"),
+        # malformed writings and exponents are refused as such
+        ({"code": "B", "vat_rate": "1,23.5"}, "Taux de TVA invalide : « 1,23.5 »"),
+        ({"code": "B", "vat_rate": "5.5.5"}, "Taux de TVA invalide : « 5.5.5 »"),
+        ({"code": "B", "vat_rate": "1e1"}, "Taux de TVA invalide : « 1e1 »"),
+        ({"code": "B", "vat_rate": "NaN"}, "Taux de TVA invalide : « NaN »"),
         ({"code": "B", "unit": "carton"}, "Unité inconnue"),
         ({"code": "B", "alert_threshold": "1.5"}, "entière"),
         ({"code": "B", "supplier": "INCONNU"}, "Fournisseur inconnu"),
@@ -124,6 +133,28 @@ def test_a_bad_article_is_refused_in_french_and_writes_nothing(kwargs, keyword):
     with pytest.raises(ComptoirError, match=keyword):
         article_create(**values)
     assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "rate"),
+    [
+        ("20", "20.00"),
+        ("5,5", "5.50"),
+        ("5.5", "5.50"),
+        ("5,5 %", "5.50"),
+        (" 5.50% ", "5.50"),
+        ("\u202f5,5\u00a0%", "5.50"),
+        ("99,99", "99.99"),
+        ("0", "0.00"),
+        (10, "10.00"),
+        (Decimal("5.5"), "5.50"),
+        (Decimal("2E+1"), "20.00"),  # a Decimal is taken as it is, not as its text
+    ],
+)
+def test_a_vat_rate_is_read_in_any_usual_writing(typed, rate):
+    article = article_create(code="B", name="Article B", sale_price="1.00", vat_rate=typed)
+    assert article.vat_rate == Decimal(rate)
+    assert parse_vat_rate(typed) == Decimal(rate)
 
 
 def test_a_new_article_code_cannot_shadow_another_articles_barcode():
@@ -145,6 +176,8 @@ def test_a_new_article_code_cannot_shadow_another_articles_barcode():
         ({"sale_price": "2.555"}, "décimale"),
         ({"sale_price": "-2"}, "négatif"),
         ({"vat_rate": "20,001"}, "Taux de TVA invalide"),
+        ({"vat_rate": "1,23.5"}, "Taux de TVA invalide"),
+        ({"vat_rate": "2e1"}, "Taux de TVA invalide"),
         ({"unit": "boite"}, "Unité inconnue"),
         ({"supplier": "INCONNU"}, "Fournisseur inconnu"),
         ({"name": ""}, "nom est obligatoire"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from comptoir.catalogue.services import article_get
 from comptoir.core.models import Store
+from comptoir.core.quantity import parse_quantity
 from comptoir.core.services import store_get_or_create
 from comptoir.customers.services import customer_create
 from comptoir.sales.models import CreditNote, Invoice
@@ -147,6 +149,14 @@ def test_a_partial_credit_note_returns_goods_and_prints(cashier_client, sale):
         ({"qty_1": "x", "refund_method": "cash"}, "Quantité invalide"),
         ({"qty_1": "-1", "refund_method": "cash"}, "Quantité invalide"),
         ({"qty_1": "1,5", "refund_method": "cash"}, "se vend à la pièce"),
+        # thousands separators are read as everywhere else, then refused for what they say
+        ({"qty_1": "1 234", "refund_method": "cash"}, "dépasse la quantité vendue"),
+        ({"qty_1": "1,234.5", "refund_method": "cash"}, "se vend à la pièce"),
+        # malformed writings and exponents are refused as before
+        ({"qty_1": "1,23.5", "refund_method": "cash"}, "Quantité invalide"),
+        ({"qty_1": "1.234.5", "refund_method": "cash"}, "Quantité invalide"),
+        ({"qty_1": "1e3", "refund_method": "cash"}, "Quantité invalide"),
+        ({"qty_1": "NaN", "refund_method": "cash"}, "Quantité invalide"),
         ({"qty_1": "", "refund_method": "cash"}, "Indiquez au moins une quantité"),
         ({"qty_1": "1", "refund_method": "bitcoin"}, "Moyen de remboursement inconnu"),
     ],
@@ -157,6 +167,19 @@ def test_a_refused_credit_note_writes_nothing(cashier_client, sale, data, messag
     assert response.status_code == 422
     assert message in body(response)
     assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1234,5", "1234.5", "1 234,5", "1\u202f234,5", "1.234,5", "1,234.5", "1'234.5"],
+)
+def test_returned_quantities_are_read_as_everywhere_else(cashier_client, catalogue, typed):
+    invoice = invoice_sell(lines=[SaleLine("FROM", "1500")], cashier="alice")
+    url = reverse("pos:credit_note", args=[invoice.number])
+    response = cashier_client.post(url, {"qty_1": typed, "refund_method": "cash"})
+    assert response.status_code == 302
+    returned = CreditNote.objects.get().lines.get().quantity
+    assert returned == parse_quantity(typed, unit="kg") == Decimal("1234.5")
 
 
 def test_refund_everything_then_nothing_is_left(cashier_client, sale):

@@ -216,6 +216,59 @@ def test_quantity_zero_or_the_remove_button_takes_a_line_off(cashier_client, cat
     assert "Ligne 3 introuvable" in body(response)
 
 
+@pytest.mark.parametrize(
+    ("quantity", "discount", "lines"),
+    [
+        # zero, however it is written, takes the line off
+        ("0", None, [("VIN", Decimal(1), Decimal(0))]),
+        ("0,000", None, [("VIN", Decimal(1), Decimal(0))]),
+        (" -0 ", None, [("VIN", Decimal(1), Decimal(0))]),
+        ("0\u202f000,00", None, [("VIN", Decimal(1), Decimal(0))]),
+        ("0,000.00", None, [("VIN", Decimal(1), Decimal(0))]),
+        # thousands separators are read as everywhere else
+        ("1 234", None, [("PAIN", Decimal(1234), Decimal(0)), ("VIN", Decimal(1), Decimal(0))]),
+        ("1,234.0", None, [("PAIN", Decimal(1234), Decimal(0)), ("VIN", Decimal(1), Decimal(0))]),
+        ("1.234,0", None, [("PAIN", Decimal(1234), Decimal(0)), ("VIN", Decimal(1), Decimal(0))]),
+        ("2", "12,5 %", [("PAIN", Decimal(2), Decimal("12.5")), ("VIN", Decimal(1), Decimal(0))]),
+        ("2", " 12.50%", [("PAIN", Decimal(2), Decimal("12.5")), ("VIN", Decimal(1), Decimal(0))]),
+    ],
+)
+def test_typed_quantities_and_discounts_are_read_as_everywhere_else(
+    cashier_client, catalogue, quantity, discount, lines
+):
+    scan(cashier_client, "PAIN")
+    scan(cashier_client, "VIN")
+    data = {"quantity": quantity} | ({"discount": discount} if discount else {})
+    url = reverse("pos:line_update", args=[1])
+    assert cashier_client.post(url, data, headers=FETCH).status_code == 200
+    assert draft_lines(cashier_client) == lines
+
+
+@pytest.mark.parametrize(
+    ("quantity", "discount", "message"),
+    [
+        ("1,23.5", None, "Quantité invalide"),
+        ("0,00.0", None, "Quantité invalide"),
+        ("1e3", None, "Quantité invalide"),
+        ("0e3", None, "Quantité invalide"),
+        ("NaN", None, "Quantité invalide"),
+        ("1", "1,23.5", "Remise invalide"),
+        ("1", "1e1", "Remise invalide"),
+        ("1", "1 234,5", "Remise invalide"),
+    ],
+)
+def test_malformed_quantities_and_discounts_are_refused_and_change_nothing(
+    cashier_client, catalogue, quantity, discount, message
+):
+    scan(cashier_client, "PAIN")
+    before = draft_lines(cashier_client)
+    data = {"quantity": quantity} | ({"discount": discount} if discount else {})
+    response = cashier_client.post(reverse("pos:line_update", args=[1]), data, headers=FETCH)
+    assert response.status_code == 422
+    assert message in body(response)
+    assert draft_lines(cashier_client) == before
+
+
 def test_totals_show_the_vat_per_rate(cashier_client, catalogue):
     scan(cashier_client, "3*PAIN")
     _status, html = scan(cashier_client, "VIN")

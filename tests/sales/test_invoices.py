@@ -2,12 +2,13 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import ComptoirError, NotFoundError
+from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.customers.services import customer_create
 from comptoir.sales.models import Invoice, InvoiceDraft, InvoiceDraftLine, PaymentMethod
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
+    discount_parse,
     invoice_draft_add_line,
     invoice_draft_create,
     invoice_draft_remove_line,
@@ -151,6 +152,8 @@ def test_a_sale_with_no_stock_makes_the_level_negative_never_refused(till, catal
         ([SaleLine("PAIN", "abc")], None, "Quantité invalide"),
         ([SaleLine("OLD", 1)], None, "archivé"),
         ([SaleLine("PAIN", 1, discount_rate="120")], None, "Remise invalide"),
+        ([SaleLine("PAIN", 1, discount_rate="1,23.5")], None, "Remise invalide"),
+        ([SaleLine("PAIN", 1, discount_rate="1e1")], None, "Remise invalide"),
         ([SaleLine("PAIN", 1)], [PaymentInput("cash", "1.19")], "Paiement insuffisant"),
         ([SaleLine("PAIN", 1)], [PaymentInput("cash", "1.205")], "au plus 2 décimale"),
         ([SaleLine("PAIN", 1)], [PaymentInput("card", "2.00")], "espèces"),
@@ -167,6 +170,50 @@ def test_a_bad_sale_is_refused_in_french_and_writes_nothing(
     with pytest.raises(ComptoirError, match=keyword):
         invoice_sell(lines=lines, payments=payments)
     assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "rate"),
+    [
+        ("10", "10.00"),
+        ("12,5", "12.50"),
+        ("12.5", "12.50"),
+        ("12,5 %", "12.50"),
+        (" 12.50% ", "12.50"),
+        ("\u202f12,5\u00a0%", "12.50"),
+        ("100", "100.00"),
+        ("-0", "0.00"),
+        (10, "10.00"),
+        (Decimal("12.5"), "12.50"),
+        (Decimal("2E+1"), "20.00"),  # a Decimal is taken as it is, not as its text
+    ],
+)
+def test_a_discount_is_read_in_any_usual_writing(typed, rate):
+    assert discount_parse(typed) == Decimal(rate)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1 234,5",
+        "1,234.5",
+        "1,23.5",
+        "1.234.5",
+        "1e1",
+        "1e3",
+        "NaN",
+        "abc",
+        "",
+        "-1",
+        "100.01",
+        "12.345",
+        Decimal("NaN"),
+        -1,
+    ],
+)
+def test_a_bad_discount_is_refused_in_french(typed):
+    with pytest.raises(ValidationError, match="Remise invalide"):
+        discount_parse(typed)
 
 
 def test_a_sale_for_an_unknown_customer_is_refused_and_writes_nothing(till, catalogue):

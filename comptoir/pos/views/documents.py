@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.core.models import Till
+from comptoir.core.numbers import parse_decimal
 from comptoir.pos.guards import till_required
 from comptoir.pos.selectors import returned_quantities
 from comptoir.sales.calculations import excl_from_incl
@@ -96,14 +97,10 @@ def _wanted(rows: list[ReturnRow]) -> list[ReturnLine]:
     """One return line per article (the service spreads it over the invoice's lines)."""
     wanted: dict[str, Decimal] = {}
     for row in rows:
-        text = row.value.strip().replace(",", ".")
-        if not text:
+        if not row.value.strip():
             continue
-        try:
-            quantity = Decimal(text)
-        except ArithmeticError:
-            quantity = Decimal(-1)
-        if not quantity.is_finite() or quantity < 0:
+        quantity = parse_decimal(row.value)
+        if quantity is None or quantity < 0:
             raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": row.value})
         if quantity:
             code = row.line.article_code

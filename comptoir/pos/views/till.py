@@ -9,7 +9,6 @@ the services being atomic, a refused action has written nothing.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_list
 from comptoir.core.errors import ComptoirError, NotFoundError
 from comptoir.core.models import Till
+from comptoir.core.numbers import parse_decimal
 from comptoir.customers.selectors import customer_list
 from comptoir.pos.basket import (
     SESSION_KEY,
@@ -51,10 +51,7 @@ PAY_PREFIX = "pay_"
 
 
 def _is_zero(text: str) -> bool:
-    try:
-        return Decimal(text.replace(",", ".")) == 0
-    except ArithmeticError:
-        return False
+    return parse_decimal(text) == 0
 
 
 def _cashier(request: HttpRequest) -> str:

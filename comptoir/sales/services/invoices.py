@@ -24,6 +24,7 @@ from comptoir.core.chain import chain_hash
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.models import Till
 from comptoir.core.money import format_amount, parse_amount
+from comptoir.core.numbers import parse_decimal
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.core.services import chain_head_lock, series_next
@@ -66,11 +67,8 @@ class PaymentInput:
 
 
 def discount_parse(value: str | Decimal | int) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip().replace(",", ".").rstrip("%"))
-    except ArithmeticError:
-        rate = Decimal(-1)
-    if not rate.is_finite() or rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.01")):
+    rate = parse_decimal(value.strip().rstrip("%") if isinstance(value, str) else value)
+    if rate is None or rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.01")):
         raise ValidationError(
             _("Remise invalide : « %(value)s » (un pourcentage entre 0 et 100).") % {"value": value}
         )
