@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from comptoir.core.models import Till
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.sync import wire
-from comptoir.sync.wire import FactCache
+from comptoir.sync.wire import FactCache, travel
 from tests.factories import make_article
 
 LABEL = "sales.invoice"
@@ -54,7 +54,7 @@ def test_only_the_missing_facts_are_read_and_the_least_recent_is_dropped(
         asked.append(list(ids))
         return real(label, ids)
 
-    monkeypatch.setattr(wire, "wire_aggregates", counted)
+    monkeypatch.setattr(travel, "wire_aggregates", counted)
     cache.aggregates(LABEL, sold[:2])
     cache.aggregates(LABEL, sold[:3])
     cache.aggregates(LABEL, [sold[3]])  # size 3: the least recently used, sold[0], goes
@@ -82,7 +82,7 @@ def _counting_reads(monkeypatch: pytest.MonkeyPatch, *, fail_first: bool = False
             raise RuntimeError("la base a disparu")
         return {row: {"rows": {label: [{"id": str(row)}]}} for row in ids}
 
-    monkeypatch.setattr(wire, "wire_aggregates", read)
+    monkeypatch.setattr(travel, "wire_aggregates", read)
     return calls
 
 

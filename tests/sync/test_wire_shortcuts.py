@@ -1,8 +1,8 @@
 """The shortcuts that read and write the commonest values give what Django's own path does.
 
-``wire._reader`` reads a UUID's text, a plain integer or a text without the field's
+``wire.values._reader`` reads a UUID's text, a plain integer or a text without the field's
 generic conversion; ``apply._as_is`` writes aware instants to SQLite without it;
-``wire._wire_rows`` turns what the driver returns into wire values in one step. Each is
+``wire.rows._wire_rows`` turns what the driver returns into wire values in one step. Each is
 checked against the path it replaces: every synced field, generated or real values.
 """
 
@@ -31,6 +31,8 @@ from comptoir.sales.services import (
 )
 from comptoir.stock.services import stock_count, stock_receive
 from comptoir.sync import apply, registry, wire
+from comptoir.sync.wire import rows as stored
+from comptoir.sync.wire import values
 from tests.factories import at, make_article
 
 FIELDS = [
@@ -38,7 +40,7 @@ FIELDS = [
     for spec in [*registry.references(), *registry.facts()]
     for field in spec.model._meta.concrete_fields
 ]
-SHORTCUTS = [f for f in FIELDS if wire._reader(f) is not None]
+SHORTCUTS = [f for f in FIELDS if values._reader(f) is not None]
 
 raws = st.one_of(
     st.none(),
@@ -55,7 +57,7 @@ raws = st.one_of(
 
 def _general(field: models.Field[Any, Any], raw: Any) -> tuple[str, Any]:
     try:
-        return "value", wire._field_from_wire(field, field.attname, raw)
+        return "value", values._field_from_wire(field, field.attname, raw)
     except ValidationError as exc:
         return "refused", exc.message
 
@@ -71,13 +73,13 @@ def test_the_shortcuts_cover_ids_amounts_and_texts() -> None:
 @settings(max_examples=60, deadline=None)
 @given(raw=raws)
 def test_a_shortcut_reads_what_the_general_path_reads(field: Any, raw: Any) -> None:
-    read = wire._reader(field)
+    read = values._reader(field)
     assert read is not None
     fast = read(raw)
-    if fast is wire._SLOW:
+    if fast is values._SLOW:
         return  # the general path decides
     assert _general(field, raw) == ("value", fast)
-    assert type(fast) is type(wire._field_from_wire(field, field.attname, raw))
+    assert type(fast) is type(values._field_from_wire(field, field.attname, raw))
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite shortcut")
@@ -106,14 +108,14 @@ def test_no_instant_shortcut_when_sqlite_keeps_another_zone() -> None:
 def test_a_foreign_key_shortcut_gives_a_uuid() -> None:
     field = next(f for f in SHORTCUTS if isinstance(f, models.ForeignKey))
     value = uuid.uuid4()
-    read = wire._reader(field)
+    read = values._reader(field)
     assert read is not None
     assert read(str(value)) == value
-    assert read("not a uuid") is wire._SLOW
+    assert read("not a uuid") is values._SLOW
 
 
 def _read_by_the_orm(model: type[models.Model], attnames: tuple[str, ...]) -> list[Any]:
-    """What ``wire._wire_rows`` stands for: the ORM's values, then ``to_wire``."""
+    """What ``wire.rows._wire_rows`` stands for: the ORM's values, then ``to_wire``."""
     names = ("id", *attnames)
     return [
         {name: wire.to_wire(value) for name, value in zip(names, values, strict=True)}
@@ -139,8 +141,8 @@ def test_rows_are_read_for_the_wire_as_the_orm_reads_them(till: Any) -> None:
     credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("PAIN", 1)], at=at(3))
     read = 0
     for spec in [*registry.references(), *registry.facts()]:
-        rows = list(wire._wire_rows(spec.model, spec.fields))
+        rows = list(stored._wire_rows(spec.model, spec.fields))
         assert rows == _read_by_the_orm(spec.model, spec.fields), spec.label
         read += len(rows)
     assert read > 20
-    assert list(wire._wire_rows(Invoice, ("number",), pk__in=[])) == []
+    assert list(stored._wire_rows(Invoice, ("number",), pk__in=[])) == []

@@ -1,0 +1,235 @@
+"""Values to and from their wire form: a row's fields as JSON-safe values, and checked
+Python values (then unsaved model instances) from what a peer sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.core import validators
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ValidationError
+
+# A value from one form to another (wire to Python, database to wire...).
+Convert = Callable[[Any], Any]
+
+
+def to_wire(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str | dict | list):
+        return value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot put {type(value).__name__} on the wire")
+
+
+def row_to_wire(obj: models.Model, attnames: Iterable[str]) -> dict[str, Any]:
+    return {"id": str(obj.pk), **{a: to_wire(getattr(obj, a)) for a in attnames}}
+
+
+@functools.cache
+def _fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    return {f.attname: f for f in model._meta.concrete_fields}
+
+
+def from_wire(model: type[models.Model], attname: str, raw: Any) -> Any:
+    """The Python value of a field from its wire form; a clear error if it is not one."""
+    field = _fields_by_attname(model).get(attname)
+    if field is None:
+        raise ValidationError(_("Champ inconnu : %(field)s.") % {"field": attname})
+    return _field_from_wire(field, attname, raw)
+
+
+def _field_from_wire(field: models.Field[Any, Any], attname: str, raw: Any) -> Any:
+    if raw is None:
+        if not field.null:
+            raise ValidationError(_("Champ obligatoire manquant : %(field)s.") % {"field": attname})
+        return None
+    try:
+        if isinstance(field, models.JSONField):
+            return raw
+        if isinstance(raw, dict | list | float):
+            raise DjangoValidationError("bad type")
+        if isinstance(raw, str) and _is_uuid(field):
+            return UUID(raw)  # what ``to_python`` gives, without its detours
+        value = field.to_python(raw)
+        _check_bounds(field, value)
+        return value
+    except (DjangoValidationError, TypeError, ValueError, ArithmeticError):
+        raise ValidationError(
+            _("Valeur invalide pour %(field)s : « %(value)s ».") % {"field": attname, "value": raw}
+        ) from None
+
+
+_BOUNDS = (
+    validators.MaxLengthValidator,
+    validators.DecimalValidator,
+    validators.MinValueValidator,
+    validators.MaxValueValidator,
+)
+
+
+def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
+    """Refuse what the column cannot hold, before the database does.
+
+    SQLite stores an over-long text or an over-precise decimal as is (and fails on an
+    integer over 64 bits); PostgreSQL fails the statement. Only the size limits are
+    checked: format validators (e-mail...) are the services' business, not the merge's.
+    """
+    if isinstance(value, dt.datetime):
+        # Aware only (a naive time would be read in this server's zone), and convertible
+        # to UTC (0001-01-01T00:00+01:00 is not: it would crash or be stored as 1 BC).
+        if timezone.is_naive(value):
+            raise DjangoValidationError("naive datetime")
+        value.astimezone(dt.UTC)
+    max_length, low, high, others, limits = _bounds(field)
+    if max_length is not None and len(value) > max_length:
+        raise DjangoValidationError("too long")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise DjangoValidationError("out of range")
+    for validator in others:
+        validator(value)
+    if limits is not None:
+        stored = field.get_prep_value(value)
+        if isinstance(stored, int) and not limits[0] <= stored <= limits[1]:
+            raise DjangoValidationError("out of range")
+
+
+Bounds = tuple[int | None, Any, Any, tuple[Any, ...], tuple[int, int] | None]
+
+
+@functools.cache
+def _bounds(field: models.Field[Any, Any]) -> Bounds:
+    """A field's size limits, read once: max length, lowest and highest value as plain
+    comparisons (what those validators do), the other validators, the column's range."""
+    max_length, low, high, others = None, None, None, []
+    for v in field.validators:
+        if not isinstance(v, _BOUNDS):
+            continue
+        if isinstance(v, validators.DecimalValidator) or callable(v.limit_value):
+            others.append(v)
+        elif isinstance(v, validators.MaxLengthValidator):
+            max_length = v.limit_value if max_length is None else min(max_length, v.limit_value)
+        elif isinstance(v, validators.MinValueValidator):
+            low = v.limit_value if low is None else max(low, v.limit_value)
+        else:
+            high = v.limit_value if high is None else min(high, v.limit_value)
+    limits = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+    return max_length, low, high, tuple(others), limits
+
+
+@functools.cache
+def _is_uuid(field: models.Field[Any, Any]) -> bool:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return isinstance(target, models.UUIDField)
+
+
+def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:
+    """An unsaved instance from a wire row (every synced field must be present).
+
+    Built positionally, like rows read from the database: the fields that are not synced
+    take their default, the others are never given one first (no id nor clock drawn).
+    """
+    allowed = _as_set(attnames if isinstance(attnames, tuple) else tuple(attnames))
+    unknown = row.keys() - allowed - {"id"}
+    if unknown:
+        raise ValidationError(
+            _("Champs inconnus : %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    values = []
+    for field, attname, step, read in _plan(model, allowed):
+        if step is _DEFAULT:
+            values.append(field.get_default())
+            continue
+        if step is _REQUIRED and attname not in row:
+            raise ValidationError(_("Champ manquant : %(field)s.") % {"field": attname})
+        raw = row.get(attname)
+        value = read(raw) if read is not None else _SLOW
+        values.append(_field_from_wire(field, attname, raw) if value is _SLOW else value)
+    return model(*values)
+
+
+_PK, _REQUIRED, _DEFAULT, _SLOW = object(), object(), object(), object()
+Step = tuple["models.Field[Any, Any]", str, object, "Convert | None"]
+
+
+@functools.cache
+def _plan(model: type[models.Model], allowed: frozenset[str]) -> tuple[Step, ...]:
+    """How :func:`build` fills each column of ``model``: the id, a synced field (required),
+    or a default; with the field's shortcut reader, if it has one."""
+    steps = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            step = _PK
+        elif field.attname in allowed:
+            step = _REQUIRED
+        else:
+            step = _DEFAULT
+        steps.append((field, field.attname, step, _reader(field)))
+    return tuple(steps)
+
+
+@functools.cache
+def _reader(field: models.Field[Any, Any]) -> Convert | None:
+    """A shortcut for a field's commonest wire values (a UUID's text, a plain integer,
+    a text), giving exactly what :func:`_field_from_wire` gives for them; anything else
+    (and anything the shortcut doubts) answers ``_SLOW``, for the general path."""
+    if _is_uuid(field):
+
+        def read_uuid(raw: Any) -> Any:
+            if type(raw) is str:
+                try:
+                    return UUID(raw)
+                except ValueError:
+                    pass
+            return _SLOW
+
+        return read_uuid
+    max_length, low, high, others, limits = _bounds(field)
+    if others or isinstance(field, models.BooleanField):
+        return None
+    if isinstance(field, models.IntegerField) and (
+        type(field).to_python,
+        type(field).get_prep_value,
+    ) == (models.IntegerField.to_python, models.IntegerField.get_prep_value):
+        floors = [x for x in (low, limits[0] if limits else None) if x is not None]
+        ceilings = [x for x in (high, limits[1] if limits else None) if x is not None]
+        lowest = max(floors) if floors else None
+        highest = min(ceilings) if ceilings else None
+
+        def read_int(raw: Any) -> Any:
+            if (
+                type(raw) is int
+                and (lowest is None or raw >= lowest)
+                and (highest is None or raw <= highest)
+            ):
+                return raw
+            return _SLOW
+
+        return read_int
+    if type(field).to_python in (models.CharField.to_python, models.TextField.to_python) and (
+        low is None and high is None
+    ):
+
+        def read_text(raw: Any) -> Any:
+            if type(raw) is str and (max_length is None or len(raw) <= max_length):
+                return raw
+            return _SLOW
+
+        return read_text
+    return None
+
+
+@functools.cache
+def _as_set(attnames: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(attnames)
