@@ -1,7 +1,7 @@
 """The shortcuts that read and write the commonest values give what Django's own path does.
 
 ``wire.values._reader`` reads a UUID's text, a plain integer or a text without the field's
-generic conversion; ``apply._as_is`` writes aware instants to SQLite without it;
+generic conversion; ``apply.inserts._as_is`` writes aware instants to SQLite without it;
 ``wire.rows._wire_rows`` turns what the driver returns into wire values in one step. Each is
 checked against the path it replaces: every synced field, generated or real values.
 """
@@ -30,7 +30,8 @@ from comptoir.sales.services import (
     invoice_sell,
 )
 from comptoir.stock.services import stock_count, stock_receive
-from comptoir.sync import apply, registry, wire
+from comptoir.sync import registry, wire
+from comptoir.sync.apply import inserts
 from comptoir.sync.wire import rows as stored
 from comptoir.sync.wire import values
 from tests.factories import at, make_article
@@ -97,12 +98,12 @@ def test_a_shortcut_reads_what_the_general_path_reads(field: Any, raw: Any) -> N
 def test_an_instant_goes_to_sqlite_as_django_writes_it(moment: dt.datetime, zone: str) -> None:
     field = models.DateTimeField()
     aware = moment.astimezone(ZoneInfo(zone)) if 1 < moment.year < 9999 else moment
-    convert = apply._as_is(field, "sqlite", "UTC")[dt.datetime]
+    convert = inserts._as_is(field, "sqlite", "UTC")[dt.datetime]
     assert convert(aware) == field.get_db_prep_save(aware, connection)
 
 
 def test_no_instant_shortcut_when_sqlite_keeps_another_zone() -> None:
-    assert dt.datetime not in apply._as_is(models.DateTimeField(), "sqlite", "Europe/Paris")
+    assert dt.datetime not in inserts._as_is(models.DateTimeField(), "sqlite", "Europe/Paris")
 
 
 def test_a_foreign_key_shortcut_gives_a_uuid() -> None:
