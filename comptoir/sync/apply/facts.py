@@ -61,7 +61,7 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
         for n, raw in enumerate(raws):
             if not isinstance(raw, dict):
                 raise Rejected(_("Ligne d'agrégat invalide."))
-            row = wire.expanded(raw, roots[0], part_spec, fk, n)
+            row = wire.expanded(raw, roots[0], root.pk, part_spec, fk, n)
             part = wire.build(part_model, row, part_spec.fields)
             if getattr(part, fk) != root.pk:
                 raise Rejected(_("Une partie de l'agrégat désigne un autre document."))

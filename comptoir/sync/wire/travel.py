@@ -57,13 +57,19 @@ def _inherited(root: dict[str, Any], name: str, value: Any) -> bool:
 
 
 def expanded(
-    raw: dict[str, Any], root: dict[str, Any], spec: registry.FactSpec, fk: str, n: int
+    raw: dict[str, Any],
+    root: dict[str, Any],
+    root_id: UUID,
+    spec: registry.FactSpec,
+    fk: str,
+    n: int,
 ) -> dict[str, Any]:
     """A part's row as :func:`compact` sent it, whole again: ``raw`` is the ``n``-th row of
-    ``spec``'s model in the aggregate of ``root`` (a root row whose id was checked)."""
+    ``spec``'s model in the aggregate of ``root`` (a root row whose id, ``root_id``, was
+    checked)."""
     row = dict(raw)
     if "id" not in row:
-        row["id"] = str(part_id(UUID(root["id"]), spec.label, n))
+        row["id"] = str(part_id(root_id, spec.label, n))
     row.setdefault(fk, root["id"])
     for attname in spec.fields:
         if attname not in row and attname in root:
