@@ -53,6 +53,25 @@ raws = st.one_of(
     st.uuids().map(lambda u: str(u).upper()),
     st.uuids().map(lambda u: u.hex),
     st.floats(allow_nan=False),
+    st.decimals(allow_nan=True).map(str),
+    st.sampled_from(["1.005", "12.50", "-0", "1e3", "1E-2", "1_000", " 7 ", "Infinity", "9" * 40]),
+    st.datetimes(timezones=st.none() | st.timezones()).map(lambda m: m.isoformat()),
+    st.dates().map(lambda d: d.isoformat()),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2026-11-25T10:00:00Z",
+            "2026-11-25 10:00",
+            "2026-11-25T10:00:00+05:30",
+            "20261125",
+            "2026-W48-3",
+            "2026-02-30",
+            "t",
+            "True",
+            "1",
+        ]
+    ),
 )
 
 
@@ -63,11 +82,13 @@ def _general(field: models.Field[Any, Any], raw: Any) -> tuple[str, Any]:
         return "refused", exc.message
 
 
-def test_the_shortcuts_cover_ids_amounts_and_texts() -> None:
+def test_the_shortcuts_cover_ids_amounts_instants_and_texts() -> None:
     kinds = {type(f).__name__ for f in SHORTCUTS}
-    assert {"UUIDField", "ForeignKey", "CharField"} <= kinds
+    assert {"UUIDField", "ForeignKey", "CharField", "MoneyField", "DateTimeField"} <= kinds
+    assert {"DateField", "BooleanField"} <= kinds
     assert any(isinstance(f, models.IntegerField) for f in SHORTCUTS)
-    assert not any(isinstance(f, models.BooleanField | models.DecimalField) for f in SHORTCUTS)
+    # a field with its own conversion keeps it (quantities are stored as thousandths)
+    assert not any(type(f).__name__ == "QuantityField" for f in SHORTCUTS)
 
 
 @pytest.mark.parametrize("field", SHORTCUTS, ids=lambda f: f"{f.model._meta.label}.{f.attname}")

@@ -27,8 +27,11 @@ from comptoir.sync.apply.inserts import insert_rows
 from comptoir.sync.protocol import Change
 
 
-def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
-    """The root and parts of a fact change, built and checked in memory (no query)."""
+def _parse_fact(
+    change: Change, build: Callable[..., Any] = wire.build
+) -> tuple[registry.FactSpec, Any, Parts]:
+    """The root and parts of a fact change, built and checked in memory (no query): model
+    instances, or what ``build`` makes of each row (``wire.build_record``)."""
     spec = registry.fact_spec(change["model"])
     if spec is None or spec.part_only:
         raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
@@ -46,7 +49,7 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
         raise Rejected(
             _("Parties inattendues : %(p)s.") % {"p": ", ".join(sorted(set(rows) - allowed))}
         )
-    root = wire.build(spec.model, roots[0], spec.fields)
+    root = build(spec.model, roots[0], spec.fields)
     if spec.part_of is not None and spec.part_of(root) is not None:
         raise Rejected(_("Cette ligne appartient à un autre document."))
     parts: Parts = []
@@ -62,7 +65,7 @@ def _parse_fact(change: Change) -> tuple[registry.FactSpec, Any, Parts]:
             if not isinstance(raw, dict):
                 raise Rejected(_("Ligne d'agrégat invalide."))
             row = wire.expanded(raw, roots[0], root.pk, part_spec, fk, n)
-            part = wire.build(part_model, row, part_spec.fields)
+            part = build(part_model, row, part_spec.fields)
             if getattr(part, fk) != root.pk:
                 raise Rejected(_("Une partie de l'agrégat désigne un autre document."))
             if getattr(part, "store_id", root_store) != root_store:
@@ -132,10 +135,11 @@ class _Aggregate:
     root: Any
     parts: Parts
 
-    def objects(self) -> Iterator[Any]:
-        yield self.root
-        for _model, objs in self.parts:
-            yield from objs
+    def objects(self) -> Iterator[tuple[type[models.Model], Any]]:
+        yield self.spec.model, self.root
+        for model, objs in self.parts:
+            for obj in objs:
+                yield model, obj
 
     def wire_rows(self) -> dict[str, list[dict[str, Any]]]:
         return _normalised(_rebuilt(self.spec, self.root, self.parts))
@@ -165,7 +169,7 @@ def apply_facts(
     for index in indexes:
         change = changes[index]
         try:
-            spec, root, parts = _parse_fact(change)
+            spec, root, parts = _parse_fact(change, wire.build_record)
         except Rejected as exc:
             outcomes[index] = rejected(change, exc.reason)
         except ComptoirError as exc:
@@ -247,12 +251,12 @@ def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
     (by an aggregate that is itself resolved), with the first such key's reason."""
     born: dict[type[models.Model], dict[Any, _Aggregate]] = {}
     for agg in fresh:
-        for obj in agg.objects():
-            born.setdefault(type(obj), {})[obj.pk] = agg
+        for model, obj in agg.objects():
+            born.setdefault(model, {})[obj.pk] = agg
     wanted: dict[type[models.Model], set[Any]] = {}
     for agg in fresh:
-        for obj in agg.objects():
-            for field in foreign_keys(type(obj)):
+        for model, obj in agg.objects():
+            for field in foreign_keys(model):
                 value = getattr(obj, field.attname)
                 target: Any = field.related_model
                 if value is not None and value not in born.get(target, {}):
@@ -270,8 +274,8 @@ def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
         for agg in fresh:
             if agg in refused:
                 continue
-            for obj in agg.objects():
-                reason = _first_unknown(obj, agg, born, here, refused)
+            for model, obj in agg.objects():
+                reason = _first_unknown(model, obj, agg, born, here, refused)
                 if reason:
                     refused[agg] = reason
                     break
@@ -280,13 +284,14 @@ def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
 
 
 def _first_unknown(
+    model: type[models.Model],
     obj: Any,
     agg: _Aggregate,
     born: dict[type[models.Model], dict[Any, _Aggregate]],
     here: dict[type[models.Model], set[Any]],
     refused: dict[_Aggregate, str],
 ) -> str | None:
-    for field in foreign_keys(type(obj)):
+    for field in foreign_keys(model):
         value = getattr(obj, field.attname)
         if value is None:
             continue
@@ -305,8 +310,8 @@ def _insert(aggregates: list[_Aggregate], origin: str) -> None:
     in the order every local write takes them)."""
     by_model: dict[type[models.Model], list[Any]] = {}
     for agg in aggregates:
-        for obj in agg.objects():
-            by_model.setdefault(type(obj), []).append(obj)
+        for model, obj in agg.objects():
+            by_model.setdefault(model, []).append(obj)
     for model, objs in by_model.items():
         insert_rows(model, objs)  # the trace is one per aggregate, recorded below
     with capture.applying(origin):

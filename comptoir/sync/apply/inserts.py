@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,8 +17,9 @@ from comptoir.sync import wire
 
 def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
     """Insert new rows as fast as each database takes them: ``COPY`` on PostgreSQL (one
-    stream per table), ``executemany`` of one prepared ``INSERT`` on SQLite. Values are
-    prepared by their fields, as ``bulk_create`` does; nothing is captured here."""
+    stream per table), ``executemany`` of one prepared ``INSERT`` on SQLite. ``objs`` are
+    instances, or ``wire.record_type`` rows; values are prepared by their fields, as
+    ``bulk_create`` does; nothing is captured here."""
     fields = list(model._meta.concrete_fields)
     quote = connection.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
@@ -26,8 +28,8 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         plain = [_as_is(f, db.vendor, db.timezone_name) for f in fields]
         rows = (
             [
-                _prepared(f, getattr(obj, f.attname), kinds, db)
-                for f, kinds in zip(fields, plain, strict=True)
+                _prepared(f, value, kinds, db)
+                for f, kinds, value in zip(fields, plain, _columns(obj, fields), strict=True)
             ]
             for obj in objs
         )
@@ -39,6 +41,12 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
+
+
+def _columns(obj: Any, fields: list[models.Field[Any, Any]]) -> Iterable[Any]:
+    if isinstance(obj, tuple):  # a record: its columns, in order
+        return obj
+    return (getattr(obj, f.attname) for f in fields)
 
 
 def _same(value: Any) -> Any:

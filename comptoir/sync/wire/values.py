@@ -3,8 +3,10 @@ Python values (then unsaved model instances) from what a peer sent."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -134,12 +136,10 @@ def _is_uuid(field: models.Field[Any, Any]) -> bool:
     return isinstance(target, models.UUIDField)
 
 
-def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:
-    """An unsaved instance from a wire row (every synced field must be present).
-
-    Built positionally, like rows read from the database: the fields that are not synced
-    take their default, the others are never given one first (no id nor clock drawn).
-    """
+def column_values(
+    model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]
+) -> list[Any]:
+    """The checked values of a wire row's columns, in the model's column order."""
     allowed = _as_set(attnames if isinstance(attnames, tuple) else tuple(attnames))
     unknown = row.keys() - allowed - {"id"}
     if unknown:
@@ -156,7 +156,33 @@ def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str
         raw = row.get(attname)
         value = read(raw) if read is not None else _SLOW
         values.append(_field_from_wire(field, attname, raw) if value is _SLOW else value)
-    return model(*values)
+    return values
+
+
+def build(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:
+    """An unsaved instance from a wire row (every synced field must be present).
+
+    Built positionally, like rows read from the database: the fields that are not synced
+    take their default, the others are never given one first (no id nor clock drawn).
+    """
+    return model(*column_values(model, row, attnames))
+
+
+def build_record(model: type[models.Model], row: dict[str, Any], attnames: Iterable[str]) -> Any:
+    """What :func:`build` checks, as a light :func:`record_type` row instead of an instance
+    (a tenth of the cost: no signals, no descriptors), for rows only inserted and read."""
+    return record_type(model)._make(column_values(model, row, attnames))
+
+
+@functools.cache
+def record_type(model: type[models.Model]) -> Any:
+    """A named tuple of ``model``'s columns, by attribute name and in column order, with
+    ``pk``: read like an unsaved instance by what a batch does with it (checks, derived
+    data, inserting), and inserted as it is."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    base = collections.namedtuple(f"{model.__name__}Row", names)  # type: ignore[misc]
+    pk = property(operator.itemgetter(names.index(model._meta.pk.attname)))
+    return type(base.__name__, (base,), {"__slots__": (), "pk": pk})
 
 
 _PK, _REQUIRED, _DEFAULT, _SLOW = object(), object(), object(), object()
@@ -181,9 +207,10 @@ def _plan(model: type[models.Model], allowed: frozenset[str]) -> tuple[Step, ...
 
 @functools.cache
 def _reader(field: models.Field[Any, Any]) -> Convert | None:
-    """A shortcut for a field's commonest wire values (a UUID's text, a plain integer,
-    a text), giving exactly what :func:`_field_from_wire` gives for them; anything else
-    (and anything the shortcut doubts) answers ``_SLOW``, for the general path."""
+    """A shortcut for a field's commonest wire values (a UUID's text, a plain integer, a
+    text, a decimal's text, an aware instant or a day in ISO 8601, a boolean), giving
+    exactly what :func:`_field_from_wire` gives for them; anything else (and anything the
+    shortcut doubts) answers ``_SLOW``, for the general path."""
     if _is_uuid(field):
 
         def read_uuid(raw: Any) -> Any:
@@ -196,8 +223,17 @@ def _reader(field: models.Field[Any, Any]) -> Convert | None:
 
         return read_uuid
     max_length, low, high, others, limits = _bounds(field)
-    if others or isinstance(field, models.BooleanField):
+    converts = type(field).to_python
+    if converts is models.DecimalField.to_python and low is None and high is None:
+        return _decimal_reader(others)
+    if others:
         return None
+    if converts is models.BooleanField.to_python:
+        return _read_bool
+    if converts is models.DateTimeField.to_python and low is None and high is None:
+        return _read_instant
+    if converts is models.DateField.to_python and low is None and high is None:
+        return _read_day
     if isinstance(field, models.IntegerField) and (
         type(field).to_python,
         type(field).get_prep_value,
@@ -228,6 +264,50 @@ def _reader(field: models.Field[Any, Any]) -> Convert | None:
 
         return read_text
     return None
+
+
+def _decimal_reader(checks: tuple[Any, ...]) -> Convert:
+    def read_decimal(raw: Any) -> Any:
+        if type(raw) is not str:
+            return _SLOW
+        try:
+            value = Decimal(raw)
+            if not value.is_finite():
+                return _SLOW
+            for check in checks:  # digits and places (DecimalValidator)
+                check(value)
+        except (ArithmeticError, ValueError, DjangoValidationError):
+            return _SLOW
+        return value
+
+    return read_decimal
+
+
+def _read_bool(raw: Any) -> Any:
+    return raw if type(raw) is bool else _SLOW
+
+
+def _read_instant(raw: Any) -> Any:
+    # What parse_datetime tries first; aware and convertible to UTC, as _check_bounds asks.
+    if type(raw) is not str:
+        return _SLOW
+    try:
+        value = dt.datetime.fromisoformat(raw)
+        if value.utcoffset() is None:
+            return _SLOW
+        value.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return _SLOW
+    return value
+
+
+def _read_day(raw: Any) -> Any:
+    if type(raw) is not str:  # what parse_date tries first
+        return _SLOW
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return _SLOW
 
 
 @functools.cache
