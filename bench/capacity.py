@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import statistics
 import time
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench import cpu
 from bench.harness import World
 from comptoir.core.ids import new_id
 from comptoir.sync import compression
@@ -97,26 +97,6 @@ def _headers(token: str) -> dict[str, str]:
     }
 
 
-def _stat(pid: int) -> list[str]:
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of the hub: its process and its server processes (``--workers``)."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = _stat(int(entry))
-        except OSError:  # gone meanwhile
-            continue
-        if int(entry) == pid or int(fields[1]) == pid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 async def _one_till(
     url: str, till: Till, made: dict[str, Any], until: float, latencies: list[float]
 ) -> int:
@@ -180,16 +160,16 @@ def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
     assert world.hub.proc is not None
     best = 0
     for k in steps:
-        cpu = _cpu_seconds(world.hub.proc.pid)
+        used = cpu.tree_seconds(world.hub.proc.pid)
         latencies, errors = asyncio.run(_load(world.hub.url, tills[:k], made, seconds))
-        cpu = _cpu_seconds(world.hub.proc.pid) - cpu
+        used = cpu.tree_seconds(world.hub.proc.pid) - used
         if not latencies:
             results.add("capacity", f"K={k}", None, "ms", f"no push answered ({errors} errors)")
             break
         p99 = sorted(latencies)[max(0, round(0.99 * len(latencies)) - 1)]
         note = (
             f"{len(latencies)} pushes in {seconds:g} s, p50 {statistics.median(latencies):.0f} ms,"
-            f" {errors} errors; hub CPU {1000 * cpu / len(latencies):.1f} ms/invoice"
+            f" {errors} errors; hub CPU {1000 * used / len(latencies):.1f} ms/invoice"
         )
         results.add("capacity", f"K={k} push p99", p99, "ms", note)
         if p99 >= 500 or errors:
@@ -240,9 +220,9 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
 
 
 def _cost(pid: int, n: int, request: Any, name: str, results: Any) -> None:
-    cpu, started = _cpu_seconds(pid), time.perf_counter()
+    used, started = cpu.tree_seconds(pid), time.perf_counter()
     for _ in range(n):
         request()
-    cpu, wall = _cpu_seconds(pid) - cpu, time.perf_counter() - started
+    used, wall = cpu.tree_seconds(pid) - used, time.perf_counter() - started
     note = f"{n} in a row; wall {1000 * wall / n:.1f} ms each"
-    results.add("capacity", f"hub CPU per {name}", 1000 * cpu / n, "ms", note)
+    results.add("capacity", f"hub CPU per {name}", 1000 * used / n, "ms", note)

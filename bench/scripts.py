@@ -68,12 +68,13 @@ def counted(method, url, **kwargs):
         len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
     return response
 client.http.request = counted
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 report = engine.sync("{mode}", client=client)
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 client.close()
 out = {{
     "seconds": elapsed,
+    "cpu_seconds": cpu,
     "ok": report.ok,
     "errors": report.errors,
     "rejected": len(report.rejected),

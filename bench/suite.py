@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from bench import pouch, scripts
+from bench import cpu, pouch, scripts
 from bench.harness import BenchError, World
 
 NAMES = ("catchup_push", "catchup_pull", "latency", "wire_cost", "pouchdb", "capacity", "pages")
@@ -111,7 +111,10 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
         " (invoice_sell without a flush per sale, outside the clock)",
     )
 
+    meter = _meter(world)
+    before = meter()
     push = world.shell(till_a, scripts.SYNC_COUNTED.format(mode="push"))
+    push_cpu = cpu.spent(before, meter())
     results.raw["push"] = push
     if not push["ok"] or push["rejected"]:
         raise BenchError(f"push failed: {push['errors']} ({push['rejected']} rejected)")
@@ -126,7 +129,9 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
     results.add("catchup_push", "throughput", n / push["seconds"], "inv/s")
 
     before_b = till_count(till_b, "SELECT count(*) FROM sales_invoice")
+    before = meter()
     pull = world.shell(till_b, scripts.SYNC_COUNTED.format(mode="pull"))
+    pull_cpu = cpu.spent(before, meter())
     results.raw["pull"] = pull
     if not pull["ok"] or pull["rejected"]:
         raise BenchError(f"pull failed: {pull['errors']} ({pull['rejected']} rejected)")
@@ -139,6 +144,8 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
         f"{on_b}/{n} on till B; {pull['wire']['requests']} requests",
     )
     results.add("catchup_pull", "throughput", n / pull["seconds"], "inv/s")
+    for step, spent, data in (("push", push_cpu, push), ("pull", pull_cpu, pull)):
+        _cpu_rows(results, f"catchup_{step}", spent, data["cpu_seconds"], n)
     for step, data in (("push", push), ("pull", pull)):
         results.add(
             f"catchup_{step}",
@@ -164,6 +171,28 @@ def catchup(world: World, till_a: Path, till_b: Path, n: int, results: Results) 
         pull["client_bytes_received"] / n,
         "B",
         "HubClient.bytes_received (decoded JSON)",
+    )
+
+
+def _meter(world: World) -> Any:
+    assert world.hub.proc is not None
+    hub, postgres = world.hub.proc.pid, cpu.postmaster(world.pg.datadir)
+    return lambda: cpu.read(hub, postgres)
+
+
+def _cpu_rows(results: Results, bench: str, spent: cpu.Reading, till: float, n: int) -> None:
+    """Where the CPU went, per invoice: the till (its sync, from its own clock), the hub's
+    server, PostgreSQL; and the rate their sum allows when they share this machine."""
+    total = till + spent.hub + spent.postgres
+    results.add(bench, "till CPU per invoice", 1e6 * till / n, "us", "the sync, all threads")
+    results.add(bench, "hub CPU per invoice", 1e6 * spent.hub / n, "us", "comptoir serve")
+    results.add(bench, "PostgreSQL CPU per invoice", 1e6 * spent.postgres / n, "us")
+    results.add(
+        bench,
+        "CPU per invoice, all three",
+        1e6 * total / n,
+        "us",
+        f"{cpu.cores()} cores at this cost: at most {cpu.cores() * n / total:,.0f} inv/s",
     )
 
 

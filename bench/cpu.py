@@ -1,0 +1,65 @@
+"""CPU time from ``/proc``: a process with its descendants.
+
+Throughput on a small machine is CPU shared by everyone taking part (the till, the hub,
+PostgreSQL), so the catch-up benchmarks say where the CPU went, not only how long it
+took: what a faster run could save, and what no Python change can.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def tree_seconds(root: int) -> float:
+    """CPU time of ``root`` and its live descendants, with the time of the children each
+    of them has reaped (so a PostgreSQL backend that ends between two readings still
+    counts, in its postmaster's share)."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _stat(int(entry))
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total / TICK
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def postmaster(datadir: Path) -> int:
+    """The pid of the PostgreSQL server running on ``datadir``."""
+    return int((datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+@dataclass(frozen=True)
+class Reading:
+    hub: float
+    postgres: float
+
+
+def read(hub_pid: int, postgres_pid: int) -> Reading:
+    return Reading(tree_seconds(hub_pid), tree_seconds(postgres_pid))
+
+
+def spent(before: Reading, after: Reading) -> Reading:
+    return Reading(after.hub - before.hub, after.postgres - before.postgres)
