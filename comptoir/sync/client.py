@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import ssl
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError, ValidationError
-from comptoir.sync import compression
+from comptoir.sync import compression, jsontext
 from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION, check_versions
 
 
@@ -90,7 +89,7 @@ class HubClient:
     def _handle(self, response: httpx.Response) -> dict[str, Any]:
         self.bytes_received += len(response.content)
         try:
-            data = response.json()
+            data = jsontext.loads(response.content)
         except ValueError:
             raise HubRefused(
                 _("Réponse illisible du serveur (HTTP %(s)d).") % {"s": response.status_code},
@@ -138,7 +137,7 @@ class HubClient:
         return self._handle(response)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        raw = compression.compress(json.dumps(body, separators=(",", ":")).encode())
+        raw = compression.compress(jsontext.dumps(body))
         self.bytes_sent += len(raw)
         return self._send(
             "POST",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -15,14 +14,14 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from comptoir import __version__
 from comptoir.core.errors import ComptoirError
-from comptoir.sync import auth, compression, hub, notify
+from comptoir.sync import auth, compression, hub, jsontext, notify
 from comptoir.sync import digest as digests
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
@@ -38,15 +37,16 @@ from comptoir.sync.protocol import (
 log = logging.getLogger("comptoir.sync")
 
 
-def reply(data: dict[str, Any], status: int = 200) -> JsonResponse:
-    return JsonResponse({**data, **envelope(wall_ms())}, status=status)
+def reply(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    body = jsontext.dumps({**data, **envelope(wall_ms())})
+    return HttpResponse(body, status=status, content_type="application/json")
 
 
-def error(message: str, status: int) -> JsonResponse:
+def error(message: str, status: int) -> HttpResponse:
     return reply({"error": message}, status=status)
 
 
-def _version_problem(request: HttpRequest) -> JsonResponse | None:
+def _version_problem(request: HttpRequest) -> HttpResponse | None:
     problem = check_versions(
         request.headers.get("X-Comptoir-Protocol"), request.headers.get("X-Comptoir-Schema")
     )
@@ -104,7 +104,7 @@ def allow(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 # A ``\u0000`` or ``\uD800``-``\uDFFF`` escape in the raw JSON: only then are the decoded
 # strings walked (a paired surrogate is a legitimate emoji).
-_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _bad_string(body: Any) -> bool:
@@ -132,10 +132,6 @@ def _bad_string(body: Any) -> bool:
     return False
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN, Infinity: not JSON, and money is never a float
-
-
 def _body(request: HttpRequest) -> Any:
     if request.content_type != "application/json":
         raise ProtocolError(_("Le corps doit être du JSON (Content-Type: application/json)."))
@@ -146,11 +142,10 @@ def _body(request: HttpRequest) -> Any:
         raise ProtocolError(_("Corps trop volumineux.")) from None
     raw = compression.decompress(encoding, raw)
     try:
-        text = raw.decode()  # UTF-8 only (json.loads would guess UTF-16 and UTF-32 too)
-        body = json.loads(text, parse_constant=_no_constant)
+        body = jsontext.loads(raw)
     except (ValueError, RecursionError):
         raise ProtocolError(_("JSON invalide.")) from None
-    if _SUSPECT_ESCAPE.search(text) and _bad_string(body):
+    if _SUSPECT_ESCAPE.search(raw) and _bad_string(body):
         raise ProtocolError(_("JSON invalide : caractère nul ou demi-paire Unicode isolée."))
     return body
 
