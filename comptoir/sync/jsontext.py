@@ -5,8 +5,8 @@ The standard library stays the reference. Writing, what orjson declines (an inte
 64 bits, a lone surrogate) is written by it instead; instants, days and lazy texts go
 through Django's own encoder, as ``JsonResponse`` does. Reading, orjson would turn an
 integer past 64 bits into a float (a JSON field would change unseen), so a body holding
-19 digits in a row, or one that orjson refuses, is read by the standard library, which
-then decides: the same values, and the same refusals, as before orjson.
+a number of 19 digits or more, or one that orjson refuses, is read by the standard library,
+which then decides: the same values, and the same refusals, as before orjson.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def dumps(value: Any) -> bytes:
         return json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# A number of 19 digits or more, where JSON puts values: at the start, after "[", "," or
+# ":" (digits inside strings, such as a hash's, are not numbers and let orjson read)
+_LONG_NUMBER = re.compile(rb"(?:^|[\[,:])\s*-?[0-9]{19}")
 
 
 def loads(raw: bytes) -> Any:

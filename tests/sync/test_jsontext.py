@@ -52,6 +52,13 @@ def test_django_values_are_written_as_json_response_writes_them() -> None:
     assert json.loads(jsontext.dumps(value))["at"] == "2026-11-25T01:02:03.456Z"
 
 
+def test_digits_inside_strings_are_left_to_orjson() -> None:
+    # a hex digest often holds 19 digits in a row: not a number, no slow path for it
+    raw = b'{"hash": "a0123456789012345678901234b", "n": 1}'
+    assert not jsontext._LONG_NUMBER.search(raw)
+    assert jsontext._LONG_NUMBER.search(b'{"n": 1234567890123456789}')
+
+
 def test_it_is_compact_utf8() -> None:
     assert jsontext.dumps({"a": ["é", 1]}) == '{"a":["é",1]}'.encode()
 
@@ -90,6 +97,9 @@ EDGES = [
     b"[18446744073709551616]",  # past 64 bits: orjson would give a float
     b"[-9223372036854775809]",
     b'{"n": 123456789012345678901234567890}',
+    b"123456789012345678901234567890",
+    b'{"n":\n\t-18446744073709551616}',
+    b'["hash 01234567890123456789012", 18446744073709551616]',
     b"[1e309]",  # infinite: refused
     b"[NaN]",
     b"[-Infinity]",
