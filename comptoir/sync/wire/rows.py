@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
 from django.db import models
-from django.db.models.sql.constants import MULTI
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils import timezone
 
 from comptoir.sync import registry
@@ -47,8 +48,9 @@ def _wire_rows(
     names = ("id", *attnames)
     queryset = model._default_manager.filter(**lookup).order_by("pk").values_list(*names)
     compiler = queryset.query.get_compiler(using=queryset.db)
-    chunks = compiler.execute_sql(MULTI)
-    if compiler.select is None:  # nothing to read (an empty IN)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # nothing to read (an empty IN)
         return
     expressions = [select[0] for select in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(expressions)
@@ -57,9 +59,20 @@ def _wire_rows(
         _column_to_wire(expression, converters.get(i, ((), None))[0], db)
         for i, expression in enumerate(expressions)
     ]
-    for chunk in chunks:
-        for row in chunk:
-            yield {name: step(value) for name, step, value in zip(names, steps, row, strict=True)}
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            from psycopg.types.datetime import TimestamptzLoader
+
+            # psycopg's compiled loader for instants: Django's (which only swaps the
+            # zone for its own UTC) is pure Python, a third of a pull's reading. Both
+            # read in the session's zone, UTC: the same isoformat().
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(GET_ITERATOR_CHUNK_SIZE):
+            for row in chunk:
+                yield {
+                    name: step(value) for name, step, value in zip(names, steps, row, strict=True)
+                }
 
 
 def _column_to_wire(expression: Any, converters: Any, db: Any) -> Convert:
