@@ -89,7 +89,8 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
             [ChangeLog(model=m, row_id=r, store_id=s, origin_node=node) for m, r, s in unique]
         )
         stores = {s for _m, _r, s in unique}
-        notify_log_grew(str(stores.pop()) if len(stores) == 1 and None not in stores else "")
+        store = str(stores.pop()) if len(stores) == 1 and None not in stores else ""
+        notify_log_grew(store, node)
     elif origin is None:
         OutboxEntry.objects.bulk_create([OutboxEntry(model=m, row_id=r) for m, r, _s in unique])
         from comptoir.sync.worker import notify_outbox_changed

@@ -27,21 +27,23 @@ RECHECK_SECONDS = 10.0
 log = logging.getLogger("comptoir.sync")
 
 
-def notify_log_grew(store: str = "") -> None:
+def notify_log_grew(store: str = "", origin: str = "") -> None:
     """Call in the transaction that appended to the log (no-op off PostgreSQL). ``store``:
     the one store whose nodes can see every entry appended, or "" (reference data, or
-    several stores): only the pollers that can see something are woken."""
+    several stores); ``origin``: the node the entries came from, which never sees them.
+    Only the pollers that can see something are woken."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, store])
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{store}|{origin}"])
 
 
 class LogWaiter:
     """Per process: a generation of the log that pullers can wait on."""
 
     def __init__(self) -> None:
-        # Per store id ("" for pollers that see everything): the generation they wait on.
-        self._events: dict[str, asyncio.Event] = {}
+        # Per store id ("" for pollers that see everything), then per node: the generation
+        # they wait on.
+        self._events: dict[str, dict[str, asyncio.Event]] = {}
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listening = False
@@ -56,14 +58,15 @@ class LogWaiter:
         if self._task is None and self.enabled and connections["default"].vendor == "postgresql":
             self._task = loop.create_task(self._listen())
 
-    def ticket(self, store: str = "") -> asyncio.Event:
+    def ticket(self, store: str = "", node: str = "") -> asyncio.Event:
         """Take before looking at the log; wait on it after finding nothing. A poller that
         sees one store's facts (and reference data) gives the store: a sale in another
-        store does not wake it."""
+        store does not wake it; and its node: its own sale, pushed, does not either."""
         self._ensure_listener()
-        event = self._events.get(store)
+        events = self._events.setdefault(store, {})
+        event = events.get(node)
         if event is None:
-            event = self._events[store] = asyncio.Event()
+            event = events[node] = asyncio.Event()
         return event
 
     async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
@@ -73,12 +76,13 @@ class LogWaiter:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ticket.wait(), min(timeout, RECHECK_SECONDS))
 
-    def _wake(self, store: str = "") -> None:
-        """Wake the pollers of ``store`` (and those of every store), or all for ""."""
+    def _wake(self, store: str = "", origin: str = "") -> None:
+        """Wake the pollers of ``store`` (and those of every store), or all for "", but
+        those of the ``origin`` node."""
         for key in [store, ""] if store else list(self._events):
-            event = self._events.pop(key, None)
-            if event is not None:
-                event.set()
+            events = self._events.get(key, {})
+            for node in [n for n in events if not origin or n != origin]:
+                events.pop(node).set()
 
     async def _listen(self) -> None:
         settings: dict[str, Any] = connections["default"].settings_dict
@@ -98,7 +102,8 @@ class LogWaiter:
                     self.listening = True
                     self._wake()  # anything committed while we were not listening
                     async for notice in conn.notifies():
-                        self._wake(notice.payload)
+                        store, _bar, origin = notice.payload.partition("|")
+                        self._wake(store, origin)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database restarts: pollers poll meanwhile

@@ -228,7 +228,7 @@ async def pull(request: HttpRequest) -> HttpResponse:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        ticket = notify.waiter.ticket(str(cred.till.store_id))
+        ticket = notify.waiter.ticket(str(cred.till.store_id), cred.node_id)
         page = await sync_to_async(_page)(cred, cursor, limit, note)
         note = None  # noted once per request, not on every turn of a long poll
         if page["changes"] or page["more"] or loop.time() >= deadline:
