@@ -15,6 +15,10 @@ enrolled with ``comptoir node init --server``, then runs:
 - ``latency``: both tills served (background workers); one ``comptoir shell`` on till A
   sells at 5/s and prints each commit instant; the bench polls the hub's PostgreSQL and
   till B's SQLite file (read-only) every 5 ms for the invoice number: p50/p99/max.
+- ``bootstrap``: a hub of its own filled with ``--bootstrap-data`` articles (category,
+  barcode) and customers (50,000 and 10,000), then a new till enrolled with ``comptoir
+  node init --server --code``: the command timed from start to return, and what the till
+  received compared with the hub.
 - ``capacity``: K simulated tills (one process, asyncio) each selling one invoice every
   2 s and long-polling; K grows (``--tills``) until the push p99 reaches 500 ms: the
   largest K under it, and the hub's CPU time per invoice. Not in the default run.

@@ -8,6 +8,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import bench
@@ -49,6 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="server processes of the hub (serve --workers N; default 1)",
     )
+    parser.add_argument(
+        "--bootstrap-data",
+        default=None,
+        help="bootstrap: articles,customers on the hub (default 50000,10000; quick 2000,400)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
     return parser.parse_args(argv)
 
@@ -65,6 +71,20 @@ def markdown(results: suite.Results, selected: set[str]) -> str:
             shown = "-" if value is None else str(value)
         out.append(f"| {row.bench} | {row.metric} | {shown} | {row.unit} | {row.note} |")
     return "\n".join(out)
+
+
+def _run_in(world: World, work: Callable[[World], None]) -> bool:
+    """``work`` in ``world``, closed after; True if a benchmark failed (the world's folder
+    is then kept, for its logs)."""
+    try:
+        work(world)
+        return False
+    except BenchError as exc:
+        print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)
+        world.keep = True
+        return True
+    finally:
+        world.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     ours: dict[int, tuple[float, float]] = {}
     if need_catchup or selected & {"latency", "capacity", "pages"}:
-        world = World(keep=args.keep, hub_workers=args.hub_workers)
-        try:
+
+        def shared(world: World) -> None:
             till_a, till_b = suite.setup(world, scale)
             if need_catchup:
                 for n in sizes:
@@ -119,12 +139,15 @@ def main(argv: list[str] | None = None) -> int:
                 results.raw["pages"] = out
                 for page, p50, worst in out["rows"]:
                     results.add("pages", page, p50, "ms", f"max {worst:.0f} ms")
-        except BenchError as exc:
-            failed = True
-            print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)
-            world.keep = True
-        finally:
-            world.close()
+
+        failed = _run_in(World(keep=args.keep, hub_workers=args.hub_workers), shared)
+    if "bootstrap" in selected and not failed:
+        data = args.bootstrap_data or ("2000,400" if args.quick else "50000,10000")
+        articles, customers = (int(n) for n in data.split(","))
+        failed = _run_in(
+            World(keep=args.keep, hub_workers=args.hub_workers),
+            lambda world: suite.bootstrap(world, articles, customers, results),
+        )
     if "pouchdb" in selected and not failed:
         for n in sizes:
             suite.pouchdb(n, ours.get(n), results)

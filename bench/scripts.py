@@ -21,6 +21,38 @@ with transaction.atomic():
 out = Article.objects.count()
 """
 
+# A large catalogue on the hub for a new till to receive: {articles} articles (category,
+# barcode) and {customers} customers, through bulk_create (a captured write path: stamped
+# and logged for sync as any other write), so that filling it takes seconds.
+CATALOGUE = """
+from decimal import Decimal
+from django.db import transaction
+from comptoir.catalogue.models import Article, Barcode, Category
+from comptoir.customers.models import Customer
+def ean13(number):
+    body = f"20{{number:010d}}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+with transaction.atomic():
+    cats = Category.objects.bulk_create([Category(name=f"Rayon {{i}}") for i in range(7)])
+    for start in range(0, {articles}, 5000):
+        arts = Article.objects.bulk_create([
+            Article(code=f"P{{i:06d}}", name=f"Produit n°{{i}} « spécial »",
+                    sale_price=100 + i % 4000, vat_rate=Decimal(("20", "5.5", "10")[i % 3]),
+                    cost=10 + i % 90, unit=("piece", "kg")[i % 2], category=cats[i % 7])
+            for i in range(start, min(start + 5000, {articles}))
+        ])
+        Barcode.objects.bulk_create([Barcode(article=a, code=ean13(start + n))
+                                     for n, a in enumerate(arts)])
+    for start in range(0, {customers}, 5000):
+        Customer.objects.bulk_create([
+            Customer(code=f"CL{{i:06d}}", name=f"Client n°{{i}}", phone=f"06{{i:08d}}",
+                     email=f"client{{i}}@example.fr", address=f"{{i}} rue du Marché, Lyon")
+            for i in range(start, min(start + 5000, {customers}))
+        ])
+out = {{"articles": Article.objects.count(), "customers": Customer.objects.count()}}
+"""
+
 # N validated invoices of 5 lines, paid (exact cash payment), with their stock movements.
 SELL_MANY = """
 import time

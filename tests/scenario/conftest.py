@@ -390,32 +390,14 @@ class Shop:
     def homes(self) -> list[Path]:
         return [self.hub_home, *self.tills.values()]
 
-    def bulk_articles(self, home: Path, count: int, *, prefix: str = "P") -> None:
+    def bulk_articles(self, home: Path, count: int) -> None:
         """``count`` articles (with categories and barcodes) created through the models'
         ``bulk_create``, a captured write path (stamped and logged for sync like any other),
         in one ``comptoir shell``: ~100 times faster than ``comptoir import articles``,
-        which validates and saves row by row."""
-        self.shell(
-            home,
-            f"""
-from decimal import Decimal
-from django.db import transaction
-from comptoir.catalogue.models import Article, Barcode, Category
-from tests.scenario.conftest import ean13
-with transaction.atomic():
-    cats = Category.objects.bulk_create([Category(name=f"Rayon {{i}}") for i in range(7)])
-    for start in range(0, {count}, 5000):
-        arts = Article.objects.bulk_create([
-            Article(code=f"{prefix}{{i:06d}}", name=f"Produit n°{{i}} « spécial »",
-                    sale_price=100 + i % 4000, vat_rate=Decimal(("20", "5.5", "10")[i % 3]),
-                    cost=10 + i % 90, unit=("piece", "kg")[i % 2], category=cats[i % 7])
-            for i in range(start, min(start + 5000, {count}))
-        ])
-        Barcode.objects.bulk_create([
-            Barcode(article=a, code=ean13(start + n)) for n, a in enumerate(arts)
-        ])
-""",
-        )
+        which validates and saves row by row. The benchmarks' catalogue, without customers."""
+        from bench.scripts import CATALOGUE
+
+        self.shell(home, CATALOGUE.format(articles=count, customers=0))
 
 
 def ean13(number: int) -> str:
