@@ -28,6 +28,9 @@ from comptoir.sync.notify import notify_log_grew
 
 # Set while applying changes received from another post: the origin node id.
 _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
+# Set in a block whose transaction already holds the change-log lock (it is held until
+# commit): taking it again would only cost a round trip.
+_log_locked: ContextVar[bool] = ContextVar("comptoir_sync_log_locked", default=False)
 # Set while collecting traces to record them once (one per aggregate applied).
 _collecting: ContextVar[list[tuple[str, UUID, UUID | None]] | None] = ContextVar(
     "comptoir_sync_collecting", default=None
@@ -67,9 +70,22 @@ def is_hub() -> bool:
 
 def lock_log() -> None:
     """Take the change-log lock (PostgreSQL; held until commit, serialising hub writers)."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not _log_locked.get():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK_KEY])
+
+
+@contextmanager
+def log_locked() -> Iterator[None]:
+    """Take the change-log lock for the rest of the current transaction; inside the block,
+    the appends that would take it again know it is held. Use only at the transaction's
+    outer level (not in a savepoint that may roll back and release it)."""
+    lock_log()
+    token = _log_locked.set(True)
+    try:
+        yield
+    finally:
+        _log_locked.reset(token)
 
 
 def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:

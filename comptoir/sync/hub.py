@@ -40,46 +40,46 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
         # captured save) before touching derived rows: applying facts updates stock levels
         # before appending to the log, and the other order deadlocked with a local
         # ``stock receive`` on the same level.
-        capture.lock_log()
-        NodeCredential.objects.filter(pk=cred.pk).update(
-            last_push_at=timezone.now(), last_seen_at=timezone.now()
-        )
-        seen = set(
-            # This node's own ids only: another node reusing one of them must not make
-            # the hub answer "duplicate" for a change it never applied.
-            ReceivedChange.objects.filter(
-                node_id=cred.node_id, change_id__in=[c["id"] for c in changes]
-            ).values_list("change_id", flat=True)
-        )
-        received = []
-        fresh: list[Change] = []
-        for change in changes:  # ids seen before, or twice in this push, are duplicates
-            if uuid.UUID(change["id"]) not in seen:
-                seen.add(uuid.UUID(change["id"]))
-                fresh.append(change)
-        outcomes = {
-            o.change_id: o
-            for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
-        }
-        for change in changes:
-            outcome = outcomes.pop(change["id"], None)
-            if outcome is None:
-                results.append(Result(id=change["id"], status="duplicate", reason=""))
-                continue
-            results.append(
-                Result(
-                    id=change["id"],
-                    status=outcome.status,  # type: ignore[typeddict-item]
-                    reason=outcome.reason,
-                )
+        with capture.log_locked():  # held until commit: appends need not ask again
+            NodeCredential.objects.filter(pk=cred.pk).update(
+                last_push_at=timezone.now(), last_seen_at=timezone.now()
             )
-            if outcome.status != "rejected":
-                received.append(
-                    ReceivedChange(
-                        change_id=change["id"], node_id=cred.node_id, result=outcome.status
+            seen = set(
+                # This node's own ids only: another node reusing one of them must not make
+                # the hub answer "duplicate" for a change it never applied.
+                ReceivedChange.objects.filter(
+                    node_id=cred.node_id, change_id__in=[c["id"] for c in changes]
+                ).values_list("change_id", flat=True)
+            )
+            received = []
+            fresh: list[Change] = []
+            for change in changes:  # ids seen before, or twice in this push, are duplicates
+                if uuid.UUID(change["id"]) not in seen:
+                    seen.add(uuid.UUID(change["id"]))
+                    fresh.append(change)
+            outcomes = {
+                o.change_id: o
+                for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
+            }
+            for change in changes:
+                outcome = outcomes.pop(change["id"], None)
+                if outcome is None:
+                    results.append(Result(id=change["id"], status="duplicate", reason=""))
+                    continue
+                results.append(
+                    Result(
+                        id=change["id"],
+                        status=outcome.status,  # type: ignore[typeddict-item]
+                        reason=outcome.reason,
                     )
                 )
-        ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
+                if outcome.status != "rejected":
+                    received.append(
+                        ReceivedChange(
+                            change_id=change["id"], node_id=cred.node_id, result=outcome.status
+                        )
+                    )
+            ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
     return results
 
 

@@ -133,3 +133,24 @@ def test_without_the_log_lock_the_late_commit_would_be_skipped(
         t1.join(TIMEOUT)
     more, _ = _movements_pulled(cred, cursor)
     assert more == []  # T1's change committed below the cursor: skipped for good
+
+
+def test_a_push_asks_for_the_log_lock_once_and_holds_it_to_the_end(
+    setup: tuple[NodeCredential, Article, Article],
+) -> None:
+    """``push_apply`` takes the lock first (lock order) and holds it until commit, so the
+    appends inside it do not ask again; outside the block, appends ask as before."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.sync.test_hub import node_edit
+
+    cred, first, _second = setup
+    with CaptureQueriesContext(connection) as queries:
+        results = hub.push_apply(cred, [node_edit(first, name="Pain de mie")])
+    assert [r["status"] for r in results] == ["applied"]
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any('INSERT INTO "sync_changelog"' in statement for statement in sql)
+    assert len([statement for statement in sql if "pg_advisory_xact_lock" in statement]) == 1
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        capture.lock_log()  # the block is over: a later transaction takes it again
+    assert any("pg_advisory_xact_lock" in q["sql"] for q in queries.captured_queries)
