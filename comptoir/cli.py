@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gettext
 import os
 import secrets
 import sys
@@ -20,14 +21,49 @@ from comptoir.home import (
     POOL_ENV,
     SERVING_ENV,
     HomeConfig,
+    config_path,
     new_node_id,
     read_config,
     resolve_home,
     write_config,
 )
 
-USAGE = """\
-comptoir — caisse et gestion de magasin, synchronisées entre caisses et serveur.
+# The languages of the interface (``settings.LANGUAGES``); French is the source's.
+LANGUAGES = ("fr", "en")
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+
+@dataclasses.dataclass
+class _Texts:
+    """The catalogue this module's texts are read from.
+
+    Django's translation cannot serve here: it needs the settings, which need the home.
+    The standard ``gettext`` reads the same compiled catalogue; French, the source
+    language, needs none.
+    """
+
+    catalogue: gettext.NullTranslations = dataclasses.field(
+        default_factory=gettext.NullTranslations
+    )
+
+
+_texts = _Texts()
+
+
+def _(message: str) -> str:
+    return _texts.catalogue.gettext(message)
+
+
+def _speak(language: str) -> None:
+    """Print this module's texts in ``language`` from now on (French if it has no catalogue)."""
+    _texts.catalogue = gettext.translation(
+        "django", LOCALE_DIR, languages=[language], fallback=True
+    )
+
+
+def _usage() -> str:
+    return _(
+        """comptoir — caisse et gestion de magasin, synchronisées entre caisses et serveur.
 
 Installation :
   comptoir hub init  --home DIR [--database-url URL] [--store NOM] [--currency EUR]
@@ -51,10 +87,11 @@ Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
 
 Aide d'une commande : comptoir COMMANDE --help
 """
+    )
 
 
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"Erreur : {message}\n")
+    sys.stderr.write(_("Erreur : %(message)s") % {"message": message} + "\n")
     return code
 
 
@@ -77,54 +114,78 @@ def _discard_home(home: Path, config: HomeConfig) -> None:
             Path(f"{config.database_path(home)}{suffix}").unlink(missing_ok=True)
 
 
+def _language_option(argv: Sequence[str]) -> str:
+    """``--language``, read before the parser of ``init`` is built in that language. A
+    wrong or missing value is left for that parser to report (in French)."""
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--language")
+    try:
+        known, _rest = pre.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return "fr"
+    return known.language if known.language in LANGUAGES else "fr"
+
+
 def _init(role: str, argv: Sequence[str]) -> int:
+    _speak(_language_option(argv))
     parser = argparse.ArgumentParser(prog=f"comptoir {role} init")
-    parser.add_argument("--home", help="dossier de données à créer")
-    parser.add_argument("--store", default="Magasin principal", help="nom du magasin")
-    parser.add_argument("--currency", default="EUR", help="devise (EUR, XOF, XAF...)")
+    parser.add_argument("--home", help=_("dossier de données à créer"))
+    parser.add_argument("--store", default=_("Magasin principal"), help=_("nom du magasin"))
+    parser.add_argument("--currency", default="EUR", help=_("devise (EUR, XOF, XAF...)"))
     parser.add_argument("--time-zone", default="Europe/Paris")
-    parser.add_argument("--till-name", default=None, help="nom de la caisse de ce poste")
-    parser.add_argument("--prefix", default=None, help="préfixe des numéros de facture")
-    parser.add_argument("--admin-user", default="admin", help="identifiant du gérant")
-    parser.add_argument("--admin-password", default=None, help="mot de passe (sinon généré)")
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="fr",
+        help=_("langue de la console et des pages (fr par défaut)"),
+    )
+    parser.add_argument("--till-name", default=None, help=_("nom de la caisse de ce poste"))
+    parser.add_argument("--prefix", default=None, help=_("préfixe des numéros de facture"))
+    parser.add_argument("--admin-user", default="admin", help=_("identifiant du gérant"))
+    parser.add_argument("--admin-password", default=None, help=_("mot de passe (sinon généré)"))
     if role == "hub":
-        parser.add_argument("--database-url", default="", help="postgresql://... (sinon SQLite)")
+        parser.add_argument("--database-url", default="", help=_("postgresql://... (sinon SQLite)"))
     else:
-        parser.add_argument("--server", default="", help="adresse du serveur central (hub)")
-        parser.add_argument("--code", default="", help="code d'enrôlement (comptoir hub enroll)")
+        parser.add_argument("--server", default="", help=_("adresse du serveur central (hub)"))
+        parser.add_argument("--code", default="", help=_("code d'enrôlement (comptoir hub enroll)"))
         parser.add_argument(
             "--insecure-http",
             action="store_true",
-            help="accepter http:// vers un serveur qui n'est pas local",
+            help=_("accepter http:// vers un serveur qui n'est pas local"),
         )
         parser.add_argument(
             "--trust-server-certificate",
             action="store_true",
-            help="épingler le certificat (auto-signé) du serveur https://",
+            help=_("épingler le certificat (auto-signé) du serveur https://"),
         )
         parser.add_argument(
-            "--ca-file", default="", help="autorité de certification du serveur (fichier PEM)"
+            "--ca-file",
+            default="",
+            help=_("autorité de certification du serveur (fichier PEM)"),
         )
     args = parser.parse_args(argv)
     server = getattr(args, "server", "")
     if server and not args.code:
-        return _fail("--server demande aussi --code (donné par « comptoir hub enroll »).")
+        return _fail(_("--server demande aussi --code (donné par « comptoir hub enroll »)."))
     home = resolve_home(args.home)
     if read_config(home) is not None:
-        return _fail(f"le dossier {home} contient déjà un comptoir initialisé.")
+        return _fail(
+            _("le dossier %(home)s contient déjà un comptoir initialisé.") % {"home": home}
+        )
     from comptoir.core.money import CURRENCY_EXPONENTS
 
     currency = args.currency.upper()
     if currency not in CURRENCY_EXPONENTS:
-        return _fail(f"devise inconnue : {args.currency}.")
+        return _fail(_("devise inconnue : %(currency)s.") % {"currency": args.currency})
     config = HomeConfig(
         role="hub" if role == "hub" else "node",
         node_id=new_node_id(),
         store_name=args.store,
-        till_name=args.till_name or ("Vente en ligne" if role == "hub" else "Caisse 1"),
+        till_name=args.till_name or (_("Vente en ligne") if role == "hub" else _("Caisse 1")),
         till_prefix=(args.prefix or ("WEB" if role == "hub" else "C1")).upper(),
         currency=currency,
         time_zone=args.time_zone,
+        language=args.language,
         database_url=getattr(args, "database_url", "") or "",
         hub_url=server,
         insecure_http=bool(getattr(args, "insecure_http", False)),
@@ -157,11 +218,14 @@ def _init(role: str, argv: Sequence[str]) -> int:
         return _fail(exc.message)
     except Exception as exc:
         _discard_home(home, config)
-        return _fail(f"initialisation impossible : {exc}")
-    role_name = "serveur central (hub)" if role == "hub" else "caisse (node)"
-    print(f"Comptoir initialisé : {role_name} dans {home}")
-    print(f"Magasin : {config.store_name} ; caisse : {config.till_name} ({config.till_prefix})")
-    print(f"Gérant : {args.admin_user} / {password}")
+        return _fail(_("initialisation impossible : %(error)s") % {"error": exc})
+    role_name = _("serveur central (hub)") if role == "hub" else _("caisse (node)")
+    print(_("Comptoir initialisé : %(role)s dans %(home)s") % {"role": role_name, "home": home})
+    print(
+        _("Magasin : %(store)s ; caisse : %(till)s (%(prefix)s)")
+        % {"store": config.store_name, "till": config.till_name, "prefix": config.till_prefix}
+    )
+    print(_("Gérant : %(user)s / %(password)s") % {"user": args.admin_user, "password": password})
     return 0
 
 
@@ -178,10 +242,27 @@ def _without_home(args: list[str]) -> list[str]:
     return out
 
 
+def _language_of(home: Path) -> str:
+    """The language of the home's texts: its own, French without one. A damaged
+    configuration is not reported here, where usage and help must still print: the
+    command that needs it says what is wrong."""
+    try:
+        config = read_config(home)
+    except (OSError, ValueError, TypeError):
+        return "fr"
+    return config.language if config and config.language in LANGUAGES else "fr"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--home")
+    known, _rest = pre.parse_known_args(args)
+    home = resolve_home(known.home)
+    # The home's language, French without one; ``init`` has its own ``--language``.
+    _speak(_language_of(home))
     if not args or args[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(_usage())
         return 0
     if args[0] == "--version":
         from comptoir import __version__
@@ -204,15 +285,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[SERVING_ENV] = "1"
         os.environ.setdefault(POOL_ENV, "20")
 
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    pre.add_argument("--home")
-    known, _rest = pre.parse_known_args(args)
-    home = resolve_home(known.home)
+    try:
+        config = read_config(home)
+    except (OSError, ValueError, TypeError) as exc:  # TOML errors are ValueErrors
+        return _fail(
+            _("configuration illisible (%(path)s) : %(error)s")
+            % {"path": config_path(home), "error": exc}
+        )
     wants_help = "-h" in args or "--help" in args
     # The home is chosen here; commands that do not know --home (Django's own: shell,
     # migrate...) must not see it.
     args = _without_home(args)
-    if read_config(home) is None and wants_help:
+    if config is None and wants_help:
         # Help needs no home: the settings without one are enough to describe a command.
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
         import django
@@ -221,10 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         django.setup()
         execute_from_command_line(["comptoir", *args])
         return 0
-    if read_config(home) is None:
+    if config is None:
         return _fail(
-            f"aucun comptoir n'est initialisé dans {home}. "
-            "Lancez « comptoir hub init --home DIR » ou « comptoir node init --home DIR »."
+            _(
+                "aucun comptoir n'est initialisé dans %(home)s. Lancez « comptoir hub init "
+                "--home DIR » ou « comptoir node init --home DIR »."
+            )
+            % {"home": home}
         )
     _setup_django(home)
     from django.core.management import execute_from_command_line
