@@ -35,13 +35,18 @@ def dumps(value: Any) -> bytes:
 
 # A number of 19 digits or more, where JSON puts values: at the start, after "[", "," or
 # ":" (digits inside strings, such as a hash's, are not numbers and let orjson read)
-_LONG_NUMBER = re.compile(rb"(?:^|[\[,:])\s*-?[0-9]{19}")
+_LONG_NUMBER = re.compile(rb"[\[,:]\s*-?[0-9]{19}")
+_LEADING_LONG_NUMBER = re.compile(rb"\s*-?[0-9]{19}")  # (an alternation with ^: 3x slower)
+
+
+def _long_number(raw: bytes) -> bool:
+    return bool(_LEADING_LONG_NUMBER.match(raw) or _LONG_NUMBER.search(raw))
 
 
 def loads(raw: bytes) -> Any:
     """The value of a UTF-8 JSON body; ``ValueError`` (or ``RecursionError``) if it is
     not JSON. NaN and infinities are refused: not JSON, and money is never a float."""
-    if not _LONG_NUMBER.search(raw):
+    if not _long_number(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
