@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,9 @@ def unknown_target(field: models.ForeignKey[Any, Any], value: Any) -> str:
     }
 
 
-def foreign_keys(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+@functools.cache
+def foreign_keys(model: type[models.Model]) -> tuple[models.ForeignKey[Any, Any], ...]:
+    return tuple(f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey))
 
 
 def check_foreign_keys(obj: models.Model) -> None:

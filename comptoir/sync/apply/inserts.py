@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -67,10 +67,10 @@ def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, 
     """How to write values of the usual Python types without the field's generic path,
     giving exactly what Django would send (the field's own path for anything else).
 
-    Everywhere: integers of plain integer fields, text of text fields. On PostgreSQL
-    (``COPY`` reads their text form) also UUIDs, decimals and aware instants; on SQLite,
-    UUIDs as the 32 hex digits Django stores, and aware instants in UTC (the
-    connection's ``zone``, unless the settings name another).
+    Everywhere: integers of plain integer fields, text of text fields, booleans. On
+    PostgreSQL (``COPY`` reads their text form) also UUIDs, decimals, aware instants and
+    days; on SQLite, UUIDs as the 32 hex digits Django stores, and aware instants in UTC
+    (the connection's ``zone``, unless the settings name another).
     """
     target = field.target_field if isinstance(field, models.ForeignKey) else field
     prep = type(target).get_db_prep_value, type(target).get_prep_value
@@ -81,6 +81,11 @@ def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, 
         return {int: _same}
     if isinstance(target, models.CharField | models.TextField):
         return {str: _same}
+    if (type(target).get_db_prep_value, type(target).get_prep_value) == (
+        models.BooleanField.get_db_prep_value,
+        models.BooleanField.get_prep_value,
+    ):
+        return {bool: _same}
     if isinstance(target, models.UUIDField):
         return {uuid.UUID: _same if vendor == "postgresql" else _hex}
     plain_instant = (type(target).get_db_prep_value, type(target).get_prep_value) == (
@@ -95,6 +100,8 @@ def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, 
         return {Decimal: _same}
     if isinstance(target, models.DateTimeField):
         return {datetime: _same}
+    if prep == (models.DateField.get_db_prep_value, models.DateField.get_prep_value):
+        return {date: _same}
     return {}
 
 
