@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gettext
 import os
 import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from comptoir.console import LANGUAGES, _, language_of, language_option, speak
 from comptoir.home import (
     HOME_ENV,
     POOL_ENV,
@@ -27,38 +27,6 @@ from comptoir.home import (
     resolve_home,
     write_config,
 )
-
-# The languages of the interface (``settings.LANGUAGES``); French is the source's.
-LANGUAGES = ("fr", "en")
-LOCALE_DIR = Path(__file__).with_name("locale")
-
-
-@dataclasses.dataclass
-class _Texts:
-    """The catalogue this module's texts are read from.
-
-    Django's translation cannot serve here: it needs the settings, which need the home.
-    The standard ``gettext`` reads the same compiled catalogue; French, the source
-    language, needs none.
-    """
-
-    catalogue: gettext.NullTranslations = dataclasses.field(
-        default_factory=gettext.NullTranslations
-    )
-
-
-_texts = _Texts()
-
-
-def _(message: str) -> str:
-    return _texts.catalogue.gettext(message)
-
-
-def _speak(language: str) -> None:
-    """Print this module's texts in ``language`` from now on (French if it has no catalogue)."""
-    _texts.catalogue = gettext.translation(
-        "django", LOCALE_DIR, languages=[language], fallback=True
-    )
 
 
 def _usage() -> str:
@@ -114,20 +82,8 @@ def _discard_home(home: Path, config: HomeConfig) -> None:
             Path(f"{config.database_path(home)}{suffix}").unlink(missing_ok=True)
 
 
-def _language_option(argv: Sequence[str]) -> str:
-    """``--language``, read before the parser of ``init`` is built in that language. A
-    wrong or missing value is left for that parser to report (in French)."""
-    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    pre.add_argument("--language")
-    try:
-        known, _rest = pre.parse_known_args(argv)
-    except argparse.ArgumentError:
-        return "fr"
-    return known.language if known.language in LANGUAGES else "fr"
-
-
 def _init(role: str, argv: Sequence[str]) -> int:
-    _speak(_language_option(argv))
+    speak(language_option(argv))
     parser = argparse.ArgumentParser(prog=f"comptoir {role} init")
     parser.add_argument("--home", help=_("dossier de données à créer"))
     parser.add_argument("--store", default=_("Magasin principal"), help=_("nom du magasin"))
@@ -242,17 +198,6 @@ def _without_home(args: list[str]) -> list[str]:
     return out
 
 
-def _language_of(home: Path) -> str:
-    """The language of the home's texts: its own, French without one. A damaged
-    configuration is not reported here, where usage and help must still print: the
-    command that needs it says what is wrong."""
-    try:
-        config = read_config(home)
-    except (OSError, ValueError, TypeError):
-        return "fr"
-    return config.language if config and config.language in LANGUAGES else "fr"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
@@ -260,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     known, _rest = pre.parse_known_args(args)
     home = resolve_home(known.home)
     # The home's language, French without one; ``init`` has its own ``--language``.
-    _speak(_language_of(home))
+    speak(language_of(home))
     if not args or args[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0

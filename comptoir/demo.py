@@ -7,7 +7,8 @@ receive each other's, so that all three converge within seconds.
 
 This process never configures Django: each home has its own settings (role, database),
 so every step that touches a home runs in a child process of the real CLI. Texts go
-through the standard ``gettext`` (Django's is not available before its settings).
+through :mod:`comptoir.console` (Django's are not available before its settings), in the
+language of ``--language``, which the homes created get too.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from gettext import gettext as _
-from gettext import ngettext
 from pathlib import Path
 
+from comptoir.console import LANGUAGES, _, language_of, language_option, ngettext, speak
 from comptoir.home import read_config
 
 ADMIN_USER = "admin"
@@ -47,6 +47,7 @@ class DemoHome:
     prefix: str = ""
 
 
+HUB = "hub"  # the hub's folder, inside the demonstration's
 STORE = "Épicerie du Marché"
 SALES_PER_DAY = 25
 
@@ -54,7 +55,7 @@ SALES_PER_DAY = 25
 def _homes(days: int) -> tuple[DemoHome, ...]:
     return (
         DemoHome(
-            name="hub",
+            name=HUB,
             role="hub",
             label=_("Serveur central (hub)"),
             # Stock for two tills' sales: the hub plans its deliveries for both.
@@ -143,7 +144,7 @@ def _populate(home: DemoHome, path: Path) -> bool:
     return True
 
 
-def _prepare_hub(home: DemoHome, path: Path) -> bool:
+def _prepare_hub(home: DemoHome, path: Path, language: str) -> bool:
     state = _already(home, path)
     if state is not False:
         return bool(state)
@@ -155,6 +156,8 @@ def _prepare_hub(home: DemoHome, path: Path) -> bool:
                 "init",
                 "--home",
                 str(path),
+                "--language",
+                language,
                 "--store",
                 STORE,
                 "--till-name",
@@ -171,7 +174,7 @@ def _prepare_hub(home: DemoHome, path: Path) -> bool:
     return _populate(home, path)
 
 
-def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str) -> bool:
+def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language: str) -> bool:
     """Enroll a till with the running hub, receive the catalogue, ring up its sales."""
     state = _already(home, path)
     if state is not False:
@@ -199,6 +202,8 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str) -> bool:
                 "init",
                 "--home",
                 str(path),
+                "--language",
+                language,
                 "--server",
                 hub_url,
                 "--code",
@@ -305,12 +310,12 @@ def _ports_free(ports: Sequence[int]) -> bool:
     return not busy
 
 
-def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool) -> int:
+def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool, language: str) -> int:
     ports = {home.name: port + index for index, home in enumerate(homes)}
     if not _ports_free(list(ports.values())):
         return 1
     hub, tills = homes[0], homes[1:]
-    if not _prepare_hub(hub, base / hub.name):
+    if not _prepare_hub(hub, base / hub.name, language):
         return 1
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -320,7 +325,7 @@ def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool) -> int:
         processes.append(hub_process)
         hub_url = f"http://127.0.0.1:{ports[hub.name]}"
         for till in tills:
-            if not _prepare_till(till, base / till.name, base / hub.name, hub_url):
+            if not _prepare_till(till, base / till.name, base / hub.name, hub_url, language):
                 return 1
         if not serve:
             print(
@@ -367,6 +372,7 @@ def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool) -> int:
 
 
 def run_demo(argv: Sequence[str]) -> int:
+    speak(language_option(argv))
     parser = argparse.ArgumentParser(
         prog="comptoir demo",
         description=_(
@@ -384,6 +390,12 @@ def run_demo(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--days", type=int, default=21, help=_("jours de ventes à générer"))
     parser.add_argument("--no-serve", action="store_true", help=_("préparer sans servir"))
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="fr",
+        help=_("langue de la démonstration : console, commandes et pages (fr par défaut)"),
+    )
     args = parser.parse_args(argv)
     if not 0 < args.port < 65533:
         parser.error(_("port invalide : %(port)s") % {"port": args.port})
@@ -395,6 +407,11 @@ def run_demo(argv: Sequence[str]) -> int:
         base = Path(tempfile.mkdtemp(prefix="comptoir-demo-"))
         print(_("Dossier de la démonstration : %(path)s") % {"path": base})
     base.mkdir(parents=True, exist_ok=True)
+    # A demonstration run again keeps the language its hub was created in.
+    language = language_of(base / HUB, default=args.language)
+    speak(language)
     # Stopped by a signal (systemd, timeout, kill): stop the servers too, as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    return _demo(base, _homes(args.days), args.port, serve=not args.no_serve)
+    # The homes' labels are texts: built now, in that language.
+    homes = _homes(args.days)
+    return _demo(base, homes, args.port, serve=not args.no_serve, language=language)

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from comptoir.core.sampledata import build_catalogue
+from comptoir.home import HomeConfig, new_node_id, read_config, write_config
+from tests.cli.test_entry_point import comptoir
 
 pytestmark = pytest.mark.slow
 
@@ -57,10 +59,9 @@ def _is_free(port: int) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("demo")
-    result = subprocess.run(
+def run_demo(base: Path, *options: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``comptoir demo --home BASE --no-serve`` on free ports, with ``options``."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -69,20 +70,57 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--home",
             str(base),
             "--no-serve",
-            "--days",
-            "1",
             "--port",
             str(free_port_run()),
+            *options,
         ],
         env=child_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
+
+
+def _prepared_demo(
+    tmp_path_factory: pytest.TempPathFactory, *options: str
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A demonstration prepared with one day of sales, and what it printed."""
+    base = tmp_path_factory.mktemp("demo")
+    result = run_demo(base, "--days", "1", *options)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "admin / demo1234" in result.stdout
-    return base
+    return base, result
+
+
+@pytest.fixture(scope="module")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The demonstration as prepared without ``--language``."""
+    return _prepared_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def demo_home(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    return demo_run[0]
+
+
+@pytest.fixture(scope="module")
+def english_demo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return _prepared_demo(tmp_path_factory, "--language", "en")
+
+
+def _languages(base: Path) -> dict[str, str]:
+    """The language each home of the demonstration keeps in its ``comptoir.toml``."""
+    languages = {}
+    for name in ("hub", "till1", "till2"):
+        config = read_config(base / name)
+        assert config is not None, name
+        languages[name] = config.language
+    return languages
 
 
 @pytest.fixture
@@ -125,26 +163,96 @@ def till_server(demo_home: Path) -> Iterator[str]:
 
 
 def test_demo_rerun_reuses_the_homes(demo_home: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "comptoir",
-            "demo",
-            "--home",
-            str(demo_home),
-            "--no-serve",
-            "--port",
-            str(free_port_run()),
-        ],
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_demo(demo_home, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("réutilisé") == 3  # the hub and its two tills
+
+
+DEMO_LINES = {
+    "fr": [
+        "Serveur central (hub) : création dans {base}/hub…",
+        "Caisse 2 (node) : enrôlement auprès du hub…",
+        "Démonstration prête dans {base} (identifiant : admin / demo1234).",
+        "Pour la servir : comptoir demo --home {base}",
+    ],
+    "en": [
+        "Central server (hub): creating in {base}/hub…",
+        "Till 2 (node): enrolling with the hub…",
+        "Demonstration ready in {base} (login: admin / demo1234).",
+        "To serve it: comptoir demo --home {base}",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "language"), [("demo_run", "fr"), ("english_demo", "en")], ids=["default", "en"]
+)
+def test_the_demo_speaks_its_language_and_so_do_its_homes(
+    request: pytest.FixtureRequest, fixture: str, language: str
+) -> None:
+    base, result = request.getfixturevalue(fixture)
+    lines = result.stdout.splitlines()
+    for line in DEMO_LINES[language]:
+        assert line.format(base=base) in lines
+    assert _languages(base) == {"hub": language, "till1": language, "till2": language}
+    assert f'language = "{language}"' in (base / "till1" / "comptoir.toml").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_commands_of_an_english_demo_speak_english(
+    english_demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    base, _result = english_demo
+    sell = comptoir(base / "till1", "sell", "INCONNU:1")
+    assert sell.returncode == 2
+    assert sell.stderr == "Error: Unknown article: “INCONNU”.\n"
+
+
+def test_a_demo_run_again_speaks_the_language_of_its_homes(
+    english_demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    base, _result = english_demo
+    result = run_demo(base, "--language", "fr", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("reused") == 3
+    assert "réutilisé" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        # A hub home in French: its language, whatever --language asks.
+        ("fr", "Erreur : {hub} est incomplet (démonstration interrompue"),
+        # A hub home in a language without a catalogue: the option's.
+        ("de", "Error: {hub} is incomplete (demonstration interrupted"),
+    ],
+)
+def test_an_interrupted_demo_is_reported_in_its_hub_language_else_the_option(
+    tmp_path: Path, language: str, message: str
+) -> None:
+    write_config(
+        tmp_path / "hub",
+        HomeConfig(
+            role="hub",
+            node_id=new_node_id(),
+            store_name="Épicerie",
+            till_name="Vente en ligne",
+            till_prefix="WEB",
+            language=language,
+        ),
+    )
+    result = run_demo(tmp_path, "--language", "en", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message.format(hub=tmp_path / "hub"))
+
+
+def test_the_demo_help_is_in_the_language_asked_for(tmp_path: Path) -> None:
+    english = comptoir(tmp_path, "demo", "--language", "en", "--help")
+    assert english.returncode == 0
+    assert "prepare without serving" in english.stdout
+    assert "--language {fr,en}" in english.stdout
+    assert "préparer sans servir" in comptoir(tmp_path, "demo", "--help").stdout
 
 
 def test_the_served_till_shows_the_sample_data_in_its_admin(till_server: str) -> None:
