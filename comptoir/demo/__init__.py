@@ -6,7 +6,8 @@ own weeks of sales; once served, the tills' background workers push those sales 
 receive each other's, so that all three converge within seconds.
 
 This process never configures Django: each home has its own settings (role, database),
-so every step that touches a home runs in a child process of the real CLI. Texts go
+so every step that touches a home runs in a child process of the real CLI
+(:mod:`.processes`). Texts go
 through :mod:`comptoir.console` (Django's are not available before its settings), in the
 language of ``--language``, which the homes created get too.
 """
@@ -14,20 +15,24 @@ language of ``--language``, which the homes created get too.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from comptoir.console import LANGUAGES, _, language_of, language_option, ngettext, speak
+from comptoir.demo.processes import (
+    child_env,
+    comptoir_argv,
+    port_is_free,
+    run_step,
+    stop,
+    wait_until_up,
+)
 from comptoir.home import read_config
 
 ADMIN_USER = "admin"
@@ -89,33 +94,6 @@ def _homes(days: int) -> tuple[DemoHome, ...]:
     )
 
 
-def child_env() -> dict[str, str]:
-    """The environment of the children: each home decides its own database and settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COMPTOIR_HOME")
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def _comptoir(*args: str) -> list[str]:
-    return [sys.executable, "-m", "comptoir", *args]
-
-
-def _run(args: list[str], *, quiet: bool = True) -> subprocess.CompletedProcess[str] | None:
-    """Run a CLI step in a child process; None (after printing why) when it failed."""
-    done = subprocess.run(
-        _comptoir(*args), env=child_env(), capture_output=quiet, text=True, check=False
-    )
-    if done.returncode != 0:
-        if quiet:
-            sys.stderr.write(done.stdout + done.stderr)
-        return None
-    return done
-
-
 def _already(home: DemoHome, path: Path) -> bool | None:
     """True if a previous run prepared ``path``, False if not started, None if broken."""
     if read_config(path) is None:
@@ -138,7 +116,7 @@ def _already(home: DemoHome, path: Path) -> bool | None:
 
 def _populate(home: DemoHome, path: Path) -> bool:
     print(_("%(label)s : données d'exemple") % {"label": home.label})
-    if _run(["demo_populate", "--home", str(path), *home.populate_args], quiet=False) is None:
+    if run_step(["demo_populate", "--home", str(path), *home.populate_args], quiet=False) is None:
         return False
     (path / DONE_MARKER).touch()
     return True
@@ -150,7 +128,7 @@ def _prepare_hub(home: DemoHome, path: Path, language: str) -> bool:
         return bool(state)
     print(_("%(label)s : création dans %(path)s…") % {"label": home.label, "path": path})
     if (
-        _run(
+        run_step(
             [
                 "hub",
                 "init",
@@ -180,7 +158,7 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language:
     if state is not False:
         return bool(state)
     print(_("%(label)s : enrôlement auprès du hub…") % {"label": home.label})
-    enrolled = _run(
+    enrolled = run_step(
         [
             "hub",
             "enroll",
@@ -196,7 +174,7 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language:
         return False
     code = enrolled.stdout.strip().splitlines()[-1]
     if (
-        _run(
+        run_step(
             [
                 "node",
                 "init",
@@ -228,48 +206,9 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language:
         "--home",
         str(path),
     ]
-    if _run(cashier) is None:
+    if run_step(cashier) is None:
         return False
     return _populate(home, path)
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As the server will: connections of a server just stopped linger in TIME_WAIT.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Poll ``url`` until it answers (any HTTP status) or the process dies."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
-def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | None:
@@ -277,7 +216,9 @@ def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | N
     # WhiteNoise warns at start-up when STATIC_ROOT (the home's static/) is missing.
     (path / "static").mkdir(exist_ok=True)
     process = subprocess.Popen(
-        _comptoir("serve", "--home", str(path), "--bind", f"127.0.0.1:{port}", "--interval", "10"),
+        comptoir_argv(
+            "serve", "--home", str(path), "--bind", f"127.0.0.1:{port}", "--interval", "10"
+        ),
         env=child_env(),
         stdout=subprocess.DEVNULL,
     )
