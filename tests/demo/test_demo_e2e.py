@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import socket
 import subprocess
@@ -18,20 +17,11 @@ from pathlib import Path
 import pytest
 
 from comptoir.core.sampledata import build_catalogue
+from comptoir.demo.processes import child_env
 from comptoir.home import HomeConfig, new_node_id, read_config, write_config
 from tests.cli.test_entry_point import comptoir
 
 pytestmark = pytest.mark.slow
-
-
-def child_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COMPTOIR_HOME")
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def free_port() -> int:
