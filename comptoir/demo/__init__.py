@@ -127,29 +127,18 @@ def _prepare_hub(home: DemoHome, path: Path, language: str) -> bool:
     if state is not False:
         return bool(state)
     print(_("%(label)s : création dans %(path)s…") % {"label": home.label, "path": path})
-    if (
-        run_step(
-            [
-                "hub",
-                "init",
-                "--home",
-                str(path),
-                "--language",
-                language,
-                "--store",
-                STORE,
-                "--till-name",
-                "Vente en ligne",
-                "--admin-user",
-                ADMIN_USER,
-                "--admin-password",
-                ADMIN_PASSWORD,
-            ]
-        )
-        is None
-    ):
+    if not _init("hub", path, language, "--store", STORE, "--till-name", "Vente en ligne"):
         return False
     return _populate(home, path)
+
+
+def _init(role: str, path: Path, language: str, *options: str) -> bool:
+    """``comptoir hub|node init`` of a demonstration home, with its manager's login."""
+    init = [role, "init", "--home", str(path), "--language", language, *options]
+    return (
+        run_step([*init, "--admin-user", ADMIN_USER, "--admin-password", ADMIN_PASSWORD])
+        is not None
+    )
 
 
 def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language: str) -> bool:
@@ -173,27 +162,7 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language:
     if enrolled is None:
         return False
     code = enrolled.stdout.strip().splitlines()[-1]
-    if (
-        run_step(
-            [
-                "node",
-                "init",
-                "--home",
-                str(path),
-                "--language",
-                language,
-                "--server",
-                hub_url,
-                "--code",
-                code,
-                "--admin-user",
-                ADMIN_USER,
-                "--admin-password",
-                ADMIN_PASSWORD,
-            ]
-        )
-        is None
-    ):
+    if not _init("node", path, language, "--server", hub_url, "--code", code):
         return False
     cashier = [
         "user",
