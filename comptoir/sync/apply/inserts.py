@@ -81,14 +81,11 @@ def _as_is(field: models.Field[Any, Any], vendor: str, zone: str) -> dict[type, 
         return {int: _same}
     if isinstance(target, models.CharField | models.TextField):
         return {str: _same}
-    if (type(target).get_db_prep_value, type(target).get_prep_value) == (
-        models.BooleanField.get_db_prep_value,
-        models.BooleanField.get_prep_value,
-    ):
+    if prep == (models.BooleanField.get_db_prep_value, models.BooleanField.get_prep_value):
         return {bool: _same}
     if isinstance(target, models.UUIDField):
         return {uuid.UUID: _same if vendor == "postgresql" else _hex}
-    plain_instant = (type(target).get_db_prep_value, type(target).get_prep_value) == (
+    plain_instant = prep == (
         models.DateTimeField.get_db_prep_value,
         models.DateTimeField.get_prep_value,
     )
