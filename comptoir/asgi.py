@@ -55,10 +55,31 @@ api = _api_handler()
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    elif scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
         await api(scope, receive, send)
     else:
         await web(scope, receive, send)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    """The server process's start and stop (ASGI lifespan; Django's handler has none).
+
+    At start-up a served hub begins listening for the change log's notifications in this
+    process's event loop, before any request: with ``--workers N`` every process listens,
+    whichever of them the long polls happen to reach.
+    """
+    from comptoir.sync.notify import waiter
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            waiter.start()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _serve_hub() -> None:

@@ -58,6 +58,11 @@ class LogWaiter:
         if self._task is None and self.enabled and connections["default"].vendor == "postgresql":
             self._task = loop.create_task(self._listen())
 
+    def start(self) -> None:
+        """Listen now, in the running event loop (a server process starting), rather
+        than at the first poll; nothing when listening is not enabled."""
+        self._ensure_listener()
+
     def ticket(self, store: str = "", node: str = "") -> asyncio.Event:
         """Take before looking at the log; wait on it after finding nothing. A poller that
         sees one store's facts (and reference data) gives the store: a sale in another

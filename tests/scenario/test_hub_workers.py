@@ -36,6 +36,11 @@ def test_tills_converge_through_a_hub_of_two_processes(shop: Shop) -> None:
     while len(_children(shop.hub)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(_children(shop.hub)) >= 2  # the supervisor and its two server processes
+    # Each server process listens for the change log's notifications from its start-up,
+    # before any till has polled it.
+    while shop.hub.log_path.read_text().count("à l'écoute du journal des changements") < 2:
+        assert time.monotonic() < deadline + 5, shop.hub.log_path.read_text()[-2000:]
+        time.sleep(0.1)
 
     shop.run(shop.hub_home, "article", "add", "--code", "A", "--name", "Article A", "--price", "2")
     shop.run(shop.hub_home, "stock", "receive", "A", "100")
@@ -59,6 +64,3 @@ def test_tills_converge_through_a_hub_of_two_processes(shop: Shop) -> None:
     for till in tills:
         done = shop.verify(till)
         assert done.returncode == 0, done.stdout + done.stderr
-    # Each server process listens for the change log's notifications itself.
-    log = shop.hub.log_path.read_text()
-    assert log.count("à l'écoute du journal des changements") >= 2, log[-2000:]

@@ -83,7 +83,7 @@ class Command(ComptoirCommand):
                 host=host,
                 port=port,
                 log_level="warning",
-                lifespan="off",
+                lifespan="on",
                 workers=workers,
                 ssl_certfile=options["tls_cert"] or None,
                 ssl_keyfile=options["tls_key"] or None,
