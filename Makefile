@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit unit-sqlite unit-postgres bench-quick system-deps clean
+.PHONY: demo test check lint typecheck unit unit-sqlite unit-postgres bench-quick system-deps clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench-quick: $(STAMP) system-deps
 	$(BIN)/python -m bench --quick
 
 test: lint typecheck bench-quick unit-sqlite unit-postgres
+
+# The inner loop: lint and every test not marked slow (no multi-process scenario), on SQLite,
+# two at a time. CI runs `make test`, which includes all of this.
+check: lint $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow and not scenario" -n 2
 
 # The English catalogue: collect the French source strings into comptoir/locale/en/.../django.po
 # (new ones empty, changed ones fuzzy), compile the .mo, and count what is left to translate.
