@@ -102,10 +102,20 @@ def document_totals(lines: Sequence[LineInput]) -> DocumentTotals:
 
 
 def check_line_bounds(line: LineInput, *, code: str, currency: str) -> LineTotals:
-    """A line's totals, refused if a product of two bounded values is out of bounds
-    (``core.bounds``): quantity × unit price (before discount), quantity × unit cost."""
-    totals = line_totals(line)
+    """A line's totals, refused if a value or a product of two bounded values is out of
+    bounds (``core.bounds``): unit price and cost, quantity × unit price (before
+    discount), quantity × unit cost."""
     limit = {"code": code, "max": format_money(MAX_AMOUNT, currency)}
+    if not (amount_fits(line.unit_price) and amount_fits(line.unit_cost)):
+        # Only an article stored before the bounds existed: its fields are parsed now.
+        raise ValidationError(
+            _(
+                "Article « %(code)s » : son prix ou son coût dépasse %(max)s ; corrigez "
+                "la fiche de l'article."
+            )
+            % limit
+        )
+    totals = line_totals(line)
     if not amount_fits(totals.gross):
         raise ValidationError(
             _(

@@ -122,6 +122,14 @@ def test_a_line_is_refused_exactly_when_a_product_is_out_of_bounds(thousandths, 
             check_line_bounds(line, code="A", currency="EUR")
 
 
+def test_a_price_stored_before_the_bounds_is_refused_even_where_its_product_fits():
+    """A kilo at 10^13 cents, sold by the gram: the line total fits, the price does not."""
+    line = LineInput(unit_price=10**13, quantity=Decimal("0.001"), vat_rate=Decimal(20))
+    assert line_totals(line).gross <= MAX_AMOUNT
+    with pytest.raises(ValidationError, match=r"Article « V » : son prix ou son coût dépasse"):
+        check_line_bounds(line, code="V", currency="EUR")
+
+
 def test_payments_adding_up_beyond_the_bounds_are_refused():
     with pytest.raises(ValidationError, match="Le total des paiements ne peut pas dépasser"):
         settle(100, [("card", MAX_AMOUNT), ("cash", 1)], "EUR")
