@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.expressions import Combinable
 
+from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
 from comptoir.core.quantity import QUANTUM, from_thousandths, to_thousandths
 
 if TYPE_CHECKING:
@@ -24,6 +26,10 @@ class QuantityField(_QuantityBase):
     """
 
     description = "Exact quantity (Decimal, 3 decimals, stored as thousandths)"
+    # The plausibility bounds of one fact's quantity (``core.bounds``), checked by the
+    # sync apply on every received row. Class-level, so not part of migrations. Derived
+    # tables (sums) use this field too: they are never validated nor sent.
+    default_validators = [MinValueValidator(-MAX_QUANTITY), MaxValueValidator(MAX_QUANTITY)]
 
     def get_internal_type(self) -> str:
         return "BigIntegerField"
@@ -59,3 +65,5 @@ class MoneyField(models.BigIntegerField):
     """An amount in minor units of the business currency (cents for EUR)."""
 
     description = "Amount in minor units of the business currency"
+    # As for ``QuantityField``: the bounds of one fact's amount (``core.bounds``).
+    default_validators = [MinValueValidator(-MAX_AMOUNT), MaxValueValidator(MAX_AMOUNT)]

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from comptoir.core.bounds import MAX_AMOUNT, amount_fits
 from comptoir.core.errors import ValidationError
 from comptoir.core.numbers import parse_decimal
 
@@ -51,7 +52,8 @@ def round_half_up(value: Decimal) -> int:
 def parse_amount(text: str | Decimal | int, currency: str) -> int:
     """Parse a human amount ("2.50", "2,50", "1 234,50", "1,234.50", 3) into minor units.
 
-    Excess decimals are refused; separators follow
+    Excess decimals and amounts beyond the bounds (:mod:`comptoir.core.bounds`) are
+    refused; separators follow
     :func:`~comptoir.core.numbers.normalise_decimal`.
     """
     if isinstance(text, float):
@@ -61,12 +63,26 @@ def parse_amount(text: str | Decimal | int, currency: str) -> int:
         raise ValidationError(_("Montant invalide : « %(value)s ».") % {"value": text})
     exp = exponent(currency)
     scaled = value.scaleb(exp)
+    check_amount(scaled, currency, shown=text)
     if scaled != scaled.to_integral_value():
         raise ValidationError(
             _("Montant « %(value)s » : au plus %(n)d décimale(s) en %(currency)s.")
             % {"value": text, "n": exp, "currency": currency}
         )
     return int(scaled)
+
+
+def check_amount(minor: int | Decimal, currency: str, *, shown: object = None) -> None:
+    """Refuse an amount in minor units beyond :data:`~comptoir.core.bounds.MAX_AMOUNT`
+    (either sign), naming it as ``shown`` (what was typed; by default the amount)."""
+    if not amount_fits(minor):
+        raise ValidationError(
+            _("Montant « %(value)s » : il ne peut pas dépasser %(max)s.")
+            % {
+                "value": format_amount(int(minor), currency) if shown is None else shown,
+                "max": format_money(MAX_AMOUNT, currency),
+            }
+        )
 
 
 def format_amount(minor: int, currency: str) -> str:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from comptoir.core.bounds import MAX_QUANTITY, quantity_fits
 from comptoir.core.errors import ValidationError
 from comptoir.core.numbers import parse_decimal
 
@@ -35,6 +36,13 @@ def parse_quantity(
     value = parse_decimal(text)
     if value is None:
         raise ValidationError(_("Quantité invalide : « %(value)s ».") % {"value": text})
+    if value == 0 and not allow_zero:
+        raise ValidationError(_("La quantité ne peut pas être nulle."))
+    if value < 0 and not allow_negative:
+        raise ValidationError(
+            _("Quantité « %(value)s » : elle doit être positive.") % {"value": text}
+        )
+    check_quantity(value, shown=text)
     if value != value.quantize(QUANTUM):
         raise ValidationError(
             _("Quantité « %(value)s » : au plus %(n)d décimales.") % {"value": text, "n": SCALE}
@@ -47,13 +55,25 @@ def parse_quantity(
             )
             % {"value": text}
         )
-    if value == 0 and not allow_zero:
-        raise ValidationError(_("La quantité ne peut pas être nulle."))
-    if value < 0 and not allow_negative:
-        raise ValidationError(
-            _("Quantité « %(value)s » : elle doit être positive.") % {"value": text}
-        )
     return value.quantize(QUANTUM)
+
+
+def check_quantity(value: Decimal, *, shown: object) -> None:
+    """Refuse a quantity beyond :data:`~comptoir.core.bounds.MAX_QUANTITY` (either sign),
+    naming it as ``shown`` (what was typed, or a line's code)."""
+    if not quantity_fits(value):
+        raise ValidationError(
+            _("Quantité « %(value)s » : elle ne peut pas dépasser %(max)s.")
+            % {"value": shown, "max": format_for_people(MAX_QUANTITY)}
+        )
+
+
+def format_for_people(value: Decimal) -> str:
+    """A quantity with the active language's separators and grouping ("1 000 000 000")."""
+    from django.utils.formats import number_format
+
+    decimals = 0 if value == value.to_integral_value() else SCALE
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def to_thousandths(value: Decimal) -> int:

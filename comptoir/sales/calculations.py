@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from comptoir.core.bounds import MAX_AMOUNT, amount_fits
 from comptoir.core.errors import ValidationError
 from comptoir.core.money import format_money, round_half_up
 
@@ -100,6 +101,49 @@ def document_totals(lines: Sequence[LineInput]) -> DocumentTotals:
     )
 
 
+def check_line_bounds(line: LineInput, *, code: str, currency: str) -> LineTotals:
+    """A line's totals, refused if a value or a product of two bounded values is out of
+    bounds (``core.bounds``): unit price and cost, quantity × unit price (before
+    discount), quantity × unit cost."""
+    limit = {"code": code, "max": format_money(MAX_AMOUNT, currency)}
+    if not (amount_fits(line.unit_price) and amount_fits(line.unit_cost)):
+        # Only an article stored before the bounds existed: its fields are parsed now.
+        raise ValidationError(
+            _(
+                "Article « %(code)s » : son prix ou son coût dépasse %(max)s ; corrigez "
+                "la fiche de l'article."
+            )
+            % limit
+        )
+    totals = line_totals(line)
+    if not amount_fits(totals.gross):
+        raise ValidationError(
+            _(
+                "Article « %(code)s » : le total de la ligne (quantité × prix) ne peut pas "
+                "dépasser %(max)s."
+            )
+            % limit
+        )
+    if not amount_fits(totals.total_cost):
+        raise ValidationError(
+            _(
+                "Article « %(code)s » : le coût de revient de la ligne (quantité × coût) ne peut "
+                "pas dépasser %(max)s."
+            )
+            % limit
+        )
+    return totals
+
+
+def check_document_bounds(totals: DocumentTotals, *, currency: str) -> None:
+    """Refuse a document whose sums (of bounded lines) are out of bounds (``core.bounds``)."""
+    if not (amount_fits(totals.total_incl_tax) and amount_fits(totals.total_cost)):
+        raise ValidationError(
+            _("Le total d'un document ne peut pas dépasser %(max)s : faites-en plusieurs.")
+            % {"max": format_money(MAX_AMOUNT, currency)}
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Settlement:
     paid: int
@@ -112,6 +156,11 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
         if amount <= 0:
             raise ValidationError(_("Un paiement doit être d'un montant positif."))
     paid = sum(amount for _method, amount in payments)
+    if not amount_fits(paid):
+        raise ValidationError(
+            _("Le total des paiements ne peut pas dépasser %(max)s.")
+            % {"max": format_money(MAX_AMOUNT, currency)}
+        )
     if paid < total:
         raise ValidationError(
             _("Paiement insuffisant : il manque %(missing)s (total %(total)s).")

@@ -20,18 +20,21 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_get
+from comptoir.core.bounds import MAX_QUANTITY, quantity_fits
 from comptoir.core.chain import chain_hash
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.models import Till
 from comptoir.core.money import format_amount, parse_amount
 from comptoir.core.numbers import parse_decimal
-from comptoir.core.quantity import parse_quantity
+from comptoir.core.quantity import format_for_people, parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.core.services import chain_head_lock, series_next
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_get
 from comptoir.sales.calculations import (
     LineInput,
+    check_document_bounds,
+    check_line_bounds,
     document_totals,
     settle,
 )
@@ -103,13 +106,30 @@ def _draft_add_line(draft: InvoiceDraft, line: SaleLine) -> InvoiceDraftLine:
         raise ValidationError(
             _("Une facture ne peut pas dépasser %(n)d lignes.") % {"n": MAX_LINES}
         )
+    quantity = parse_quantity(line.quantity, unit=article.unit)
+    discount_rate = discount_parse(line.discount_rate)
+    _check_line(article, quantity, article.sale_price, draft.till.store.currency)
     return InvoiceDraftLine.objects.create(
         draft=draft,
         position=last + 1,
         article=article,
-        quantity=parse_quantity(line.quantity, unit=article.unit),
+        quantity=quantity,
         unit_price=article.sale_price,
-        discount_rate=discount_parse(line.discount_rate),
+        discount_rate=discount_rate,
+    )
+
+
+def _check_line(article: Article, quantity: Decimal, unit_price: int, currency: str) -> None:
+    """Refuse a basket line whose products are out of bounds, as validation would."""
+    check_line_bounds(
+        LineInput(
+            unit_price=unit_price,
+            quantity=quantity,
+            vat_rate=article.vat_rate,
+            unit_cost=article.cost,
+        ),
+        code=article.code,
+        currency=currency,
     )
 
 
@@ -148,6 +168,7 @@ def invoice_draft_update_line(
         raise NotFoundError(_("Ligne %(n)d introuvable.") % {"n": position})
     if quantity is not None:
         line.quantity = parse_quantity(quantity, unit=line.article.unit)
+        _check_line(line.article, line.quantity, line.unit_price, draft.till.store.currency)
     if discount_rate is not None:
         line.discount_rate = discount_parse(discount_rate)
     line.save(update_fields=["quantity", "discount_rate"])
@@ -171,6 +192,28 @@ def invoice_draft_abandon(*, draft: InvoiceDraft) -> None:
 
 
 # ---- validation ---------------------------------------------------------------------------
+
+
+def _sold(lines: Sequence[InvoiceDraftLine]) -> dict[Article, Decimal]:
+    """The quantity sold per article: one stock movement each, bounded like any movement
+    (``core.bounds``) even when several lines of one article add up."""
+    sold: dict[Article, Decimal] = {}
+    for line in lines:
+        sold[line.article] = sold.get(line.article, Decimal(0)) + line.quantity
+    for article, quantity in sold.items():
+        if not quantity_fits(quantity):
+            raise ValidationError(
+                _(
+                    "Article « %(code)s » : la quantité vendue en tout (%(qty)s) ne peut pas "
+                    "dépasser %(max)s."
+                )
+                % {
+                    "code": article.code,
+                    "qty": format_for_people(quantity),
+                    "max": format_for_people(MAX_QUANTITY),
+                }
+            )
+    return sold
 
 
 def _payments(payments: Sequence[PaymentInput], currency: str) -> list[tuple[str, int]]:
@@ -207,7 +250,11 @@ def _validate(
         )
         for line in lines
     ]
+    for line, line_input in zip(lines, inputs, strict=True):
+        check_line_bounds(line_input, code=line.article.code, currency=currency)
     totals = document_totals(inputs)
+    check_document_bounds(totals, currency=currency)
+    sold = _sold(lines)
     parsed = _payments(payments, currency)
     settlement = settle(totals.total_incl_tax, parsed, currency)
 
@@ -314,9 +361,6 @@ def _validate(
         ]
     )
     # One movement per article, in article order: a consistent lock order on stock levels.
-    sold: dict[Article, Decimal] = {}
-    for line in lines:
-        sold[line.article] = sold.get(line.article, Decimal(0)) + line.quantity
     for n, article in enumerate(sorted(sold, key=lambda a: str(a.pk))):
         movement_record(
             **invoice.part_keys(StockMovement, n),
