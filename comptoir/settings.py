@@ -229,7 +229,9 @@ def _log_file_writable(path: Path) -> bool:
         return False
 
 
-def _rotating_file(path: Path, max_bytes: int, backups: int, level: str = "NOTSET") -> dict:
+def _rotating_file(
+    path: Path, max_bytes: int, backups: int, level: str = "NOTSET"
+) -> dict[str, object]:
     return {
         "class": "logging.handlers.RotatingFileHandler",
         "filename": str(path),

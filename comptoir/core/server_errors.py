@@ -51,7 +51,8 @@ def parse_errors(lines: list[str], *, now: float) -> ServerErrors:
 
 def log_path() -> Path | None:
     """The file the settings log server errors to; None without a home (or a writable one)."""
-    handler = settings.LOGGING.get("handlers", {}).get("server_errors")
+    handlers = settings.LOGGING.get("handlers")
+    handler = handlers.get("server_errors") if isinstance(handlers, dict) else None
     return Path(handler["filename"]) if handler else None
 
 

@@ -25,9 +25,7 @@ def invoice_number_typed(*, typed: str) -> str | None:
     off a receipt may be typed with slashes or spaces instead of dashes, and in lower case.
     """
     wanted = {typed.strip(), re.sub(r"[\s/]+", "-", typed.strip()).upper()}
-    return (
-        Invoice.objects.filter(number__in=wanted).values_list("number", flat=True).first()
-    )
+    return Invoice.objects.filter(number__in=wanted).values_list("number", flat=True).first()
 
 
 def day_invoices(*, till: Till, day: date, cashier: str | None) -> QuerySet[Invoice]:

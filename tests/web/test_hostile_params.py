@@ -72,9 +72,7 @@ def _query_names() -> list[str]:
 QUERY_NAMES = _query_names()
 
 
-def _patterns(
-    resolver: URLResolver, namespace: str = ""
-) -> Iterator[tuple[str, URLPattern]]:
+def _patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = entry.namespace or namespace
@@ -120,7 +118,9 @@ def _path_kwargs(name: str, pattern: URLPattern, objs: dict[str, Any]) -> dict[s
     kwargs: dict[str, Any] = {}
     for key, kind in _kinds(pattern).items():
         if key == "number":
-            kwargs[key] = (objs["note"] if "credit_note_receipt" in name else objs["invoice"]).number
+            kwargs[key] = (
+                objs["note"] if "credit_note_receipt" in name else objs["invoice"]
+            ).number
         elif key == "pk":
             target = re.sub(r"_(edit|archive|detail|history)$", "", name.split(":")[-1])
             kwargs[key] = objs[{"stock": "article", "credit_note": "note"}.get(target, target)].pk
