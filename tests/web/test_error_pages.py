@@ -13,6 +13,7 @@ from django.views.defaults import server_error
 from comptoir.core.models import Till
 from comptoir.web.middleware import MAX_PARAM_CHARS, MAX_SEGMENT_CHARS
 from comptoir.web.roles import MANAGER, role_set
+from tests.sync.test_asgi import _get as asgi_get
 
 LAYOUT = 'href="/static/web/app.css'
 
@@ -71,6 +72,25 @@ def test_a_malformed_session_cookie_is_dropped_not_looked_up(till: Till, setting
 def test_the_sync_api_refuses_its_own_parameters_in_json(db: None) -> None:
     response = Client().get("/api/sync/v1/pull?cursor=%00")
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/api/sync/v1/nulle-part", b"127.0.0.1", 404),
+        ("/api/sync/v1/openapi.json", b"evil.example", 400),
+        ("/nulle-part/", b"127.0.0.1", 404),
+        ("/connexion/", b"evil.example", 400),
+    ],
+)
+def test_error_pages_of_the_served_application_need_no_user(
+    db: None, path: str, host: bytes, status: int
+) -> None:
+    """Through ``comptoir.asgi`` as uvicorn calls it: the API's handler has no session
+    nor user, and its errors must not turn into a 500 while the page is made."""
+    answer = asgi_get(path, host)
+    assert answer["status"] == status
+    assert LAYOUT.encode() in answer["body"]
 
 
 def test_an_unknown_page_is_a_french_404_in_the_layout(manager: Client) -> None:
