@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the query string, the path or the session cookie (see there).
+    "comptoir.web.middleware.url_guard",
     "django.middleware.gzip.GZipMiddleware",
     # The sync API's answers in zstd (or gzip): set first, so GZipMiddleware leaves them.
     "comptoir.sync.compression.api_compression",
@@ -197,12 +199,23 @@ COMPTOIR_HUB_CA_FILE = (
     else ""
 )
 
+# Every unhandled error of a request is logged with its traceback: by Django on
+# ``django.request`` (ERROR is a 5xx; its 4xx warnings stay quiet) and, for what escapes
+# Django's handler, by uvicorn on ``uvicorn.error`` (``serve`` leaves uvicorn's logging to
+# these settings). Both go to the console, to ``logs/comptoir.log`` and, to be counted on
+# the sync page and by ``comptoir status``, to ``logs/server-errors.log``
+# (``comptoir.core.server_errors``).
+SERVER_ERROR_LOGGERS = ("django.request", "uvicorn")
 LOGGING: dict[str, object] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"comptoir": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "comptoir": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "uvicorn": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 
@@ -216,18 +229,35 @@ def _log_file_writable(path: Path) -> bool:
         return False
 
 
+def _rotating_file(
+    path: Path, max_bytes: int, backups: int, level: str = "NOTSET"
+) -> dict[str, object]:
+    return {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": str(path),
+        "maxBytes": max_bytes,
+        "backupCount": backups,
+        "encoding": "utf-8",
+        "formatter": "plain",
+        "level": level,
+    }
+
+
 if (
     COMPTOIR_HOME is not None
     and COMPTOIR_CONFIG is not None
     and _log_file_writable(COMPTOIR_HOME / "logs" / "comptoir.log")
 ):
     # Every sync cycle is also kept in a rotating file in the home (5 x 2 MB).
-    LOGGING["handlers"]["file"] = {  # type: ignore[index]
-        "class": "logging.handlers.RotatingFileHandler",
-        "filename": str(COMPTOIR_HOME / "logs" / "comptoir.log"),
-        "maxBytes": 2_000_000,
-        "backupCount": 5,
-        "encoding": "utf-8",
-        "formatter": "plain",
-    }
-    LOGGING["loggers"]["comptoir"]["handlers"] = ["console", "file"]  # type: ignore[index]
+    handlers: dict[str, object] = LOGGING["handlers"]  # type: ignore[assignment]
+    loggers: dict[str, dict[str, object]] = LOGGING["loggers"]  # type: ignore[assignment]
+    handlers["file"] = _rotating_file(COMPTOIR_HOME / "logs" / "comptoir.log", 2_000_000, 5)
+    loggers["comptoir"]["handlers"] = ["console", "file"]
+    error_handlers = ["console", "file"]
+    if _log_file_writable(COMPTOIR_HOME / "logs" / "server-errors.log"):
+        handlers["server_errors"] = _rotating_file(
+            COMPTOIR_HOME / "logs" / "server-errors.log", 1_000_000, 1, level="ERROR"
+        )
+        error_handlers.append("server_errors")
+    for name in SERVER_ERROR_LOGGERS:
+        loggers[name]["handlers"] = error_handlers

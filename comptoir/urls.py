@@ -11,3 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/sync/v1/", include("comptoir.sync.urls")),
 ]
+
+# French (or English) error pages in the app's layout; 403 and 500 are Django's own views
+# with this app's templates.
+handler400 = "comptoir.web.error_pages.bad_request"
+handler404 = "comptoir.web.error_pages.page_not_found"

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir.core.server_errors import server_errors
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import recent_cycles
 from comptoir.dashboard.sync_selectors import (
@@ -62,8 +63,10 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
 @cashier_required
 def index(request: HttpRequest) -> HttpResponse:
     if settings.COMPTOIR_ROLE == "hub":
-        return render(request, "dashboard/sync_hub.html", _hub_context(request))
-    return render(request, "dashboard/sync_node.html", _node_context())
+        template, context = "dashboard/sync_hub.html", _hub_context(request)
+    else:
+        template, context = "dashboard/sync_node.html", _node_context()
+    return render(request, template, {**context, "server_errors": server_errors()})
 
 
 @require_POST

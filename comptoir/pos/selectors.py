@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,16 @@ from comptoir.catalogue.models import Article
 from comptoir.core.models import Till
 from comptoir.sales.models import CreditNote, CreditNoteLine, Invoice
 from comptoir.stock.models import StockLevel
+
+
+def invoice_number_typed(*, typed: str) -> str | None:
+    """The number of the invoice someone typed or scanned, or None when there is none.
+
+    Numbers are ``prefix-year-counter`` (letters, digits and dashes only); a number read
+    off a receipt may be typed with slashes or spaces instead of dashes, and in lower case.
+    """
+    wanted = {typed.strip(), re.sub(r"[\s/]+", "-", typed.strip()).upper()}
+    return Invoice.objects.filter(number__in=wanted).values_list("number", flat=True).first()
 
 
 def day_invoices(*, till: Till, day: date, cashier: str | None) -> QuerySet[Invoice]:

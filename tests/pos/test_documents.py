@@ -195,6 +195,29 @@ def test_the_credit_note_box_goes_to_the_invoice(cashier_client, sale):
     assert response["Location"] == reverse("pos:credit_note", args=[sale.number])
 
 
+@pytest.mark.parametrize("typed", ["{}", "{} ", "{lower}", "{slashes}", "{spaces}"])
+def test_the_credit_note_box_finds_a_number_typed_with_slashes_or_spaces(
+    cashier_client, sale, typed
+):
+    number = sale.number  # C1-2026-000001
+    typed = typed.format(
+        number,
+        lower=number.lower(),
+        slashes=number.replace("-", "/"),
+        spaces=number.replace("-", " "),
+    )
+    response = cashier_client.get(reverse("pos:credit_note_find"), {"facture": typed})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pos:credit_note", args=[number])
+
+
+@pytest.mark.parametrize("typed", ["C9/2026/000001", "C1-2026-999999", "a/b?c#d", "%", ".."])
+def test_an_unknown_number_in_the_credit_note_box_is_said_unknown(cashier_client, sale, typed):
+    response = cashier_client.get(reverse("pos:credit_note_find"), {"facture": typed}, follow=True)
+    assert response.redirect_chain == [(reverse("pos:my_sales"), 302)]
+    assert f"Facture inconnue : « {typed} »." in body(response)
+
+
 def test_a_cashier_sees_only_their_own_sales_of_the_day(cashier_client, manager_client, sale):
     mine = invoice_sell(lines=[SaleLine("PAIN", 1)], cashier="alice")
     theirs = invoice_sell(lines=[SaleLine("VIN", 1)], cashier="bob")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.core.models import Till
 from comptoir.core.numbers import parse_decimal
 from comptoir.pos.guards import till_required
-from comptoir.pos.selectors import returned_quantities
+from comptoir.pos.selectors import invoice_number_typed, returned_quantities
 from comptoir.sales.calculations import excl_from_incl
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
 from comptoir.sales.selectors import credit_note_detail, invoice_detail
@@ -168,8 +169,16 @@ def credit_note_receipt(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 @cashier_required
 def credit_note_find(request: HttpRequest) -> HttpResponse:
-    """The « avoir » box of the till screen: an invoice number typed or scanned."""
-    number = request.GET.get("facture", "").strip()[:40]
-    if not number:
+    """The « avoir » box of the till screen: an invoice number typed or scanned.
+
+    What was typed is looked up before it goes into a URL: only a stored number (letters,
+    digits, dashes) is ever reversed; anything else is said unknown on the day's sales.
+    """
+    typed = request.GET.get("facture", "").strip()[:40]
+    if not typed:
+        return redirect("pos:my_sales")
+    number = invoice_number_typed(typed=typed)
+    if number is None:
+        messages.error(request, _("Facture inconnue : « %(number)s ».") % {"number": typed})
         return redirect("pos:my_sales")
     return redirect("pos:credit_note", number=number)

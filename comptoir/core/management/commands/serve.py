@@ -83,6 +83,9 @@ class Command(ComptoirCommand):
                 host=host,
                 port=port,
                 log_level="warning",
+                # uvicorn's own errors go where the settings send them (console, the
+                # home's log files, counted), not to a handler of uvicorn's own.
+                log_config=None,
                 lifespan="on",
                 workers=workers,
                 ssl_certfile=options["tls_cert"] or None,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.management.base import ComptoirCommand
 from comptoir.core.management.helpers import local_text
+from comptoir.core.server_errors import server_errors
 from comptoir.sync.selectors import age_text, sync_status
 
 
@@ -17,6 +18,7 @@ class Command(ComptoirCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         st = sync_status()
+        errors = server_errors()
         if options.get("json"):
             self.emit_json(
                 {
@@ -33,14 +35,20 @@ class Command(ComptoirCommand):
                     "pull_failures": st.pull_failures,
                     "clock_offset_ms": st.clock_offset_ms,
                     "clock_skewed": st.clock_skewed,
+                    "server_errors_24h": errors.last_24h,
+                    "last_server_error_at": errors.last_at or None,
                 }
             )
             return
         out = self.stdout.write
+        out(_("Rôle : serveur central (hub).") if st.role == "hub" else _("Rôle : caisse (node)."))
+        if errors.last_24h:
+            out(
+                _("⚠ Erreurs du serveur ces dernières 24 h : %(n)d (dernière : %(at)s, %(what)s).")
+                % {"n": errors.last_24h, "at": errors.last_at, "what": errors.last_message}
+            )
         if st.role == "hub":
-            out(_("Rôle : serveur central (hub)."))
             return
-        out(_("Rôle : caisse (node)."))
         if not st.hub_url:
             out(_("Caisse autonome : rattachée à aucun serveur."))
             return
