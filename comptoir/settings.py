@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above every middleware that sets a cookie: marks them Secure over HTTPS; adds the CSP.
+    "comptoir.core.security.secure_transport",
     "django.middleware.gzip.GZipMiddleware",
     # The sync API's answers in zstd (or gzip): set first, so GZipMiddleware leaves them.
     "comptoir.sync.compression.api_compression",
@@ -165,6 +167,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS (``serve --tls-cert``, or a trusted reverse proxy's X-Forwarded-Proto: see
+# ``comptoir.core.security``): every cookie is marked Secure there and SecurityMiddleware
+# adds HSTS; a till on plain http://127.0.0.1 keeps plain cookies. Who may say "https" is
+# uvicorn's business, so there is no SECURE_PROXY_SSL_HEADER.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
