@@ -33,11 +33,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def trusted_proxies(values: Iterable[str]) -> list[str]:
+def trusted_proxies(values: Iterable[str] | str) -> list[str]:
     """The reverse proxies to believe, as uvicorn takes them: addresses or networks (CIDR).
 
-    Host names and ``*`` are refused: a proxy is trusted by the address it connects from.
+    A list, or one string with commas. Host names and ``*`` are refused: a proxy is
+    trusted by the address it connects from.
     """
+    if isinstance(values, str):
+        values = values.split(",")
     proxies = []
     for raw in values:
         value = str(raw).strip()

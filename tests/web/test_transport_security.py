@@ -105,6 +105,7 @@ def test_trusted_proxies_take_addresses_and_networks() -> None:
         "fd00::/8",
     ]
     assert trusted_proxies([]) == []
+    assert trusted_proxies("10.0.0.5, 10.0.1.0/24") == ["10.0.0.5", "10.0.1.0/24"]
 
 
 @pytest.mark.parametrize("value", ["*", "proxy.example.org", "10.0.0.300", "", "10.0.0.0/33"])
