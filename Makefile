@@ -19,11 +19,12 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/comptoir demo
 
-# PostgreSQL server binaries for the hub tests and chromium for the browser tests (Debian);
-# each skipped when already present.
+# PostgreSQL server binaries for the hub tests, chromium for the browser tests and nginx for
+# the reverse-proxy test (Debian); each skipped when already present.
 system-deps:
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-nginx.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

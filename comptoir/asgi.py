@@ -28,8 +28,10 @@ web = get_asgi_application()
 
 API_PREFIX = "/api/sync/"
 # Host and HTTPS checks and the language of the refusals (Django's own, called inline),
-# then compressed answers (zstd: a page of pulled invoices shrinks twentyfold).
+# then compressed answers (zstd: a page of pulled invoices shrinks twentyfold). The CSP
+# and Secure cookies as on every page (inline too: no thread hop).
 API_MIDDLEWARE = (
+    "comptoir.core.security.secure_transport",
     "comptoir.sync.middleware.api_middleware",
     "comptoir.sync.compression.api_compression",
 )

@@ -64,6 +64,9 @@ class HomeConfig:
     # Certificate(s) to trust for the hub, relative to the home (pinned at enrollment,
     # or a private CA); empty: the system's certificate authorities.
     hub_ca_file: str = ""
+    # Reverse proxies (addresses or networks, e.g. "10.0.0.5", "10.0.0.0/24") whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed; empty: no one's (``comptoir serve``).
+    trusted_proxies: list[str] = field(default_factory=list)
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:

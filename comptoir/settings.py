@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above every middleware that sets a cookie: marks them Secure over HTTPS; adds the CSP
+    # (to the guard's refusals too).
+    "comptoir.core.security.secure_transport",
     # Before anything reads the query string, the path or the session cookie (see there).
     "comptoir.web.middleware.url_guard",
     "django.middleware.gzip.GZipMiddleware",
@@ -167,6 +170,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS (``serve --tls-cert``, or a trusted reverse proxy's X-Forwarded-Proto: see
+# ``comptoir.core.security``): every cookie is marked Secure there and SecurityMiddleware
+# adds HSTS; a till on plain http://127.0.0.1 keeps plain cookies. Who may say "https" is
+# uvicorn's business, so there is no SECURE_PROXY_SSL_HEADER.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

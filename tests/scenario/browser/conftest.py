@@ -157,11 +157,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh tab; every browser test also fails if the page broke its
+    Content-Security-Policy (an inline script or style, an eval: refused by the browser)."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield tab
+        assert not refused, "refusé par la Content-Security-Policy :\n" + "\n".join(refused)
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:

@@ -44,3 +44,16 @@ def test_manager_imports_a_csv_with_a_bad_row(page: Page, till_site: Site, tmp_p
     expect(report.first).to_contain_text("3")
     expect(report.first).to_contain_text("Montant invalide : « pas un prix »")
     assert till_site.json("article", "list", "--search", "IMP") == []
+
+
+def test_adding_a_receipt_line_numbers_it_after_the_others(page: Page, till_site: Site) -> None:
+    """htmx asks for the next line with its number, and no eval (the CSP allows none)."""
+    login(page, till_site, MANAGER)
+    page.goto(f"{till_site.url}/gestion/stock/reception/")
+    lines = page.locator("#receipt-lines tr")
+    before = lines.count()
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    expect(lines).to_have_count(before + 1)
+    expect(page.get_by_label(f"Article, ligne {before + 1}", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    expect(page.get_by_label(f"Article, ligne {before + 2}", exact=True)).to_be_visible()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ValidationError
 from comptoir.core.management.base import ComptoirCommand
+from comptoir.core.security import trusted_proxies
 from comptoir.home import SHARED_CACHE_ENV
 
 
@@ -49,10 +50,25 @@ class Command(ComptoirCommand):
         )
         parser.add_argument("--tls-cert", default="", help=_("certificat HTTPS (PEM)"))
         parser.add_argument("--tls-key", default="", help=_("clé privée HTTPS (PEM)"))
+        parser.add_argument(
+            "--trusted-proxy",
+            action="append",
+            default=None,
+            metavar="ADRESSE",
+            help=_(
+                "relais inverse dont on croit X-Forwarded-For et X-Forwarded-Proto (adresse "
+                "ou réseau, répétable ; remplace trusted_proxies de comptoir.toml)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
         workers = options["workers"]
+        proxies = trusted_proxies(
+            options["trusted_proxy"]
+            if options["trusted_proxy"] is not None
+            else (settings.COMPTOIR_CONFIG.trusted_proxies if settings.COMPTOIR_CONFIG else [])
+        )
         if workers > 1 and (settings.COMPTOIR_ROLE != "hub" or connection.vendor != "postgresql"):
             raise ValidationError(
                 _(
@@ -77,6 +93,10 @@ class Command(ComptoirCommand):
             _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
             % {"scheme": scheme, "host": host, "port": port}
         )
+        if proxies:
+            self.stdout.write(
+                _("Relais de confiance : %(proxies)s") % {"proxies": ", ".join(proxies)}
+            )
         try:
             uvicorn.run(
                 "comptoir.asgi:application",
@@ -90,6 +110,11 @@ class Command(ComptoirCommand):
                 workers=workers,
                 ssl_certfile=options["tls_cert"] or None,
                 ssl_keyfile=options["tls_key"] or None,
+                # The client's address and scheme are the socket's, unless the connection
+                # comes from a configured reverse proxy (uvicorn's default would believe
+                # any local client's X-Forwarded-For: a forged one escapes the lockout).
+                proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies,
             )
         finally:
             if worker is not None:
