@@ -76,7 +76,10 @@ def config_error_text(exc: ConfigError) -> str:
     expected = types.get(exc.expected, exc.expected)
     values = {"path": exc.path, "key": exc.key, "value": exc.value, "expected": expected}
     if exc.problem == "syntax":
-        text = _("le fichier %(path)s n'est pas un TOML valide (%(value)s).")
+        return _("configuration illisible (%(path)s) : %(error)s") % {
+            "path": exc.path,
+            "error": exc.value,
+        }
     elif exc.problem == "unknown":
         text = _("le fichier %(path)s contient une clé inconnue : « %(key)s ».")
     elif exc.problem == "missing":

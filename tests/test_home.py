@@ -252,7 +252,7 @@ def test_a_configuration_that_is_not_toml_or_misses_a_key_is_refused(tmp_path: P
     (tmp_path / "comptoir.toml").write_text("role = node\n", encoding="utf-8")
     with pytest.raises(ConfigError) as refused:
         read_config(tmp_path)
-    assert "n'est pas un TOML valide" in config_error_text(refused.value)
+    assert config_error_text(refused.value).startswith("configuration illisible (")
     (tmp_path / "comptoir.toml").write_text('role = "node"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as refused:
         read_config(tmp_path)
