@@ -11,15 +11,26 @@ import argparse
 import dataclasses
 import os
 import secrets
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from comptoir.console import LANGUAGES, _, language_of, language_option, speak
+from comptoir.console import (
+    LANGUAGES,
+    _,
+    config_error_text,
+    language_of,
+    language_option,
+    speak,
+)
+from comptoir.core.text import terminal_safe
 from comptoir.home import (
     HOME_ENV,
     POOL_ENV,
     SERVING_ENV,
+    ConfigError,
     HomeConfig,
     config_path,
     new_node_id,
@@ -27,6 +38,14 @@ from comptoir.home import (
     resolve_home,
     write_config,
 )
+
+# The commands the entry point runs itself, without Django (see ``main``).
+ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",))
+# Names typed for management commands whose module cannot take them (no hyphen in Python).
+ALIASES = {"credit-note": "credit_note"}
+
+# Seconds the entry point waits for PostgreSQL before saying that it does not answer.
+PROBE_TIMEOUT = 10
 
 
 def _usage() -> str:
@@ -58,9 +77,86 @@ Aide d'une commande : comptoir COMMANDE --help
     )
 
 
+def command_table() -> list[tuple[str, ...]]:
+    """Every command of ``comptoir``, as typed: the entry point's own, then each management
+    command of comptoir's apps (a new one is in the table by existing). Needs Django's
+    settings (any home, or none)."""
+    from django.core.management import get_commands
+
+    typed = {name: alias for alias, name in ALIASES.items()}
+    managed = sorted(n for n, app in get_commands().items() if app.startswith("comptoir."))
+    return [*ENTRY_COMMANDS, *((typed.get(name, name),) for name in managed)]
+
+
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(_("Erreur : %(message)s") % {"message": message} + "\n")
+    sys.stderr.write(terminal_safe(_("Erreur : %(message)s") % {"message": message}) + "\n")
     return code
+
+
+def _not_utf8(args: Sequence[str]) -> str | None:
+    """The first argument that held bytes that are not UTF-8, as the user can read it.
+
+    Python hands such bytes over as lone surrogates (``surrogateescape``), which nothing
+    can store or print: refused here, before any command sees them.
+    """
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape")
+            return raw.decode("utf-8", "backslashreplace")
+    return None
+
+
+class _Refused(Exception):
+    """The command cannot run; its message is the one sentence to print."""
+
+
+def _read_config(home: Path) -> HomeConfig | None:
+    """The home's configuration; raises :class:`_Refused` with the sentence to print."""
+    try:
+        return read_config(home)
+    except ConfigError as exc:
+        raise _Refused(config_error_text(exc)) from None
+    except OSError as exc:
+        raise _Refused(
+            _("configuration illisible (%(path)s) : %(error)s")
+            % {"path": config_path(home), "error": exc.strerror or exc}
+        ) from None
+
+
+def _probe_database(connection: Any) -> None:
+    """Open and close one connection like ``connection``'s, outside any pool (which would
+    retry for half a minute), and waiting at most ``PROBE_TIMEOUT`` for PostgreSQL."""
+    probe = connection.copy()
+    options = probe.settings_dict["OPTIONS"]
+    options.pop("pool", None)
+    if probe.vendor == "postgresql":
+        options.setdefault("connect_timeout", PROBE_TIMEOUT)
+    try:
+        probe.ensure_connection()
+    finally:
+        probe.close()
+
+
+def _run_command(args: list[str]) -> int:
+    """A Django management command, after a first connection to the database: a damaged,
+    foreign, unreachable or refusing database is then a sentence, whichever command (or
+    ``--help``) was asked for, and so is one that fails while the command runs."""
+    from django.core.management import execute_from_command_line
+    from django.db import Error, connections
+
+    from comptoir.core.db import database_error_message
+
+    try:
+        _probe_database(connections["default"])
+        execute_from_command_line(["comptoir", *args])
+    except (Error, sqlite3.Error) as exc:
+        message = database_error_message(exc)
+        if message is None:
+            raise
+        return _fail(message)
+    return 0
 
 
 def _setup_django(home: Path) -> None:
@@ -124,7 +220,11 @@ def _init(role: str, argv: Sequence[str]) -> int:
     if server and not args.code:
         return _fail(_("--server demande aussi --code (donné par « comptoir hub enroll »)."))
     home = resolve_home(args.home)
-    if read_config(home) is not None:
+    try:
+        existing = _read_config(home)
+    except _Refused as refused:
+        return _fail(str(refused))
+    if existing is not None:
         return _fail(
             _("le dossier %(home)s contient déjà un comptoir initialisé.") % {"home": home}
         )
@@ -206,6 +306,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     home = resolve_home(known.home)
     # The home's language, French without one; ``init`` has its own ``--language``.
     speak(language_of(home))
+    undecodable = _not_utf8(args)
+    if undecodable is not None:
+        return _fail(
+            _(
+                "l'argument « %(arg)s » n'est pas du texte UTF-8 valide : vérifiez l'encodage "
+                "du terminal ou du fichier qui l'a fourni."
+            )
+            % {"arg": undecodable}
+        )
     if not args or args[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0
@@ -221,8 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(args[1:])
 
-    if args[0] == "credit-note":
-        args[0] = "credit_note"  # Python module names take no hyphen
+    args[0] = ALIASES.get(args[0], args[0])
     if args[0] == "serve":
         # What only a server does (``comptoir.asgi``), in its every process; and a served
         # hub on PostgreSQL borrows connections from a pool (see settings), where commands
@@ -231,12 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault(POOL_ENV, "20")
 
     try:
-        config = read_config(home)
-    except (OSError, ValueError, TypeError) as exc:  # TOML errors are ValueErrors
-        return _fail(
-            _("configuration illisible (%(path)s) : %(error)s")
-            % {"path": config_path(home), "error": exc}
-        )
+        config = _read_config(home)
+    except _Refused as refused:
+        return _fail(str(refused))
     wants_help = "-h" in args or "--help" in args
     # The home is chosen here; commands that do not know --home (Django's own: shell,
     # migrate...) must not see it.
@@ -259,7 +364,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             % {"home": home}
         )
     _setup_django(home)
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["comptoir", *args])
-    return 0
+    return _run_command(args)

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from gettext import NullTranslations, translation
 from pathlib import Path
 
-from comptoir.home import read_config
+# The languages of the interface (``settings.LANGUAGES``), known to the home's reader too.
+from comptoir.home import LANGUAGES as LANGUAGES
+from comptoir.home import ConfigError, read_config
 
-# The languages of the interface (``settings.LANGUAGES``); French is the source's.
-LANGUAGES = ("fr", "en")
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 
@@ -68,3 +68,29 @@ def language_of(home: Path, default: str = "fr") -> str:
     except (OSError, ValueError, TypeError):  # TOML errors are ValueErrors
         return default
     return config.language if config and config.language in LANGUAGES else default
+
+
+def config_error_text(exc: ConfigError) -> str:
+    """One sentence saying which key of which ``comptoir.toml`` is wrong, and how."""
+    types = {"str": _("texte"), "bool": _("booléen (true ou false)")}
+    expected = types.get(exc.expected, exc.expected)
+    values = {"path": exc.path, "key": exc.key, "value": exc.value, "expected": expected}
+    if exc.problem == "syntax":
+        return _("configuration illisible (%(path)s) : %(error)s") % {
+            "path": exc.path,
+            "error": exc.value,
+        }
+    elif exc.problem == "unknown":
+        text = _("le fichier %(path)s contient une clé inconnue : « %(key)s ».")
+    elif exc.problem == "missing":
+        text = _("le fichier %(path)s n'a pas de valeur pour la clé « %(key)s ».")
+    elif exc.problem == "type":
+        text = _("dans %(path)s, la clé « %(key)s » doit être du type %(expected)s.")
+    elif exc.problem == "choice":
+        text = _(
+            "dans %(path)s, la clé « %(key)s » vaut « %(value)s » ; valeurs possibles : "
+            "%(expected)s."
+        )
+    else:
+        text = _("dans %(path)s, le fuseau horaire « %(value)s » (clé « %(key)s ») est inconnu.")
+    return text % values

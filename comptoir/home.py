@@ -11,9 +11,10 @@ import os
 import secrets
 import tomllib
 import uuid
-from dataclasses import asdict, dataclass, field
+import zoneinfo
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 import platformdirs
 import tomli_w
@@ -28,6 +29,8 @@ POOL_ENV = "COMPTOIR_DB_POOL"
 # Set by ``comptoir serve --workers N`` (N > 1): the server processes share a cache on disk.
 SHARED_CACHE_ENV = "COMPTOIR_SHARED_CACHE"
 Role = Literal["hub", "node"]
+# The languages of the interface (``settings.LANGUAGES``); French is the source's.
+LANGUAGES = ("fr", "en")
 
 
 def default_home() -> Path:
@@ -81,12 +84,68 @@ def config_path(home: Path) -> Path:
     return home / CONFIG_NAME
 
 
+class ConfigError(ValueError):
+    """``comptoir.toml`` cannot be used as it is: what is wrong, and with which key.
+
+    ``problem`` is one of ``syntax``, ``unknown``, ``missing``, ``type``, ``choice``,
+    ``time_zone``; ``expected`` is the type or the values the key takes. The entry point
+    turns it into a sentence in the user's language (``comptoir.console``): this module
+    reads the home before any translation can be set up.
+    """
+
+    def __init__(
+        self, path: Path, problem: str, key: str = "", value: object = None, expected: str = ""
+    ) -> None:
+        super().__init__(f"{path}: {problem} {key}={value!r} ({expected})")
+        self.path = path
+        self.problem = problem
+        self.key = key
+        self.value = value
+        self.expected = expected
+
+
+def _check(path: Path, data: dict[str, Any]) -> None:
+    """Refuse what would otherwise fail later, deep in Django, or be taken silently."""
+    known = {f.name: f for f in fields(HomeConfig)}
+    for key in data:
+        if key not in known:
+            raise ConfigError(path, "unknown", key, expected=", ".join(known))
+    for name, spec in known.items():
+        if name not in data:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                raise ConfigError(path, "missing", name)
+            continue
+        value = data[name]
+        expected = bool if spec.type in ("bool", bool) else str
+        if type(value) is not expected:
+            raise ConfigError(path, "type", name, value, expected.__name__)
+    choices = {"role": get_args(Role), "language": LANGUAGES}
+    for name, allowed in choices.items():
+        if name in data and data[name] not in allowed:
+            raise ConfigError(path, "choice", name, data[name], ", ".join(allowed))
+    zone = data.get("time_zone", HomeConfig.time_zone)
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(path, "time_zone", "time_zone", zone) from None
+    for name in ("node_id", "store_name", "till_name", "till_prefix", "currency", "secret_key"):
+        if name in data and not data[name].strip():
+            raise ConfigError(path, "missing", name)
+
+
 def read_config(home: Path) -> HomeConfig | None:
+    """The home's configuration, None if it has none. Raises :class:`ConfigError` for a file
+    that is not valid TOML or whose keys are unknown, missing, of the wrong type or value;
+    ``OSError`` if it cannot be read."""
     path = config_path(home)
     if not path.exists():
         return None
     with path.open("rb") as fh:
-        data = tomllib.load(fh)
+        try:
+            data = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(path, "syntax", value=str(exc)) from None
+    _check(path, data)
     return HomeConfig(**data)
 
 

@@ -194,3 +194,67 @@ def test_the_cache_is_shared_on_disk_only_for_several_server_processes(
     assert db_probe(home, probe).endswith("LocMemCache")
     monkeypatch.setenv("COMPTOIR_SHARED_CACHE", "1")  # what ``serve --workers 2`` sets
     assert db_probe(home, probe).endswith("FileBasedCache")
+
+
+# ---- reading comptoir.toml -------------------------------------------------------------
+
+
+def _home_with(tmp_path: Path, **changes: object) -> Path:
+    from dataclasses import asdict
+
+    import tomli_w
+
+    from comptoir.home import HomeConfig, new_node_id
+
+    data: dict[str, object] = asdict(
+        HomeConfig(
+            role="node", node_id=new_node_id(), store_name="M", till_name="C", till_prefix="C1"
+        )
+    )
+    data.update(changes)
+    (tmp_path / "comptoir.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem", "key", "sentence"),
+    [
+        ({"role": "banana"}, "choice", "role", "valeurs possibles : hub, node."),
+        ({"language": "xx"}, "choice", "language", "valeurs possibles : fr, en."),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "time_zone", "est inconnu."),
+        ({"time_zone": "../../etc/passwd"}, "time_zone", "time_zone", "est inconnu."),
+        ({"insecure_http": "yes"}, "type", "insecure_http", "booléen (true ou false)."),
+        ({"store_name": 12}, "type", "store_name", "du type texte."),
+        ({"till_prefix": " "}, "missing", "till_prefix", "pas de valeur"),
+        ({"colour": "blue"}, "unknown", "colour", "clé inconnue"),
+    ],
+)
+def test_a_wrong_configuration_is_named_by_its_key_and_file(
+    tmp_path: Path, changes: dict[str, object], problem: str, key: str, sentence: str
+) -> None:
+    from comptoir.console import config_error_text
+    from comptoir.home import ConfigError
+
+    home = _home_with(tmp_path, **changes)
+    with pytest.raises(ConfigError) as refused:
+        read_config(home)
+    assert (refused.value.problem, refused.value.key) == (problem, key)
+    text = config_error_text(refused.value)
+    assert str(home / "comptoir.toml") in text
+    assert f"« {key} »" in text
+    assert sentence in text
+
+
+def test_a_configuration_that_is_not_toml_or_misses_a_key_is_refused(tmp_path: Path) -> None:
+    from comptoir.console import config_error_text
+    from comptoir.home import ConfigError
+
+    (tmp_path / "comptoir.toml").write_text("role = node\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        read_config(tmp_path)
+    assert config_error_text(refused.value).startswith("configuration illisible (")
+    (tmp_path / "comptoir.toml").write_text('role = "node"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        read_config(tmp_path)
+    assert refused.value.problem == "missing"
+    assert read_config(_home_with(tmp_path)) is not None

@@ -1,5 +1,6 @@
 """Database-level guards: triggers that refuse UPDATE (and DELETE where safe) on fact tables;
-and :func:`storage_error_message`, the plain words for a database that cannot be written.
+and :func:`database_error_message`, the plain words for a database that cannot be written,
+read or reached.
 
 The ORM already refuses to modify facts (``FactModel``); these triggers also stop raw SQL,
 ``QuerySet.update`` bypasses and database shells. DELETE is refused by a trigger on
@@ -9,6 +10,7 @@ see, whereas SQLite empties them with DELETE. The ORM refuses deletes on both.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.db import DatabaseError, migrations
@@ -17,8 +19,45 @@ from django.utils.translation import gettext as _
 MESSAGE = "comptoir: facts are immutable"
 
 # SQLite primary result codes (``sqlite3`` exposes extended ones: keep the low byte).
-SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 11, 13, 14
+SQLITE_NOTADB = 26
 PG_DISK_FULL = "53100"
+# SQLSTATE classes of a PostgreSQL that cannot be reached or has gone away (none at all:
+# the client could not connect), and of one that refuses us (role, password, database).
+PG_GONE = ("08", "57P")
+PG_REFUSED = ("28", "3D")
+
+
+def database_error_message(exc: BaseException) -> str | None:
+    """A French sentence for a database that cannot be written (:func:`storage_error_message`),
+    read (a damaged or foreign SQLite file) or reached (PostgreSQL down, unreachable, or
+    refusing our credentials); None for any other error, which stays a bug to report.
+    """
+    if isinstance(exc, DatabaseError) and (message := storage_error_message(exc)):
+        return message
+    cause = exc.__cause__ or exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return _(
+            "la base de données de ce poste est endommagée (fichier tronqué ou qui n'est pas "
+            "une base SQLite) : rien n'a été modifié, restaurez-la depuis une sauvegarde."
+        )
+    # No psycopg imported: the error cannot be one of its (a till never loads it).
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(cause, psycopg.OperationalError):
+        return None
+    state = cause.sqlstate or ""
+    if not state or state.startswith(PG_GONE):
+        return _(
+            "la base de données PostgreSQL ne répond pas : vérifiez qu'elle est démarrée et "
+            "joignable à l'adresse database_url de comptoir.toml, puis recommencez."
+        )
+    if state.startswith(PG_REFUSED):
+        return _(
+            "la base de données PostgreSQL refuse la connexion : vérifiez l'utilisateur, le mot "
+            "de passe et le nom de la base dans database_url de comptoir.toml."
+        )
+    return None
 
 
 def storage_error_message(exc: DatabaseError) -> str | None:

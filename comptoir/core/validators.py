@@ -1,4 +1,10 @@
-"""Validation of identifiers and contact fields, with French messages. Uses python-stdnum."""
+"""Validation of text, identifiers and contact fields, with French messages. Uses
+python-stdnum.
+
+Every text a user types (names, codes, barcodes, addresses...) goes through
+:func:`clean_text`, directly or through the cleaners below, which the services call: the
+CLI, the back office, the till screen and CSV imports thus refuse the same characters.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,25 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren
 
 from comptoir.core.errors import ValidationError
+from comptoir.core.text import first_unprintable
 
 _PHONE = re.compile(r"^\+?[0-9 .()/-]{6,25}$")
+
+
+def clean_text(value: str, *, label: str, multiline: bool = False) -> str:
+    """``value`` unchanged if it is printable text; else a French error naming ``label``
+    (« Le nom », « L'adresse »...) and the refused character. Only a ``multiline`` text
+    (an address) may hold line breaks and tabs. See :mod:`comptoir.core.text`."""
+    char = first_unprintable(value, multiline=multiline)
+    if char is not None:
+        raise ValidationError(
+            _(
+                "%(label)s contient un caractère de contrôle ou invisible (U+%(code)04X) : "
+                "seul du texte imprimable est accepté."
+            )
+            % {"label": label, "code": ord(char)}
+        )
+    return value
 
 
 def clean_siren(value: str) -> str:
@@ -64,7 +87,7 @@ def clean_phone(value: str) -> str:
 
 def clean_barcode(value: str) -> str:
     """EAN/UPC codes (8, 12, 13 or 14 digits) must have a valid check digit; others are in-house."""
-    value = value.strip()
+    value = clean_text(value.strip(), label=_("Le code-barres"))
     if not value or len(value) > 64 or any(c.isspace() for c in value):
         raise ValidationError(_("Code-barres invalide : « %(value)s ».") % {"value": value})
     if value.isdigit() and len(value) in (8, 12, 13, 14):
@@ -79,7 +102,7 @@ def clean_barcode(value: str) -> str:
 
 
 def clean_code(value: str, *, what: str) -> str:
-    value = value.strip()
+    value = clean_text(value.strip(), label=_("Le code %(what)s") % {"what": what})
     if not value:
         raise ValidationError(_("Le code %(what)s est obligatoire.") % {"what": what})
     if len(value) > 40 or any(c.isspace() for c in value):
@@ -91,7 +114,7 @@ def clean_code(value: str, *, what: str) -> str:
 
 
 def clean_name(value: str, *, max_length: int = 200) -> str:
-    value = value.strip()
+    value = clean_text(value.strip(), label=_("Le nom"))
     if not value:
         raise ValidationError(_("Le nom est obligatoire."))
     if len(value) > max_length:
@@ -113,7 +136,7 @@ def clean_contact_fields(
     if email is not None:
         fields["email"] = clean_email(email)
     if address is not None:
-        fields["address"] = address.strip()
+        fields["address"] = clean_text(address.strip(), label=_("L'adresse"), multiline=True)
     if siren is not None:
         fields["siren"] = clean_siren(siren)
     if vat_number is not None:

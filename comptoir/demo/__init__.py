@@ -24,7 +24,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from comptoir.console import LANGUAGES, _, language_of, language_option, ngettext, speak
+from comptoir.console import (
+    LANGUAGES,
+    _,
+    config_error_text,
+    language_of,
+    language_option,
+    ngettext,
+    speak,
+)
 from comptoir.demo.processes import (
     child_env,
     comptoir_argv,
@@ -33,7 +41,7 @@ from comptoir.demo.processes import (
     stop,
     wait_until_up,
 )
-from comptoir.home import read_config
+from comptoir.home import ConfigError, read_config
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "demo1234"
@@ -324,4 +332,10 @@ def run_demo(argv: Sequence[str]) -> int:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     # The homes' labels are texts: built now, in that language.
     homes = _homes(args.days)
+    for home in homes:
+        try:
+            read_config(base / home.name)
+        except ConfigError as exc:
+            sys.stderr.write(_("Erreur : %(message)s") % {"message": config_error_text(exc)} + "\n")
+            return 2
     return _demo(base, homes, args.port, serve=not args.no_serve, language=language)

@@ -30,6 +30,7 @@ from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.models import Store
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import store_get
+from comptoir.core.validators import clean_text
 from comptoir.stock.models import InventoryCount, MovementKind, StockLevel, StockMovement
 
 
@@ -154,6 +155,7 @@ def stock_receive(
 ) -> StockMovement:
     """Goods received from a supplier: a positive movement. ``supplier`` is a code (the
     CLI) or, from a screen that lists twins, an id (see ``supplier_ref``)."""
+    note = clean_text(note, label=_("La note"))
     item = article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit)
     return movement_record(
@@ -177,6 +179,7 @@ def stock_loss(
     at: datetime | None = None,
 ) -> StockMovement:
     """Goods lost, broken or stolen: a negative movement."""
+    note = clean_text(note, label=_("La note"))
     item = article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit)
     return movement_record(
@@ -200,6 +203,7 @@ def stock_transfer(
     at: datetime | None = None,
 ) -> tuple[StockMovement, StockMovement]:
     """Goods moved between two stores: a negative and a positive movement at one instant."""
+    note = clean_text(note, label=_("La note"))
     item = article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit)
     source, target = store_get(name=from_store), store_get(name=to_store)
@@ -237,6 +241,7 @@ def stock_count(
     ``article`` is a code or barcode (the CLI), or an article id: a sheet that lists twins
     counts each of them.
     """
+    note = clean_text(note, label=_("La note"))
     item = article_get(pk=article) if isinstance(article, UUID) else article_get(code=article)
     qty = parse_quantity(quantity, unit=item.unit, allow_zero=True)
     when = at or timezone.now()

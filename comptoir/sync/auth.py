@@ -15,6 +15,7 @@ from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.models import Store, Till
 from comptoir.core.selectors import store_get
 from comptoir.core.services import till_create
+from comptoir.core.validators import clean_text
 from comptoir.sync.models import EnrollmentCode, NodeCredential
 
 CODE_VALIDITY = timedelta(hours=24)
@@ -37,7 +38,7 @@ def _next_prefix() -> str:
 def enrollment_create(*, name: str, store: str | None = None, prefix: str | None = None) -> str:
     """A one-time code (valid 24 h) for a new till called ``name``. Returns the code."""
     target: Store = store_get(name=store)
-    name = name.strip()
+    name = clean_text(name.strip(), label=_("Le nom de la caisse"))
     if not name:
         raise ValidationError(_("Donnez un nom à la caisse (--name)."))
     if Till.objects.filter(store=target, name=name).exists():

@@ -235,3 +235,10 @@ def test_editing_an_article_keeps_its_archived_supplier(manager: Client, till: T
     assert manager.post(url, {**initial, "sale_price": "1,35"}).status_code == 302
     article.refresh_from_db()
     assert (article.sale_price, article.supplier_id) == (135, supplier.pk)
+
+
+def test_a_name_with_a_terminal_escape_is_refused(manager: Client) -> None:
+    response = manager.post(reverse("backoffice:article_create"), form(name="Café\x1b[2J"))
+    assert response.status_code == 200
+    assert "caractère de contrôle ou invisible (U+001B)" in response.content.decode()
+    assert not Article.objects.filter(code="CAF250").exists()

@@ -3,28 +3,32 @@
 Commands are Django management commands run through the ``comptoir`` entry point, which
 reads ``--home`` before Django starts (see ``comptoir.cli``). A :class:`ComptoirError`
 raised by a service is printed to stderr as a plain sentence with exit code 2; no
-traceback reaches the user for bad input, nor for a database the disk refuses to write.
+traceback reaches the user for bad input, nor for a database the disk refuses to write,
+that is damaged or that cannot be reached.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO, cast
 from uuid import UUID
 
 from django.core.management.base import (
     BaseCommand,
     CommandError,
     CommandParser,
+    OutputWrapper,
     SystemCheckError,
 )
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from comptoir.core.db import storage_error_message
+from comptoir.core.db import database_error_message
 from comptoir.core.errors import ComptoirError
+from comptoir.core.text import terminal_safe
 
 EXIT_USER_ERROR = 2
 
@@ -37,11 +41,40 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _error(message: object) -> None:
+    sys.stderr.write(terminal_safe(_("Erreur : %(message)s") % {"message": message}) + "\n")
+
+
+class TerminalOutput(OutputWrapper):
+    """Shows control characters as ``\\u001b`` escapes: stored text that came from elsewhere
+    (a hub, an old import) cannot drive the terminal; JSON reads them back unchanged."""
+
+    def write(  # type: ignore[override]
+        self,
+        msg: str = "",
+        style_func: Callable[[str], str] | None = None,
+        ending: str | None = None,
+    ) -> None:
+        super().write(terminal_safe(msg), style_func, ending)
+
+
 class ComptoirCommand(BaseCommand):
-    """Adds ``--home`` (consumed by the entry point) and, if ``json_output``, ``--json``."""
+    """Adds ``--home`` (consumed by the entry point) and, if ``json_output``, ``--json``.
+    What it prints goes through :class:`TerminalOutput`."""
 
     json_output = False
     requires_system_checks: list[str] = []
+
+    @property
+    def stdout(self) -> OutputWrapper:
+        return self._terminal_stdout
+
+    @stdout.setter
+    def stdout(self, wrapper: OutputWrapper) -> None:
+        # Django sets a plain wrapper in __init__ and again in execute() (``stdout=``).
+        if not isinstance(wrapper, TerminalOutput):
+            wrapper = TerminalOutput(cast(TextIO, wrapper._out), ending=wrapper.ending)
+        self._terminal_stdout = wrapper
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -56,14 +89,15 @@ class ComptoirCommand(BaseCommand):
         try:
             super().run_from_argv(argv)
         except ComptoirError as exc:
-            sys.stderr.write(_("Erreur : %(message)s") % {"message": exc.message} + "\n")
+            _error(exc.message)
             sys.exit(EXIT_USER_ERROR)
         except DatabaseError as exc:
-            # Disk full, read-only home...: a sentence for the cashier, not a traceback.
-            message = storage_error_message(exc)
+            # Disk full, read-only home, damaged file, PostgreSQL down...: a sentence for
+            # the cashier, not a traceback.
+            message = database_error_message(exc)
             if message is None:
                 raise
-            sys.stderr.write(_("Erreur : %(message)s") % {"message": message} + "\n")
+            _error(message)
             sys.exit(EXIT_USER_ERROR)
 
     def execute(self, *args: Any, **options: Any) -> Any:
@@ -74,7 +108,7 @@ class ComptoirCommand(BaseCommand):
             cli = getattr(self, "_called_from_command_line", False)
             if not cli or isinstance(exc, SystemCheckError) or options.get("traceback"):
                 raise
-            sys.stderr.write(_("Erreur : %(message)s") % {"message": exc} + "\n")
+            _error(exc)
             sys.exit(exc.returncode)
 
     def emit_json(self, data: Any) -> None:

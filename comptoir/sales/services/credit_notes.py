@@ -20,6 +20,7 @@ from comptoir.core.models import Till
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.core.services import chain_head_lock, series_next
+from comptoir.core.validators import clean_text
 from comptoir.sales.calculations import (
     prorate,
     tax_breakdown,
@@ -66,6 +67,8 @@ def credit_note_issue(
     Refuses to return more of a line than was sold minus what earlier credit notes
     returned. Returned goods go back to the stock of the store that takes them back.
     """
+    cashier = clean_text(cashier, label=_("Le nom du caissier"))
+    reason = clean_text(reason, label=_("Le motif"))
     invoice = invoice_get(number=invoice_number)
     till = till or till_current()
     if invoice.store_id != till.store_id:

@@ -29,6 +29,7 @@ from comptoir.core.numbers import parse_decimal
 from comptoir.core.quantity import format_for_people, parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.core.services import chain_head_lock, series_next
+from comptoir.core.validators import clean_text
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_get
 from comptoir.sales.calculations import (
@@ -90,6 +91,7 @@ def _customer(ref: Customer | str | None) -> Customer | None:
 def _draft_create(
     *, till: Till | None, customer: Customer | str | None, cashier: str
 ) -> InvoiceDraft:
+    cashier = clean_text(cashier, label=_("Le nom du caissier"))
     return InvoiceDraft.objects.create(
         till=till or till_current(), customer=_customer(customer), cashier=cashier
     )
