@@ -72,7 +72,11 @@ def language_of(home: Path, default: str = "fr") -> str:
 
 def config_error_text(exc: ConfigError) -> str:
     """One sentence saying which key of which ``comptoir.toml`` is wrong, and how."""
-    types = {"str": _("texte"), "bool": _("booléen (true ou false)")}
+    types = {
+        "str": _("texte"),
+        "bool": _("booléen (true ou false)"),
+        "list": _('liste de textes (par exemple ["127.0.0.1"])'),
+    }
     expected = types.get(exc.expected, exc.expected)
     values = {"path": exc.path, "key": exc.key, "value": exc.value, "expected": expected}
     if exc.problem == "syntax":

@@ -116,6 +116,10 @@ def _check(path: Path, data: dict[str, Any]) -> None:
                 raise ConfigError(path, "missing", name)
             continue
         value = data[name]
+        if spec.type in ("list[str]", list[str]):
+            if type(value) is not list or any(type(item) is not str for item in value):
+                raise ConfigError(path, "type", name, value, "list")
+            continue
         expected = bool if spec.type in ("bool", bool) else str
         if type(value) is not expected:
             raise ConfigError(path, "type", name, value, expected.__name__)

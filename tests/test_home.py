@@ -227,6 +227,8 @@ def _home_with(tmp_path: Path, **changes: object) -> Path:
         ({"store_name": 12}, "type", "store_name", "du type texte."),
         ({"till_prefix": " "}, "missing", "till_prefix", "pas de valeur"),
         ({"colour": "blue"}, "unknown", "colour", "clé inconnue"),
+        ({"trusted_proxies": "127.0.0.1"}, "type", "trusted_proxies", "liste de textes"),
+        ({"trusted_proxies": ["127.0.0.1", 7]}, "type", "trusted_proxies", "liste de textes"),
     ],
 )
 def test_a_wrong_configuration_is_named_by_its_key_and_file(
@@ -258,3 +260,4 @@ def test_a_configuration_that_is_not_toml_or_misses_a_key_is_refused(tmp_path: P
         read_config(tmp_path)
     assert refused.value.problem == "missing"
     assert read_config(_home_with(tmp_path)) is not None
+    assert read_config(_home_with(tmp_path, trusted_proxies=["10.0.0.0/24"])) is not None
