@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "comptoir.stock",
     "comptoir.stats",
     "comptoir.sync",
+    "comptoir.accounts",
     "comptoir.web",
     "comptoir.pos",
     "comptoir.backoffice",

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -65,10 +67,10 @@ def _created_at(pk: UUID) -> datetime | None:
     return datetime.fromtimestamp((pk.int >> 80) / 1000, tz=UTC)
 
 
-def store_choices() -> list[tuple[str, str]]:
-    return [
-        (name, name) for name in Store.objects.filter(archived=False).values_list("name", flat=True)
-    ]
+def store_choices(stores: QuerySet[Store] | None = None) -> list[tuple[str, str]]:
+    """The active stores by name (of ``stores`` if given: those an account sees)."""
+    qs = Store.objects.filter(archived=False) if stores is None else stores
+    return [(name, name) for name in qs.values_list("name", flat=True)]
 
 
 class ArticleForm(forms.Form):
@@ -193,12 +195,12 @@ class ReceiptHeadForm(forms.Form):
         label=_("Note (n° de bon de livraison...)"), max_length=200, required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stores: QuerySet[Store] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["supplier"]).choices = supplier_choices(
             str(_("(aucun)"))
         )
-        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices()
+        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices(stores)
 
 
 class CountSheetForm(forms.Form):
@@ -211,9 +213,9 @@ class CountSheetForm(forms.Form):
     )
     search = forms.CharField(label=_("Article (code, nom)"), max_length=100, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stores: QuerySet[Store] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices()
+        cast(forms.ChoiceField, self.fields["store"]).choices = store_choices(stores)
 
 
 class DocumentFilterForm(forms.Form):
@@ -237,3 +239,12 @@ class DocumentFilterForm(forms.Form):
     )
     customer = forms.CharField(label=_("Client"), max_length=100, required=False)
     number = forms.CharField(label=_("Numéro"), max_length=40, required=False)
+
+    def __init__(
+        self, *args: Any, store_ids: Collection[UUID] | None = None, **kwargs: Any
+    ) -> None:
+        """``store_ids``: the stores whose tills are offered (None: every store's)."""
+        super().__init__(*args, **kwargs)
+        if store_ids is not None:
+            field = cast(forms.ModelChoiceField, self.fields["till"])
+            field.queryset = Till.objects.filter(store_id__in=store_ids).order_by("prefix")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from uuid import UUID
 
 from django.db.models import (
@@ -67,14 +67,13 @@ def supplier_list(
     return qs[:limit] if limit else qs
 
 
-def stock_total_subquery() -> Coalesce:
-    """An article's stock summed over stores (0 when it has no level yet), for annotations."""
-    total = (
-        StockLevel.objects.filter(article=OuterRef("pk"))
-        .values("article")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
+def stock_total_subquery(store_ids: Collection[UUID] | None = None) -> Coalesce:
+    """An article's stock summed over stores (those of ``store_ids``; None: every store),
+    0 when it has no level yet, for annotations."""
+    levels = StockLevel.objects.filter(article=OuterRef("pk"))
+    if store_ids is not None:
+        levels = levels.filter(store_id__in=store_ids)
+    total = levels.values("article").annotate(total=Sum("quantity")).values("total")
     return Coalesce(
         Subquery(total, output_field=QuantityField()),
         Value(0),
@@ -89,13 +88,15 @@ def article_browse(
     supplier_id: UUID | None = None,
     archived: bool | None = False,
     low_stock: bool = False,
+    store_ids: Collection[UUID] | None = None,
 ) -> QuerySet[Article]:
     """Articles by code for the back office. ``archived=None`` lists both kinds.
 
-    ``low_stock`` keeps the articles whose stock summed over stores is at or below their
-    alert threshold (``alert_threshold``, 0 by default: out of stock). The stock is not
-    annotated otherwise: a correlated sum per row made deep pages slow on PostgreSQL
-    (it is evaluated for every row an OFFSET skips); read the page's levels instead.
+    ``low_stock`` keeps the articles whose stock summed over stores (those of
+    ``store_ids``; None: every store) is at or below their alert threshold
+    (``alert_threshold``, 0 by default: out of stock). The stock is not annotated
+    otherwise: a correlated sum per row made deep pages slow on PostgreSQL (it is
+    evaluated for every row an OFFSET skips); read the page's levels instead.
     Count with :func:`article_browse_count`. ``search`` as in :func:`article_list`.
     """
     qs = _article_filters(
@@ -106,7 +107,7 @@ def article_browse(
         archived=archived,
     )
     if low_stock:
-        qs = qs.alias(stock_total=stock_total_subquery()).filter(
+        qs = qs.alias(stock_total=stock_total_subquery(store_ids)).filter(
             stock_total__lte=F("alert_threshold")
         )
     return qs
@@ -119,6 +120,7 @@ def article_browse_count(
     supplier_id: UUID | None = None,
     archived: bool | None = False,
     low_stock: bool = False,
+    store_ids: Collection[UUID] | None = None,
 ) -> int:
     """How many articles :func:`article_browse` lists with the same arguments.
 
@@ -136,9 +138,12 @@ def article_browse_count(
         archived=archived,
     )
     if low_stock:
+        in_stores = None if store_ids is None else Q(stock_levels__store_id__in=store_ids)
         qs = qs.annotate(
             stock_total=Coalesce(
-                Sum("stock_levels__quantity"), Value(0), output_field=QuantityField()
+                Sum("stock_levels__quantity", filter=in_stores),
+                Value(0),
+                output_field=QuantityField(),
             )
         ).filter(stock_total__lte=F("alert_threshold"))
     return qs.count()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,22 @@ class ScopeForm(forms.Form):
         empty_label=_("Toutes les caisses"),
         label=_("Caisse"),
     )
+
+    def __init__(
+        self, *args: Any, store_ids: Collection[UUID] | None = None, **kwargs: Any
+    ) -> None:
+        """``store_ids``: the stores (and their tills) that may be chosen; None: every
+        one. With a list, « every store » is not offered: one of them must be chosen."""
+        super().__init__(*args, **kwargs)
+        if store_ids is not None:
+            for name, path in (("store", "pk"), ("till", "store_id")):
+                field = cast(forms.ModelChoiceField, self.fields[name])
+                field.queryset = field.queryset.filter(  # type: ignore[union-attr]
+                    **{f"{path}__in": store_ids}
+                )
+            store = cast(forms.ModelChoiceField, self.fields["store"])
+            store.required = True
+            store.empty_label = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
@@ -42,11 +44,14 @@ def node_lag(cred: NodeCredential) -> int:
     return ChangeLog.objects.filter(visible, seq__gt=cred.pull_cursor)[: LAG_CAP + 1].count()
 
 
-def nodes_overview() -> list[NodeRow]:
+def nodes_overview(*, store_ids: Collection[UUID] | None = None) -> list[NodeRow]:
+    """The enrolled tills (of ``store_ids``' stores; None: every store's)."""
     rows = []
     creds = NodeCredential.objects.select_related("till", "till__store").order_by(
         "till__store__name", "name"
     )
+    if store_ids is not None:
+        creds = creds.filter(till__store_id__in=store_ids)
     for cred in creds:
         lag = node_lag(cred)
         rows.append(
@@ -69,8 +74,12 @@ def nodes_overview() -> list[NodeRow]:
     return rows
 
 
-def node_names() -> dict[str, str]:
-    return dict(NodeCredential.objects.values_list("node_id", "name"))
+def node_names(*, store_ids: Collection[UUID] | None = None) -> dict[str, str]:
+    """Enrolled tills' names by node id (of ``store_ids``' stores; None: every store's)."""
+    creds = NodeCredential.objects.all()
+    if store_ids is not None:
+        creds = creds.filter(till__store_id__in=store_ids)
+    return dict(creds.values_list("node_id", "name"))
 
 
 def model_name(label: str) -> str:

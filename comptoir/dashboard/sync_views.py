@@ -26,6 +26,7 @@ from comptoir.dashboard.sync_selectors import (
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
 from comptoir.sync.selectors import sync_status
 from comptoir.web.roles import cashier_required
+from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state
 
 CONFLICTS_PER_PAGE = 25
@@ -45,8 +46,9 @@ def _node_context() -> dict[str, Any]:
 
 
 def _hub_context(request: HttpRequest) -> dict[str, Any]:
+    store_ids = stores_visible(request.user).ids
     page = Paginator(conflicts(), CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
-    names = node_names()
+    names = node_names(store_ids=store_ids)
     rows = [
         {
             "entry": c,
@@ -56,7 +58,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         }
         for c in page.object_list
     ]
-    return {"nodes": nodes_overview(), "conflicts": rows, "page": page}
+    return {"nodes": nodes_overview(store_ids=store_ids), "conflicts": rows, "page": page}
 
 
 @require_GET

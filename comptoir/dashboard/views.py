@@ -1,12 +1,16 @@
-"""The manager's dashboard: figures, charts (server-side SVG) and their JSON."""
+"""The manager's dashboard: figures, charts (server-side SVG) and their JSON.
+
+The figures keep to the stores the account sees (``comptoir.web.scope``): a manager of
+one store sees that store's, whatever the query string asks for.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,26 +19,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from comptoir.core.errors import NotFoundError
 from comptoir.core.models import Store
-from comptoir.core.selectors import store_current
 from comptoir.dashboard.charts import bar_chart
 from comptoir.dashboard.forms import ScopeForm
 from comptoir.dashboard.selectors import Scope, dashboard_data, low_stock
 from comptoir.sales.models import PaymentMethod
 from comptoir.web.roles import manager_required
+from comptoir.web.scope import stores_visible
 from comptoir.web.templatetags.comptoir import money
 
 
 def _scope(request: HttpRequest) -> tuple[Scope, ScopeForm, Store | None]:
-    """The filter from the query string. On a till, the store defaults to its own."""
+    """The filter from the query string, within the stores the account sees. An account
+    of one store (every account on a till) gets that store by default, and still gets
+    it when the query string is refused."""
+    visible = stores_visible(request.user)
+    if not visible.every_store and visible.only is None:
+        raise PermissionDenied(_("Ce compte n'est rattaché à aucun magasin."))
     params = request.GET.copy()
-    if "store" not in params and settings.COMPTOIR_ROLE == "node":
-        with contextlib.suppress(NotFoundError):
-            params["store"] = str(store_current().pk)
-    form = ScopeForm(params)
+    if "store" not in params and visible.only is not None:
+        params["store"] = str(visible.only)
+    form = ScopeForm(params, store_ids=visible.ids)
     if not form.is_valid():
-        return Scope(), form, None
+        own = Store.objects.filter(pk=visible.only).first() if visible.only else None
+        return Scope(visible.only), form, own
     store, till = form.cleaned_data.get("store"), form.cleaned_data.get("till")
     return Scope(store.pk if store else None, till.pk if till else None), form, store
 

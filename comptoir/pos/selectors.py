@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -64,8 +64,11 @@ class StoreLevel:
     below_alert: bool
 
 
-def levels_by_article(*, articles: Iterable[Article]) -> dict[UUID, list[StoreLevel]]:
-    """Per article id: its stock level in every store that has one, by store name."""
+def levels_by_article(
+    *, articles: Iterable[Article], store_ids: Collection[UUID] | None = None
+) -> dict[UUID, list[StoreLevel]]:
+    """Per article id: its stock level in every store that has one (of ``store_ids``;
+    None: every store), by store name."""
     by_id = {a.pk: a for a in articles}
     levels: dict[UUID, list[StoreLevel]] = defaultdict(list)
     rows = (
@@ -73,6 +76,8 @@ def levels_by_article(*, articles: Iterable[Article]) -> dict[UUID, list[StoreLe
         .select_related("store")
         .order_by("store__name")
     )
+    if store_ids is not None:
+        rows = rows.filter(store_id__in=store_ids)
     for level in rows:
         threshold = by_id[level.article_id].alert_threshold
         levels[level.article_id].append(

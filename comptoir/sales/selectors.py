@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -62,25 +63,33 @@ def invoice_list(
     return qs[:limit] if limit else qs
 
 
-def invoice_detail(*, number: str) -> Invoice:
-    """An invoice with its lines, taxes, payments and credit notes prefetched."""
-    invoice = (
-        Invoice.objects.select_related("till", "store", "customer")
-        .prefetch_related("lines", "taxes", "payments", "credit_notes")
-        .filter(number=number.strip())
-        .first()
+def in_stores(qs: QuerySet[Any], store_ids: Collection[UUID] | None) -> QuerySet[Any]:
+    """Documents of the given stores only (None: every store)."""
+    return qs if store_ids is None else qs.filter(store_id__in=store_ids)
+
+
+def invoice_detail(*, number: str, store_ids: Collection[UUID] | None = None) -> Invoice:
+    """An invoice with its lines, taxes, payments and credit notes prefetched.
+
+    ``store_ids`` (None: every store): an invoice of another store is not found, with the
+    same message as a number that does not exist.
+    """
+    qs = Invoice.objects.select_related("till", "store", "customer").prefetch_related(
+        "lines", "taxes", "payments", "credit_notes"
     )
+    invoice = in_stores(qs, store_ids).filter(number=number.strip()).first()
     if invoice is None:
         raise NotFoundError(_("Facture inconnue : « %(number)s ».") % {"number": number})
     return invoice
 
 
-def credit_note_detail(*, pk: object) -> CreditNote:
-    return (
-        CreditNote.objects.select_related("invoice", "till")
-        .prefetch_related("lines__invoice_line", "taxes")
-        .get(pk=pk)
+def credit_note_detail(*, pk: object, store_ids: Collection[UUID] | None = None) -> CreditNote:
+    """A credit note with its lines and taxes; ``CreditNote.DoesNotExist`` when it is
+    not one of ``store_ids``' (None: every store)."""
+    qs = CreditNote.objects.select_related("invoice", "till").prefetch_related(
+        "lines__invoice_line", "taxes"
     )
+    return in_stores(qs, store_ids).get(pk=pk)
 
 
 # The end of a whole document number: year and six-digit counter (``C1-2026-000123``).
@@ -119,6 +128,7 @@ def invoice_search(
     till_id: object | None = None,
     customer: str | None = None,
     number: str | None = None,
+    store_ids: Collection[UUID] | None = None,
 ) -> QuerySet[Invoice]:
     """Invoices newest first on (``validated_at``, ``number``), for keyset-paged lists: no
     aggregate, so that a page stays cheap on 200,000 invoices (see :func:`invoice_list`
@@ -128,10 +138,11 @@ def invoice_search(
     customers are looked up first (a small table), then their invoices through the
     (``customer``, ``validated_at``) index, where matching the name printed on each
     invoice scanned them all. A customer renamed since is found under the new name.
+    ``store_ids`` (None: every store) keeps the invoices of those stores.
     """
-    qs: QuerySet[Invoice] = Invoice.objects.select_related("till", "customer").order_by(
-        "-validated_at", "-number"
-    )
+    qs: QuerySet[Invoice] = in_stores(
+        Invoice.objects.select_related("till", "customer"), store_ids
+    ).order_by("-validated_at", "-number")
     qs = _document_filters(qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number)
     if customer and customer.strip():
         qs = qs.filter(customer_id__in=_customer_ids(customer.strip()))
@@ -157,9 +168,13 @@ def credit_note_search(
     date_to: date | None = None,
     till_id: object | None = None,
     number: str | None = None,
+    store_ids: Collection[UUID] | None = None,
 ) -> QuerySet[CreditNote]:
-    """Credit notes newest first, with their invoice, for paged lists."""
-    qs = CreditNote.objects.select_related("till", "invoice").order_by("-issued_at", "-number")
+    """Credit notes newest first, with their invoice, for paged lists (of ``store_ids``,
+    None: every store)."""
+    qs = in_stores(CreditNote.objects.select_related("till", "invoice"), store_ids).order_by(
+        "-issued_at", "-number"
+    )
     return _document_filters(
         qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number
     )

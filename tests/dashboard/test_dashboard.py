@@ -149,9 +149,15 @@ def test_a_till_defaults_to_its_own_store(
     data = _json(manager)
     assert data["store"] == str(till.store_id)
     assert data["periods"]["today"]["invoice_count"] == 0
-    assert _json(manager, store="")["periods"]["today"]["invoice_count"] == 1
+    # A till's accounts see the till's store only: « every store » is refused, and the
+    # figures stay the till's store's.
+    refused = manager.get(DATA, {"store": ""})
+    assert refused.status_code == 400
+    assert refused.json()["store"] == str(till.store_id)
+    assert refused.json()["periods"]["today"]["invoice_count"] == 0
     settings.COMPTOIR_ROLE = "hub"
     assert _json(manager)["store"] is None
+    assert _json(manager)["periods"]["today"]["invoice_count"] == 1
 
 
 def test_low_stock_lists_articles_under_their_threshold(manager: Client, till: Till) -> None:

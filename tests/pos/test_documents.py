@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.services import article_get
@@ -18,6 +19,7 @@ from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import PaymentInput, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_receive
+from comptoir.web.roles import MANAGER
 from tests.factories import db_state
 from tests.pos.conftest import make_user
 
@@ -232,13 +234,22 @@ def test_a_cashier_sees_only_their_own_sales_of_the_day(cashier_client, manager_
     assert theirs.number in html
 
 
-def test_stock_lookup_shows_the_level_in_every_store(cashier_client, catalogue, settings):
+def test_stock_lookup_shows_the_level_in_the_stores_the_account_sees(
+    cashier_client, catalogue, settings
+):
     other: Store = store_get_or_create(name="Dépôt", currency="EUR")
     stock_receive(article="VIN", quantity=7, store=other.name)
     html = body(cashier_client.get(reverse("pos:stock_lookup"), {"q": "vin"}))
     assert "Article VIN" in html
     assert "Magasin principal : <strong>10</strong>" in html
+    assert "Dépôt" not in html  # a till's accounts see the till's store
+    settings.COMPTOIR_ROLE = "hub"
+    manager = Client()
+    manager.force_login(make_user("chaine", MANAGER))  # no scope: a manager sees every store
+    html = body(manager.get(reverse("pos:stock_lookup"), {"q": "vin"}))
+    assert "Magasin principal : <strong>10</strong>" in html
     assert "Dépôt : <strong>7</strong>" in html
+    settings.COMPTOIR_ROLE = "node"
     fragment = body(
         cashier_client.get(
             reverse("pos:stock_lookup"), {"q": "96385074"}, headers={"HX-Request": "true"}

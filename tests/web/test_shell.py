@@ -119,7 +119,7 @@ def test_english_is_available(client_as: Any) -> None:
 
 
 def test_user_command_creates_accounts_with_a_role(db: None, capsys: Any) -> None:
-    call_command("user", "add", "nina", "--role", "cashier", "--password", PASSWORD)
+    call_command("user", "add", "nina", "--role", "cashier", "--password", PASSWORD, "--all-stores")
     call_command("user", "role", "nina", "manager")
     call_command("user", "list", "--json")
     out = capsys.readouterr().out

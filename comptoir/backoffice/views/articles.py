@@ -1,4 +1,8 @@
-"""Articles: the list with stock per store (cashiers read it too), create, edit, archive."""
+"""Articles: the list with stock per store (cashiers read it too), create, edit, archive.
+
+Articles are shared by every store; the stock columns and the low-stock test keep to the
+stores the account sees (``comptoir.web.scope``).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,9 @@ from comptoir.backoffice.views.common import PER_PAGE, call_service
 from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.selectors import article_browse, article_browse_count, article_twins
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.core.models import Store
 from comptoir.stock.models import StockLevel
 from comptoir.web.roles import cashier_required, manager_required
+from comptoir.web.scope import stores_visible
 
 
 def _uuid(value: str | None) -> UUID | None:
@@ -48,27 +52,30 @@ class _CountedPaginator(Paginator):
 @cashier_required
 def article_list(request: HttpRequest) -> HttpResponse:
     get = request.GET
+    scope = stores_visible(request.user)
     criteria: dict[str, Any] = {
         "search": get.get("q"),
         "category_id": _uuid(get.get("category")),
         "supplier_id": _uuid(get.get("supplier")),
         "archived": {"1": True, "all": None}.get(get.get("archived", ""), False),
         "low_stock": get.get("low") == "1",
+        "store_ids": scope.ids,
     }
     page = _CountedPaginator(
         article_browse(**criteria), PER_PAGE, count=article_browse_count(**criteria)
     ).get_page(get.get("page"))
-    stores = list(Store.objects.filter(archived=False).order_by("name"))
+    stores = list(scope.stores())
     levels: dict[UUID, dict[UUID, Decimal]] = defaultdict(dict)
-    for article_id, store_id, qty in StockLevel.objects.filter(
-        article_id__in=[a.pk for a in page]
+    for article_id, store_id, qty in scope.restrict(
+        StockLevel.objects.filter(article_id__in=[a.pk for a in page])
     ).values_list("article_id", "store_id", "quantity"):
         levels[article_id][store_id] = qty
     twins = article_twins(articles=page)
     rows = []
     for article in page:
         per_store = levels[article.pk]
-        # Low stock: the total over every store (archived ones too) at or below the threshold.
+        # Low stock: the total over the stores seen (archived ones too) at or below the
+        # threshold.
         article.is_low = sum(per_store.values(), Decimal(0)) <= article.alert_threshold
         article.is_twin = article.pk in twins
         rows.append((article, [per_store.get(store.pk, Decimal(0)) for store in stores]))

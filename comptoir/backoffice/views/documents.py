@@ -1,7 +1,8 @@
 """Invoices and credit notes: filtered, keyset-paged lists and details with reprint links.
 
 The receipt, A4 invoice and credit-note screens belong to the till (``comptoir/pos``);
-they are linked by path so that these pages never depend on their URL names.
+they are linked by path so that these pages never depend on their URL names. Every list
+and detail keeps to the stores the account sees; another store's document is a 404.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from comptoir.sales.selectors import (
     invoice_search,
 )
 from comptoir.web.roles import manager_required
+from comptoir.web.scope import stores_visible
 
 
 def _filters(request: HttpRequest) -> tuple[DocumentFilterForm, dict[str, object]]:
-    form = DocumentFilterForm(request.GET)
+    scope = stores_visible(request.user)
+    form = DocumentFilterForm(request.GET, store_ids=scope.ids)
     data = form.cleaned_data if form.is_valid() else {}
     till = data.get("till")
     return form, {
@@ -33,6 +36,7 @@ def _filters(request: HttpRequest) -> tuple[DocumentFilterForm, dict[str, object
         "date_to": data.get("date_to"),
         "till_id": till.pk if till else None,
         "number": data.get("number"),
+        "store_ids": scope.ids,
     }
 
 
@@ -71,7 +75,7 @@ def credit_note_list(request: HttpRequest) -> HttpResponse:
 @manager_required
 def invoice_view(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        invoice = invoice_detail(number=number)
+        invoice = invoice_detail(number=number, store_ids=stores_visible(request.user).ids)
     except NotFoundError:
         raise Http404 from None
     return render(request, "backoffice/invoice_detail.html", {"invoice": invoice})
@@ -80,7 +84,7 @@ def invoice_view(request: HttpRequest, number: str) -> HttpResponse:
 @manager_required
 def credit_note_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     try:
-        note = credit_note_detail(pk=pk)
+        note = credit_note_detail(pk=pk, store_ids=stores_visible(request.user).ids)
     except CreditNote.DoesNotExist:
         raise Http404 from None
     return render(request, "backoffice/credit_note_detail.html", {"note": note})

@@ -1,4 +1,8 @@
-"""Stock: levels (cashiers read them), supplier receipts, inventory sheets, history."""
+"""Stock: levels (cashiers read them), supplier receipts, inventory sheets, history.
+
+Each page keeps to the stores the account sees (``comptoir.web.scope``): their levels,
+their ledgers, and receipts and counts into them only.
+"""
 
 from __future__ import annotations
 
@@ -23,30 +27,37 @@ from comptoir.stock.models import MovementKind, StockLevel
 from comptoir.stock.selectors import COUNT_KIND, stock_history
 from comptoir.stock.services import stock_count_many, stock_receive_many
 from comptoir.web.roles import cashier_required, manager_required
+from comptoir.web.scope import StoreScope, stores_visible
 
 RECEIPT_ROWS = 8  # empty lines offered on a new receipt (more with « Ajouter une ligne »)
 SHEET_MAX = 300  # articles on one count sheet: narrow with a category or a search
 
 
-def _default_store() -> str:
+def _default_store(scope: StoreScope) -> str:
     try:
-        return store_current().name
+        current = store_current()
     except NotFoundError:  # a hub without a till of its own
-        first = Store.objects.filter(archived=False).order_by("name").first()
-        return first.name if first else ""
+        current = None
+    if current is not None and scope.allows(current.pk):
+        return current.name
+    first = scope.stores().first()
+    return first.name if first else ""
 
 
 @cashier_required
 def stock_index(request: HttpRequest) -> HttpResponse:
     """Levels per article and store, by article code; search and store filters."""
-    qs = StockLevel.objects.select_related("article", "store").order_by(
-        "article__code", "store__name"
+    scope = stores_visible(request.user)
+    qs = scope.restrict(
+        StockLevel.objects.select_related("article", "store").order_by(
+            "article__code", "store__name"
+        )
     )
     search = (request.GET.get("q") or "").strip()
     if search:
         qs = qs.filter(article__in=article_browse(search=search, archived=None).values("pk"))
     store = request.GET.get("store")
-    stores = Store.objects.filter(archived=False).order_by("name")
+    stores = scope.stores()
     if store:
         qs = qs.filter(store__name=store)
     return render(
@@ -69,7 +80,10 @@ def _receipt_lines(request: HttpRequest) -> list[tuple[str, str]]:
 @manager_required
 def stock_receipt(request: HttpRequest) -> HttpResponse:
     """A delivery from a supplier: several (article, quantity) lines, all or none."""
-    form = ReceiptHeadForm(request.POST or None, initial={"store": _default_store()})
+    scope = stores_visible(request.user)
+    form = ReceiptHeadForm(
+        request.POST or None, initial={"store": _default_store(scope)}, stores=scope.stores()
+    )
     lines: list[tuple[str, str]] = []
     if request.method == "POST":
         lines = _receipt_lines(request)
@@ -122,7 +136,10 @@ def stock_count_sheet(request: HttpRequest) -> HttpResponse:
     (one code, created on two offline tills) each get their own line and count.
     """
     source = request.POST if request.method == "POST" else request.GET
-    form = CountSheetForm(source or None, initial={"store": _default_store()})
+    scope = stores_visible(request.user)
+    form = CountSheetForm(
+        source or None, initial={"store": _default_store(scope)}, stores=scope.stores()
+    )
     articles: list[tuple[Article, Decimal, str]] = []
     twins: set[UUID] = set()
     truncated = False
@@ -186,8 +203,9 @@ def stock_count_sheet(request: HttpRequest) -> HttpResponse:
 def stock_article_history(request: HttpRequest, pk: UUID) -> HttpResponse:
     """An article's ledger in one store, each fact with the level right after it."""
     article = get_object_or_404(Article, pk=pk)
-    stores = list(Store.objects.filter(archived=False).order_by("name"))
-    chosen = request.GET.get("store") or _default_store()
+    scope = stores_visible(request.user)
+    stores = list(scope.stores())
+    chosen = request.GET.get("store") or _default_store(scope)
     store = next((s for s in stores if s.name == chosen), stores[0] if stores else None)
     entries = stock_history(article_id=article.pk, store_id=store.pk) if store else []
     kinds = {**dict(MovementKind.choices), COUNT_KIND: _("inventaire")}

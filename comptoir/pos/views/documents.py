@@ -1,8 +1,9 @@
 """Printed documents: the 80 mm receipt, the A4 invoice, credit notes and their receipts.
 
 Receipts and invoices are read-only views of immutable facts: they work on every post
-(the hub has every invoice), for cashiers and managers alike. Issuing a credit note needs
-a till, like a sale.
+(the hub has every invoice), for cashiers and managers alike, within the stores the
+account sees (``comptoir.web.scope``): another store's document is a 404, like a number
+that does not exist. Issuing a credit note needs a till, like a sale.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMetho
 from comptoir.sales.selectors import credit_note_detail, invoice_detail
 from comptoir.sales.services import ReturnLine, credit_note_issue
 from comptoir.web.roles import cashier_required
+from comptoir.web.scope import stores_visible
 
 
-def _invoice(number: str) -> Invoice:
+def _invoice(request: HttpRequest, number: str) -> Invoice:
     try:
-        return invoice_detail(number=number)
+        return invoice_detail(number=number, store_ids=stores_visible(request.user).ids)
     except NotFoundError as error:
         raise Http404(error.message) from None
 
@@ -40,7 +42,7 @@ def _invoice(number: str) -> Invoice:
 @cashier_required
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     """The till receipt, sized for 80 mm thermal paper; ``?imprimer=1`` prints on load."""
-    invoice = _invoice(number)
+    invoice = _invoice(request, number)
     return render(
         request,
         "pos/receipt.html",
@@ -58,7 +60,7 @@ class A4Line:
 @cashier_required
 def invoice_a4(request: HttpRequest, number: str) -> HttpResponse:
     """The A4 invoice with the mentions a French invoice to a business must carry."""
-    invoice = _invoice(number)
+    invoice = _invoice(request, number)
     lines = [
         A4Line(line, excl_from_incl(line.unit_price, line.vat_rate)) for line in invoice.lines.all()
     ]
@@ -113,7 +115,7 @@ def _wanted(rows: list[ReturnRow]) -> list[ReturnLine]:
 @till_required
 def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpResponse:
     """Choose the quantities given back and the refund method; issue the credit note."""
-    invoice = _invoice(number)
+    invoice = _invoice(request, number)
     data = request.POST if request.method == "POST" else {}
     rows = _return_rows(invoice, data)
     error = ""
@@ -156,13 +158,18 @@ def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpRespons
 @require_GET
 @cashier_required
 def credit_note_receipt(request: HttpRequest, number: str) -> HttpResponse:
-    note = CreditNote.objects.filter(number=number).values_list("pk", flat=True).first()
+    scope = stores_visible(request.user)
+    notes = scope.restrict(CreditNote.objects.filter(number=number))
+    note = notes.values_list("pk", flat=True).first()
     if note is None:
         raise Http404(_("Avoir inconnu : « %(number)s ».") % {"number": number})
     return render(
         request,
         "pos/credit_note_receipt.html",
-        {"note": credit_note_detail(pk=note), "autoprint": request.GET.get("imprimer") == "1"},
+        {
+            "note": credit_note_detail(pk=note, store_ids=scope.ids),
+            "autoprint": request.GET.get("imprimer") == "1",
+        },
     )
 
 

@@ -12,6 +12,7 @@ from comptoir.core.models import Till
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.selectors import day_credit_notes, day_invoices, levels_by_article
 from comptoir.web.roles import MANAGER, cashier_required, role_of
+from comptoir.web.scope import stores_visible
 
 STOCK_LIMIT = 30
 
@@ -40,10 +41,11 @@ def my_sales(request: HttpRequest, *, till: Till) -> HttpResponse:
 @require_GET
 @cashier_required
 def stock_lookup(request: HttpRequest) -> HttpResponse:
-    """Search an article (code, name or barcode) and see its level in every store."""
+    """Search an article (code, name or barcode) and see its level in every store the
+    account sees."""
     text = request.GET.get("q", "").strip()[:200]
     articles = list(article_list(search=text, limit=STOCK_LIMIT)) if text else []
-    levels = levels_by_article(articles=articles)
+    levels = levels_by_article(articles=articles, store_ids=stores_visible(request.user).ids)
     context = {
         "query": text,
         "rows": [(article, levels.get(article.pk, [])) for article in articles],
