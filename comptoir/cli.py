@@ -132,12 +132,12 @@ def _init(role: str, argv: Sequence[str]) -> int:
         return _fail(_("--server demande aussi --code (donné par « comptoir hub enroll »)."))
     home = resolve_home(args.home)
     existing = read_config(home)
-    if existing is not None and role == "node" and existing.role == "node":
+    if existing is not None and role == "node" and existing.role == "node" and existing.hub_url:
         # Typically a till that was revoked or lost its token: it keeps its home.
         return _fail(
             _(
-                "le dossier %(home)s contient déjà une caisse initialisée ; pour la rattacher "
-                "de nouveau au serveur, lancez « comptoir node reenroll --home %(arg)s --code "
+                "le dossier %(home)s contient déjà une caisse rattachée à un serveur ; pour la "
+                "rattacher de nouveau, lancez « comptoir node reenroll --home %(arg)s --code "
                 "CODE » avec un code de « comptoir hub enroll --name %(name)s --reenroll »."
             )
             % {"home": home, "arg": _quoted(str(home)), "name": _quoted(existing.till_name)}
