@@ -66,6 +66,12 @@ def _shell_arg(text: str) -> str:
 
 
 class HubClient:
+    # Set by __init__; defaults for a subclass that replaces it (the simulation's client).
+    enrolled = False
+    post_name = ""
+    home = ""
+    token_damaged = False
+
     def __init__(
         self,
         url: str,
