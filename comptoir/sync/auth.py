@@ -40,13 +40,17 @@ def enrollment_create(*, name: str, store: str | None = None, prefix: str | None
     name = name.strip()
     if not name:
         raise ValidationError(_("Donnez un nom à la caisse (--name)."))
-    if Till.objects.filter(store=target, name=name).exists():
+    if NodeCredential.objects.filter(till__store=target, name=name).exists():
         raise ValidationError(
             _(
                 "Une caisse « %(name)s » existe déjà dans ce magasin : pour redonner l'accès à "
                 "ce poste, lancez « %(command)s »."
             )
             % {"name": name, "command": reenroll_command(name)}
+        )
+    if Till.objects.filter(store=target, name=name).exists():
+        raise ValidationError(
+            _("Une caisse « %(name)s » existe déjà dans ce magasin.") % {"name": name}
         )
     prefix = (prefix or _next_prefix()).upper()
     if Till.objects.filter(prefix=prefix).exists():

@@ -219,6 +219,8 @@ def test_hub_enroll_refusals_name_the_command_to_use(
     ) in err
     err = fail(capsys, "enroll", "--name", "Caisse 2")
     assert 'lancez « comptoir hub enroll --name "Caisse 2" --reenroll »' in err
+    err = fail(capsys, "enroll", "--name", "Caisse 1")  # the hub's own till: no post
+    assert err == "Erreur : Une caisse « Caisse 1 » existe déjà dans ce magasin.\n"
     err = fail(capsys, "enroll", "--name", "Caisse 2", "--reenroll", "--prefix", "C8")
     assert "--prefix ne va pas avec --reenroll" in err
     assert "Traceback" not in err
