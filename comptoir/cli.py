@@ -57,6 +57,8 @@ Installation :
   comptoir node init --home DIR [--store NOM] [--till-name NOM] [--prefix C1]
   comptoir node init --home DIR --server URL --code CODE     (caisse rattachée au hub)
   comptoir hub enroll --home DIR --name "Caisse 2"            (code d'enrôlement)
+  comptoir hub enroll --home DIR --name "Caisse 2" --reenroll (code pour une caisse existante)
+  comptoir node reenroll --home DIR --code CODE               (caisse révoquée ou jeton perdu)
   comptoir sync      --home DIR [--mode push|pull|sync]
   comptoir status    --home DIR [--json]
   comptoir serve     --home DIR [--bind HOTE:PORT]
@@ -86,6 +88,11 @@ def command_table() -> list[tuple[str, ...]]:
     typed = {name: alias for alias, name in ALIASES.items()}
     managed = sorted(n for n, app in get_commands().items() if app.startswith("comptoir."))
     return [*ENTRY_COMMANDS, *((typed.get(name, name),) for name in managed)]
+
+
+def _quoted(text: str) -> str:
+    """``text`` as one argument to copy into a command line."""
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -224,6 +231,16 @@ def _init(role: str, argv: Sequence[str]) -> int:
         existing = _read_config(home)
     except _Refused as refused:
         return _fail(str(refused))
+    if existing is not None and role == "node" and existing.role == "node" and existing.hub_url:
+        # Typically a till that was revoked or lost its token: it keeps its home.
+        return _fail(
+            _(
+                "le dossier %(home)s contient déjà une caisse rattachée à un serveur ; pour la "
+                "rattacher de nouveau, lancez « comptoir node reenroll --home %(arg)s --code "
+                "CODE » avec un code de « comptoir hub enroll --name %(name)s --reenroll »."
+            )
+            % {"home": home, "arg": _quoted(str(home)), "name": _quoted(existing.till_name)}
+        )
     if existing is not None:
         return _fail(
             _("le dossier %(home)s contient déjà un comptoir initialisé.") % {"home": home}
@@ -260,13 +277,13 @@ def _init(role: str, argv: Sequence[str]) -> int:
             create_till=not server,
         )
         if server:
-            from comptoir.sync.enroll import node_enroll, pin_certificate
+            from comptoir.sync.enroll import CA_NAME, node_enroll, pin_certificate
 
             if args.trust_server_certificate:
                 config = pin_certificate(home=home, config=config)
             elif args.ca_file:
-                (home / "hub-ca.pem").write_bytes(Path(args.ca_file).read_bytes())
-                config = dataclasses.replace(config, hub_ca_file="hub-ca.pem")
+                (home / CA_NAME).write_bytes(Path(args.ca_file).read_bytes())
+                config = dataclasses.replace(config, hub_ca_file=CA_NAME)
             write_config(home, config)
             config = node_enroll(home=home, config=config, code=args.code)
     except ComptoirError as exc:

@@ -41,6 +41,14 @@ def enrollment_create(*, name: str, store: str | None = None, prefix: str | None
     name = clean_text(name.strip(), label=_("Le nom de la caisse"))
     if not name:
         raise ValidationError(_("Donnez un nom à la caisse (--name)."))
+    if NodeCredential.objects.filter(till__store=target, name=name).exists():
+        raise ValidationError(
+            _(
+                "Une caisse « %(name)s » existe déjà dans ce magasin : pour redonner l'accès à "
+                "ce poste, lancez « %(command)s »."
+            )
+            % {"name": name, "command": reenroll_command(name)}
+        )
     if Till.objects.filter(store=target, name=name).exists():
         raise ValidationError(
             _("Une caisse « %(name)s » existe déjà dans ce magasin.") % {"name": name}
@@ -48,20 +56,73 @@ def enrollment_create(*, name: str, store: str | None = None, prefix: str | None
     prefix = (prefix or _next_prefix()).upper()
     if Till.objects.filter(prefix=prefix).exists():
         raise ValidationError(_("Le préfixe « %(p)s » est déjà pris.") % {"p": prefix})
+    return _code_create(name=name, store=target, prefix=prefix)
+
+
+def _code_create(
+    *, name: str, store: Store, prefix: str, node: NodeCredential | None = None
+) -> str:
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
     EnrollmentCode.objects.create(
         code_hash=_hash(code),
         name=name,
-        store=target,
+        store=store,
         prefix=prefix,
+        node=node,
         expires_at=timezone.now() + CODE_VALIDITY,
     )
     return code
 
 
+def reenroll_command(name: str) -> str:
+    """The hub command that gives post ``name`` a re-enrollment code, as one would type it."""
+    quoted = name.replace('"', '\\"')
+    return f'comptoir hub enroll --name "{quoted}" --reenroll'
+
+
 @transaction.atomic(durable=True)
-def enrollment_redeem(*, code: str, node_id: str, version: str = "") -> tuple[str, Till]:
-    """Turn a valid code into a till bound to ``node_id`` and a secret token for it."""
+def reenrollment_create(*, name: str, store: str | None = None) -> str:
+    """A one-time code (valid 24 h) that gives the enrolled post ``name`` a new credential.
+
+    The code is bound to that post: only its node id can redeem it, and redeeming keeps
+    its till, series and data (see :func:`enrollment_redeem`). Works whether the post
+    was revoked or lost its token. An earlier unused code for the same post stops
+    working: only the last one given out is valid.
+    """
+    name = name.strip()
+    creds = NodeCredential.objects.select_for_update().select_related("till").filter(name=name)
+    if store is not None:
+        creds = creds.filter(till__store=store_get(name=store))
+    found = list(creds.order_by("pk")[:2])
+    if not found:
+        raise NotFoundError(
+            _(
+                "Aucun poste enrôlé nommé « %(name)s » : pour une nouvelle caisse, lancez "
+                '« comptoir hub enroll --name "%(name)s" » sans --reenroll.'
+            )
+            % {"name": name}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            _("Plusieurs postes s'appellent « %(name)s » : précisez le magasin avec --store.")
+            % {"name": name}
+        )
+    cred = found[0]
+    EnrollmentCode.objects.filter(node=cred, used_at=None).delete()
+    return _code_create(name=cred.name, store=cred.till.store, prefix=cred.till.prefix, node=cred)
+
+
+@transaction.atomic(durable=True)
+def enrollment_redeem(
+    *, code: str, node_id: str, version: str = "", reenroll: bool = False
+) -> tuple[str, Till]:
+    """Turn a valid code into a secret token for ``node_id``, and the till it is bound to.
+
+    A new-till code makes the till; a re-enrollment code (``EnrollmentCode.node``) only
+    replaces its post's token (the old one stops working, the revocation is lifted) and
+    is refused, changing nothing, to any other node id. ``reenroll``: the node asks to
+    be re-enrolled, so a new-till code is refused rather than making it a new post.
+    """
     entry = (
         EnrollmentCode.objects.select_for_update()
         .select_related("store")
@@ -73,13 +134,43 @@ def enrollment_redeem(*, code: str, node_id: str, version: str = "") -> tuple[st
     max_length = NodeCredential._meta.get_field("node_id").max_length or 0
     if not node_id or len(node_id) > max_length or not node_id.isprintable() or " " in node_id:
         raise ValidationError(_("Identifiant de poste invalide : « %(id)s ».") % {"id": node_id})
-    if NodeCredential.objects.filter(node_id=node_id).exists():
-        raise ValidationError(_("Ce poste est déjà enrôlé."))
-    till = till_create(store=entry.store, name=entry.name, prefix=entry.prefix, node_id=node_id)
     token = secrets.token_urlsafe(32)
-    NodeCredential.objects.create(
-        node_id=node_id, name=entry.name, till=till, token_hash=_hash(token), version=version
-    )
+    if entry.node_id is not None:
+        if entry.node_id != node_id:
+            raise ValidationError(
+                _(
+                    "Ce code ré-enrôle un autre poste (« %(name)s ») : demandez au serveur un "
+                    "code pour celui-ci."
+                )
+                % {"name": entry.name}
+            )
+        cred = NodeCredential.objects.select_for_update().select_related("till").get(pk=node_id)
+        cred.token_hash = _hash(token)
+        cred.revoked_at = None
+        cred.version = version
+        cred.save(update_fields=["token_hash", "revoked_at", "version"])
+        till = cred.till
+    else:
+        existing = NodeCredential.objects.filter(node_id=node_id).first()
+        if existing is not None:
+            raise ValidationError(
+                _(
+                    "Ce poste est déjà enrôlé (« %(name)s ») : pour lui redonner l'accès, "
+                    "demandez un code avec « %(command)s »."
+                )
+                % {"name": existing.name, "command": reenroll_command(existing.name)}
+            )
+        if reenroll:
+            raise ValidationError(
+                _(
+                    "Ce code enrôle une nouvelle caisse, et ce poste n'est pas enrôlé sur ce "
+                    "serveur : il ne peut pas être ré-enrôlé."
+                )
+            )
+        till = till_create(store=entry.store, name=entry.name, prefix=entry.prefix, node_id=node_id)
+        NodeCredential.objects.create(
+            node_id=node_id, name=entry.name, till=till, token_hash=_hash(token), version=version
+        )
     entry.used_at = timezone.now()
     entry.save(update_fields=["used_at"])
     return token, till

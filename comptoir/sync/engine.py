@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core import heap
 from comptoir.core.errors import ComptoirError
+from comptoir.home import read_config
 from comptoir.sync import clock, registry, wire
 from comptoir.sync.apply import apply_batch
 from comptoir.sync.client import HubClient, HubRefused, HubUnreachable
@@ -51,15 +52,39 @@ class Report:
 
 
 def client_from_settings(**kwargs: Any) -> HubClient:
-    if not settings.COMPTOIR_HUB_URL:
+    """A client for this post's hub, with its credential as ``comptoir.toml`` holds it now.
+
+    The home's file is read again (not only the settings of when the process started):
+    ``comptoir node reenroll`` may have replaced the token, the hub's address or its
+    pinned certificate since, and a running ``comptoir serve`` takes them at its next
+    connection instead of being refused until it is restarted.
+    """
+    url, token = settings.COMPTOIR_HUB_URL, settings.COMPTOIR_TOKEN
+    insecure, ca_file = settings.COMPTOIR_INSECURE_HTTP, settings.COMPTOIR_HUB_CA_FILE
+    name, home = "", settings.COMPTOIR_HOME
+    try:
+        config = read_config(home) if home is not None else None
+    except (OSError, ValueError, TypeError):  # being rewritten, or broken: as started
+        config = None
+    if config is not None:
+        url, token, insecure, name = (
+            config.hub_url,
+            config.token,
+            config.insecure_http,
+            config.till_name,
+        )
+        ca_file = str(home / config.hub_ca_file) if home and config.hub_ca_file else ""
+    if not url:
         raise ComptoirError(
             _("Ce poste n'est rattaché à aucun serveur (comptoir node init --server).")
         )
     return HubClient(
-        settings.COMPTOIR_HUB_URL,
-        settings.COMPTOIR_TOKEN,
-        insecure=settings.COMPTOIR_INSECURE_HTTP,
-        ca_file=settings.COMPTOIR_HUB_CA_FILE,
+        url,
+        token,
+        insecure=insecure,
+        ca_file=ca_file,
+        post_name=name,
+        home=str(home or ""),
         **kwargs,
     )
 

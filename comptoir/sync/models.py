@@ -179,12 +179,20 @@ class NodeCredential(models.Model):
 
 
 class EnrollmentCode(models.Model):
-    """Hub: a one-time code that lets a new till enroll (valid 24 h, used once)."""
+    """Hub: a one-time code that lets a till enroll (valid 24 h, used once).
+
+    Without ``node``, the code makes a new till. With it, the code re-enrolls that post
+    (revoked, or whose token was lost): redeemed by the same node id only, it replaces
+    the post's credential and keeps its till, series and data.
+    """
 
     code_hash = models.CharField(max_length=64, primary_key=True)
     name = models.CharField(max_length=120)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     prefix = models.CharField(max_length=12)
+    node = models.ForeignKey(
+        NodeCredential, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

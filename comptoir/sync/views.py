@@ -150,6 +150,15 @@ def _body(request: HttpRequest) -> Any:
     return body
 
 
+def _unrecognised() -> str:
+    """The refusal of a token, the same whether it is unknown, revoked or lost."""
+    return _(
+        "Poste non reconnu ou révoqué : sur le serveur, « comptoir hub enroll --name "
+        "NOM_DU_POSTE --reenroll » donne un code, que ce poste utilise avec « comptoir node "
+        "reenroll --code CODE »."
+    )
+
+
 def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest) -> HttpResponse:
         problem = _version_problem(request)
@@ -157,7 +166,7 @@ def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return problem
         cred = _credential(request)
         if cred is None:
-            return error(_("Poste non reconnu ou révoqué : ré-enrôlez-le."), 401)
+            return error(_unrecognised(), 401)
         return view(request, cred)
 
     return wrapped
@@ -216,7 +225,7 @@ async def pull(request: HttpRequest) -> HttpResponse:
         return problem
     cred = await sync_to_async(_credential)(request)
     if cred is None:
-        return error(_("Poste non reconnu ou révoqué : ré-enrôlez-le."), 401)
+        return error(_unrecognised(), 401)
     try:
         cursor = _int(request.GET.get("cursor"), 0, 0, 2**62)
         limit = _int(request.GET.get("limit"), 500, 1, MAX_PULL_LIMIT)
@@ -296,6 +305,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
             code=str(body.get("code", "")),
             node_id=str(body.get("node_id", "")),
             version=str(body.get("version", ""))[:20],
+            reenroll=body.get("reenroll") is True,
         )
     except ProtocolError as exc:
         return error(str(exc), 400)

@@ -21,7 +21,11 @@ from comptoir.sync import auth, wire
 from comptoir.sync.models import ReceivedChange
 from tests.hostile.conftest import Api, Node, change, sale, sales, snapshot
 
-UNKNOWN = "Poste non reconnu ou révoqué : ré-enrôlez-le."
+UNKNOWN = (
+    "Poste non reconnu ou révoqué : sur le serveur, « comptoir hub enroll --name NOM_DU_POSTE "
+    "--reenroll » donne un code, que ce poste utilise avec « comptoir node reenroll --code "
+    "CODE »."
+)
 
 
 def header_forms(token: str) -> dict[str, str]:

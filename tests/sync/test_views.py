@@ -56,7 +56,11 @@ def node_sale(node_till: Till) -> dict[str, Any]:
     return dict(fact_change("sales.invoice", invoice.pk, data))
 
 
-UNKNOWN = "Poste non reconnu ou révoqué : ré-enrôlez-le."
+UNKNOWN = (
+    "Poste non reconnu ou révoqué : sur le serveur, « comptoir hub enroll --name NOM_DU_POSTE "
+    "--reenroll » donne un code, que ce poste utilise avec « comptoir node reenroll --code "
+    "CODE »."
+)
 
 
 @pytest.mark.parametrize("token", [None, "", "faux-jeton"])
@@ -263,7 +267,10 @@ def test_a_node_already_enrolled_cannot_enroll_again(node: dict[str, Any], clien
     code = auth.enrollment_create(name="Caisse 9")
     response = enroll(client, code, node_id="node-2")
     assert response.status_code == 403
-    assert response.json()["error"] == "Ce poste est déjà enrôlé."
+    assert response.json()["error"] == (
+        "Ce poste est déjà enrôlé (« Caisse 2 ») : pour lui redonner l'accès, demandez un code "
+        'avec « comptoir hub enroll --name "Caisse 2" --reenroll ».'
+    )
 
 
 def test_a_malformed_enrollment_is_a_400(till: Till, client: Client) -> None:

@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from comptoir.core.errors import ValidationError
 from comptoir.core.management.base import ComptoirCommand
 from comptoir.core.management.helpers import add_action, add_actions, local_text, write_table
-from comptoir.sync.auth import enrollment_create, node_revoke
+from comptoir.sync.auth import (
+    enrollment_create,
+    node_revoke,
+    reenroll_command,
+    reenrollment_create,
+)
 from comptoir.sync.models import NodeCredential
 
 
@@ -25,6 +30,14 @@ class Command(ComptoirCommand):
         enroll.add_argument("--name", required=True, help=_("nom de la nouvelle caisse"))
         enroll.add_argument("--store", help=_("magasin (par défaut celui du serveur)"))
         enroll.add_argument("--prefix", help=_("préfixe de ses numéros (par défaut C1, C2...)"))
+        enroll.add_argument(
+            "--reenroll",
+            action="store_true",
+            help=_(
+                "pour une caisse déjà enrôlée (révoquée, ou jeton perdu) : le code lui donne un "
+                "nouveau jeton et elle garde sa série et ses données"
+            ),
+        )
         revoke = add_action(actions, "revoke", _("Retire l'accès d'une caisse."))
         revoke.add_argument("name", help=_("nom de la caisse"))
         add_action(actions, "nodes", _("Liste les caisses enrôlées."))
@@ -33,7 +46,19 @@ class Command(ComptoirCommand):
         if settings.COMPTOIR_ROLE != "hub":
             raise ValidationError(_("Cette commande se lance sur le serveur central (hub)."))
         action = options["action"]
-        if action == "enroll":
+        if action == "enroll" and options["reenroll"]:
+            if options["prefix"]:
+                raise ValidationError(
+                    _("--prefix ne va pas avec --reenroll : la caisse garde sa série.")
+                )
+            code = reenrollment_create(name=options["name"], store=options["store"])
+            self.stdout.write(
+                _("Sur la caisse « %(name)s », dans son dossier de données, lancez :")
+                % {"name": options["name"].strip()}
+            )
+            self.stdout.write(f"  comptoir node reenroll --code {code}")
+            self.stdout.write(code)
+        elif action == "enroll":
             code = enrollment_create(
                 name=options["name"], store=options["store"], prefix=options["prefix"]
             )
@@ -43,6 +68,10 @@ class Command(ComptoirCommand):
         elif action == "revoke":
             cred = node_revoke(name=options["name"])
             self.stdout.write(_("Caisse %(name)s révoquée.") % {"name": cred.name})
+            self.stdout.write(
+                _("Pour lui rendre l'accès plus tard : « %(command)s ».")
+                % {"command": reenroll_command(cred.name)}
+            )
         else:
             rows: list[dict[str, Any]] = [
                 {
