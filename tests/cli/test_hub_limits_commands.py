@@ -27,7 +27,7 @@ def test_sell_with_a_cashier_too_long_for_the_hub_exits_2_and_uses_no_number(
 ) -> None:
     before = (db_state(), OutboxEntry.objects.count())
     err = cli_fail("sell", "A01:1", "--pay", "card", "--cashier", "x" * 200)
-    assert err == "Erreur : Caissier (facture) : 200 caractères, 150 au plus.\n"
+    assert err == "Erreur : Caissier (vente en cours) : 200 caractères, 150 au plus.\n"
     assert (db_state(), OutboxEntry.objects.count()) == before
     assert not SeriesCounter.objects.filter(last_number__gt=0, kind="invoice").exists()
 
