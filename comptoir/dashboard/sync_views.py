@@ -23,7 +23,7 @@ from comptoir.dashboard.sync_selectors import (
     nodes_overview,
 )
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import sync_status
+from comptoir.sync.selectors import open_integrity_alerts, sync_status
 from comptoir.web.roles import cashier_required
 from comptoir.web.views import badge_state
 
@@ -32,7 +32,7 @@ CONFLICTS_PER_PAGE = 25
 
 def _node_context() -> dict[str, Any]:
     status = sync_status()
-    for item in (*status.rejected, *status.pull_failures):
+    for item in (*status.rejected, *status.integrity_alerts, *status.pull_failures):
         item["model_name"] = model_name(item["model"])
     return {
         "status": status,
@@ -55,7 +55,15 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         }
         for c in page.object_list
     ]
-    return {"nodes": nodes_overview(), "conflicts": rows, "page": page}
+    alerts = [
+        {
+            "alert": a,
+            "model_name": model_name(a.model),
+            "node": names.get(a.node_id, a.node_id),
+        }
+        for a in open_integrity_alerts()
+    ]
+    return {"nodes": nodes_overview(), "conflicts": rows, "page": page, "alerts": alerts}
 
 
 @require_GET

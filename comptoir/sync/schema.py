@@ -51,13 +51,14 @@ def install_bounds_triggers(connection: BaseDatabaseWrapper) -> None:
         return
     quote = connection.ops.quote_name
     tables = set(connection.introspection.table_names())
-    specs = [*registry.references(), *registry.facts()]
+    synced = [spec.model for spec in registry.references()]
+    synced += [spec.model for spec in registry.facts()]
     with connection.cursor() as cursor:
-        for spec in specs:
-            table = spec.model._meta.db_table
+        for model in synced:
+            table = model._meta.db_table
             if table not in tables:
                 continue
-            where = " OR ".join(f"({c})" for c in conditions(spec.model, quote))
+            where = " OR ".join(f"({c})" for c in conditions(model, quote))
             for event in ("insert", "update"):
                 name = quote(f"{PREFIX}{table}_{event}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
