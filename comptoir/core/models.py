@@ -71,6 +71,7 @@ class ReferenceQuerySet(models.QuerySet[Any]):
         spec = registry.reference_spec(label)
         with transaction.atomic():
             if spec is not None and capture.applying_origin() is None:
+                capture.check_local(self.model, objs)
                 stamp = clock.tick()
                 for obj in objs:
                     obj.sync_clocks = dict.fromkeys(spec.fields, stamp)
@@ -116,6 +117,8 @@ class ReferenceModel(SyncedModel):
                     self.sync_clocks = {**self.sync_clocks, **dict.fromkeys(changed, stamp)}
                     if kwargs.get("update_fields") is not None:
                         kwargs["update_fields"] = {*kwargs["update_fields"], "sync_clocks"}
+                if spec is not None:
+                    capture.check_local(type(self), [self])
             super().save(*args, **kwargs)
             self._loaded = self._current_values()
             if spec is not None:
@@ -179,7 +182,9 @@ class FactQuerySet(models.QuerySet[Any]):
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
         from comptoir.sync import capture
 
+        objs = list(objs)
         with transaction.atomic():
+            capture.check_local(self.model, objs)
             created = super().bulk_create(objs, *args, **kwargs)
             capture.record(capture.fact_roots(created))
         return created
@@ -203,6 +208,7 @@ class FactModel(SyncedModel):
             )
         kwargs["force_insert"] = True
         with transaction.atomic():
+            capture.check_local(type(self), [self])
             super().save(*args, **kwargs)
             capture.record(capture.fact_roots([self]))
 

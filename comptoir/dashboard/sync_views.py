@@ -24,7 +24,7 @@ from comptoir.dashboard.sync_selectors import (
     nodes_overview,
 )
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import sync_status
+from comptoir.sync.selectors import open_integrity_alerts, sync_status
 from comptoir.web.roles import cashier_required
 from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state
@@ -34,7 +34,7 @@ CONFLICTS_PER_PAGE = 25
 
 def _node_context() -> dict[str, Any]:
     status = sync_status()
-    for item in (*status.rejected, *status.pull_failures):
+    for item in (*status.rejected, *status.integrity_alerts, *status.pull_failures):
         item["model_name"] = model_name(item["model"])
     return {
         "status": status,
@@ -58,7 +58,21 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         }
         for c in page.object_list
     ]
-    return {"nodes": nodes_overview(store_ids=store_ids), "conflicts": rows, "page": page}
+    alerts = [
+        {
+            "alert": a,
+            "model_name": model_name(a.model),
+            "node": names.get(a.node_id, a.node_id),
+        }
+        for a in open_integrity_alerts()
+        if not store_ids or a.node_id in names  # an account sees its stores' posts only
+    ]
+    return {
+        "nodes": nodes_overview(store_ids=store_ids),
+        "conflicts": rows,
+        "page": page,
+        "alerts": alerts,
+    }
 
 
 @require_GET

@@ -21,10 +21,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Model
 
 from comptoir.sync import registry
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from comptoir.sync.notify import notify_log_grew
+from comptoir.sync.wire.checks import check_rows
 
 # Set while applying changes received from another post: the origin node id.
 _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
@@ -86,6 +88,14 @@ def log_locked() -> Iterator[None]:
         yield
     finally:
         _log_locked.reset(token)
+
+
+def check_local(model: type[Model], objs: Iterable[Model]) -> None:
+    """Before a post writes rows of a synced model itself, refuse what the hub would refuse
+    (see :mod:`comptoir.sync.wire.checks`). Rows applied from another post were checked
+    on arrival, by the same checks."""
+    if _applying.get() is None and registry.is_synced(registry.label_of(model)):
+        check_rows(model, objs)
 
 
 def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.apply import apply_batch
 from comptoir.sync.clock import wall_ms
-from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
+from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
 from comptoir.sync.protocol import Change, Result
 
 LOG_NAMESPACE = uuid.UUID("6f1d2c3e-7a4b-4c5d-9e8f-0a1b2c3d4e5f")
@@ -61,6 +61,7 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                 o.change_id: o
                 for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
             }
+            outcomes_by_id = dict(outcomes)  # ``outcomes`` is consumed below
             for change in changes:
                 outcome = outcomes.pop(change["id"], None)
                 if outcome is None:
@@ -80,7 +81,59 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                         )
                     )
             ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
+            _integrity_alerts(cred, fresh, outcomes_by_id)
     return results
+
+
+def _integrity_alerts(
+    cred: NodeCredential, changes: list[Change], outcomes: dict[str, Any]
+) -> None:
+    """Record each fact of this push that was refused (an integrity alert: its series has a
+    hole here), and close the alerts of the facts that were applied at last."""
+    now = timezone.now()
+    refused, applied = [], []
+    for change in changes:
+        outcome = outcomes.get(change["id"])
+        if outcome is None or change["kind"] != "fact" or not registry.fact_spec(change["model"]):
+            continue
+        try:
+            row = uuid.UUID(change["row"])
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if outcome.status == "rejected":
+            refused.append(
+                IntegrityAlert(
+                    node_id=cred.node_id,
+                    model=change["model"],
+                    row_id=row,
+                    document=_document_number(change),
+                    reason=outcome.reason,
+                    first_at=now,
+                    last_at=now,
+                )
+            )
+        else:
+            applied.append(row)
+    if refused:
+        IntegrityAlert.objects.bulk_create(
+            refused,
+            update_conflicts=True,
+            unique_fields=["node_id", "model", "row_id"],
+            update_fields=["reason", "last_at", "resolved_at"],
+        )
+    if applied and IntegrityAlert.objects.filter(node_id=cred.node_id, resolved_at=None).exists():
+        IntegrityAlert.objects.filter(
+            node_id=cred.node_id, row_id__in=applied, resolved_at=None
+        ).update(resolved_at=now)
+
+
+def _document_number(change: Change) -> str:
+    """The refused document's number as the till printed it, if the change carries one."""
+    try:
+        number = change["data"]["rows"][change["model"]][0].get("number")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+    return number[:40] if isinstance(number, str) else ""
 
 
 def _visible(cred: NodeCredential) -> Q:

@@ -199,3 +199,36 @@ class EnrollmentCode(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IntegrityAlert(models.Model):
+    """Hub: a fact that a till validated and the hub refused (an integrity alert).
+
+    A validated invoice, credit note or stock movement is a legal record: refused here,
+    it leaves a hole in its till's series on the hub, and the next documents are applied
+    after the hole. The hub never hides it: each refused fact is recorded here and shown
+    to managers on the sync page until the fact is applied (``resolved_at``). The till
+    shows it too, as an alert, from its outbox (``sync_status().integrity_alerts``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    node_id = models.CharField(max_length=36)
+    model = models.CharField(max_length=60)
+    row_id = models.UUIDField()
+    document = models.CharField(_("document"), max_length=40, blank=True)
+    reason = models.TextField(_("raison"))
+    first_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte d'intégrité")
+        verbose_name_plural = _("alertes d'intégrité")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node_id", "model", "row_id"], name="integrity_alert_per_fact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.row_id}: {self.reason}"

@@ -8,7 +8,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
+from comptoir.sync import registry
+from comptoir.sync.models import IntegrityAlert, OutboxEntry, PullFailure, SyncState
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
 
 
@@ -23,6 +24,8 @@ class SyncStatus:
     last_error: str
     pending: int
     rejected: list[dict[str, str]] = field(default_factory=list)
+    # The refused ones that are facts (validated documents): integrity alerts.
+    integrity_alerts: list[dict[str, str]] = field(default_factory=list)
     pull_failures: list[dict[str, str]] = field(default_factory=list)
     clock_offset_ms: int = 0
 
@@ -51,6 +54,7 @@ def sync_status() -> SyncStatus:
             "at": e.rejected_at.isoformat() if e.rejected_at else "",
         }
     rejected = list(rejected_rows.values())[:100]
+    alerts = [dict(r, document=_document(r["model"], r["row"])) for r in rejected if _is_fact(r)]
     failures = [
         {"model": f.model, "row": str(f.row_id), "reason": f.reason, "at": f.at.isoformat()}
         for f in PullFailure.objects.order_by("-id")[:100]
@@ -65,9 +69,28 @@ def sync_status() -> SyncStatus:
         last_error=state.last_error,
         pending=pending_count(),
         rejected=rejected,
+        integrity_alerts=alerts,
         pull_failures=failures,
         clock_offset_ms=state.clock_offset_ms,
     )
+
+
+def open_integrity_alerts() -> list[IntegrityAlert]:
+    """Hub: the facts tills validated and the hub refused, not applied since; latest first."""
+    return list(IntegrityAlert.objects.filter(resolved_at=None).order_by("-last_at", "-id")[:100])
+
+
+def _is_fact(item: dict[str, str]) -> bool:
+    return registry.fact_spec(item["model"]) is not None
+
+
+def _document(label: str, row: str) -> str:
+    """The number a refused document was printed with (invoices, credit notes), or ""."""
+    spec = registry.fact_spec(label)
+    if spec is None or "number" not in {f.name for f in spec.model._meta.concrete_fields}:
+        return ""
+    number = spec.model._base_manager.filter(pk=row).values_list("number", flat=True).first()
+    return str(number or "")
 
 
 def age_text(when: datetime | None) -> str:

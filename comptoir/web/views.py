@@ -78,6 +78,16 @@ def badge_state(now: datetime | None = None) -> dict[str, object]:
             "skew": skew,
         }
     parts: list[str] = []
+    if status.integrity_alerts:
+        # A validated document the hub refused: its series has a hole on the hub.
+        parts.append(
+            ngettext(
+                "⚠ %(n)d document validé refusé par le serveur (alerte d’intégrité)",
+                "⚠ %(n)d documents validés refusés par le serveur (alerte d’intégrité)",
+                len(status.integrity_alerts),
+            )
+            % {"n": len(status.integrity_alerts)}
+        )
     if status.pending:
         parts.append(
             ngettext("%(n)d changement en attente", "%(n)d changements en attente", status.pending)

@@ -51,6 +51,7 @@ from comptoir.sales.models import (
 from comptoir.stats.services import stats_record_invoice
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stock.services import movement_record
+from comptoir.sync.wire.checks import check_rows
 
 MAX_LINES = 1000
 
@@ -92,9 +93,12 @@ def _draft_create(
     *, till: Till | None, customer: Customer | str | None, cashier: str
 ) -> InvoiceDraft:
     cashier = clean_text(cashier, label=_("Le nom du caissier"))
-    return InvoiceDraft.objects.create(
-        till=till or till_current(), customer=_customer(customer), cashier=cashier
-    )
+    draft = InvoiceDraft(till=till or till_current(), customer=_customer(customer), cashier=cashier)
+    # What the invoice will carry is refused now, as the hub would refuse it (and as
+    # PostgreSQL refuses the draft itself on the hub's own till).
+    check_rows(InvoiceDraft, [draft])
+    draft.save(force_insert=True)
+    return draft
 
 
 def _draft_add_line(draft: InvoiceDraft, line: SaleLine) -> InvoiceDraftLine:

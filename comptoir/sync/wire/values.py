@@ -65,7 +65,7 @@ def _field_from_wire(field: models.Field[Any, Any], attname: str, raw: Any) -> A
         if isinstance(raw, str) and _is_uuid(field):
             return UUID(raw)  # what ``to_python`` gives, without its detours
         value = field.to_python(raw)
-        _check_bounds(field, value)
+        check_value(field, value)
         return value
     except (DjangoValidationError, TypeError, ValueError, ArithmeticError):
         raise ValidationError(
@@ -81,6 +81,46 @@ _BOUNDS = (
 )
 
 
+def check_value(field: models.Field[Any, Any], value: Any) -> None:
+    """Refuse a field's (Python) value that the hub's database would refuse or alter.
+
+    The one check of a synced value on every post: the hub runs it on what it receives
+    (:func:`from_wire`), and every post on what it writes itself (:mod:`.checks`), so a
+    fact validated on a till is never refused by the hub for its values. Raises Django's
+    ``ValidationError`` with a ``code`` (``null``, ``max_length``, ``text``, ``range``...).
+    """
+    if value is None:
+        if not field.null:
+            raise DjangoValidationError("missing", code="null")
+        return
+    if isinstance(field, models.JSONField):
+        return
+    _check_bounds(field, value)
+    if _round_trips(field):
+        # A field stored in another form (quantities as integer thousandths) must read
+        # back as the value given: the database would silently round it otherwise.
+        stored = field.get_prep_value(value)
+        if field.from_db_value(stored, None, None) != value:  # type: ignore[attr-defined]
+            raise DjangoValidationError("altered when stored", code="range")
+
+
+@functools.cache
+def _round_trips(field: models.Field[Any, Any]) -> bool:
+    return hasattr(field, "from_db_value") and not isinstance(field, models.JSONField)
+
+
+def _check_text(value: str) -> None:
+    # PostgreSQL refuses NUL in text; a lone surrogate is not UTF-8, so neither database
+    # takes it (SQLite would store whatever an encoder made of it).
+    if "\x00" in value:
+        raise DjangoValidationError("NUL", code="text")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise DjangoValidationError("not UTF-8", code="text") from None
+
+
 def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
     """Refuse what the column cannot hold, before the database does.
 
@@ -92,19 +132,21 @@ def _check_bounds(field: models.Field[Any, Any], value: Any) -> None:
         # Aware only (a naive time would be read in this server's zone), and convertible
         # to UTC (0001-01-01T00:00+01:00 is not: it would crash or be stored as 1 BC).
         if timezone.is_naive(value):
-            raise DjangoValidationError("naive datetime")
+            raise DjangoValidationError("naive datetime", code="range")
         value.astimezone(dt.UTC)
+    elif isinstance(value, str):
+        _check_text(value)
     max_length, low, high, others, limits = _bounds(field)
     if max_length is not None and len(value) > max_length:
-        raise DjangoValidationError("too long")
+        raise DjangoValidationError("too long", code="max_length")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise DjangoValidationError("out of range")
+        raise DjangoValidationError("out of range", code="range")
     for validator in others:
         validator(value)
     if limits is not None:
         stored = field.get_prep_value(value)
         if isinstance(stored, int) and not limits[0] <= stored <= limits[1]:
-            raise DjangoValidationError("out of range")
+            raise DjangoValidationError("out of range", code="range")
 
 
 Bounds = tuple[int | None, Any, Any, tuple[Any, ...], tuple[int, int] | None]
@@ -258,12 +300,25 @@ def _reader(field: models.Field[Any, Any]) -> Convert | None:
     ):
 
         def read_text(raw: Any) -> Any:
-            if type(raw) is str and (max_length is None or len(raw) <= max_length):
+            if (
+                type(raw) is str
+                and (max_length is None or len(raw) <= max_length)
+                and "\x00" not in raw
+                and (raw.isascii() or _is_utf8(raw))
+            ):
                 return raw
             return _SLOW
 
         return read_text
     return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decimal_reader(checks: tuple[Any, ...]) -> Convert:

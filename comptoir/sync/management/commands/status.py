@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from comptoir.core.management.base import ComptoirCommand
 from comptoir.core.management.helpers import local_text
 from comptoir.core.server_errors import server_errors
-from comptoir.sync.selectors import age_text, sync_status
+from comptoir.sync.selectors import age_text, open_integrity_alerts, sync_status
 
 
 class Command(ComptoirCommand):
@@ -32,6 +32,19 @@ class Command(ComptoirCommand):
                     "last_error": st.last_error,
                     "pending": st.pending,
                     "rejected": st.rejected,
+                    "integrity_alerts": st.integrity_alerts
+                    if st.role != "hub"
+                    else [
+                        {
+                            "model": a.model,
+                            "row": str(a.row_id),
+                            "document": a.document,
+                            "node": a.node_id,
+                            "reason": a.reason,
+                            "at": a.last_at.isoformat(),
+                        }
+                        for a in open_integrity_alerts()
+                    ],
                     "pull_failures": st.pull_failures,
                     "clock_offset_ms": st.clock_offset_ms,
                     "clock_skewed": st.clock_skewed,
@@ -48,6 +61,21 @@ class Command(ComptoirCommand):
                 % {"n": errors.last_24h, "at": errors.last_at, "what": errors.last_message}
             )
         if st.role == "hub":
+            for alert in open_integrity_alerts():
+                out(
+                    _(
+                        "⚠ Alerte d'intégrité : document %(document)s (%(model)s %(row)s) du "
+                        "poste %(node)s validé sur sa caisse mais refusé ici, sa série a un "
+                        "trou : %(reason)s"
+                    )
+                    % {
+                        "document": alert.document,
+                        "model": alert.model,
+                        "row": alert.row_id,
+                        "node": alert.node_id,
+                        "reason": alert.reason,
+                    }
+                )
             return
         if not st.hub_url:
             out(_("Caisse autonome : rattachée à aucun serveur."))
@@ -71,6 +99,14 @@ class Command(ComptoirCommand):
         ):
             out(f"{label} : " + (f"{local_text(when)} ({age_text(when)})" if when else _("jamais")))
         out(_("Changements en attente d'envoi : %(n)d") % {"n": st.pending})
+        for item in st.integrity_alerts:
+            out(
+                _(
+                    "⚠ Alerte d'intégrité : document validé %(document)s (%(model)s %(row)s) "
+                    "refusé par le serveur, sa série y a un trou : %(reason)s"
+                )
+                % item
+            )
         for item in st.rejected:
             out(_("Refusé par le serveur (%(model)s %(row)s) : %(reason)s") % item)
         for item in st.pull_failures:

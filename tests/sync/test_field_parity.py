@@ -1,0 +1,217 @@
+"""What a post checks before it writes a synced row accepts exactly what the database
+accepts (issue 13.1): run on SQLite (a till, with its bounds triggers) and on PostgreSQL
+(``python -m tests.pgcluster run -- pytest tests/sync/test_field_parity.py``: the hub).
+
+Every synced model of the registry, every concrete field, boundary values: a text of
+``max_length`` characters and one more (in ASCII and not), NUL, a lone surrogate, the
+lowest and highest value of an integer column and one past, a decimal's largest value,
+one digit too many and one place too many, the first and last instants and days, NULL,
+a dangling foreign key. "The database accepts" means that it stores the value and gives
+the same value back (PostgreSQL rounds ``numeric(5, 2)`` silently: that is a refusal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
+
+from comptoir.catalogue.services import supplier_create
+from comptoir.core.errors import ValidationError
+from comptoir.core.fields import QuantityField
+from comptoir.core.quantity import QUANTUM, from_thousandths
+from comptoir.customers.services import customer_create
+from comptoir.sales.services import (
+    PaymentInput,
+    ReturnLine,
+    SaleLine,
+    credit_note_issue,
+    invoice_sell,
+)
+from comptoir.stock.services import stock_count, stock_receive
+from comptoir.sync import registry
+from comptoir.sync.wire.checks import check_rows
+from tests.factories import at, make_article
+
+RANGES = BaseDatabaseOperations.integer_field_ranges
+
+
+@pytest.fixture
+def shop(till: Any) -> None:
+    """A row of every synced model, made through the services."""
+    supplier_create(code="MOULIN", name="Moulin & fils")
+    make_article("PAIN", "1.20", vat="5.5", barcodes=["3017620422003"], category="Boulangerie")
+    make_article("FARINE", "2.10", vat="5.5", unit="kg", supplier="MOULIN")
+    customer = customer_create(name="Zoé Martin", address="1 rue du Port")
+    stock_receive(article="FARINE", quantity="12.5", supplier="MOULIN", at=at(1, 7))
+    stock_count(article="PAIN", quantity=7, at=at(1, 8))
+    invoice = invoice_sell(
+        lines=[SaleLine("PAIN", 3), SaleLine("FARINE", "1.5")],
+        payments=[PaymentInput("card", "5"), PaymentInput("cash", "10")],
+        customer=customer,
+        at=at(2, 11),
+    )
+    credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("PAIN", 1)], at=at(3))
+
+
+def drawn(field: models.Field[Any, Any]) -> list[tuple[str, Any]]:
+    """Boundary values of a field, in Python, each with a name for the report."""
+    values: list[tuple[str, Any]] = [("NULL", None)]
+    if isinstance(field, models.ForeignKey):
+        return [*values, ("dangling", uuid.uuid4())]
+    if isinstance(field, models.CharField | models.TextField):
+        n = field.max_length or 1000
+        values += [
+            ("empty", ""),
+            ("max_length", "x" * n),
+            ("max_length accented", "é" * n),
+            ("NUL", "a\x00b"),
+            ("lone surrogate", "a\ud800b"),
+        ]
+        if field.max_length:
+            values += [("max_length+1", "x" * (n + 1)), ("max_length+1 euro", "€" * (n + 1))]
+        return values
+    if isinstance(field, models.DecimalField):
+        places = field.decimal_places or 0
+        whole = (field.max_digits or 0) - places
+        largest = Decimal(10**whole) - Decimal(1).scaleb(-places)
+        return [
+            *values,
+            ("largest", largest),
+            ("lowest", -largest),
+            ("one digit too many", Decimal(10**whole)),
+            ("one place too many", Decimal(1).scaleb(-places - 1)),
+        ]
+    if isinstance(field, QuantityField):
+        low, high = RANGES["BigIntegerField"]
+        return [
+            *values,
+            ("lowest", from_thousandths(low)),
+            ("highest", from_thousandths(high)),
+            ("highest+1", from_thousandths(high) + QUANTUM),
+            ("lowest-1", from_thousandths(low) - QUANTUM),
+            ("one place too many", QUANTUM / 10),
+        ]
+    if isinstance(field, models.DateTimeField):
+        return [
+            *values,
+            ("first instant", dt.datetime(1, 1, 1, tzinfo=dt.UTC)),
+            ("last instant", dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)),
+            ("before the first", dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+        ]
+    if isinstance(field, models.DateField):
+        return [*values, ("first day", dt.date.min), ("last day", dt.date.max)]
+    if isinstance(field, models.BooleanField):
+        return [*values, ("true", True), ("false", False)]
+    if isinstance(field, models.JSONField):
+        return [*values, ("object", {"name": "2026"})]
+    if isinstance(field, models.UUIDField):
+        return [*values, ("new", uuid.uuid4())]
+    limits = RANGES.get(field.get_internal_type())
+    assert limits is not None, f"no boundary values for {field!r}: add them here"
+    low, high = limits
+    return [
+        *values,
+        ("lowest", low),
+        ("highest", high),
+        ("lowest-1", low - 1),
+        ("highest+1", high + 1),
+    ]
+
+
+def fresh(field: models.Field[Any, Any]) -> Any:
+    """A value that no stored row has, for a field under a unique constraint."""
+    if isinstance(field, models.CharField):
+        return uuid.uuid4().hex[: min(field.max_length or 32, 32)]
+    if isinstance(field, models.DecimalField):
+        return Decimal("987.65")
+    return 2_000_000_000
+
+
+def base_row(model: type[models.Model]) -> dict[str, Any]:
+    """A stored row's values, with a new id and fresh values where they must be unique."""
+    stored = model._base_manager.order_by("pk").first()
+    assert stored is not None, f"no {model._meta.label} row: add one to the shop fixture"
+    row = {f.attname: getattr(stored, f.attname) for f in model._meta.concrete_fields}
+    row[model._meta.pk.attname] = uuid.uuid4()
+    groups = [[f.name] for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+    groups += [
+        list(c.fields) for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)
+    ]
+    groups += [list(names) for names in model._meta.unique_together]
+    for names in groups:
+        field = next(
+            f for f in map(model._meta.get_field, names) if not isinstance(f, models.ForeignKey)
+        )
+        row[field.attname] = fresh(field)  # type: ignore[arg-type]
+    return row
+
+
+def post_accepts(model: type[models.Model], row: dict[str, Any]) -> bool:
+    try:
+        check_rows(model, [model(**row)])
+    except ValidationError:
+        return False
+    return True
+
+
+class _Undo(Exception):
+    pass
+
+
+def database_accepts(model: type[models.Model], row: dict[str, Any], attname: str) -> bool:
+    """True if the database stores the row, foreign keys checked, and gives the value back."""
+    fields = model._meta.concrete_fields
+    obj = model(**row)
+    read: list[Any] = []
+    try:
+        with transaction.atomic():
+            model._base_manager._insert([obj], fields=fields)  # type: ignore[attr-defined]
+            connection.check_constraints(table_names=[model._meta.db_table])
+            read.extend(model._base_manager.filter(pk=obj.pk).values_list(attname, flat=True))
+            raise _Undo
+    except _Undo:
+        pass
+    except Exception:  # any refusal: the driver's or the database's
+        return False
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return read == [row[attname]]
+
+
+@pytest.mark.django_db
+def test_the_post_accepts_exactly_what_the_database_accepts(shop: None) -> None:
+    specs = [*registry.references(), *registry.facts()]
+    assert len(specs) >= 15
+    differences = []
+    tried = refused = 0
+    for spec in specs:
+        model = spec.model
+        base = base_row(model)
+        assert post_accepts(model, base), spec.label
+        assert database_accepts(model, base, "id"), spec.label
+        for field in model._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            for name, value in drawn(field):
+                row = {**base, field.attname: value}
+                post = post_accepts(model, row)
+                database = database_accepts(model, row, field.attname)
+                tried += 1
+                refused += not database
+                if post != database:
+                    differences.append(
+                        f"{spec.label}.{field.attname} {name}: post "
+                        f"{'accepts' if post else 'refuses'}, {connection.vendor} "
+                        f"{'accepts' if database else 'refuses'}"
+                    )
+    assert differences == []
+    assert tried > 800  # the walk did walk...
+    assert refused > 300  # ...and found limits
