@@ -6,8 +6,11 @@ Every synced model of the registry, every concrete field, boundary values: a tex
 ``max_length`` characters and one more (in ASCII and not), NUL, a lone surrogate, the
 lowest and highest value of an integer column and one past, a decimal's largest value,
 one digit too many and one place too many, the first and last instants and days, NULL,
-a dangling foreign key. "The database accepts" means that it stores the value and gives
-the same value back (PostgreSQL rounds ``numeric(5, 2)`` silently: that is a refusal).
+a dangling foreign key, and each side of the plausibility bounds of quantities and
+amounts (``core.bounds``). "The database accepts" means that it stores the value and gives
+the same value back (PostgreSQL rounds ``numeric(5, 2)`` silently: that is a refusal). The
+post is stricter than the database in one way only, declared on the field: the bounds
+(its validators), far inside what a column holds; it never accepts what the database refuses.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError as FieldValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from comptoir.catalogue.services import supplier_create
+from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
 from comptoir.core.errors import ValidationError
-from comptoir.core.fields import QuantityField
+from comptoir.core.fields import MoneyField, QuantityField
 from comptoir.core.quantity import QUANTUM, from_thousandths
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import (
@@ -96,6 +102,9 @@ def drawn(field: models.Field[Any, Any]) -> list[tuple[str, Any]]:
             ("highest+1", from_thousandths(high) + QUANTUM),
             ("lowest-1", from_thousandths(low) - QUANTUM),
             ("one place too many", QUANTUM / 10),
+            ("bound", MAX_QUANTITY),
+            ("bound+1", MAX_QUANTITY + QUANTUM),
+            ("-bound-1", -MAX_QUANTITY - QUANTUM),
         ]
     if isinstance(field, models.DateTimeField):
         return [
@@ -115,6 +124,12 @@ def drawn(field: models.Field[Any, Any]) -> list[tuple[str, Any]]:
     limits = RANGES.get(field.get_internal_type())
     assert limits is not None, f"no boundary values for {field!r}: add them here"
     low, high = limits
+    if isinstance(field, MoneyField):
+        values += [
+            ("bound", MAX_AMOUNT),
+            ("bound+1", MAX_AMOUNT + 1),
+            ("-bound-1", -MAX_AMOUNT - 1),
+        ]
     return [
         *values,
         ("lowest", low),
@@ -150,6 +165,17 @@ def base_row(model: type[models.Model]) -> dict[str, Any]:
         )
         row[field.attname] = fresh(field)  # type: ignore[arg-type]
     return row
+
+
+def plausible(field: models.Field[Any, Any], value: Any) -> bool:
+    """The field's range validators (the bounds of ``core.bounds``) pass."""
+    bounds = [v for v in field.validators if isinstance(v, MinValueValidator | MaxValueValidator)]
+    try:
+        for validator in bounds if value is not None else []:
+            validator(value)
+    except FieldValidationError:
+        return False
+    return True
 
 
 def post_accepts(model: type[models.Model], row: dict[str, Any]) -> bool:
@@ -191,7 +217,7 @@ def test_the_post_accepts_exactly_what_the_database_accepts(shop: None) -> None:
     specs = [*registry.references(), *registry.facts()]
     assert len(specs) >= 15
     differences = []
-    tried = refused = 0
+    tried = refused = beyond_bounds = 0
     for spec in specs:
         model = spec.model
         base = base_row(model)
@@ -204,14 +230,18 @@ def test_the_post_accepts_exactly_what_the_database_accepts(shop: None) -> None:
                 row = {**base, field.attname: value}
                 post = post_accepts(model, row)
                 database = database_accepts(model, row, field.attname)
+                bounded = plausible(field, value)
                 tried += 1
                 refused += not database
-                if post != database:
+                beyond_bounds += database and not bounded
+                if post != (database and bounded):
                     differences.append(
                         f"{spec.label}.{field.attname} {name}: post "
                         f"{'accepts' if post else 'refuses'}, {connection.vendor} "
-                        f"{'accepts' if database else 'refuses'}"
+                        f"{'accepts' if database else 'refuses'}, bounds "
+                        f"{'pass' if bounded else 'refuse'}"
                     )
     assert differences == []
     assert tried > 800  # the walk did walk...
     assert refused > 300  # ...and found limits
+    assert beyond_bounds > 20  # ...and the bounds, inside them

@@ -29,16 +29,22 @@ def shelf(till: Any) -> None:
 
 def test_reference_data_the_hub_would_refuse_is_refused_on_the_post(till: Any) -> None:
     """A NUL (PostgreSQL refuses it in text) in an article's name or a customer's
-    address: the hub would refuse the row, then every sale that names it."""
-    nul = "Désignation (article) : caractère nul ou invalide, refusé."
-    with pytest.raises(ValidationError, match=re.escape(nul)):
+    address: the hub would refuse the row, then every sale that names it. The services
+    refuse it first (a control character); a write past them meets the post's check."""
+    control = "contient un caractère de contrôle ou invisible (U+0000)"
+    with pytest.raises(ValidationError, match=re.escape(control)):
         article_create(code="B", name="Café\x00", sale_price="1.00")
     article = article_create(code="C", name="Chou", sale_price="1.00")
-    with pytest.raises(ValidationError, match=re.escape(nul)):
+    with pytest.raises(ValidationError, match=re.escape(control)):
         article_update(pk=article.pk, name="Chou\x00")
+    article.name = "Chou\x00"
+    with pytest.raises(
+        ValidationError, match=re.escape("Désignation (article) : caractère nul ou invalide")
+    ):
+        article.save()
     article.refresh_from_db()
     assert article.name == "Chou"
-    with pytest.raises(ValidationError, match=re.escape("Adresse (client)")):
+    with pytest.raises(ValidationError, match=re.escape(control)):
         customer_create(name="Martin", address="1 rue\x00 du Port")
 
 
