@@ -61,9 +61,9 @@ log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = articles.COLUMNS
 CONTACT_COLUMNS = contacts.COLUMNS
-# Rows per write transaction: about a tenth of a second of work, the longest the
+# Rows per write transaction: a few tenths of a second of work at most, the longest the
 # change-log lock is held.
-CHUNK_ROWS = 500
+CHUNK_ROWS = 250
 
 # ``progress(stage, rows)``: rows checked ("check") or written ("write") so far.
 Progress = Callable[[str, int], None]
