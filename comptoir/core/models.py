@@ -41,7 +41,21 @@ class SyncedModel(models.Model):
         abstract = True
 
 
-class ReferenceQuerySet(models.QuerySet[Any]):
+class _LockOrderQuerySet(models.QuerySet[Any]):
+    def select_for_update(self, *args: Any, **kwargs: Any) -> Any:
+        """On the hub, take the change-log lock before locking synced rows: a push takes
+        it first, then locks the rows it merges into (and the clock), so a service that
+        locked a row and then waited for the change-log lock to append would deadlock
+        with it. One order everywhere: change log, rows, clock (``clock.state_locked``).
+        """
+        from comptoir.sync import capture
+
+        if capture.is_hub():
+            capture.lock_log()
+        return super().select_for_update(*args, **kwargs)
+
+
+class ReferenceQuerySet(_LockOrderQuerySet):
     """Reference rows change one by one (each change is stamped and captured for sync).
 
     Bulk updates would escape the per-field clocks, and deletes would lose rows that facts
@@ -158,7 +172,7 @@ class ReferenceModel(SyncedModel):
         ]
 
 
-class FactQuerySet(models.QuerySet[Any]):
+class FactQuerySet(_LockOrderQuerySet):
     """Facts are append-only: bulk updates and deletes are refused; inserts are captured."""
 
     def update(self, **kwargs: Any) -> int:
