@@ -38,6 +38,7 @@ from comptoir.core.imports.base import (
 )
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.validators import clean_barcode, clean_code, clean_name
+from comptoir.sync import clock
 
 COLUMNS = (
     "code",
@@ -215,14 +216,15 @@ def write(plans: Sequence[Plan], memo: dict[str, Any]) -> Counts:
     Category.objects.bulk_create(new_shelves)
 
     counts = Counts()
-    created = [
-        Article(id=new_id(), code=p.extra["code"], **p.fields) for p in plans if not p.target
-    ]
-    Article.objects.bulk_create(created)
-    counts.created = len(created)
+    new = [p for p in plans if not p.target]
+    stamp = clock.tick()  # one for the chunk's articles and barcodes
+    ids = Article.objects.insert_values(
+        [{"code": p.extra["code"], **p.fields} for p in new], stamp=stamp
+    )
+    counts.created = len(new)
     barcodes = [
-        Barcode(article_id=a.pk, code=code)
-        for a, p in zip(created, [p for p in plans if not p.target], strict=True)
+        {"article_id": pk, "code": code}
+        for pk, p in zip(ids, new, strict=True)
         for code in p.extra["barcodes"]
     ]
 
@@ -239,7 +241,7 @@ def write(plans: Sequence[Plan], memo: dict[str, Any]) -> Counts:
         if changed:
             article.save(update_fields={article._meta.get_field(f).name for f in changed})
         added = [
-            Barcode(article_id=article.pk, code=code)
+            {"article_id": article.pk, "code": code}
             for code in plan.extra["barcodes"]
             if (article.pk, code) not in have and code != article.code
         ]
@@ -248,5 +250,5 @@ def write(plans: Sequence[Plan], memo: dict[str, Any]) -> Counts:
             counts.updated += 1
         else:
             counts.unchanged += 1
-    Barcode.objects.bulk_create(barcodes)
+    Barcode.objects.insert_values(barcodes, stamp=stamp)
     return counts

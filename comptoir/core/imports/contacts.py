@@ -133,8 +133,8 @@ def _write(
     for plan in plans:
         if plan.target is None:
             pk = new_id()
-            created.append(model(id=pk, code=code_of(plan, pk), **plan.fields))
-    model._default_manager.bulk_create(created)
+            created.append({"id": pk, "code": code_of(plan, pk), **plan.fields})
+    model._default_manager.insert_values(created)  # type: ignore[attr-defined]
     counts.created = len(created)
     updates = {p.target: p for p in plans if p.target}
     query = model._default_manager.select_for_update().filter(pk__in=list(updates))
