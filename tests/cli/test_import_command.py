@@ -118,6 +118,7 @@ def test_the_delimiter_is_guessed_from_the_header(header, delimiter):
 
 def test_import_rows_reports_the_check_then_each_chunk_written(till, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", None)
     rows = parse_csv("suppliers", "code,name\nF1,Un\nF2,Deux\nF3,Trois\n")
     seen: list[tuple[str, int]] = []
     assert import_rows("suppliers", rows, progress=lambda *a: seen.append(a)).rows == 3

@@ -18,6 +18,7 @@ from comptoir.core.imports import (
     parse_csv,
 )
 from comptoir.customers.models import Customer
+from comptoir.sync import registry
 from comptoir.sync.models import ChangeLog
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,7 @@ def state() -> set[tuple[object, ...]]:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(imports, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", None)  # every chunk 50 rows
     return 50
 
 
@@ -153,3 +155,55 @@ def test_customers_without_code_are_recognised_on_a_rerun(till, small_chunks) ->
     again = import_rows("customers", rows)
     assert (again.created, again.unchanged) == (0, 61)
     assert set(Customer.objects.values_list("code", flat=True)) == codes
+
+
+def test_imported_rows_are_captured_and_clocked_like_any_write(till) -> None:
+    """The fast inserts of an import leave a trace per row (article, barcode, shelf) and
+    stamp every synced field, as ``save`` would."""
+    seq = ChangeLog.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    import_rows("articles", parse_csv("articles", articles_csv(30)))
+    logged = set(ChangeLog.objects.filter(seq__gt=seq).values_list("model", "row_id"))
+    rows = {("catalogue.article", pk) for pk in Article.objects.values_list("pk", flat=True)}
+    rows |= {("catalogue.barcode", pk) for pk in Barcode.objects.values_list("pk", flat=True)}
+    rows |= {("catalogue.category", pk) for pk in Category.objects.values_list("pk", flat=True)}
+    assert len(rows) == 30 + 30 + 7
+    assert logged == rows
+    for model in (Article, Barcode):
+        spec = registry.reference_spec(registry.label_of(model))
+        assert spec is not None
+        for clocks in model.objects.values_list("sync_clocks", flat=True):
+            assert set(clocks) == set(spec.fields)
+
+
+@pytest.mark.parametrize(
+    ("rows", "seconds", "expected"),
+    [
+        (200, 0.1, 400),  # fast: grows, at most twofold
+        (200, 0.15, 267),
+        (200, 1.0, 40),  # slow (a checkpoint, a busy server): shrinks at once
+        (200, 30.0, 20),  # never below the floor
+        (4000, 0.01, 5000),  # nor above the ceiling
+    ],
+)
+def test_chunks_are_sized_to_the_time_budget(rows: int, seconds: float, expected: int) -> None:
+    assert imports.next_chunk_rows(rows, seconds, 0.2) == expected
+
+
+def test_a_slow_database_makes_chunks_smaller(till, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunk sizes follow the time each one takes, not a fixed count."""
+    kind = imports.KINDS["articles"]
+    sizes: list[int] = []
+
+    def slow_write(plans, memo):
+        sizes.append(len(plans))
+        clock_now[0] += 0.02 * len(plans)  # 20 ms a row: 10 rows fit in the budget
+        return kind.write(plans, memo)
+
+    clock_now = [0.0]
+    monkeypatch.setattr(imports.time, "monotonic", lambda: clock_now[0])
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(imports, "MIN_CHUNK_ROWS", 5)
+    broken = imports.ImportKind(kind.columns, kind.required, kind.check, slow_write)
+    monkeypatch.setitem(imports.KINDS, "articles", broken)
+    assert import_rows("articles", parse_csv("articles", articles_csv(130))).created == 130
+    assert sizes == [100, 10, 10, 10]

@@ -28,6 +28,7 @@ def test_a_push_commits_between_two_chunks_of_a_long_import(
     till: Till, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(imports, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", None)
     bread = article_create(code="PAIN", name="Pain", sale_price="1.20")
     token, _ = auth.enrollment_redeem(
         code=auth.enrollment_create(name="Caisse 2"), node_id="node-2"

@@ -8,10 +8,13 @@ fraction of a second (a push waits for the change-log lock, see ``sync.capture``
    file's other rows (a code taken twice in the file, a barcode that is another
    article's, an unknown supplier), with a few set-wise queries. If any row is refused,
    nothing is written and every refused row is reported with its line and reason.
-2. **Write** in chunks of :data:`CHUNK_ROWS` rows, each in its own short transaction
-   (bulk inserts, updates of the rows that differ), captured for sync like any write:
-   each takes the change-log lock first, as every hub write does, and holds it for the
-   chunk only, so pushes from tills run between two chunks.
+2. **Write** in chunks sized to take about :data:`CHUNK_SECONDS` each (a few hundred to
+   a few thousand rows), each in its own short transaction: new rows inserted by the
+   sync engine's fast path (``insert_values``: no model instance per row, ``COPY`` on
+   PostgreSQL), updates of the rows that differ, every write captured for sync (one
+   change-log append per chunk). Each chunk takes the change-log lock first, as every
+   hub write does, and holds it for the chunk only, so pushes from tills run between
+   two chunks.
 
 All or nothing therefore rests on the check: a chunk that still fails (the database
 refusing a value the check let through, a lost connection) stops the import with a
@@ -27,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +48,7 @@ from comptoir.sync import capture
 __all__ = [
     "ARTICLE_COLUMNS",
     "CHUNK_ROWS",
+    "CHUNK_SECONDS",
     "CONTACT_COLUMNS",
     "KINDS",
     "ImportInterruptedError",
@@ -53,6 +58,7 @@ __all__ = [
     "RowError",
     "guess_delimiter",
     "import_rows",
+    "next_chunk_rows",
     "parse_csv",
     "read_text",
 ]
@@ -61,9 +67,13 @@ log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = articles.COLUMNS
 CONTACT_COLUMNS = contacts.COLUMNS
-# Rows per write transaction: a few tenths of a second of work at most, the longest the
-# change-log lock is held.
-CHUNK_ROWS = 250
+# Chunks are sized by time: each one holds the change-log lock (a till's push waits for
+# it) about CHUNK_SECONDS. The first has CHUNK_ROWS rows; each next one is sized from the
+# pace of the last (see :func:`next_chunk_rows`). CHUNK_SECONDS = None: every chunk has
+# CHUNK_ROWS rows.
+CHUNK_SECONDS: float | None = 0.2
+CHUNK_ROWS = 200
+MIN_CHUNK_ROWS, MAX_CHUNK_ROWS = 20, 5000
 
 # ``progress(stage, rows)``: rows checked ("check") or written ("write") so far.
 Progress = Callable[[str, int], None]
@@ -219,9 +229,10 @@ def import_rows(
         raise ImportRefusedError(sorted(errors, key=lambda e: e.line))
     counts = Counts()
     memo: dict[str, Any] = {}
-    done = 0
-    for start in range(0, len(plans), CHUNK_ROWS):
-        chunk = plans[start : start + CHUNK_ROWS]
+    done, size = 0, CHUNK_ROWS
+    while done < len(plans):
+        chunk = plans[done : done + size]
+        began = time.monotonic()
         try:
             counts.add(_write_chunk(spec, chunk, memo))
         except ComptoirError as exc:
@@ -235,9 +246,20 @@ def import_rows(
                 line=chunk[0].line, done=done, total=len(plans), reason=reason
             ) from exc
         done += len(chunk)
+        if CHUNK_SECONDS is not None:
+            size = next_chunk_rows(len(chunk), time.monotonic() - began, CHUNK_SECONDS)
         if progress:
             progress("write", done)
     return ImportResult(len(plans), counts.created, counts.updated, counts.unchanged)
+
+
+def next_chunk_rows(rows: int, seconds: float, budget: float) -> int:
+    """The size of the next chunk, after one of ``rows`` rows took ``seconds``: as many
+    rows as that pace writes in ``budget``, growing at most twofold at a time (the
+    database may slow down as tables grow, and an overshoot is what a push waits for),
+    shrinking at once, within ``MIN_CHUNK_ROWS`` and ``MAX_CHUNK_ROWS``."""
+    fitting = round(rows * budget / max(seconds, 1e-3))
+    return max(MIN_CHUNK_ROWS, min(MAX_CHUNK_ROWS, 2 * rows, fitting))
 
 
 def _write_chunk(spec: ImportKind, chunk: Sequence[Plan], memo: dict[str, Any]) -> Counts:
