@@ -155,10 +155,14 @@ def progress(stage, n):
 start = time.perf_counter()
 result = import_rows("articles", parse_csv("articles", read_text(path)), progress=progress)
 end = time.perf_counter()
-writes = [t for stage, _n, t in marks if stage == "write"]
+writes = [(n, t) for stage, n, t in marks if stage == "write"]
 checked = max(t for stage, _n, t in marks if stage == "check")
-chunks = [b - a for a, b in zip([checked, *writes], writes)]
+chunks = sorted(
+    (b - a, n - m) for (m, a), (n, b) in zip([(0, checked), *writes], writes)
+)
 out = {{"rows": {rows}, "created": result.created, "seconds": end - start,
         "check_seconds": checked - start, "write_seconds": end - checked,
-        "chunks": len(chunks), "longest_chunk_ms": max(chunks) * 1000}}
+        "chunks": len(chunks), "longest_chunk_ms": chunks[-1][0] * 1000,
+        "longest_chunk_rows": chunks[-1][1],
+        "median_chunk_ms": chunks[len(chunks) // 2][0] * 1000}}
 """

@@ -240,7 +240,8 @@ def csv_import(world: World, sizes: list[int], results: Results) -> None:
             f"{n:,} rows: longest chunk",
             out["longest_chunk_ms"],
             "ms",
-            f"change-log lock held at most this long ({out['chunks']} chunks)",
+            f"change-log lock held at most this long ({out['chunks']} chunks, median "
+            f"{out['median_chunk_ms']:.0f} ms; longest: {out['longest_chunk_rows']} rows)",
         )
 
 

@@ -202,6 +202,7 @@ def test_a_slow_database_makes_chunks_smaller(till, monkeypatch: pytest.MonkeyPa
     clock_now = [0.0]
     monkeypatch.setattr(imports.time, "monotonic", lambda: clock_now[0])
     monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.2)
     monkeypatch.setattr(imports, "MIN_CHUNK_ROWS", 5)
     broken = imports.ImportKind(kind.columns, kind.required, kind.check, slow_write)
     monkeypatch.setitem(imports.KINDS, "articles", broken)

@@ -28,6 +28,7 @@ the job and reaches the state a single run would have.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import logging
 import time
@@ -71,7 +72,7 @@ CONTACT_COLUMNS = contacts.COLUMNS
 # it) about CHUNK_SECONDS. The first has CHUNK_ROWS rows; each next one is sized from the
 # pace of the last (see :func:`next_chunk_rows`). CHUNK_SECONDS = None: every chunk has
 # CHUNK_ROWS rows.
-CHUNK_SECONDS: float | None = 0.2
+CHUNK_SECONDS: float | None = 0.15
 CHUNK_ROWS = 200
 MIN_CHUNK_ROWS, MAX_CHUNK_ROWS = 20, 5000
 
@@ -227,6 +228,18 @@ def import_rows(
     plans, errors = spec.check(rows, (lambda n: progress("check", n)) if progress else None)
     if errors:
         raise ImportRefusedError(sorted(errors, key=lambda e: e.line))
+    # The checked rows (millions of objects for a big file) are no garbage: spare them
+    # the collector's full passes (up to a quarter of a second each, within a chunk).
+    gc.freeze()
+    try:
+        return _write_chunks(kind, spec, plans, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _write_chunks(
+    kind: str, spec: ImportKind, plans: Sequence[Plan], progress: Progress | None
+) -> ImportResult:
     counts = Counts()
     memo: dict[str, Any] = {}
     done, size = 0, CHUNK_ROWS
