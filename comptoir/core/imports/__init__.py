@@ -228,6 +228,8 @@ def import_rows(
     plans, errors = spec.check(rows, (lambda n: progress("check", n)) if progress else None)
     if errors:
         raise ImportRefusedError(sorted(errors, key=lambda e: e.line))
+    if progress:  # checked against the database too: the writing starts now
+        progress("check", len(rows))
     # The checked rows (millions of objects for a big file) are no garbage: spare them
     # the collector's full passes (up to a quarter of a second each, within a chunk).
     gc.freeze()

@@ -84,9 +84,7 @@ def check_rows(
             errors.append(RowError(row.line, exc.message))
         if progress and n % CHECK_REPORT_EVERY == 0:
             progress(n)
-    if progress:
-        progress(len(rows))
-    return good, errors
+    return good, errors  # the last report comes once the database checks are done too
 
 
 def batches(items: Sequence[T], size: int = LOOKUP_BATCH) -> Iterator[Sequence[T]]:
