@@ -24,9 +24,9 @@ from comptoir.core.imports.base import (
     Plan,
     Row,
     RowError,
-    batches,
     check_rows,
     first_by_code,
+    where_in,
 )
 from comptoir.core.validators import clean_code, clean_contact_fields, clean_name
 from comptoir.customers.models import Customer
@@ -109,8 +109,7 @@ def check_customers(
     # by one line at most.
     names = sorted({fields["name"] for _row, fields in without_code})
     by_name: dict[str, list[tuple[UUID, dict[str, Any]]]] = {}
-    for batch in batches(names):
-        query = Customer.objects.filter(name__in=batch).order_by("archived", "id")
+    for query in where_in(Customer.objects.order_by("archived", "id"), "name", names):
         for pk, *details in query.values_list("id", *DETAILS):
             by_name.setdefault(details[0], []).append(
                 (pk, dict(zip(DETAILS, details, strict=True)))
