@@ -25,6 +25,10 @@ enrolled with ``comptoir node init --server``, then runs:
 - ``pages``: the back office's list pages (``bench/pages.py``) on the hub's PostgreSQL
   filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000):
   server time p50 and max per page, through Django's test client. Not in the default run.
+- ``import``: ``comptoir import articles`` of a CSV of N rows (``--import-rows``: 1,000,
+  10,000 and 100,000; quick 1,000) on the hub's PostgreSQL, timed inside one ``comptoir
+  shell``: rows per second, the check and write times, and the longest chunk (the
+  longest a till's push can wait behind the import for the change-log lock).
 - ``pouchdb``: the peer's one-shot push of the same N (batch_size 1000), run here,
   and the ratio (never with ``--quick``; skipped with the reason when node is missing).
 """

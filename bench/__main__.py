@@ -55,6 +55,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="bootstrap: articles,customers on the hub (default 50000,10000; quick 2000,400)",
     )
+    parser.add_argument(
+        "--import-rows",
+        default=None,
+        help="import: CSV sizes in rows (default 1000,10000,100000; --quick: 1000)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, homes)")
     return parser.parse_args(argv)
 
@@ -147,6 +152,17 @@ def main(argv: list[str] | None = None) -> int:
         failed = _run_in(
             World(keep=args.keep, hub_workers=args.hub_workers),
             lambda world: suite.bootstrap(world, articles, customers, results),
+        )
+    if "import" in selected and not failed:
+        rows = [
+            int(n)
+            for n in (args.import_rows or ("1000" if args.quick else "1000,10000,100000")).split(
+                ","
+            )
+        ]
+        failed = _run_in(
+            World(keep=args.keep, hub_workers=args.hub_workers),
+            lambda world: suite.csv_import(world, rows, results),
         )
     if "pouchdb" in selected and not failed:
         for n in sizes:

@@ -136,3 +136,33 @@ for i in range({count}):
     print("@@SALE@@" + json.dumps([invoice.number, time.time()]), flush=True)
 print("@@DONE@@", flush=True)
 """
+
+# An article CSV of {rows} rows imported by the code behind ``comptoir import``.
+IMPORT = """
+import tempfile, time
+from pathlib import Path
+from comptoir.core.imports import import_rows, parse_csv, read_text
+prefix = "I{rows}-"
+lines = ["code;name;price;vat;barcode;category"]
+for i in range({rows}):
+    lines.append(f"{{prefix}}{{i:06d}};Article importé n°{{i}};{{1 + i % 90}},{{i % 100:02d}};"
+                 f"{{('20', '5,5', '10')[i % 3]}};{{prefix}}B{{i:06d}};Rayon {{i % 20}}")
+path = Path(tempfile.mkdtemp()) / "articles.csv"
+path.write_text("\\n".join(lines) + "\\n", encoding="utf-8")
+marks = []
+def progress(stage, n):
+    marks.append((stage, n, time.perf_counter()))
+start = time.perf_counter()
+result = import_rows("articles", parse_csv("articles", read_text(path)), progress=progress)
+end = time.perf_counter()
+writes = [(n, t) for stage, n, t in marks if stage == "write"]
+checked = max(t for stage, _n, t in marks if stage == "check")
+chunks = sorted(
+    (b - a, n - m) for (m, a), (n, b) in zip([(0, checked), *writes], writes)
+)
+out = {{"rows": {rows}, "created": result.created, "seconds": end - start,
+        "check_seconds": checked - start, "write_seconds": end - checked,
+        "chunks": len(chunks), "longest_chunk_ms": chunks[-1][0] * 1000,
+        "longest_chunk_rows": chunks[-1][1],
+        "median_chunk_ms": chunks[len(chunks) // 2][0] * 1000}}
+"""

@@ -26,8 +26,17 @@ NAMES = (
     "pouchdb",
     "capacity",
     "pages",
+    "import",
 )
-DEFAULT = ("catchup_push", "catchup_pull", "latency", "wire_cost", "bootstrap", "pouchdb")
+DEFAULT = (
+    "catchup_push",
+    "catchup_pull",
+    "latency",
+    "wire_cost",
+    "bootstrap",
+    "pouchdb",
+    "import",
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,37 @@ def _cpu_rows(results: Results, bench: str, spent: cpu.Reading, till: float, n: 
         "us",
         f"{cpu.cores()} cores at this cost: at most {cpu.cores() * n / total:,.0f} inv/s",
     )
+
+
+# -- 7: CSV import -------------------------------------------------------------------------
+
+
+def csv_import(world: World, sizes: list[int], results: Results) -> None:
+    """``comptoir import articles`` on the hub's PostgreSQL, N rows (code, name, price,
+    VAT, barcode, one of 20 shelves): the check and the chunked writes timed inside one
+    ``comptoir shell`` (Python start-up not counted), and the longest chunk, i.e. the
+    longest time the change-log lock was held (a till's push waits at most that long)."""
+    world.start()
+    for n in sizes:
+        out = world.shell(world.hub_home, scripts.IMPORT.format(rows=n), timeout=3600)
+        if out["created"] != n:
+            raise BenchError(f"import: {out['created']} articles created of {n}")
+        results.raw[f"import_{n}"] = out
+        results.add(
+            "import",
+            f"{n:,} article rows",
+            n / out["seconds"],
+            "rows/s",
+            f"check {out['check_seconds']:.1f} s + write {out['write_seconds']:.1f} s",
+        )
+        results.add(
+            "import",
+            f"{n:,} rows: longest chunk",
+            out["longest_chunk_ms"],
+            "ms",
+            f"change-log lock held at most this long ({out['chunks']} chunks, median "
+            f"{out['median_chunk_ms']:.0f} ms; longest: {out['longest_chunk_rows']} rows)",
+        )
 
 
 # -- 6: bootstrap --------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 """CSV imports run from the web: a background thread, its progress kept in the cache.
 
 The import itself is ``comptoir.core.imports`` (the one behind ``comptoir import``):
-every row goes through the creation service, all rows or none. The web request only
+the whole file is checked, then written in short chunks (all rows or none, unless a
+chunk fails after the check: the job then says how far it got). The web request only
 reads and checks the file (encoding, header) and starts a thread; the page then polls
 :func:`job_get` (htmx) and shows a progress bar, then the result or the per-row report.
 
 Progress lives in Django's cache: in memory, or in a folder under the home when several
 server processes (``serve --workers N``) may answer the polling request. Nothing is
-written to the
-database for progress: on a till the import holds SQLite's write lock until it ends,
-and a progress row would wait behind it.
+written to the database for progress: it would only add writes beside the chunks.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ class Job:
     total: int
     user: str
     status: str = RUNNING
+    stage: str = "check"  # rows being checked, then "write": rows being written
     done: int = 0
     created: int = 0
     error_count: int = 0
@@ -106,27 +106,34 @@ def run(job: Job, rows: list[Row]) -> None:
     """Import ``rows`` and record progress and outcome in ``job``. Never raises."""
     last = 0.0
 
-    def advance(n: int) -> None:
+    def advance(stage: str, n: int) -> None:
         nonlocal last
-        job.done += n
+        job.stage, job.done = stage, n
         now = time.monotonic()
         if now - last >= SAVE_EVERY:
             last = now
             _save(job)
 
     try:
-        job.created = import_rows(job.kind, rows, progress=advance)
+        job.created = import_rows(job.kind, rows, progress=advance).rows
         job.status = DONE
     except ImportRefusedError as exc:
         job.status = REFUSED
         job.error_count = len(exc.errors)
         job.errors = [(e.line, e.message) for e in exc.errors[:MAX_REPORTED]]
-    except ComptoirError as exc:
+    except ComptoirError as exc:  # ImportInterruptedError says how far it got
         job.status, job.message = FAILED, exc.message
     except Exception:
         log.exception("import %s (%s) failed", job.id, job.filename)
         job.status = FAILED
-        job.message = _("Erreur inattendue pendant l'import : rien n'a été importé.")
+        job.message = (
+            _("Erreur inattendue pendant l'import : rien n'a été importé.")
+            if job.stage == "check"
+            else _(
+                "Erreur inattendue pendant l'import : une partie des lignes est peut-être "
+                "importée. Importez à nouveau le même fichier pour terminer."
+            )
+        )
     job.done = job.total if job.status == DONE else job.done
     _save(job)
 

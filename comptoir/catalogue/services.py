@@ -25,7 +25,8 @@ from comptoir.core.validators import (
 Amount = str | Decimal | int
 
 
-def _price(value: Amount, *, what: str) -> int:
+def parse_price(value: Amount, *, what: str) -> int:
+    """A price in minor units; refuses a negative one (``what`` names it in the message)."""
     minor = parse_amount(value, settings.COMPTOIR_CURRENCY)
     if minor < 0:
         raise ValidationError(_("%(what)s ne peut pas être négatif.") % {"what": what})
@@ -42,6 +43,12 @@ def parse_vat_rate(value: str | Decimal | int) -> Decimal:
             % {"value": value}
         )
     return rate.quantize(Decimal("0.01"))
+
+
+def clean_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
+    return unit
 
 
 def category_get_or_create(*, name: str) -> Category:
@@ -154,14 +161,13 @@ def article_create(
             _("Le code « %(code)s » est déjà un code-barres de l'article %(article)s.")
             % {"code": code, "article": owner.article.code}
         )
-    if unit not in UNITS:
-        raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
+    clean_unit(unit)
     article = Article(
         code=code,
         name=clean_name(name),
-        sale_price=_price(sale_price, what=_("Le prix de vente")),
+        sale_price=parse_price(sale_price, what=_("Le prix de vente")),
         vat_rate=parse_vat_rate(vat_rate),
-        cost=_price(cost, what=_("Le prix de revient")),
+        cost=parse_price(cost, what=_("Le prix de revient")),
         unit=unit,
         alert_threshold=parse_quantity(alert_threshold, unit=unit, allow_zero=True),
         category=category_get_or_create(name=category) if category else None,
@@ -208,18 +214,16 @@ def article_update(
         article.name = clean_name(name)
         changed.add("name")
     if sale_price is not None:
-        article.sale_price = _price(sale_price, what=_("Le prix de vente"))
+        article.sale_price = parse_price(sale_price, what=_("Le prix de vente"))
         changed.add("sale_price")
     if vat_rate is not None:
         article.vat_rate = parse_vat_rate(vat_rate)
         changed.add("vat_rate")
     if cost is not None:
-        article.cost = _price(cost, what=_("Le prix de revient"))
+        article.cost = parse_price(cost, what=_("Le prix de revient"))
         changed.add("cost")
     if unit is not None:
-        if unit not in UNITS:
-            raise ValidationError(_("Unité inconnue : « %(unit)s ».") % {"unit": unit})
-        article.unit = unit
+        article.unit = clean_unit(unit)
         changed.add("unit")
     if alert_threshold is not None:
         article.alert_threshold = parse_quantity(

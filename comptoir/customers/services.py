@@ -30,6 +30,12 @@ def customer_get(*, ref: str) -> Customer:
     return customer
 
 
+def customer_default_code(pk: UUID) -> str:
+    """The code of a customer created without one: from its UUIDv7, so that a code born
+    offline never collides with one born on another till."""
+    return f"CL-{pk.hex[-8:].upper()}"
+
+
 @transaction.atomic(durable=True)
 def customer_create(
     *,
@@ -41,10 +47,8 @@ def customer_create(
     siren: str = "",
     vat_number: str = "",
 ) -> Customer:
-    # A code born offline must not collide with one born on another till: derive it from
-    # the UUIDv7 unless the user gives one.
     pk = new_id()
-    code = clean_code(code, what=_("client")) if code else f"CL-{pk.hex[-8:].upper()}"
+    code = clean_code(code, what=_("client")) if code else customer_default_code(pk)
     if Customer.objects.filter(code=code).exists():
         raise ValidationError(_("Un client porte déjà le code « %(code)s ».") % {"code": code})
     fields = clean_contact_fields(

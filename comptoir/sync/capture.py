@@ -22,8 +22,10 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 from comptoir.sync import registry
+from comptoir.sync.apply.inserts import insert_rows
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from comptoir.sync.notify import notify_log_grew
 from comptoir.sync.wire.checks import check_rows
@@ -90,7 +92,7 @@ def log_locked() -> Iterator[None]:
         _log_locked.reset(token)
 
 
-def check_local(model: type[Model], objs: Iterable[Model]) -> None:
+def check_local(model: type[Model], objs: Iterable[Any]) -> None:
     """Before a post writes rows of a synced model itself, refuse what the hub would refuse
     (see :mod:`comptoir.sync.wire.checks`). Rows applied from another post were checked
     on arrival, by the same checks."""
@@ -111,8 +113,11 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
     if is_hub():
         lock_log()
         node = origin or str(settings.COMPTOIR_NODE_ID)
-        ChangeLog.objects.bulk_create(
-            [ChangeLog(model=m, row_id=r, store_id=s, origin_node=node) for m, r, s in unique]
+        now = timezone.now()
+        insert_rows(
+            ChangeLog,
+            [(m, r, s, node, now) for m, r, s in unique],
+            ("model", "row_id", "store_id", "origin_node", "created_at"),
         )
         stores = {s for _m, _r, s in unique}
         store = str(stores.pop()) if len(stores) == 1 and None not in stores else ""

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 
+from comptoir.sync import capture
 from comptoir.sync.hlc import Clock, Timestamp
 from comptoir.sync.models import SyncState
 
@@ -16,9 +17,20 @@ def wall_ms() -> int:
 
 
 def state_locked() -> SyncState:
-    """The sync state row, locked until the end of the caller's transaction."""
-    SyncState.objects.bulk_create([SyncState(pk=1)], ignore_conflicts=True)
-    return SyncState.objects.select_for_update().get(pk=1)
+    """The sync state row, locked until the end of the caller's transaction.
+
+    On the hub the change-log lock is taken first: a push takes it before it locks this
+    row (to observe the clocks it received), so a local write that locked this row first
+    (a back-office edit stamping its fields) and then waited for the change-log lock to
+    append would deadlock with it. One order everywhere: change log, then clock.
+    """
+    if capture.is_hub():
+        capture.lock_log()
+    state = SyncState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        SyncState.objects.bulk_create([SyncState(pk=1)], ignore_conflicts=True)
+        state = SyncState.objects.select_for_update().get(pk=1)
+    return state
 
 
 def _clock(state: SyncState) -> Clock:
@@ -34,8 +46,11 @@ def _wall(state: SyncState) -> int:
 
 
 def tick() -> str:
-    """A new timestamp for a local write; persisted so it never goes backwards."""
-    with transaction.atomic():
+    """A new timestamp for a local write; persisted so it never goes backwards.
+
+    No savepoint of its own: it fails with the caller's transaction (a write stamps as
+    part of it), and a savepoint would cost two more round trips per write."""
+    with transaction.atomic(savepoint=False):
         state = state_locked()
         stamp = _clock(state).tick(_wall(state)).encode()
         state.hlc = stamp

@@ -28,10 +28,17 @@ class SyncStatus:
     integrity_alerts: list[dict[str, str]] = field(default_factory=list)
     pull_failures: list[dict[str, str]] = field(default_factory=list)
     clock_offset_ms: int = 0
+    # Set while this post's pushes fail even though the hub answers its pulls (see
+    # :func:`push_failing_since`).
+    push_failing_since: datetime | None = None
 
     @property
     def online(self) -> bool:
-        return self.offline_since is None and self.last_contact_at is not None
+        return (
+            self.offline_since is None
+            and self.last_contact_at is not None
+            and self.push_failing_since is None
+        )
 
     @property
     def clock_skewed(self) -> bool:
@@ -41,6 +48,29 @@ class SyncStatus:
 def pending_count() -> int:
     """Rows this post still has to send (several outbox entries may name one row)."""
     return OutboxEntry.objects.filter(rejected_at=None).values("model", "row_id").distinct().count()
+
+
+def push_failing_since(state: SyncState) -> datetime | None:
+    """Since when this post's pushes fail, or None.
+
+    A successful pull (or long poll) clears ``offline_since``, so it cannot tell that
+    pushes fail (time-outs, 5xx) while pulls succeed. They do when changes wait to be
+    sent and a failure was noted after the last push the hub acknowledged and after the
+    oldest waiting change was written: since that change, or that last push, whichever
+    came later.
+    """
+    if state.last_error_at is None:
+        return None
+    oldest = (
+        OutboxEntry.objects.filter(rejected_at=None)
+        .order_by("seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return None
+    since = max(oldest, state.last_push_at) if state.last_push_at else oldest
+    return since if state.last_error_at >= since else None
 
 
 def sync_status() -> SyncStatus:
@@ -72,6 +102,7 @@ def sync_status() -> SyncStatus:
         integrity_alerts=alerts,
         pull_failures=failures,
         clock_offset_ms=state.clock_offset_ms,
+        push_failing_since=push_failing_since(state),
     )
 
 

@@ -59,7 +59,8 @@ def badge_state(now: datetime | None = None) -> dict[str, object]:
 
     Levels: ``ok`` synced recently with nothing waiting; ``pending`` changes waiting, never
     synced, or no contact for ``STALE_SECONDS``; ``offline`` the hub is unreachable (or
-    no hub); ``error`` changes refused by the hub or received but not saved here.
+    no hub), or answers pulls while pushes fail; ``error`` changes refused by the hub or
+    received but not saved here.
     """
     now = now or timezone.now()
     if settings.COMPTOIR_ROLE == "hub":
@@ -110,6 +111,12 @@ def badge_state(now: datetime | None = None) -> dict[str, object]:
     if status.offline_since is not None:
         level = "offline"
         head = _("Hors ligne depuis %(since)s") % {"since": _since(now, status.offline_since)}
+    elif status.push_failing_since is not None:
+        # The hub answers pulls, but what this till sells does not get through.
+        level = "offline"
+        head = _("Envois en échec depuis %(since)s") % {
+            "since": _since(now, status.push_failing_since)
+        }
     elif status.last_contact_at is None:
         level = "pending"
         head = _("Jamais synchronisé")

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from comptoir.catalogue.models import Article, Barcode, Supplier
 from comptoir.catalogue.services import supplier_create
+from comptoir.core import imports
 from comptoir.core.imports import ImportRefusedError, guess_delimiter, import_rows, parse_csv
 from comptoir.customers.models import Customer
 
@@ -34,6 +35,9 @@ def test_import_articles_with_semicolons_and_a_bom(till, cli_json, csv_file):
     assert cli_json("import", "articles", csv_file(ARTICLES, bom=True)) == {
         "kind": "articles",
         "imported": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
         "errors": [],
     }
     apple = Article.objects.get(code="A1")
@@ -112,11 +116,13 @@ def test_the_delimiter_is_guessed_from_the_header(header, delimiter):
     assert guess_delimiter(header) == delimiter
 
 
-def test_import_rows_reports_progress_row_by_row(till):
+def test_import_rows_reports_the_check_then_each_chunk_written(till, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", None)
     rows = parse_csv("suppliers", "code,name\nF1,Un\nF2,Deux\nF3,Trois\n")
-    seen: list[int] = []
-    assert import_rows("suppliers", rows, progress=seen.append) == 3
-    assert seen == [1, 1, 1]
+    seen: list[tuple[str, int]] = []
+    assert import_rows("suppliers", rows, progress=lambda *a: seen.append(a)).rows == 3
+    assert seen == [("check", 3), ("write", 2), ("write", 3)]
 
 
 def test_large_imports_show_a_progress_bar_on_a_terminal(till, cli, csv_file, monkeypatch, capsys):

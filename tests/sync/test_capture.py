@@ -231,6 +231,38 @@ def test_bulk_create_of_reference_rows_is_captured_and_clocked(
         assert set(stored.sync_clocks) == set(spec.fields)
 
 
+@pytest.mark.parametrize("role", ["hub", "node"])
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_insert_values_of_reference_rows_is_captured_and_clocked(
+    ctx: dict[str, Any], label: str, role: str
+) -> None:
+    """The fast insert (CSV imports) is a write path like ``bulk_create``."""
+    spec = registry.reference_spec(label)
+    assert spec is not None
+    model = spec.model
+    own = {"id", "created_at", "origin_node", "updated_at", "archived", "sync_clocks"}
+    values = [
+        {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+        for obj in (_new_ref(label, ctx), _new_ref(label, ctx))
+    ]
+    values = [{k: v for k, v in row.items() if k not in own} for row in values]
+    start = _last_seq()
+    with override_settings(COMPTOIR_ROLE=role):
+        ids = model._default_manager.insert_values(values)
+    expected = [(label, str(pk)) for pk in ids]
+    if role == "hub":
+        assert [(m, r) for m, r, _s in _traces_after(start)] == expected
+    else:
+        assert outbox() == expected
+        assert _traces_after(start) == []
+    stored = model._default_manager.filter(pk__in=ids)
+    assert len(stored) == 2
+    for row in stored:
+        assert set(row.sync_clocks) == set(spec.fields)
+        assert len(set(row.sync_clocks.values())) == 1
+        assert row.origin_node == settings.COMPTOIR_NODE_ID
+
+
 @pytest.mark.parametrize("label", REFERENCE_LABELS)
 def test_bulk_updates_and_deletes_of_reference_rows_are_refused(
     ctx: dict[str, Any], label: str

@@ -56,6 +56,22 @@ def test_a_customer_name_too_long_is_refused_in_bulk_too(till: Any) -> None:
     customer_create(name="k" * 200)  # the limit itself passes
 
 
+def test_rows_inserted_from_values_are_checked_too(till: Any) -> None:
+    """The import's fast path (``insert_values``, no instance per row) is a local write
+    like the others: what the hub would refuse is refused, and nothing is written."""
+    from comptoir.customers.models import Customer
+
+    with (
+        pytest.raises(ValidationError, match=r"Nom \(client\) : 201 caractères"),
+        transaction.atomic(),
+    ):
+        Customer.objects.insert_values(
+            [{"code": "K1", "name": "k"}, {"code": "K2", "name": "k" * 201}]
+        )
+    assert not Customer.objects.filter(code__in=["K1", "K2"]).exists()
+    Customer.objects.insert_values([{"code": "K3", "name": "k" * 200}])
+
+
 def test_a_dangling_foreign_key_is_refused_before_the_write(shelf: None) -> None:
     import uuid
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,3 +102,45 @@ def test_a_skewed_clock_is_shown_beside_the_state(node: Till) -> None:
 def test_a_time_slightly_in_the_future_reads_as_zero(node: Till) -> None:
     _state(last_contact_at=NOW + timedelta(seconds=2))
     assert _badge() == ("ok", "Synchronisé il y a 0 s")
+
+
+def test_pushes_failing_while_pulls_succeed_is_not_in_sync(node: Till) -> None:
+    """Issue 13: the long poll reached the hub every few seconds, so the till said « En
+    ligne » while every push timed out and its sales stayed here."""
+    from django.core.management import call_command
+
+    from comptoir.sync import engine
+
+    _state(last_contact_at=NOW - timedelta(minutes=30), last_push_at=NOW - timedelta(minutes=30))
+    _pending(2, node)
+    OutboxEntry.objects.update(created_at=NOW - timedelta(minutes=5))
+    engine.note_failure("Le serveur ne répond pas.")  # what a failed push records
+    # ...then a pull succeeds, as the long poll does: offline_since is cleared.
+    _state(last_contact_at=NOW - timedelta(seconds=2), last_pull_at=NOW, offline_since=None)
+
+    status = sync_status()
+    assert not status.online
+    assert status.push_failing_since == NOW - timedelta(minutes=5)
+    assert _badge() == ("offline", "Envois en échec depuis 5 min, 2 changements en attente")
+    out = io.StringIO()
+    call_command("status", stdout=out)
+    assert "En ligne" not in out.getvalue()
+    assert "Envois en échec depuis 5 min : Le serveur ne répond pas." in out.getvalue()
+
+
+def test_a_push_acknowledged_after_the_failure_is_in_sync_again(node: Till) -> None:
+    _state(last_contact_at=NOW - timedelta(seconds=2))
+    _pending(1, node)
+    engine_failure_at = NOW - timedelta(minutes=1)
+    _state(last_error_at=engine_failure_at, last_error="Le serveur ne répond pas.")
+    _state(last_push_at=NOW - timedelta(seconds=1))  # a later push went through
+    assert sync_status().push_failing_since is None
+    assert sync_status().online
+
+
+def test_a_failed_pull_before_the_sale_is_no_failing_push(node: Till) -> None:
+    """A pull that failed before the change was written says nothing about pushes."""
+    _state(last_contact_at=NOW - timedelta(seconds=2), last_error_at=NOW - timedelta(minutes=9))
+    _pending(1, node)
+    assert sync_status().push_failing_since is None
+    assert _badge()[0] == "pending"

@@ -3,8 +3,9 @@
 Policy (the same as ``comptoir import``): all rows or none. A file with one refused row
 imports nothing and the page lists each refused row with its line number and the
 reason; the manager fixes the file and sends it again. Importing only the good rows
-was left out on purpose: a half-imported file is harder to fix than a refused one
-(which rows are in? re-sending it would then fail on every code already taken).
+was left out on purpose: a half-imported file is harder to fix than a refused one.
+A line whose code exists updates that article, so sending the same file again (after
+an import interrupted between two chunks) finishes it without doubles.
 """
 
 from __future__ import annotations

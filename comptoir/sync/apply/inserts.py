@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,12 +15,19 @@ from django.db import connection, models
 from comptoir.sync import wire
 
 
-def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
+def insert_rows(
+    model: type[models.Model], objs: list[Any], columns: Sequence[str] | None = None
+) -> None:
     """Insert new rows as fast as each database takes them: ``COPY`` on PostgreSQL (one
     stream per table), ``executemany`` of one prepared ``INSERT`` on SQLite. ``objs`` are
-    instances, or ``wire.record_type`` rows; values are prepared by their fields, as
-    ``bulk_create`` does; nothing is captured here."""
+    instances, or ``wire.record_type`` rows; or, with ``columns`` (attnames: the others
+    take their database default, such as an auto-incremented key), tuples of those
+    columns. Values are prepared by their fields, as ``bulk_create`` does; nothing is
+    captured here."""
     fields = list(model._meta.concrete_fields)
+    if columns is not None:
+        by_attname = {f.attname: f for f in fields}
+        fields = [by_attname[name] for name in columns]
     quote = connection.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:

@@ -34,17 +34,19 @@ def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
     return tuple(model._meta.concrete_fields)
 
 
-def check_rows(model: type[models.Model], objs: Iterable[models.Model]) -> None:
+def check_rows(model: type[models.Model], objs: Iterable[Any]) -> None:
     """Refuse (:class:`ValidationError`) the first value of ``objs`` that the hub's
     database would refuse or alter, or a foreign key naming a row that does not exist.
 
-    Deferred fields are skipped (they are not written). A foreign key whose related
+    ``objs``: model instances, or light records with every column as an attribute
+    (``wire.record_type``, as ``insert_values`` writes them). Deferred fields are skipped
+    (they are not written). A foreign key whose related
     object is loaded from the database needs no query; the others are looked up, one
     query per key for all the rows.
     """
     wanted: dict[models.ForeignKey[Any, Any], set[Any]] = {}
     for obj in objs:
-        deferred = obj.get_deferred_fields()
+        deferred = obj.get_deferred_fields() if isinstance(obj, models.Model) else ()
         for field in _fields(model):
             if field.attname in deferred:
                 continue
@@ -111,9 +113,9 @@ def _names(model: type[models.Model], field: models.Field[Any, Any]) -> dict[str
     return {"field": capfirst(str(field.verbose_name)), "model": str(model._meta.verbose_name)}
 
 
-def _loaded(obj: models.Model, field: models.ForeignKey[Any, Any], value: Any) -> bool:
+def _loaded(obj: Any, field: models.ForeignKey[Any, Any], value: Any) -> bool:
     """True if ``obj`` holds the related row as read from (or saved to) the database."""
-    if not field.is_cached(obj):
+    if not isinstance(obj, models.Model) or not field.is_cached(obj):
         return False
     related = field.get_cached_value(obj)
     return related is not None and not related._state.adding and related.pk == value

@@ -1,4 +1,4 @@
-"""``comptoir import articles|customers|suppliers FILE.csv``: bulk creation, all or nothing."""
+"""``comptoir import articles|customers|suppliers FILE.csv``: checked whole, written in chunks."""
 
 from __future__ import annotations
 
@@ -33,10 +33,12 @@ class Command(ComptoirCommand):
         "articles : %(articles)s (code, name et price obligatoires ; plusieurs codes-barres "
         "séparés par des espaces ou « | ») ; clients : %(contacts)s (name obligatoire, code "
         "généré s'il est vide) ; fournisseurs : %(contacts)s (code et name obligatoires). "
-        "Tout ou rien : chaque ligne est vérifiée avec les règles de saisie habituelles ; si "
-        "une seule est refusée, rien n'est importé et chaque ligne refusée est signalée avec "
-        "son numéro et la raison (code de sortie 2). Sinon tout est importé en une seule "
-        "transaction."
+        "Tout ou rien : tout le fichier est d'abord vérifié avec les règles de saisie "
+        "habituelles ; si une seule ligne est refusée, rien n'est importé et chaque ligne "
+        "refusée est signalée avec son numéro et la raison (code de sortie 2). Sinon tout "
+        "est écrit par lots courts, sans bloquer la synchronisation des caisses. Une ligne "
+        "dont le code existe déjà met à jour cette fiche : importer deux fois le même "
+        "fichier ne crée rien en double."
     ) % {"articles": ",".join(ARTICLE_COLUMNS), "contacts": ",".join(CONTACT_COLUMNS)}
     json_output = True
 
@@ -53,8 +55,9 @@ class Command(ComptoirCommand):
         kind = options["kind"]
         rows = parse_csv(kind, read_text(Path(options["file"])), delimiter=options["delimiter"])
         console = Console(stderr=True)
+        stages = {"check": _("Vérification"), "write": _("Écriture")}
         with Progress(
-            TextColumn(_("Import")),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -62,9 +65,13 @@ class Command(ComptoirCommand):
             transient=True,
             disable=len(rows) < PROGRESS_FROM or not console.is_terminal,
         ) as progress:
-            task = progress.add_task("import", total=len(rows))
+            task = progress.add_task(stages["check"], total=len(rows))
+
+            def advance(stage: str, n: int) -> None:
+                progress.update(task, description=stages[stage], completed=n)
+
             try:
-                created = import_rows(kind, rows, progress=lambda n: progress.advance(task, n))
+                result = import_rows(kind, rows, progress=advance)
             except ImportRefusedError as exc:
                 if options["json"]:
                     self.emit_json(
@@ -76,9 +83,28 @@ class Command(ComptoirCommand):
                     )
                 raise
         if options["json"]:
-            self.emit_json({"kind": kind, "imported": created, "errors": []})
+            self.emit_json(
+                {
+                    "kind": kind,
+                    "imported": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "errors": [],
+                }
+            )
         else:
             self.stdout.write(
-                _("%(n)d ligne(s) importée(s) (%(kind)s).") % {"n": created, "kind": kind}
+                _(
+                    "%(n)d ligne(s) importée(s) (%(kind)s) : %(created)d créée(s), "
+                    "%(updated)d mise(s) à jour, %(unchanged)d déjà à jour."
+                )
+                % {
+                    "n": result.rows,
+                    "kind": kind,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                }
             )
         sys.stderr.flush()

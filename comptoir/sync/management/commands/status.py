@@ -29,6 +29,7 @@ class Command(ComptoirCommand):
                     "last_pull_at": st.last_pull_at,
                     "last_contact_at": st.last_contact_at,
                     "offline_since": st.offline_since,
+                    "push_failing_since": st.push_failing_since,
                     "last_error": st.last_error,
                     "pending": st.pending,
                     "rejected": st.rejected,
@@ -88,6 +89,14 @@ class Command(ComptoirCommand):
                 _("Hors ligne depuis %(age)s : %(err)s")
                 % {
                     "age": age_text(st.offline_since).replace(_("il y a "), ""),
+                    "err": st.last_error,
+                }
+            )
+        elif st.push_failing_since:
+            out(
+                _("Envois en échec depuis %(age)s : %(err)s")
+                % {
+                    "age": age_text(st.push_failing_since).replace(_("il y a "), ""),
                     "err": st.last_error,
                 }
             )
