@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.core.errors import ImmutableError
+from comptoir.core.errors import ImmutableError, ValidationError
 from comptoir.core.models import Store, Till
 from comptoir.core.money import format_amount
 from comptoir.customers.models import Customer
@@ -36,7 +36,7 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.models import InventoryCount, StockMovement
-from comptoir.sync import capture, registry
+from comptoir.sync import capture, registry, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from tests.factories import at, make_article
@@ -261,6 +261,88 @@ def test_insert_values_of_reference_rows_is_captured_and_clocked(
         assert set(row.sync_clocks) == set(spec.fields)
         assert len(set(row.sync_clocks.values())) == 1
         assert row.origin_node == settings.COMPTOIR_NODE_ID
+
+
+def _state(row: models.Model) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a pull or a push sends of ``row``: its synced fields and their clocks."""
+    state = wire.reference_states(registry.label_of(row), [row.pk])[row.pk]
+    return state["fields"], state["clocks"]
+
+
+@pytest.mark.parametrize("role", ["hub", "node"])
+@pytest.mark.parametrize("label", REFERENCE_LABELS)
+def test_update_values_of_reference_rows_sends_the_change_a_save_sends(
+    ctx: dict[str, Any], label: str, role: str
+) -> None:
+    """The bulk update (CSV re-imports) is a write path like ``save``: two twin rows get
+    the same edit, one by ``save``, one by ``update_values``; the same fields move, with
+    one new clock each, and each row is captured once. A row given with its stored
+    values is neither written nor captured."""
+    builder, field = REFERENCE_BUILDERS[label]
+    model = registry.reference_spec(label).model  # type: ignore[union-attr]
+    saved, bulk, untouched = builder(ctx), builder(ctx), builder(ctx)
+    for row in (saved, bulk, untouched):
+        row.save()
+    before = {row.pk: _state(row) for row in (saved, bulk, untouched)}
+    stored_untouched = model._default_manager.get(pk=untouched.pk)
+    start = _last_seq()
+    with override_settings(COMPTOIR_ROLE=role):
+        row = model._default_manager.get(pk=saved.pk)
+        setattr(row, field, f"{getattr(row, field)} modifié")
+        row.archived = True  # type: ignore[attr-defined]
+        row.save()
+        changed = model._default_manager.update_values(
+            [
+                {"id": bulk.pk, field: f"{getattr(bulk, field)} modifié", "archived": True},
+                {"id": untouched.pk, field: getattr(untouched, field)},
+            ]
+        )
+    assert changed == {bulk.pk: tuple(n for n in model_attnames(model) if n in {field, "archived"})}
+    expected = [(label, str(saved.pk)), (label, str(bulk.pk))]
+    if role == "hub":
+        assert [(m, r) for m, r, _s in _traces_after(start)] == expected
+    else:
+        assert outbox() == expected
+        assert _traces_after(start) == []
+    moved = {}
+    for row in (saved, bulk):
+        (old_fields, old_clocks), (fields, clocks) = before[row.pk], _state(row)
+        assert fields == {**old_fields, field: f"{old_fields[field]} modifié", "archived": True}
+        renewed = {f for f in clocks if clocks[f] != old_clocks[f]}
+        assert set(clocks) == set(old_clocks)
+        assert all(clocks[f] > old_clocks[f] for f in renewed)
+        assert len({clocks[f] for f in renewed}) == 1
+        moved[row.pk] = renewed
+    assert moved[saved.pk] == moved[bulk.pk] == {field, "archived"}
+    assert _state(untouched) == before[untouched.pk]
+    assert model._default_manager.get(pk=untouched.pk).updated_at == stored_untouched.updated_at
+    assert model._default_manager.get(pk=bulk.pk).updated_at > stored_untouched.updated_at
+
+
+def model_attnames(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+@pytest.mark.parametrize("role", ["hub", "node"])
+def test_update_values_refuses_what_the_hub_would_refuse_and_writes_nothing(
+    ctx: dict[str, Any], role: str
+) -> None:
+    """The same checks as any local write (``capture.check_local``), on the whole row."""
+    good, bad = Supplier(code="F1", name="Un"), Supplier(code="F2", name="Deux")
+    for row in (good, bad):
+        row.save()
+    start = _last_seq()
+    with (
+        override_settings(COMPTOIR_ROLE=role),
+        pytest.raises(ValidationError, match="200"),
+        transaction.atomic(),  # no savepoint of its own: it fails the caller's transaction
+    ):
+        Supplier.objects.update_values(
+            [{"id": good.pk, "name": "Fournil"}, {"id": bad.pk, "name": "x" * 201}]
+        )
+    assert sorted(Supplier.objects.values_list("name", flat=True)) == ["Deux", "Un"]
+    assert _traces_after(start) == []
+    assert outbox() == []
 
 
 @pytest.mark.parametrize("label", REFERENCE_LABELS)

@@ -24,7 +24,7 @@ from comptoir.core.models import Till
 from comptoir.customers import services as customer_services
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_update
-from comptoir.sync import auth, capture, hub
+from comptoir.sync import auth, capture, clock, hub
 from comptoir.sync.models import NodeCredential, SyncState
 from tests.sync.test_hub import node_edit
 
@@ -187,6 +187,46 @@ def test_a_push_arriving_while_an_edit_holds_its_row_waits_without_deadlock(
     editor.finish()  # raised "deadlock detected" in one of the two before the fix
     assert [r["status"] for r in pusher.finish()] == ["applied"]
     assert type(row).objects.get(pk=row.pk).name == "Par la caisse"
+
+
+@pytest.mark.parametrize("model", [Article, Customer])
+def test_a_push_arriving_while_a_bulk_update_holds_its_rows_waits_without_deadlock(
+    cred: NodeCredential, model: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``update_values`` (CSV re-imports) has locked its rows and is about to stamp them
+    when a push of one of them arrives: the push waits for the change-log lock, which
+    the bulk update took before its rows (else the push, holding it, would wait for the
+    row while the update waited for it to stamp: a cycle)."""
+    values: dict[str, Any] = {"code": "BULK1", "name": "Avant"}
+    if model is Article:
+        values["sale_price"] = 100
+    row = model(**values)
+    row.save()
+    change = node_edit(row, name="Par la caisse")
+    stamping, go = threading.Event(), threading.Event()
+    tick = clock.tick
+
+    def slow_tick() -> str:
+        if threading.current_thread().name == "bulk":  # the rows are locked: hold on
+            stamping.set()
+            assert go.wait(TIMEOUT)
+        return tick()
+
+    monkeypatch.setattr(clock, "tick", slow_tick)
+
+    def bulk() -> Any:
+        with transaction.atomic():
+            return model.objects.update_values([{"id": row.pk, "name": "Par l'import"}])
+
+    editor = Step("bulk", bulk)
+    editor.start()
+    assert stamping.wait(TIMEOUT)
+    pusher = Step("push", lambda: hub.push_apply(cred, [change]))
+    pusher.start_blocked()
+    go.set()
+    assert editor.finish() == {row.pk: ("name",)}
+    assert [r["status"] for r in pusher.finish()] == ["applied"]
+    assert model.objects.get(pk=row.pk).name == "Par la caisse"  # the later clock wins
 
 
 @pytest.mark.parametrize("model", [Category, Article, Customer])

@@ -231,39 +231,36 @@ def write(plans: Sequence[Plan], memo: dict[str, Any]) -> Counts:
     Category.objects.bulk_create(new_shelves)
 
     counts = Counts()
+    # Existing articles first: their rows are locked before the clock is (the hub's one
+    # lock order: change log, rows, clock), and only the fields that differ are written.
+    updates = {p.target: p for p in plans if p.target}
+    changed = Article.objects.update_values([{"id": pk, **p.fields} for pk, p in updates.items()])
+    have: set[tuple[UUID, str]] = set(
+        Barcode.objects.filter(article_id__in=list(updates)).values_list("article_id", "code")
+    )
+    barcodes = []
+    for pk, plan in updates.items():
+        added = [
+            {"article_id": pk, "code": code}
+            for code in plan.extra["barcodes"]
+            if (pk, code) not in have and code != plan.extra["code"]
+        ]
+        barcodes.extend(added)
+        if pk in changed or added:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
     new = [p for p in plans if not p.target]
-    stamp = clock.tick()  # one for the chunk's articles and barcodes
+    stamp = clock.tick() if new or barcodes else ""  # one for the new articles and barcodes
     ids = Article.objects.insert_values(
         [{"code": p.extra["code"], **p.fields} for p in new], stamp=stamp
     )
     counts.created = len(new)
-    barcodes = [
+    barcodes.extend(
         {"article_id": pk, "code": code}
         for pk, p in zip(ids, new, strict=True)
         for code in p.extra["barcodes"]
-    ]
-
-    updates = {p.target: p for p in plans if p.target}
-    existing = Article.objects.select_for_update().filter(pk__in=list(updates)).order_by("pk")
-    have: set[tuple[UUID, str]] = set(
-        Barcode.objects.filter(article_id__in=list(updates)).values_list("article_id", "code")
     )
-    for article in existing:
-        plan = updates[article.pk]
-        changed = {f for f, value in plan.fields.items() if getattr(article, f) != value}
-        for name in changed:
-            setattr(article, name, plan.fields[name])
-        if changed:
-            article.save(update_fields={article._meta.get_field(f).name for f in changed})
-        added = [
-            {"article_id": article.pk, "code": code}
-            for code in plan.extra["barcodes"]
-            if (article.pk, code) not in have and code != article.code
-        ]
-        barcodes.extend(added)
-        if changed or added:
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
     Barcode.objects.insert_values(barcodes, stamp=stamp)
     return counts

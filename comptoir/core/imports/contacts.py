@@ -128,6 +128,13 @@ def _write(
     model: type[Model], plans: Sequence[Plan], code_of: Callable[[Plan, UUID], str]
 ) -> Counts:
     counts = Counts()
+    # Existing rows first: locked before the clock is (the hub's lock order).
+    updates = {p.target: p for p in plans if p.target}
+    changed = model._default_manager.update_values(  # type: ignore[attr-defined]
+        [{"id": pk, **p.fields} for pk, p in updates.items()]
+    )
+    counts.updated = len(changed)
+    counts.unchanged = len(updates) - len(changed)
     created = []
     for plan in plans:
         if plan.target is None:
@@ -135,18 +142,6 @@ def _write(
             created.append({"id": pk, "code": code_of(plan, pk), **plan.fields})
     model._default_manager.insert_values(created)  # type: ignore[attr-defined]
     counts.created = len(created)
-    updates = {p.target: p for p in plans if p.target}
-    query = model._default_manager.select_for_update().filter(pk__in=list(updates))
-    for row in query.order_by("pk"):
-        plan = updates[row.pk]
-        changed = {f for f, value in plan.fields.items() if getattr(row, f) != value}
-        for name in changed:
-            setattr(row, name, plan.fields[name])
-        if changed:
-            row.save(update_fields=changed)
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
     return counts
 
 
