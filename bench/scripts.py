@@ -143,26 +143,32 @@ import tempfile, time
 from pathlib import Path
 from comptoir.core.imports import import_rows, parse_csv, read_text
 prefix = "I{rows}-"
-lines = ["code;name;price;vat;barcode;category"]
-for i in range({rows}):
-    lines.append(f"{{prefix}}{{i:06d}};Article importé n°{{i}};{{1 + i % 90}},{{i % 100:02d}};"
-                 f"{{('20', '5,5', '10')[i % 3]}};{{prefix}}B{{i:06d}};Rayon {{i % 20}}")
-path = Path(tempfile.mkdtemp()) / "articles.csv"
-path.write_text("\\n".join(lines) + "\\n", encoding="utf-8")
-marks = []
-def progress(stage, n):
-    marks.append((stage, n, time.perf_counter()))
-start = time.perf_counter()
-result = import_rows("articles", parse_csv("articles", read_text(path)), progress=progress)
-end = time.perf_counter()
-writes = [(n, t) for stage, n, t in marks if stage == "write"]
-checked = max(t for stage, _n, t in marks if stage == "check")
-chunks = sorted(
-    (b - a, n - m) for (m, a), (n, b) in zip([(0, checked), *writes], writes)
-)
-out = {{"rows": {rows}, "created": result.created, "seconds": end - start,
-        "check_seconds": checked - start, "write_seconds": end - checked,
-        "chunks": len(chunks), "longest_chunk_ms": chunks[-1][0] * 1000,
-        "longest_chunk_rows": chunks[-1][1],
-        "median_chunk_ms": chunks[len(chunks) // 2][0] * 1000}}
+def run(shift):
+    # shift 0: N new articles; shift 1: the same N lines, every price changed (updates).
+    lines = ["code;name;price;vat;barcode;category"]
+    for i in range({rows}):
+        lines.append(f"{{prefix}}{{i:06d}};Article importé n°{{i}};{{1 + shift + i % 90}},"
+                     f"{{i % 100:02d}};{{('20', '5,5', '10')[i % 3]}};{{prefix}}B{{i:06d}};"
+                     f"Rayon {{i % 20}}")
+    path = Path(tempfile.mkdtemp()) / "articles.csv"
+    path.write_text("\\n".join(lines) + "\\n", encoding="utf-8")
+    marks = []
+    def progress(stage, n):
+        marks.append((stage, n, time.perf_counter()))
+    start = time.perf_counter()
+    result = import_rows("articles", parse_csv("articles", read_text(path)), progress=progress)
+    end = time.perf_counter()
+    writes = [(n, t) for stage, n, t in marks if stage == "write"]
+    checked = max(t for stage, _n, t in marks if stage == "check")
+    chunks = sorted(
+        (b - a, n - m) for (m, a), (n, b) in zip([(0, checked), *writes], writes)
+    )
+    return {{"rows": {rows}, "created": result.created, "updated": result.updated,
+            "seconds": end - start,
+            "check_seconds": checked - start, "write_seconds": end - checked,
+            "chunks": len(chunks), "longest_chunk_ms": chunks[-1][0] * 1000,
+            "longest_chunk_rows": chunks[-1][1],
+            "median_chunk_ms": chunks[len(chunks) // 2][0] * 1000}}
+out = run(0)
+out["update"] = run(1)
 """

@@ -219,7 +219,8 @@ def _cpu_rows(results: Results, bench: str, spent: cpu.Reading, till: float, n: 
 
 def csv_import(world: World, sizes: list[int], results: Results) -> None:
     """``comptoir import articles`` on the hub's PostgreSQL, N rows (code, name, price,
-    VAT, barcode, one of 20 shelves): the check and the chunked writes timed inside one
+    VAT, barcode, one of 20 shelves), then the same N lines with every price changed (the
+    monthly price list: N updates): the check and the chunked writes timed inside one
     ``comptoir shell`` (Python start-up not counted), and the longest chunk, i.e. the
     longest time the change-log lock was held (a till's push waits at most that long)."""
     world.start()
@@ -227,22 +228,25 @@ def csv_import(world: World, sizes: list[int], results: Results) -> None:
         out = world.shell(world.hub_home, scripts.IMPORT.format(rows=n), timeout=3600)
         if out["created"] != n:
             raise BenchError(f"import: {out['created']} articles created of {n}")
+        if out["update"]["updated"] != n:
+            raise BenchError(f"import: {out['update']['updated']} articles updated of {n}")
         results.raw[f"import_{n}"] = out
-        results.add(
-            "import",
-            f"{n:,} article rows",
-            n / out["seconds"],
-            "rows/s",
-            f"check {out['check_seconds']:.1f} s + write {out['write_seconds']:.1f} s",
-        )
-        results.add(
-            "import",
-            f"{n:,} rows: longest chunk",
-            out["longest_chunk_ms"],
-            "ms",
-            f"change-log lock held at most this long ({out['chunks']} chunks, median "
-            f"{out['median_chunk_ms']:.0f} ms; longest: {out['longest_chunk_rows']} rows)",
-        )
+        for run, what in ((out, "new"), (out["update"], "updated")):
+            results.add(
+                "import",
+                f"{n:,} {what} article rows",
+                n / run["seconds"],
+                "rows/s",
+                f"check {run['check_seconds']:.1f} s + write {run['write_seconds']:.1f} s",
+            )
+            results.add(
+                "import",
+                f"{n:,} {what} rows: longest chunk",
+                run["longest_chunk_ms"],
+                "ms",
+                f"change-log lock held at most this long ({run['chunks']} chunks, median "
+                f"{run['median_chunk_ms']:.0f} ms; longest: {run['longest_chunk_rows']} rows)",
+            )
 
 
 # -- 6: bootstrap --------------------------------------------------------------------------

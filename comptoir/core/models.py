@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -146,34 +148,34 @@ class ReferenceQuerySet(_LockOrderQuerySet):
         self, rows: Sequence[dict[str, Any]], *, stamp: str = ""
     ) -> dict[Any, tuple[str, ...]]:
         """Update existing rows given as ``{pk attname: id, attname: new value, ...}`` in
-        few statements (a CSV re-import updates thousands a second this way); returns, for
-        each row actually changed, the attnames it changed.
+        a few statements (a CSV re-import updates thousands a second this way); returns,
+        for each row actually changed, the attnames it changed.
 
-        A local write like :meth:`ReferenceModel.save` of each row: the rows are locked
+        A local write like a :meth:`ReferenceModel.save` of each row: the rows are locked
         and read (on the hub the change-log lock is taken first, then the rows, then the
-        clock: one order everywhere), a value equal to the stored one is left alone, each
-        changed synced field is stamped with one new clock value for the whole call (merged
-        into the row's ``sync_clocks``), ``updated_at`` is set, the changed rows are checked
-        whole (``capture.check_local``), written (grouped by the set of fields they change)
-        and captured for sync. A row with nothing new is neither written nor captured.
-        ``stamp``: a clock value ``clock.tick()`` gave for this same write, else one is
-        drawn once the rows are locked. No savepoint: the caller's transaction fails.
+        clock: one order everywhere); a value equal to the stored one is left alone; the
+        new values are checked (``capture.check_local``); each changed row is written
+        (one statement per set of changed fields), its changed synced fields stamped with
+        one clock value for the whole call (merged into its ``sync_clocks``), its
+        ``updated_at`` set, and captured for sync. A row with nothing new is neither
+        written nor captured. ``stamp``: a clock value ``clock.tick()`` gave for this
+        same write, else one is drawn once the rows are locked. Values are Python values
+        as the model holds them. No savepoint: a refusal fails the caller's transaction.
         """
         from comptoir.sync import capture, clock, registry
         from comptoir.sync.apply.updates import update_rows
-        from comptoir.sync.wire import record_type
 
         if not rows:
             return {}
         model: type[models.Model] = self.model
         label = registry.label_of(model)
         spec = registry.reference_spec(label)
-        fields = model._meta.concrete_fields
-        names = [f.attname for f in fields]
         pk = model._meta.pk.attname
-        unknown = set().union(*rows) - (set(names) - {"sync_clocks", "updated_at"})
+        given = set().union(*rows) - {pk}
+        names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+        unknown = given - set(names) | given & {"sync_clocks", "updated_at"}
         if unknown or any(pk not in row for row in rows):
-            raise TypeError(f"{label}: unknown columns {sorted(unknown)} or rows without {pk}")
+            raise TypeError(f"{label}: cannot set {sorted(unknown)}, or a row has no {pk}")
         wanted = {row[pk]: row for row in rows}
         if len(wanted) != len(rows):
             raise ValueError(f"{label}: a row is given twice")
@@ -187,56 +189,55 @@ class ReferenceQuerySet(_LockOrderQuerySet):
                     self.select_for_update(no_key=True)
                     .filter(pk__in=ids[start : start + UPDATE_LOOKUP_BATCH])
                     .order_by("pk")
-                    .values_list(*names)
+                    .values_list(pk, *names)
                 )
-                stored.update((values[names.index(pk)], values) for values in query)
-            if len(stored) != len(wanted):
-                missing = next(i for i in ids if i not in stored)
-                raise ValueError(f"{label}: no row {missing}")
-            index = {name: i for i, name in enumerate(names)}
-            changes: dict[Any, dict[str, Any]] = {}
+                stored.update((values[0], values[1:]) for values in query)
+            missing = [i for i in ids if i not in stored]
+            if missing:
+                raise ValueError(f"{label}: no row {missing[0]}")
+            groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            changed: dict[Any, tuple[str, ...]] = {}
             for row_id, row in wanted.items():
-                old = stored[row_id]
-                changed = {n: v for n, v in row.items() if n != pk and old[index[n]] != v}
-                if changed:
-                    changes[row_id] = changed
-            if not changes:
+                old = dict(zip(names, stored[row_id], strict=True))
+                columns = tuple(n for n in names if n in row and old[n] != row[n])
+                if columns:
+                    changed[row_id] = columns
+                    groups.setdefault(columns, []).append((row_id, *(row[n] for n in columns)))
+            if not changed:
                 return {}
+            for columns, values in groups.items():
+                if spec is not None:
+                    light = _light_record(columns)
+                    capture.check_local(model, [light._make(v[1:]) for v in values], columns)
             if local and spec is not None and not stamp:
                 stamp = clock.tick()
             now = timezone.now()
-            record = record_type(model)
-            groups: dict[tuple[str, ...], list[Any]] = {}
-            for row_id, changed in changes.items():
-                new = dict(zip(names, stored[row_id], strict=True))
-                new.update(changed)
-                columns = [n for n in names if n in changed]
+            for columns, values in groups.items():
                 clocked = [n for n in columns if n in synced]
-                if local:
-                    new["updated_at"] = now
-                    columns.append("updated_at")
-                    if clocked and spec is not None:
-                        new["sync_clocks"] = {
-                            **(new["sync_clocks"] or {}),
-                            **dict.fromkeys(clocked, stamp),
-                        }
-                        columns.append("sync_clocks")
-                groups.setdefault(tuple(columns), []).append(record._make(new.values()))
-            if spec is not None:
-                capture.check_local(model, [r for records in groups.values() for r in records])
-            for group, records in groups.items():
                 update_rows(
-                    model, group, [(r.pk, *(getattr(r, n) for n in group)) for r in records]
+                    model,
+                    columns,
+                    values,
+                    same={"updated_at": now} if local else None,
+                    merge=(
+                        {"sync_clocks": dict.fromkeys(clocked, stamp)}
+                        if local and clocked
+                        else None
+                    ),
                 )
             if spec is not None:
-                capture.record((label, row_id, None) for row_id in changes)
-        return {
-            row_id: tuple(n for n in names if n in changed) for row_id, changed in changes.items()
-        }
+                capture.record((label, row_id, None) for row_id in changed)
+        return changed
 
 
 # Rows read (and locked) per query by ``update_values``: within SQLite's 999 parameters.
 UPDATE_LOOKUP_BATCH = 900
+
+
+@functools.cache
+def _light_record(columns: tuple[str, ...]) -> Any:
+    """A named tuple of the columns an update writes, read like an instance by the checks."""
+    return collections.namedtuple("UpdatedRow", columns)
 
 
 class ReferenceModel(SyncedModel):

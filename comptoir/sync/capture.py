@@ -13,7 +13,7 @@ refuse the write paths that cannot be captured (bulk update and delete).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -92,12 +92,14 @@ def log_locked() -> Iterator[None]:
         _log_locked.reset(token)
 
 
-def check_local(model: type[Model], objs: Iterable[Any]) -> None:
+def check_local(
+    model: type[Model], objs: Iterable[Any], attnames: Collection[str] | None = None
+) -> None:
     """Before a post writes rows of a synced model itself, refuse what the hub would refuse
-    (see :mod:`comptoir.sync.wire.checks`). Rows applied from another post were checked
-    on arrival, by the same checks."""
+    (see :mod:`comptoir.sync.wire.checks`; ``attnames``: only those columns are written).
+    Rows applied from another post were checked on arrival, by the same checks."""
     if _applying.get() is None and registry.is_synced(registry.label_of(model)):
-        check_rows(model, objs)
+        check_rows(model, objs, attnames)
 
 
 def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:

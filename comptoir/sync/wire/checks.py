@@ -14,7 +14,7 @@ the business transaction: a refusal rolls the whole use case back (no number is 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -34,20 +34,26 @@ def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
     return tuple(model._meta.concrete_fields)
 
 
-def check_rows(model: type[models.Model], objs: Iterable[Any]) -> None:
+def check_rows(
+    model: type[models.Model], objs: Iterable[Any], attnames: Collection[str] | None = None
+) -> None:
     """Refuse (:class:`ValidationError`) the first value of ``objs`` that the hub's
     database would refuse or alter, or a foreign key naming a row that does not exist.
 
     ``objs``: model instances, or light records with every column as an attribute
-    (``wire.record_type``, as ``insert_values`` writes them). Deferred fields are skipped
-    (they are not written). A foreign key whose related
+    (``wire.record_type``, as ``insert_values`` writes them), or with only ``attnames``
+    when given (the columns an update writes: ``update_values``). Deferred fields are
+    skipped (they are not written). A foreign key whose related
     object is loaded from the database needs no query; the others are looked up, one
     query per key for all the rows.
     """
     wanted: dict[models.ForeignKey[Any, Any], set[Any]] = {}
+    fields = _fields(model)
+    if attnames is not None:
+        fields = tuple(f for f in fields if f.attname in attnames)
     for obj in objs:
         deferred = obj.get_deferred_fields() if isinstance(obj, models.Model) else ()
-        for field in _fields(model):
+        for field in fields:
             if field.attname in deferred:
                 continue
             value = getattr(obj, field.attname)
