@@ -165,6 +165,7 @@ class ReferenceModel(SyncedModel):
 
         label = registry.label_of(self)
         spec = registry.reference_spec(label)
+        bases: dict[str, str] | None = None  # edited fields -> the clocks they replaced
         with transaction.atomic():
             if capture.applying_origin() is None:
                 if not self._state.adding:
@@ -174,6 +175,8 @@ class ReferenceModel(SyncedModel):
                 changed = (
                     self._changed_fields(spec.fields, kwargs.get("update_fields")) if spec else []
                 )
+                if not self._state.adding:
+                    bases = {f: self.sync_clocks.get(f, "") for f in changed}
                 if changed:
                     stamp = clock.tick()
                     self.sync_clocks = {**self.sync_clocks, **dict.fromkeys(changed, stamp)}
@@ -184,7 +187,8 @@ class ReferenceModel(SyncedModel):
             super().save(*args, **kwargs)
             self._loaded = self._current_values()
             if spec is not None:
-                capture.record([(label, self.pk, None)])
+                key = (label, self.pk)
+                capture.record([(*key, None)], bases=None if bases is None else {key: bases})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableError(
