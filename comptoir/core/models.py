@@ -183,15 +183,18 @@ class ReferenceQuerySet(_LockOrderQuerySet):
         synced = set(spec.fields) if spec is not None else set()
         with transaction.atomic(savepoint=False):
             stored: dict[Any, tuple[Any, ...]] = {}
+            clocks: dict[Any, dict[str, str]] = {}  # each row's sync_clocks before the write
             ids = sorted(wanted, key=str)
             for start in range(0, len(ids), UPDATE_LOOKUP_BATCH):
                 query = (
                     self.select_for_update(no_key=True)
                     .filter(pk__in=ids[start : start + UPDATE_LOOKUP_BATCH])
                     .order_by("pk")
-                    .values_list(pk, *names)
+                    .values_list(pk, "sync_clocks", *names)
                 )
-                stored.update((values[0], values[1:]) for values in query)
+                for values in query:
+                    stored[values[0]] = values[2:]
+                    clocks[values[0]] = values[1] or {}
             missing = [i for i in ids if i not in stored]
             if missing:
                 raise ValueError(f"{label}: no row {missing[0]}")
@@ -226,7 +229,15 @@ class ReferenceQuerySet(_LockOrderQuerySet):
                     ),
                 )
             if spec is not None:
-                capture.record((label, row_id, None) for row_id in changed)
+                # As ``save`` does: each edited field's clock before this edit, so that
+                # the hub tells a plain successor from a concurrent edit.
+                bases = {
+                    (label, row_id): {n: clocks[row_id].get(n, "") for n in columns if n in synced}
+                    for row_id, columns in changed.items()
+                }
+                capture.record(
+                    [(label, row_id, None) for row_id in changed], bases=bases if local else None
+                )
         return changed
 
 
@@ -262,6 +273,7 @@ class ReferenceModel(SyncedModel):
 
         label = registry.label_of(self)
         spec = registry.reference_spec(label)
+        bases: dict[str, str] | None = None  # edited fields -> the clocks they replaced
         with transaction.atomic():
             if capture.applying_origin() is None:
                 if not self._state.adding:
@@ -271,6 +283,8 @@ class ReferenceModel(SyncedModel):
                 changed = (
                     self._changed_fields(spec.fields, kwargs.get("update_fields")) if spec else []
                 )
+                if not self._state.adding:
+                    bases = {f: self.sync_clocks.get(f, "") for f in changed}
                 if changed:
                     stamp = clock.tick()
                     self.sync_clocks = {**self.sync_clocks, **dict.fromkeys(changed, stamp)}
@@ -281,7 +295,8 @@ class ReferenceModel(SyncedModel):
             super().save(*args, **kwargs)
             self._loaded = self._current_values()
             if spec is not None:
-                capture.record([(label, self.pk, None)])
+                key = (label, self.pk)
+                capture.record([(*key, None)], bases=None if bases is None else {key: bases})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableError(

@@ -1,15 +1,28 @@
-"""Hub-side reads for the sync page: the enrolled tills and how far behind each one is."""
+"""Hub-side reads for the sync page: the enrolled tills, how far behind each one is, and
+the conflict log in words a manager reads."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.apps import apps
+from django.conf import settings
+from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
+from comptoir.core.errors import ComptoirError
+from comptoir.core.fields import MoneyField, QuantityField
+from comptoir.core.money import format_money
+from comptoir.core.quantity import format_quantity
+from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, ConflictLog, NodeCredential
 
@@ -90,13 +103,117 @@ def model_name(label: str) -> str:
         return label
 
 
-def clock_node(encoded: str) -> str:
-    try:
-        return Timestamp.decode(encoded).node
-    except (ValueError, IndexError):
-        return ""
-
-
 def conflicts() -> QuerySet[ConflictLog]:
     """Every value that lost a merge, latest first."""
     return ConflictLog.objects.order_by("-id")
+
+
+@dataclass(frozen=True)
+class ConflictSide:
+    value: str  # formatted for people: « 1,10 € », « Oui », a category's name
+    post: str  # the post that wrote it, by name (« Serveur » for the hub's own edits)
+    at: datetime | None  # when it was written (its clock's wall time)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    entry: ConflictLog
+    model_name: str  # « article »
+    row: str  # the row as people know it: « PAIN Pain de campagne »
+    field: str  # the field's French name: « Prix de vente TTC »
+    kept: ConflictSide
+    lost: ConflictSide
+
+
+def conflict_rows(
+    entries: Iterable[ConflictLog], *, names: dict[str, str] | None = None
+) -> list[ConflictRow]:
+    """Conflict-log entries in words: the row by code and name, the field by its verbose
+    name, both values formatted, both posts by name (``names``: node id -> post name;
+    the hub's own node is « Serveur »)."""
+    posts = {**(names or {}), str(settings.COMPTOIR_NODE_ID): _("Serveur")}
+    rows = []
+    for entry in entries:
+        model = _model(entry.model)
+        field = _field(model, entry.field)
+        rows.append(
+            ConflictRow(
+                entry=entry,
+                model_name=model_name(entry.model),
+                row=_row_label(model, entry.row_id),
+                field=capfirst(str(field.verbose_name)) if field else entry.field,
+                kept=_side(model, field, entry.kept_value, entry.kept_clock, posts),
+                lost=_side(model, field, entry.lost_value, entry.lost_clock, posts),
+            )
+        )
+    return rows
+
+
+def _model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, attname: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    return next((f for f in model._meta.concrete_fields if f.attname == attname), None)
+
+
+def _row_label(model: type[models.Model] | None, row_id: UUID) -> str:
+    obj = model._default_manager.filter(pk=row_id).first() if model is not None else None
+    if obj is None:
+        return str(row_id)
+    parts = [str(getattr(obj, name, "") or "") for name in ("code", "name")]
+    return " ".join(p for p in parts if p) or str(obj)
+
+
+def _side(
+    model: type[models.Model] | None,
+    field: models.Field[Any, Any] | None,
+    raw: Any,
+    clock: str,
+    posts: dict[str, str],
+) -> ConflictSide:
+    try:
+        stamp: Timestamp | None = Timestamp.decode(clock)
+    except (ValueError, IndexError, AttributeError):
+        stamp = None
+    node = stamp.node if stamp else ""
+    post = posts.get(node) or (_("poste %(id)s") % {"id": node[:8]} if node else "—")
+    at = datetime.fromtimestamp(stamp.wall_ms / 1000, tz=UTC) if stamp else None
+    return ConflictSide(value=_value_text(model, field, raw), post=post, at=at)
+
+
+def _value_text(
+    model: type[models.Model] | None, field: models.Field[Any, Any] | None, raw: Any
+) -> str:
+    """A stored wire value as people read it."""
+    if model is None or field is None:
+        return "—" if raw is None else str(raw)
+    try:
+        value = wire.from_wire(model, field.attname, raw)
+    except (ComptoirError, ValueError, TypeError, ArithmeticError):  # shown as it came
+        return str(raw)
+    if value is None:
+        return "—"
+    if isinstance(field, MoneyField):
+        return format_money(int(value), settings.COMPTOIR_CURRENCY)
+    if isinstance(field, models.BooleanField):
+        return _("Oui") if value else _("Non")
+    if isinstance(field, models.ForeignKey):
+        target: Any = field.related_model
+        return _row_label(target, value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, QuantityField):
+        return formats.number_format(Decimal(format_quantity(value)), use_l10n=True)
+    if isinstance(value, Decimal):
+        return formats.number_format(value, use_l10n=True)
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if value == "":
+        return _("(vide)")
+    return str(value)

@@ -17,7 +17,7 @@ from comptoir.core.server_errors import server_errors
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import recent_cycles
 from comptoir.dashboard.sync_selectors import (
-    clock_node,
+    conflict_rows,
     conflicts,
     model_name,
     node_names,
@@ -49,15 +49,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
     store_ids = stores_visible(request.user).ids
     page = Paginator(conflicts(), CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
     names = node_names(store_ids=store_ids)
-    rows = [
-        {
-            "entry": c,
-            "model_name": model_name(c.model),
-            "kept_by": names.get(clock_node(c.kept_clock), clock_node(c.kept_clock)),
-            "lost_by": names.get(clock_node(c.lost_clock), clock_node(c.lost_clock)),
-        }
-        for c in page.object_list
-    ]
+    rows = conflict_rows(page.object_list, names=names)
     alerts = [
         {
             "alert": a,

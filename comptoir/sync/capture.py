@@ -13,7 +13,7 @@ refuse the write paths that cannot be captured (bulk update and delete).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -35,10 +35,27 @@ _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default
 # Set in a block whose transaction already holds the change-log lock (it is held until
 # commit): taking it again would only cost a round trip.
 _log_locked: ContextVar[bool] = ContextVar("comptoir_sync_log_locked", default=False)
+Trace = tuple[str, UUID, UUID | None]
+# A reference row's edited fields, each with the clock of the value it replaced.
+Bases = Mapping[tuple[str, UUID], dict[str, str]]
+
+
+class Traces(list[Trace]):
+    """Traces gathered by :func:`collecting`, with the edits' bases (see :func:`record`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bases: dict[tuple[str, UUID], dict[str, str]] = {}
+
+    def add_bases(self, bases: Bases) -> None:
+        for key, fields in bases.items():
+            known = self.bases.setdefault(key, {})
+            for name, base in fields.items():
+                known.setdefault(name, base)  # the first edit's base: what was seen first
+
+
 # Set while collecting traces to record them once (one per aggregate applied).
-_collecting: ContextVar[list[tuple[str, UUID, UUID | None]] | None] = ContextVar(
-    "comptoir_sync_collecting", default=None
-)
+_collecting: ContextVar[Traces | None] = ContextVar("comptoir_sync_collecting", default=None)
 
 LOG_LOCK_KEY = 0x636F6D70  # "comp": the advisory lock that orders change-log appends
 
@@ -54,9 +71,10 @@ def applying(origin: str) -> Iterator[None]:
 
 
 @contextmanager
-def collecting() -> Iterator[list[tuple[str, UUID, UUID | None]]]:
-    """Gather the traces of the block instead of writing them; the caller records them."""
-    gathered: list[tuple[str, UUID, UUID | None]] = []
+def collecting() -> Iterator[Traces]:
+    """Gather the traces of the block instead of writing them; the caller records them
+    (``record(traces)``: their edits' bases go with them)."""
+    gathered = Traces()
     token = _collecting.set(gathered)
     try:
         yield gathered
@@ -102,11 +120,21 @@ def check_local(
         check_rows(model, objs, attnames)
 
 
-def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
-    """Trace changed rows: (model label, row id, store id or None for every store)."""
+def record(roots: Iterable[Trace], *, bases: Bases | None = None) -> None:
+    """Trace changed rows: (model label, row id, store id or None for every store).
+
+    ``bases``: for a reference row edited here, per edited field, the clock of the value
+    the edit replaced (its ``sync_clocks`` entry before the local tick); a node keeps
+    them in its outbox so that its push tells the hub which edits were made knowingly.
+    Rows without bases are sent without (the hub then logs every overwritten value).
+    """
+    if bases is None and isinstance(roots, Traces):
+        bases = roots.bases
     gathered = _collecting.get()
     if gathered is not None:
         gathered.extend(roots)
+        if bases:
+            gathered.add_bases(bases)
         return
     unique = list(dict.fromkeys(roots))
     if not unique:
@@ -125,13 +153,16 @@ def record(roots: Iterable[tuple[str, UUID, UUID | None]]) -> None:
         store = str(stores.pop()) if len(stores) == 1 and None not in stores else ""
         notify_log_grew(store, node)
     elif origin is None:
-        OutboxEntry.objects.bulk_create([OutboxEntry(model=m, row_id=r) for m, r, _s in unique])
+        known = bases or {}
+        OutboxEntry.objects.bulk_create(
+            [OutboxEntry(model=m, row_id=r, bases=known.get((m, r))) for m, r, _s in unique]
+        )
         from comptoir.sync.worker import notify_outbox_changed
 
         notify_outbox_changed()
 
 
-def fact_roots(objs: Iterable[Any]) -> list[tuple[str, UUID, UUID | None]]:
+def fact_roots(objs: Iterable[Any]) -> list[Trace]:
     """The aggregates that fact rows belong to, with their store."""
     roots = []
     for obj in objs:

@@ -200,18 +200,48 @@ def _next_batch(after: int = 0, skip: frozenset[Key] = frozenset()) -> _Batch | 
     if not newest:
         return None
     found = wire.states(list(newest))
+    bases = _edit_bases([k for k in newest if k in found and found[k][0] == "reference"])
     changes = [
         {
             "id": str(change_id),
             "model": key[0],
             "row": str(key[1]),
             "kind": found[key][0],
-            "data": found[key][1],
+            "data": {**found[key][1], "bases": bases[key]} if key in bases else found[key][1],
         }
         for key, change_id in newest.items()
         if key in found
     ]
     return _Batch(newest, last_seq, found, changes)
+
+
+def _edit_bases(keys: list[Key]) -> dict[Key, dict[str, str]]:
+    """The fields this post edited in reference rows not yet acknowledged, each with the
+    clock of the value its first unsent edit replaced (what this post had seen).
+
+    Read after the rows' states, so every edit a state shows has its entry here. A row
+    with an entry of unknown bases (created here, or older than them) is left out: sent
+    without bases, the hub logs every value it overwrites, as before.
+    """
+    by_label: dict[str, list[UUID]] = {}
+    for label, row in keys:
+        by_label.setdefault(label, []).append(row)
+    bases: dict[Key, dict[str, str] | None] = {}
+    for label, rows in by_label.items():
+        for start in range(0, len(rows), 500):
+            entries = (
+                OutboxEntry.objects.filter(model=label, row_id__in=rows[start : start + 500])
+                .order_by("seq")
+                .values_list("row_id", "bases")
+            )
+            for row, edited in entries:
+                known = bases.setdefault((label, row), {})
+                if known is None or edited is None:
+                    bases[(label, row)] = None
+                    continue
+                for name, base in edited.items():
+                    known.setdefault(name, base)  # the first unsent edit's base
+    return {key: fields for key, fields in bases.items() if fields is not None}
 
 
 def _acknowledge(done: set[tuple[str, UUID]], last_seq: int) -> None:

@@ -3,7 +3,7 @@
 Node side: :class:`SyncState` (clock, pull cursor, last results) and :class:`OutboxEntry`
 (rows whose state must reach the hub). Hub side: :class:`ChangeLog` (what nodes pull, in
 commit order), :class:`NodeCredential` and :class:`EnrollmentCode`. Both sides:
-:class:`ConflictLog` (every value that lost a last-writer-wins merge).
+:class:`ConflictLog` (every value that lost a last-writer-wins merge to a concurrent edit).
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ class OutboxEntry(models.Model):
     rows carry their per-field clocks, so the latest state is always the right one to
     send. An entry is deleted once the hub acknowledged it; a rejected entry stays, with
     its reason, until an operator deals with it.
+
+    ``bases`` (reference rows) names the fields the write edited, each with the clock of
+    the value it replaced (what this post had seen): the hub tells a plain successor from
+    a concurrent edit by it. ``None``: not known (a row created, or an entry older than
+    this column), and the hub logs every overwritten value, as it did before.
     """
 
     seq = models.BigAutoField(primary_key=True)
@@ -55,6 +60,7 @@ class OutboxEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     rejected_reason = models.TextField(blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
+    bases = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("changement à envoyer")
@@ -130,7 +136,10 @@ class ReceivedChange(models.Model):
 
 
 class ConflictLog(models.Model):
-    """A value that lost a merge: kept here so that nothing is lost silently."""
+    """A value that lost a merge to a concurrent edit: kept here so that nothing is lost
+    silently. A plain successor (an edit made by a post that had seen the value it
+    replaced) is not a conflict and is not logged. Each clock names the post that wrote
+    its value (``Timestamp.node``)."""
 
     id = models.BigAutoField(primary_key=True)
     model = models.CharField(max_length=60)

@@ -10,7 +10,10 @@ or gzip for a client that asks for it; see ``compression``).
 
 A Change is ``{"id", "model", "row", "kind": "reference"|"fact", "data"}``: the current
 state of a reference row (its fields and their clocks) or a whole fact aggregate, whose
-parts leave out what their root gives (``wire.compact``).
+parts leave out what their root gives (``wire.compact``). A node's reference change may
+also carry ``bases``: the fields it edited, each with the clock of the value the edit
+replaced, so that the hub logs only concurrent edits as conflicts (optional: a change
+without them is merged the same, and every overwritten value is logged).
 Every response carries an Envelope: the hub's time and the versions.
 """
 
@@ -80,6 +83,8 @@ def check_change(raw: Any) -> Change:
         isinstance(data.get("fields"), dict) and isinstance(data.get("clocks"), dict)
     ):
         raise ProtocolError("a reference change carries fields and clocks")
+    if kind == "reference" and "bases" in data and not _text_map(data["bases"]):
+        raise ProtocolError("change.data.bases must map field names to clocks")
     if kind == "fact" and not isinstance(data.get("rows"), dict):
         raise ProtocolError("a fact change carries rows")
     return Change(
@@ -88,6 +93,12 @@ def check_change(raw: Any) -> Change:
         row=_uuid(raw.get("row"), "change.row"),
         kind=kind,
         data=data,
+    )
+
+
+def _text_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and len(v) <= 80 for k, v in value.items()
     )
 
 

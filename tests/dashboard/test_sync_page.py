@@ -6,15 +6,19 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
+from comptoir.catalogue.services import article_update, category_get_or_create
 from comptoir.core.models import Till
+from comptoir.customers.services import customer_create
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import parse_cycles, recent_cycles
 from comptoir.sales.services import SaleLine, invoice_sell
@@ -245,10 +249,63 @@ def test_the_hub_pages_the_conflict_log_latest_first(
     first = cashier.get(SYNC)
     rows = first.context["conflicts"]
     assert len(rows) == 25
-    assert rows[0]["entry"].kept_value == "gardé 29"
-    assert rows[0]["kept_by"] == "Caisse 2"  # the node id, named
-    assert rows[0]["lost_by"] == "autre"
+    assert rows[0].entry.kept_value == "gardé 29"
+    assert rows[0].kept.post == "Caisse 2"  # the node id, named
+    assert rows[0].lost.post == "poste autre"  # a post this account does not see
     second = cashier.get(SYNC, {"page": 2})
-    assert [r["entry"].kept_value for r in second.context["conflicts"]] == [
+    assert [r.entry.kept_value for r in second.context["conflicts"]] == [
         f"gardé {n}" for n in range(4, -1, -1)
     ]
+
+
+def _logged(label: str, row: Any, field: str, kept: Any, lost: Any, by: str) -> None:
+    ConflictLog.objects.create(
+        model=label,
+        row_id=row,
+        field=field,
+        kept_value=kept,
+        kept_clock=f"{1_780_000_000_000:015d}-000000-{by}",
+        lost_value=lost,
+        lost_clock=f"{1_779_990_000_000:015d}-000003-{settings.COMPTOIR_NODE_ID}",
+    )
+
+
+def test_the_hub_tells_a_conflict_in_words_a_manager_reads(
+    manager: Client, hub_with_a_till: str, till: Till
+) -> None:
+    article = make_article("PAIN", "1.05", category="Boulangerie")
+    article_update(code="PAIN", name="Pain de campagne")
+    other = category_get_or_create(name="Viennoiserie")
+    customer = customer_create(code="DUP", name="Dupont")
+    _logged("catalogue.article", article.pk, "sale_price", 110, 105, hub_with_a_till)
+    _logged("catalogue.article", article.pk, "archived", True, False, hub_with_a_till)
+    _logged("catalogue.article", article.pk, "category_id", str(other.pk), None, hub_with_a_till)
+    _logged("customers.customer", customer.pk, "phone", "0102", "", hub_with_a_till)
+
+    html = manager.get(SYNC).content.decode()
+    table = html[html.index('id="conflicts"') :]
+
+    phone, category, archived, price = manager.get(SYNC).context["conflicts"]
+    assert (price.model_name, price.row, price.field) == (
+        "article",
+        "PAIN Pain de campagne",
+        "Prix de vente TTC",
+    )
+    assert (price.kept.value, price.kept.post) == ("1,10\u00a0€", "Caisse 2")
+    assert (price.lost.value, price.lost.post) == ("1,05\u00a0€", "Serveur")
+    assert (archived.kept.value, archived.lost.value) == ("Oui", "Non")
+    assert (category.field, category.kept.value, category.lost.value) == (
+        "Catégorie",
+        "Viennoiserie",
+        "—",
+    )
+    assert (phone.row, phone.field, phone.lost.value) == ("DUP Dupont", "Téléphone", "(vide)")
+    # When each value was written, in the shop's time (Europe/Paris), not UTC.
+    when = formats.date_format(timezone.localtime(price.kept.at), "DATETIME_FORMAT")
+    in_utc = formats.date_format(price.kept.at.astimezone(UTC), "DATETIME_FORMAT")
+    assert when != in_utc
+    assert f"Caisse 2, le {when}" in table
+    for text in ("PAIN Pain de campagne", "Prix de vente TTC", "1,10\u00a0€", "Caisse 2"):
+        assert text.replace("\u00a0", "&nbsp;") in table or text in table, text
+    assert str(article.pk) not in table
+    assert hub_with_a_till not in table

@@ -1,8 +1,23 @@
 """Reference rows (articles, customers...): per-field last writer wins on hybrid clocks,
-every losing value kept in the conflict log; rows new here inserted in bulk."""
+every value that loses to a concurrent edit kept in the conflict log; rows new here
+inserted in bulk.
+
+Which edits are concurrent (only what is logged depends on it, never the merge):
+
+- a node's push carries ``bases``, the clock each edited field had when it was edited.
+  The hub stores that clock still: a plain successor, applied without a log entry.
+  Another clock: someone else wrote the field meanwhile, a conflict. A field the change
+  did not edit (it carries the value the node had seen) is never a conflict of its own.
+- on a node, a pulled value conflicts with a field only while this node has an edit of
+  it not yet acknowledged by the hub (in its outbox): otherwise the hub had seen this
+  node's value, and logged the conflict itself if there was one.
+- a change without bases (a node of the previous version) on the hub: every overwritten
+  value is logged, as before.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DataError, IntegrityError, models, transaction
@@ -14,7 +29,7 @@ from comptoir.sync import capture, clock, registry, wire
 from comptoir.sync.apply.base import Outcome, Rejected, check_foreign_keys
 from comptoir.sync.apply.inserts import insert_rows
 from comptoir.sync.hlc import Timestamp
-from comptoir.sync.models import ConflictLog
+from comptoir.sync.models import ConflictLog, OutboxEntry
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, Change
 
 
@@ -35,7 +50,8 @@ def apply_reference(
     clocks: dict[str, str] = change["data"]["clocks"]
     if str(fields.get("id")) != change["row"]:
         raise Rejected(_("Identifiant de ligne incohérent."))
-    unknown = (set(fields) - {"id"} | set(clocks)) - set(spec.fields)
+    bases: dict[str, str] | None = change["data"].get("bases")
+    unknown = (set(fields) - {"id"} | set(clocks) | set(bases or ())) - set(spec.fields)
     if unknown:
         raise Rejected(_("Champs inconnus : %(f)s.") % {"f": ", ".join(sorted(unknown))})
     try:
@@ -68,18 +84,23 @@ def apply_reference(
             obj.save(force_insert=True)
     else:
         changed: list[str] = []
+        concurrent = _concurrency(change, bases)
         for attname, raw in fields.items():
             if attname == "id":
                 continue
             remote_clock, local_clock = clocks.get(attname, ""), obj.sync_clocks.get(attname, "")
             new, old = wire.from_wire(model, attname, raw), getattr(obj, attname)
             if remote_clock > local_clock:
-                if local_clock and old != new:
+                if local_clock and old != new and concurrent(attname, local_clock, remote_clock):
                     _conflict(change, attname, kept=(new, remote_clock), lost=(old, local_clock))
                 setattr(obj, attname, new)
                 obj.sync_clocks[attname] = remote_clock
                 changed.append(attname)
-            elif remote_clock < local_clock and old != new:
+            elif (
+                remote_clock < local_clock
+                and old != new
+                and concurrent(attname, local_clock, remote_clock)
+            ):
                 _conflict(change, attname, kept=(old, local_clock), lost=(new, remote_clock))
         if not changed:
             status = "duplicate"
@@ -92,6 +113,43 @@ def apply_reference(
     if latest:
         clock.observe(latest.encode())
     return status
+
+
+def _concurrency(change: Change, bases: dict[str, str] | None) -> Callable[[str, str, str], bool]:
+    """Whether a field's incoming value (at ``remote``) and the stored one (at ``local``)
+    were written concurrently (see the module's docstring)."""
+    if bases is not None:
+
+        def from_bases(attname: str, local: str, remote: str) -> bool:
+            base = bases.get(attname)
+            edited = base is not None and base != remote
+            return edited and base != local
+
+        return from_bases
+    if capture.is_hub():
+        return lambda attname, local, remote: True
+    unsent: list[set[str] | None] = []  # read once, when first needed
+
+    def from_outbox(attname: str, local: str, remote: str) -> bool:
+        if not unsent:
+            unsent.append(_unsent_edits(change["model"], change["row"]))
+        edited = unsent[0]
+        return edited is None or attname in edited
+
+    return from_outbox
+
+
+def _unsent_edits(label: str, row: str) -> set[str] | None:
+    """The fields of a row this node edited and the hub has not acknowledged yet (None:
+    unknown, as for a row created here or an entry older than bases)."""
+    edited: set[str] = set()
+    for bases in OutboxEntry.objects.filter(model=label, row_id=row).values_list(
+        "bases", flat=True
+    ):
+        if bases is None:
+            return None
+        edited.update(bases)
+    return edited
 
 
 def _conflict(
