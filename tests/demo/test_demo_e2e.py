@@ -210,16 +210,17 @@ def test_a_demo_run_again_speaks_the_language_of_its_homes(
 
 
 @pytest.mark.parametrize(
-    ("language", "message"),
+    ("language", "code", "message"),
     [
         # A hub home in French: its language, whatever --language asks.
-        ("fr", "Erreur : {hub} est incomplet (démonstration interrompue"),
-        # A hub home in a language without a catalogue: the option's.
-        ("de", "Error: {hub} is incomplete (demonstration interrupted"),
+        ("fr", 1, "Erreur : {hub} est incomplet (démonstration interrompue"),
+        # A hub home naming a language comptoir does not speak is a damaged configuration,
+        # said in the option's language.
+        ("de", 2, "Error: in {hub}/comptoir.toml, the key “language” is “de”"),
     ],
 )
 def test_an_interrupted_demo_is_reported_in_its_hub_language_else_the_option(
-    tmp_path: Path, language: str, message: str
+    tmp_path: Path, language: str, code: int, message: str
 ) -> None:
     write_config(
         tmp_path / "hub",
@@ -233,8 +234,8 @@ def test_an_interrupted_demo_is_reported_in_its_hub_language_else_the_option(
         ),
     )
     result = run_demo(tmp_path, "--language", "en", timeout=60)
-    assert result.returncode == 1
-    assert result.stderr.startswith(message.format(hub=tmp_path / "hub"))
+    assert result.returncode == code
+    assert result.stderr.startswith(message.format(hub=tmp_path / "hub")), result.stderr
 
 
 def test_the_demo_help_is_in_the_language_asked_for(tmp_path: Path) -> None:
