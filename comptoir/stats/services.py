@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from comptoir.core.counters import row_add, rows_add
+from comptoir.core.counters import rows_add
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -133,17 +133,6 @@ def credit_note_contributions(
     )
 
 
-def stats_record_invoice(invoice: Invoice) -> None:
-    """Add an invoice to the statistics. Call in the transaction that inserted it."""
-    for model, keys, increments in invoice_contributions(invoice):
-        row_add(model, keys, increments)
-
-
-def stats_record_credit_note(note: CreditNote) -> None:
-    for model, keys, increments in credit_note_contributions(note):
-        row_add(model, keys, increments)
-
-
 Totals = dict[type[models.Model], dict[tuple[tuple[str, Any], ...], dict[str, Any]]]
 DERIVED = (SalesStat, DailyRevenue, DailyTax, DailyPayment)
 
@@ -156,9 +145,9 @@ def _fold(totals: Totals, contributions: Iterable[Contribution]) -> None:
 
 
 def stats_record_many(contributions: Iterable[Contribution]) -> None:
-    """Add many documents at once (a sync batch): their contributions are summed per row,
-    then each table gets one upsert adding the sums. Same figures as one
-    :func:`stats_record_invoice` per document. Call in the transaction that inserted them.
+    """Add documents to the statistics (one sale, or a sync batch): their contributions
+    are summed per row, then each table gets one upsert adding the sums. Call in the
+    transaction that inserted them (see ``sales.services.derived``).
     """
     totals: Totals = defaultdict(dict)
     _fold(totals, contributions)
