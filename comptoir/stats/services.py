@@ -37,7 +37,7 @@ def invoice_contributions(
 ) -> Iterator[Contribution]:
     """What an invoice adds to each statistic. Its parts are read from the database unless
     given (a batch being applied has them in memory)."""
-    day, store_id = invoice.business_date, invoice.store_id
+    day, store_id, till_id = invoice.business_date, invoice.store_id, invoice.till_id
     for line in invoice.lines.all() if lines is None else lines:
         yield (
             SalesStat,
@@ -45,7 +45,7 @@ def invoice_contributions(
                 "day": day,
                 "article_id": line.article_id,
                 "store_id": store_id,
-                "till_id": invoice.till_id,
+                "till_id": till_id,
                 "cashier": invoice.cashier,
             },
             {
@@ -57,7 +57,7 @@ def invoice_contributions(
         )
     yield (
         DailyRevenue,
-        {"day": day, "store_id": store_id},
+        {"day": day, "store_id": store_id, "till_id": till_id},
         {
             "invoice_count": 1,
             "total_excl_tax": invoice.total_excl_tax,
@@ -81,7 +81,7 @@ def invoice_contributions(
             change -= kept
         yield (
             DailyPayment,
-            {"day": day, "store_id": store_id, "method": payment.method},
+            {"day": day, "store_id": store_id, "till_id": till_id, "method": payment.method},
             {"amount": amount},
         )
 
@@ -92,7 +92,7 @@ def credit_note_contributions(
     lines: Iterable[CreditNoteLine] | None = None,
     taxes: Iterable[CreditNoteTax] | None = None,
 ) -> Iterator[Contribution]:
-    day, store_id = note.business_date, note.store_id
+    day, store_id, till_id = note.business_date, note.store_id, note.till_id
     for line in note.lines.all() if lines is None else lines:
         yield (
             SalesStat,
@@ -100,7 +100,7 @@ def credit_note_contributions(
                 "day": day,
                 "article_id": line.article_id,
                 "store_id": store_id,
-                "till_id": note.till_id,
+                "till_id": till_id,
                 "cashier": note.cashier,
             },
             {
@@ -112,7 +112,7 @@ def credit_note_contributions(
         )
     yield (
         DailyRevenue,
-        {"day": day, "store_id": store_id},
+        {"day": day, "store_id": store_id, "till_id": till_id},
         {
             "credit_note_count": 1,
             "returns_excl_tax": note.total_excl_tax,
@@ -128,7 +128,7 @@ def credit_note_contributions(
         )
     yield (
         DailyPayment,
-        {"day": day, "store_id": store_id, "method": note.refund_method},
+        {"day": day, "store_id": store_id, "till_id": till_id, "method": note.refund_method},
         {"refunds": note.total_incl_tax},
     )
 
