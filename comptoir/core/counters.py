@@ -6,26 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import F, Value
-
-from comptoir.core.fields import QuantityField
-
-
-def row_add(model: type[models.Model], keys: dict[str, Any], increments: dict[str, Any]) -> None:
-    """Add ``increments`` to the row identified by ``keys``, creating it at zero first.
-
-    Insert-if-missing (``ON CONFLICT DO NOTHING``) then ``UPDATE ... SET f = f + x``: two
-    transactions adding to the same new row never lose an increment nor fail on the
-    unique constraint. Quantities go through :class:`QuantityField` so they stay exact.
-    """
-    model._default_manager.bulk_create([model(**keys)], ignore_conflicts=True)
-    updates = {}
-    for field, amount in increments.items():
-        value = (
-            Value(amount, output_field=QuantityField()) if isinstance(amount, Decimal) else amount
-        )
-        updates[field] = F(field) + value
-    model._default_manager.filter(**keys).update(**updates)
 
 
 def rows_add(
@@ -39,8 +19,8 @@ def rows_add(
     to increments (attname -> amount). One ``INSERT ... ON CONFLICT (keys) DO UPDATE SET
     f = f + excluded.f`` per chunk, on PostgreSQL and SQLite alike.
 
-    Same guarantees as :func:`row_add` (no lost increment, no unique violation between
-    concurrent writers). Rows are written in key order, so that two transactions adding
+    Two transactions adding to the same new row never lose an increment nor fail on the
+    unique constraint. Rows are written in key order, so that two transactions adding
     to the same rows lock them in the same order. ``keys`` must be the columns of a
     unique constraint of ``model``; the other columns of a new row take their default.
     """

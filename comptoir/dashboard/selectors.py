@@ -1,10 +1,8 @@
 """Reads behind the manager's dashboard: revenue, payments, top articles, margin, low stock.
 
-Amounts are minor units (ints). Without a till filter every figure comes from the derived
-statistics (``DailyRevenue``, ``DailyPayment``, ``SalesStat``), which are per store;
-revenue and payments are not kept per till there, so with a till filter they are summed
-from the facts (invoices, credit notes, payments) with the statistics' own rules: sales
-and returns apart, cash net of the change given, refunds per refund method.
+Amounts are minor units (ints). Every figure comes from the derived statistics
+(``DailyRevenue``, ``DailyPayment``, ``SalesStat``), kept per store and till: a screen
+never re-derives what they hold.
 """
 
 from __future__ import annotations
@@ -12,21 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import models
+from django.db.models import F, Q, QuerySet, Sum
 
 from comptoir.catalogue.models import Article
 from comptoir.core.models import Store
 from comptoir.core.money import round_half_up
-from comptoir.sales.models import CreditNote, Invoice, Payment
 from comptoir.stats.models import DailyPayment, DailyRevenue, SalesStat
 from comptoir.stock.models import StockLevel
 
 CHART_DAYS = 30
 TOP_ARTICLES = 10
 LOW_STOCK_LIMIT = 50
+M = TypeVar("M", bound=models.Model)
 
 REVENUE_FIELDS = (
     "invoice_count",
@@ -48,43 +47,26 @@ class Scope:
     till_id: UUID | None = None
 
 
+def _scoped(qs: QuerySet[M], scope: Scope) -> QuerySet[M]:
+    """The rows of the scope's store and till (every statistic is kept per till)."""
+    if scope.store_id is not None:
+        qs = qs.filter(store_id=scope.store_id)
+    if scope.till_id is not None:
+        qs = qs.filter(till_id=scope.till_id)
+    return qs
+
+
 def _empty_day() -> dict[str, int]:
     return dict.fromkeys(REVENUE_FIELDS, 0)
 
 
 def revenue_days(*, scope: Scope, date_from: date, date_to: date) -> dict[date, dict[str, int]]:
     """Per business day with sales or returns: counts and amounts, sales and returns apart."""
-    days: dict[date, dict[str, int]] = {}
-    if scope.till_id is None:
-        qs = DailyRevenue.objects.filter(day__gte=date_from, day__lte=date_to)
-        if scope.store_id is not None:
-            qs = qs.filter(store_id=scope.store_id)
-        for row in qs.values("day").annotate(**{f: Sum(f) for f in REVENUE_FIELDS}):
-            days[row["day"]] = {f: int(row[f] or 0) for f in REVENUE_FIELDS}
-        return days
-    period = Q(business_date__gte=date_from, business_date__lte=date_to, till_id=scope.till_id)
-    documents: tuple[tuple[Any, tuple[str, str, str, str]], ...] = (
-        (Invoice, ("invoice_count", "total_excl_tax", "total_incl_tax", "total_cost")),
-        (CreditNote, ("credit_note_count", "returns_excl_tax", "returns_incl_tax", "returns_cost")),
-    )
-    for model, (count, excl, incl, cost) in documents:
-        rows = (
-            model.objects.filter(period)
-            .values("business_date")
-            .annotate(
-                **{
-                    count: Count("id"),
-                    excl: Sum("total_excl_tax"),
-                    incl: Sum("total_incl_tax"),
-                    cost: Sum("total_cost"),
-                }
-            )
-        )
-        for row in rows:
-            day = days.setdefault(row["business_date"], _empty_day())
-            for f in (count, excl, incl, cost):
-                day[f] = int(row[f] or 0)
-    return days
+    qs = _scoped(DailyRevenue.objects.filter(day__gte=date_from, day__lte=date_to), scope)
+    return {
+        row["day"]: {f: int(row[f] or 0) for f in REVENUE_FIELDS}
+        for row in qs.values("day").annotate(**{f: Sum(f) for f in REVENUE_FIELDS})
+    }
 
 
 def summarize(days: dict[date, dict[str, int]], date_from: date, date_to: date) -> dict[str, Any]:
@@ -107,50 +89,15 @@ def summarize(days: dict[date, dict[str, int]], date_from: date, date_to: date) 
 
 def payments_by_method(*, scope: Scope, date_from: date, date_to: date) -> dict[str, dict]:
     """Money kept per payment method (change deducted from cash) and refunds."""
-    methods: dict[str, dict[str, int]] = {}
-
-    def row(method: str) -> dict[str, int]:
-        return methods.setdefault(method, {"amount": 0, "refunds": 0})
-
-    if scope.till_id is None:
-        qs = DailyPayment.objects.filter(day__gte=date_from, day__lte=date_to)
-        if scope.store_id is not None:
-            qs = qs.filter(store_id=scope.store_id)
-        for r in qs.values("method").annotate(amount=Sum("amount"), refunds=Sum("refunds")):
-            row(r["method"]).update(amount=int(r["amount"] or 0), refunds=int(r["refunds"] or 0))
-        return methods
-    invoices = Q(
-        invoice__till_id=scope.till_id,
-        invoice__business_date__gte=date_from,
-        invoice__business_date__lte=date_to,
-    )
-    for r in Payment.objects.filter(invoices).values("method").annotate(amount=Sum("amount")):
-        row(r["method"])["amount"] = int(r["amount"] or 0)
-    # Change is only ever given from cash, and never more than the cash handed over.
-    change = Invoice.objects.filter(
-        till_id=scope.till_id, business_date__gte=date_from, business_date__lte=date_to
-    ).aggregate(change=Sum("change_given"))["change"]
-    if change:
-        row("cash")["amount"] -= int(change)
-    refunds = (
-        CreditNote.objects.filter(
-            till_id=scope.till_id, business_date__gte=date_from, business_date__lte=date_to
-        )
-        .values("refund_method")
-        .annotate(refunds=Sum("total_incl_tax"))
-    )
-    for r in refunds:
-        row(r["refund_method"])["refunds"] = int(r["refunds"] or 0)
-    return methods
+    qs = _scoped(DailyPayment.objects.filter(day__gte=date_from, day__lte=date_to), scope)
+    return {
+        r["method"]: {"amount": int(r["amount"] or 0), "refunds": int(r["refunds"] or 0)}
+        for r in qs.values("method").annotate(amount=Sum("amount"), refunds=Sum("refunds"))
+    }
 
 
 def _sales_stats(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[SalesStat]:
-    qs = SalesStat.objects.filter(day__gte=date_from, day__lte=date_to)
-    if scope.store_id is not None:
-        qs = qs.filter(store_id=scope.store_id)
-    if scope.till_id is not None:
-        qs = qs.filter(till_id=scope.till_id)
-    return qs
+    return _scoped(SalesStat.objects.filter(day__gte=date_from, day__lte=date_to), scope)
 
 
 def top_articles(

@@ -17,53 +17,9 @@ from comptoir.sales.models import (
     InvoiceTax,
     Payment,
 )
-from comptoir.stats.services import (
-    credit_note_contributions,
-    invoice_contributions,
-    stats_record_credit_note,
-    stats_record_invoice,
-    stats_record_many,
-)
+from comptoir.sales.services.derived import credit_notes_derive, invoices_derive
 from comptoir.stock.models import StockMovement
-from comptoir.stock.services import level_apply_movement, levels_apply_movements
-from comptoir.sync.registry import Applied, register_fact
-
-
-def _invoice_arrived(invoice: Invoice) -> None:
-    for movement in StockMovement.objects.filter(invoice=invoice).order_by("article_id"):
-        level_apply_movement(movement)
-    stats_record_invoice(invoice)
-
-
-def _credit_note_arrived(note: CreditNote) -> None:
-    for movement in StockMovement.objects.filter(credit_note=note).order_by("article_id"):
-        level_apply_movement(movement)
-    stats_record_credit_note(note)
-
-
-def _invoices_arrived(items: list[Applied]) -> None:
-    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
-    stats_record_many(
-        contribution
-        for root, parts in items
-        for contribution in invoice_contributions(
-            root,
-            lines=parts.get(InvoiceLine, []),
-            taxes=parts.get(InvoiceTax, []),
-            payments=parts.get(Payment, []),
-        )
-    )
-
-
-def _credit_notes_arrived(items: list[Applied]) -> None:
-    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
-    stats_record_many(
-        contribution
-        for root, parts in items
-        for contribution in credit_note_contributions(
-            root, lines=parts.get(CreditNoteLine, []), taxes=parts.get(CreditNoteTax, [])
-        )
-    )
+from comptoir.sync.registry import register_fact
 
 
 def authorize_series(till: Till, root: Any) -> str | None:
@@ -85,8 +41,7 @@ def register() -> None:
             (StockMovement, "invoice_id"),
         ),
         store_attname="store_id",
-        on_apply=_invoice_arrived,
-        on_apply_many=_invoices_arrived,
+        on_apply_many=invoices_derive,
         authorize=authorize_series,
     )
     register_fact(
@@ -97,8 +52,7 @@ def register() -> None:
             (StockMovement, "credit_note_id"),
         ),
         store_attname="store_id",
-        on_apply=_credit_note_arrived,
-        on_apply_many=_credit_notes_arrived,
+        on_apply_many=credit_notes_derive,
         authorize=authorize_series,
     )
     parts: list[tuple[type[Any], str, str]] = [

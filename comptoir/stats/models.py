@@ -48,8 +48,11 @@ class SalesStat(models.Model):
 
 
 class DailyRevenue(models.Model):
+    """Per day and till (the dashboard's till filter reads it); per store summed."""
+
     day = models.DateField(_("jour"))
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    till = models.ForeignKey(Till, on_delete=models.CASCADE, related_name="+")
     invoice_count = models.PositiveIntegerField(default=0)
     total_excl_tax = MoneyField(default=0)
     total_tax = MoneyField(default=0)
@@ -63,7 +66,9 @@ class DailyRevenue(models.Model):
     class Meta:
         verbose_name = _("chiffre d'affaires")
         verbose_name_plural = _("chiffres d'affaires")
-        constraints = [models.UniqueConstraint(fields=["day", "store"], name="dailyrevenue_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "store", "till"], name="dailyrevenue_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.store_id}"
@@ -97,17 +102,20 @@ class DailyTax(models.Model):
 
 
 class DailyPayment(models.Model):
-    """Money received per payment method (net of change given; refunds apart)."""
+    """Money received per till and payment method (net of change given; refunds apart)."""
 
     day = models.DateField()
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    till = models.ForeignKey(Till, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(max_length=10)
     amount = MoneyField(default=0)
     refunds = MoneyField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "store", "method"], name="dailypayment_unique"),
+            models.UniqueConstraint(
+                fields=["day", "store", "till", "method"], name="dailypayment_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from comptoir.core.counters import row_add, rows_add
+from comptoir.core.counters import rows_add
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -37,7 +37,7 @@ def invoice_contributions(
 ) -> Iterator[Contribution]:
     """What an invoice adds to each statistic. Its parts are read from the database unless
     given (a batch being applied has them in memory)."""
-    day, store_id = invoice.business_date, invoice.store_id
+    day, store_id, till_id = invoice.business_date, invoice.store_id, invoice.till_id
     for line in invoice.lines.all() if lines is None else lines:
         yield (
             SalesStat,
@@ -45,7 +45,7 @@ def invoice_contributions(
                 "day": day,
                 "article_id": line.article_id,
                 "store_id": store_id,
-                "till_id": invoice.till_id,
+                "till_id": till_id,
                 "cashier": invoice.cashier,
             },
             {
@@ -57,7 +57,7 @@ def invoice_contributions(
         )
     yield (
         DailyRevenue,
-        {"day": day, "store_id": store_id},
+        {"day": day, "store_id": store_id, "till_id": till_id},
         {
             "invoice_count": 1,
             "total_excl_tax": invoice.total_excl_tax,
@@ -81,7 +81,7 @@ def invoice_contributions(
             change -= kept
         yield (
             DailyPayment,
-            {"day": day, "store_id": store_id, "method": payment.method},
+            {"day": day, "store_id": store_id, "till_id": till_id, "method": payment.method},
             {"amount": amount},
         )
 
@@ -92,7 +92,7 @@ def credit_note_contributions(
     lines: Iterable[CreditNoteLine] | None = None,
     taxes: Iterable[CreditNoteTax] | None = None,
 ) -> Iterator[Contribution]:
-    day, store_id = note.business_date, note.store_id
+    day, store_id, till_id = note.business_date, note.store_id, note.till_id
     for line in note.lines.all() if lines is None else lines:
         yield (
             SalesStat,
@@ -100,7 +100,7 @@ def credit_note_contributions(
                 "day": day,
                 "article_id": line.article_id,
                 "store_id": store_id,
-                "till_id": note.till_id,
+                "till_id": till_id,
                 "cashier": note.cashier,
             },
             {
@@ -112,7 +112,7 @@ def credit_note_contributions(
         )
     yield (
         DailyRevenue,
-        {"day": day, "store_id": store_id},
+        {"day": day, "store_id": store_id, "till_id": till_id},
         {
             "credit_note_count": 1,
             "returns_excl_tax": note.total_excl_tax,
@@ -128,20 +128,9 @@ def credit_note_contributions(
         )
     yield (
         DailyPayment,
-        {"day": day, "store_id": store_id, "method": note.refund_method},
+        {"day": day, "store_id": store_id, "till_id": till_id, "method": note.refund_method},
         {"refunds": note.total_incl_tax},
     )
-
-
-def stats_record_invoice(invoice: Invoice) -> None:
-    """Add an invoice to the statistics. Call in the transaction that inserted it."""
-    for model, keys, increments in invoice_contributions(invoice):
-        row_add(model, keys, increments)
-
-
-def stats_record_credit_note(note: CreditNote) -> None:
-    for model, keys, increments in credit_note_contributions(note):
-        row_add(model, keys, increments)
 
 
 Totals = dict[type[models.Model], dict[tuple[tuple[str, Any], ...], dict[str, Any]]]
@@ -156,9 +145,9 @@ def _fold(totals: Totals, contributions: Iterable[Contribution]) -> None:
 
 
 def stats_record_many(contributions: Iterable[Contribution]) -> None:
-    """Add many documents at once (a sync batch): their contributions are summed per row,
-    then each table gets one upsert adding the sums. Same figures as one
-    :func:`stats_record_invoice` per document. Call in the transaction that inserted them.
+    """Add documents to the statistics (one sale, or a sync batch): their contributions
+    are summed per row, then each table gets one upsert adding the sums. Call in the
+    transaction that inserted them (see ``sales.services.derived``).
     """
     totals: Totals = defaultdict(dict)
     _fold(totals, contributions)

@@ -12,7 +12,7 @@ def register() -> None:
     )
     register_derived(
         DailyRevenue,
-        key=("day",),
+        key=("day", "till_id"),
         values=(
             "invoice_count",
             "total_excl_tax",
@@ -30,4 +30,4 @@ def register() -> None:
         key=("day", "vat_rate"),
         values=("base_excl_tax", "tax", "returns_base_excl_tax", "returns_tax"),
     )
-    register_derived(DailyPayment, key=("day", "method"), values=("amount", "refunds"))
+    register_derived(DailyPayment, key=("day", "till_id", "method"), values=("amount", "refunds"))

@@ -3,9 +3,10 @@
 Level of (article, store) = quantity of the latest count (by ``counted_at``, then id) +
 the movements with ``occurred_at`` strictly after it (all movements when never counted).
 A fact arriving late (synced after newer facts) lands where its instant puts it: an old
-sale never undoes a newer count. :func:`level_apply_movement` and
-:func:`level_apply_count` keep :class:`StockLevel` equal to that definition
-incrementally; :func:`stock_rebuild` recomputes it from scratch.
+sale never undoes a newer count. :func:`levels_apply_movements` and
+:func:`levels_apply_counts` keep :class:`StockLevel` equal to that definition
+incrementally, for local writes and received facts alike; :func:`stock_rebuild`
+recomputes it from scratch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import store_get
 from comptoir.core.validators import clean_text
 from comptoir.stock.models import InventoryCount, MovementKind, StockLevel, StockMovement
+from comptoir.sync import capture
 
 
 def _level_locked(article_id: UUID, store_id: UUID) -> StockLevel:
@@ -41,17 +42,10 @@ def _level_locked(article_id: UUID, store_id: UUID) -> StockLevel:
     return StockLevel.objects.select_for_update().get(article_id=article_id, store_id=store_id)
 
 
-def level_apply_movement(movement: StockMovement) -> None:
-    """Fold a new movement into its level. Call in the transaction that inserted it."""
-    level = _level_locked(movement.article_id, movement.store_id)
-    if level.count_at is None or movement.occurred_at > level.count_at:
-        level.quantity += movement.quantity
-        level.save(update_fields=["quantity"])
-
-
 def levels_apply_movements(movements: Sequence[StockMovement]) -> None:
-    """Fold many new movements into their levels at once (a sync batch): the same levels
-    as one :func:`level_apply_movement` each. Call in the transaction that inserted them.
+    """Fold new movements into their levels: the one rule for movements, called by the
+    local writes (:func:`movement_record`, a sale, a return) and by the sync apply alike.
+    Call in the transaction that inserted them.
 
     The levels are created if missing and locked in (article, store) order, as one
     movement at a time would lock them, so a concurrent count waits and sees the result;
@@ -93,6 +87,13 @@ def _movements_after(article_id: UUID, store_id: UUID, after: datetime) -> Decim
     return total if total is not None else Decimal(0)
 
 
+def levels_apply_counts(counts: Sequence[InventoryCount]) -> None:
+    """Restart levels from new counts, in (article, store) order: the one rule for
+    counts, called by :func:`stock_count` and by the sync apply alike."""
+    for count in sorted(counts, key=lambda c: (str(c.article_id), str(c.store_id))):
+        level_apply_count(count)
+
+
 def level_apply_count(count: InventoryCount) -> None:
     """Restart the level from a new count if it is the latest one; else nothing changes."""
     level = _level_locked(count.article_id, count.store_id)
@@ -116,30 +117,22 @@ def movement_record(
     kind: str,
     quantity: Decimal,
     at: datetime,
-    invoice_id: UUID | None = None,
-    credit_note_id: UUID | None = None,
     supplier_id: UUID | None = None,
     note: str = "",
-    **keys: Any,
 ) -> StockMovement:
-    """Insert a movement and update the level. Runs inside the caller's transaction.
-
-    ``keys`` are the id and creation time of a movement that is part of a document
-    (``FactModel.part_keys``); a movement on its own draws its own.
-    """
-    movement = StockMovement.objects.create(
-        **keys,
-        article_id=article_id,
-        store=store,
-        kind=kind,
-        quantity=quantity,
-        occurred_at=at,
-        invoice_id=invoice_id,
-        credit_note_id=credit_note_id,
-        supplier_id=supplier_id,
-        note=note,
-    )
-    level_apply_movement(movement)
+    """Insert a movement on its own (an aggregate: one trace) and update the level. Runs
+    inside the caller's transaction."""
+    with capture.traced_once():
+        movement = StockMovement.objects.create(
+            article_id=article_id,
+            store=store,
+            kind=kind,
+            quantity=quantity,
+            occurred_at=at,
+            supplier_id=supplier_id,
+            note=note,
+        )
+        levels_apply_movements([movement])
     return movement
 
 
@@ -210,20 +203,21 @@ def stock_transfer(
     if source.pk == target.pk:
         raise ValidationError(_("Un transfert se fait entre deux magasins différents."))
     when = at or timezone.now()
-    # Lock order: stock levels by store id, whatever the direction of the transfer.
-    legs = sorted([(source, -qty), (target, qty)], key=lambda leg: str(leg[0].pk))
-    moved = [
-        movement_record(
-            article_id=item.pk,
-            store=store,
-            kind=MovementKind.TRANSFER,
-            quantity=signed,
-            at=when,
-            note=note,
+    # Two aggregates (each leg syncs to its own store), one upkeep that locks both levels
+    # in (article, store) order, whatever the direction of the transfer.
+    with capture.traced_once():
+        out, into = (
+            StockMovement.objects.create(
+                article_id=item.pk,
+                store=store,
+                kind=MovementKind.TRANSFER,
+                quantity=signed,
+                occurred_at=when,
+                note=note,
+            )
+            for store, signed in ((source, -qty), (target, qty))
         )
-        for store, signed in legs
-    ]
-    out, into = (moved[0], moved[1]) if moved[0].quantity < 0 else (moved[1], moved[0])
+        levels_apply_movements([out, into])
     return out, into
 
 
@@ -247,10 +241,11 @@ def stock_count(
     when = at or timezone.now()
     if when > timezone.now() + timedelta(minutes=5):
         raise ValidationError(_("Un inventaire ne peut pas être daté dans le futur."))
-    count = InventoryCount.objects.create(
-        article=item, store=store_get(name=store), quantity=qty, counted_at=when, note=note
-    )
-    level_apply_count(count)
+    with capture.traced_once():
+        count = InventoryCount.objects.create(
+            article=item, store=store_get(name=store), quantity=qty, counted_at=when, note=note
+        )
+        levels_apply_counts([count])
     return count
 
 

@@ -12,11 +12,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
-from comptoir.stock.services import (
-    level_apply_count,
-    level_apply_movement,
-    levels_apply_movements,
-)
+from comptoir.stock.services import levels_apply_counts, levels_apply_movements
 from comptoir.sync.registry import Applied, Root, register_derived, register_fact
 
 
@@ -32,6 +28,10 @@ def _movements_arrived(items: list[Applied]) -> None:
     levels_apply_movements([root for root, _parts in items])
 
 
+def _counts_arrived(items: list[Applied]) -> None:
+    levels_apply_counts([root for root, _parts in items])
+
+
 def authorize_store(till: Till, root: Any) -> str | None:
     if root.store_id != till.store_id:
         return _("Ce poste n'écrit que dans le stock de son magasin.")
@@ -43,14 +43,14 @@ def register() -> None:
         StockMovement,
         part_of=_movement_root,
         store_attname="store_id",
-        on_apply=level_apply_movement,
         on_apply_many=_movements_arrived,
         authorize=authorize_store,
     )
     register_fact(
         InventoryCount,
         store_attname="store_id",
-        on_apply=level_apply_count,
+        on_apply_many=_counts_arrived,
+        batchable=False,
         authorize=authorize_store,
     )
     register_derived(StockLevel, key=("article_id",), values=("quantity", "count_at", "count_id"))

@@ -82,6 +82,22 @@ def collecting() -> Iterator[Traces]:
         _collecting.reset(token)
 
 
+@contextmanager
+def traced_once() -> Iterator[None]:
+    """Writes in this block leave one trace per aggregate (and reference row) they wrote,
+    recorded when the block ends: a sale writes one outbox entry (or change-log row), not
+    one per table it fills. Use around a local use case, in its transaction.
+
+    On the hub the change-log lock is taken first, as every hub writer takes it (change
+    log, rows, clock): the block will append to the log after locking rows.
+    """
+    if is_hub() and _applying.get() is None and _collecting.get() is None:
+        lock_log()
+    with collecting() as traces:
+        yield
+    record(traces)
+
+
 def applying_origin() -> str | None:
     return _applying.get()
 
@@ -163,8 +179,10 @@ def record(roots: Iterable[Trace], *, bases: Bases | None = None) -> None:
 
 
 def fact_roots(objs: Iterable[Any]) -> list[Trace]:
-    """The aggregates that fact rows belong to, with their store."""
-    roots = []
+    """The aggregates that fact rows belong to, with their store. A root's store is looked
+    up once, and not at all when its root was traced in the same collecting block."""
+    known = {(m, r): s for m, r, s in _collecting.get() or ()}
+    roots: list[Trace] = []
     for obj in objs:
         spec = registry.fact_spec(registry.label_of(obj))
         if spec is None:
@@ -173,11 +191,12 @@ def fact_roots(objs: Iterable[Any]) -> list[Trace]:
         root_spec = registry.fact_spec(label)
         store = None
         if root_spec is not None and root_spec.store_attname:
-            store = (
-                getattr(obj, root_spec.store_attname)
-                if label == spec.label
-                else _store_of_root(root_spec, root_id, obj)
-            )
+            if label == spec.label:
+                store = getattr(obj, root_spec.store_attname)
+            elif (label, root_id) in known:
+                store = known[(label, root_id)]
+            else:
+                store = known[(label, root_id)] = _store_of_root(root_spec, root_id, obj)
         roots.append((label, root_id, store))
     return roots
 

@@ -4,7 +4,8 @@
 - ``fact``: immutable aggregates, inserted once by id. A fact model is either an
   aggregate root (an invoice, a standalone stock movement) or a part of one (an invoice
   line); :attr:`FactSpec.root_of` tells which root a row belongs to.
-Derived tables are not registered: each side recomputes them in ``on_apply``.
+Derived tables are registered for ``verify`` only: each side recomputes them in
+``FactSpec.on_apply_many``.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ class FactSpec:
     store_attname: str | None = None
     # True for models that only ever exist inside an aggregate (invoice lines).
     part_only: bool = False
-    # Upkeep of derived data after an aggregate arrived (stock levels, statistics).
-    on_apply: Callable[[Any], None] | None = None
-    # The same for many aggregates at once (a sync batch), each given as (root, parts by
-    # model), after all of them were inserted: one set-wise update per derived table.
-    # Roots without it are applied one by one.
+    # Upkeep of derived data (stock levels, statistics) once aggregates were inserted,
+    # each given as (root, parts by model): one set-wise update per derived table. The
+    # one function per rule: the local write that made the aggregate calls it too.
     on_apply_many: Callable[[list[Applied]], None] | None = None
+    # False for aggregates whose upkeep reads the facts stored around them (a count
+    # restarts its level from the movements after it, which a batch's movement upkeep
+    # would then add again): they are applied one by one, after the batch.
+    batchable: bool = True
     # Hub-side authorisation: a refusal reason, or None. Gets (node till, root row).
     authorize: Callable[[Any, Any], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

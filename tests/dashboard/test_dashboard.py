@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,6 +141,31 @@ def test_till_filter_counts_like_the_statistics(manager: Client, till: Till, art
     by_till = _json(manager, till=str(till.pk))
     for key in ("periods", "by_day", "by_method", "top_by_revenue", "margin"):
         assert by_till[key] == by_store[key], key
+
+
+def test_the_till_filter_reads_the_statistics_not_the_facts(
+    manager: Client, till: Till, articles
+) -> None:
+    """Revenue and payments are kept per till: the screen does not re-derive them from
+    invoices, credit notes and payments with the statistics' rules."""
+    till2 = till_create(store=till.store, name="Caisse 2", prefix="C2", node_id="node-2")
+    sale = invoice_sell(
+        lines=[SaleLine("VIN", 2)], payments=[PaymentInput("cash", "20")], till=till2
+    )
+    credit_note_issue(invoice_number=sale.number, lines=[ReturnLine("VIN", 1)], till=till2)
+    invoice_sell(lines=[SaleLine("PAIN", 1)], till=till)
+    with CaptureQueriesContext(connection) as queries:
+        data = _json(manager, till=str(till2.pk))
+    facts = ('FROM "sales_', 'JOIN "sales_')
+    assert [q["sql"] for q in queries.captured_queries if any(f in q["sql"] for f in facts)] == []
+    today = data["periods"]["today"]
+    assert (today["invoice_count"], today["total_incl_tax"], today["returns_incl_tax"]) == (
+        1,
+        1780,
+        890,
+    )
+    # 20.00 in cash for 17.80: 2.20 given back; the return refunded in cash.
+    assert data["by_method"] == [{"method": "cash", "amount": 1780, "refunds": 890}]
 
 
 def test_a_till_defaults_to_its_own_store(

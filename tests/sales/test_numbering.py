@@ -71,11 +71,11 @@ def test_a_refused_payment_consumes_no_number(till, article):
 def test_a_validation_rolled_back_after_numbering_consumes_no_number(till, article, monkeypatch):
     sell()
 
-    def broken(invoice):
+    def broken(items):
         raise ComptoirError("panne simulée après la numérotation")
 
     with monkeypatch.context() as patch:
-        patch.setattr("comptoir.sales.services.invoices.stats_record_invoice", broken)
+        patch.setattr("comptoir.sales.services.invoices.invoices_derive", broken)
         with pytest.raises(ComptoirError, match="panne simulée"):
             sell()
     counter = SeriesCounter.objects.get(till=till, kind="invoice", year=2026)

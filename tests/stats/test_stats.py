@@ -1,5 +1,6 @@
 """Derived statistics: kept up in the sale's transaction, equal to a rebuild from facts."""
 
+import importlib
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -94,14 +95,14 @@ def test_a_rebuild_restores_statistics_wiped_out(trading):
 def test_daily_revenue_matches_the_invoices_and_counts_returns_apart(trading):
     expected: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     for invoice in Invoice.objects.all():
-        row = expected[(invoice.business_date, invoice.store_id)]
+        row = expected[(invoice.business_date, invoice.store_id, invoice.till_id)]
         row["invoice_count"] += 1
         row["total_excl_tax"] += invoice.total_excl_tax
         row["total_tax"] += invoice.total_tax
         row["total_incl_tax"] += invoice.total_incl_tax
         row["total_cost"] += invoice.total_cost
     for note in CreditNote.objects.all():
-        row = expected[(note.business_date, note.store_id)]
+        row = expected[(note.business_date, note.store_id, note.till_id)]
         row["credit_note_count"] += 1
         row["returns_excl_tax"] += note.total_excl_tax
         row["returns_incl_tax"] += note.total_incl_tax
@@ -118,12 +119,16 @@ def test_daily_revenue_matches_the_invoices_and_counts_returns_apart(trading):
         "returns_cost",
     ]
     got = {
-        (r.day, r.store_id): {f: getattr(r, f) for f in fields} for r in DailyRevenue.objects.all()
+        (r.day, r.store_id, r.till_id): {f: getattr(r, f) for f in fields}
+        for r in DailyRevenue.objects.all()
     }
     assert got == {key: {f: row[f] for f in fields} for key, row in expected.items()}
-    assert sorted(d for d, _s in got) == [date(2026, 3, 2)] * 2 + [date(2026, 3, 3)] + [
-        date(2026, 3, 4)
-    ]
+    # Per till: C1, C2 and A1 on the 2nd; C1's sale and C2's return on the 3rd; C2's sale
+    # (late on the 3rd in UTC) and C1's return on the 4th.
+    assert (
+        sorted(d for d, _s, _t in got)
+        == [date(2026, 3, 2)] * 3 + [date(2026, 3, 3)] * 2 + [date(2026, 3, 4)] * 2
+    )
 
 
 def test_daily_tax_matches_the_printed_vat_breakdowns_sales_and_returns_apart(trading):
@@ -165,14 +170,19 @@ def test_payments_are_counted_net_of_change_and_refunds_apart(trading):
     assert sum(by_method.values()) == sum(i.total_incl_tax for i in Invoice.objects.all())
     assert sum(refunds.values()) == sum(n.total_incl_tax for n in CreditNote.objects.all())
     day2 = {
-        row.method: row.amount
+        (row.till.prefix, row.method): row.amount
         for row in DailyPayment.objects.filter(
             day=date(2026, 3, 2), store__name="Magasin principal"
         )
     }
-    # alice: 12.50 paid with a 20 note (7.50 change); bob: 7.85 by card, then 27.90 = 20 card
-    # + 10 cash with 2.10 change.
-    assert day2 == {"cash": 1250 + 790, "card": 785 + 2000}
+    # On C1, alice: 12.50 paid with a 20 note (7.50 change); bob: 7.85 by card. On C2, bob:
+    # 27.90 = 20 card + 10 cash with 2.10 change.
+    assert day2 == {
+        ("C1", "cash"): 1250,
+        ("C1", "card"): 785,
+        ("C2", "card"): 2000,
+        ("C2", "cash"): 790,
+    }
     assert by_method["cheque"] == 2000
     assert by_method["mobile"] == 1500
     assert refunds["card"] == 1780
@@ -203,3 +213,18 @@ def test_sales_statistics_net_returns_per_article(trading):
 def test_margins_come_from_the_cost_snapshot_of_each_sale(trading):
     row = SalesStat.objects.get(article__code="LIVRE", cashier="carole", day=date(2026, 3, 2))
     assert (row.revenue_excl_tax, row.cost, row.margin) == (1500, 900, 600)
+
+
+def test_the_migration_to_per_till_rows_gives_the_figures_the_sales_gave(trading):
+    """``stats`` 0003 fills revenue and payments per till from the facts (its own copy of
+    the rules, as a migration must keep): the same rows as the sales' own upkeep."""
+    from django.apps import apps
+
+    fill = importlib.import_module(
+        "comptoir.stats.migrations.0003_daily_revenue_payment_till_filled"
+    ).fill
+    expected = stats_snapshot()
+    DailyRevenue.objects.all().delete()
+    DailyPayment.objects.filter(method="cash").delete()
+    fill(apps, None)
+    assert stats_snapshot() == expected

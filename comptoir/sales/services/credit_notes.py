@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,9 +34,9 @@ from comptoir.sales.models import (
     InvoiceLine,
     PaymentMethod,
 )
-from comptoir.stats.services import stats_record_credit_note
+from comptoir.sales.services.derived import credit_notes_derive
 from comptoir.stock.models import MovementKind, StockMovement
-from comptoir.stock.services import movement_record
+from comptoir.sync import capture
 
 
 @dataclass(frozen=True)
@@ -183,71 +184,77 @@ def credit_note_issue(
         "taxes": [[str(t.vat_rate), t.base_excl_tax, t.tax] for t in taxes],
     }
     digest = chain_hash(head.last_hash, hashed_values)
-    note = CreditNote.objects.create(
-        number=number,
-        invoice=invoice,
-        till=till,
-        store=till.store,
-        year=year,
-        sequence=sequence,
-        issued_at=issued_at,
-        business_date=timezone.localdate(issued_at),
-        cashier=cashier,
-        reason=reason.strip()[:200],
-        refund_method=refund_method,
-        currency=invoice.currency,
-        total_excl_tax=sum(t.base_excl_tax for t in taxes),
-        total_tax=sum(t.tax for t in taxes),
-        total_incl_tax=total_incl,
-        total_cost=sum(c for *_rest, c in line_amounts),
-        previous_hash=head.last_hash,
-        chain_hash=digest,
-    )
-    head.last_hash = digest
-    head.save(update_fields=["last_hash"])
-    CreditNoteLine.objects.bulk_create(
-        [
-            CreditNoteLine(
-                **note.part_keys(CreditNoteLine, i - 1),
-                credit_note=note,
-                invoice_line=line,
-                position=i,
-                article_id=line.article_id,
-                quantity=qty,
-                vat_rate=line.vat_rate,
-                total_excl_tax=excl,
-                total_tax=incl - excl,
-                total_incl_tax=incl,
-                total_cost=cost,
-            )
-            for i, (line, qty, incl, excl, cost) in enumerate(line_amounts, start=1)
-        ]
-    )
-    CreditNoteTax.objects.bulk_create(
-        [
-            CreditNoteTax(
-                **note.part_keys(CreditNoteTax, n),
-                credit_note=note,
-                vat_rate=t.vat_rate,
-                base_excl_tax=t.base_excl_tax,
-                tax=t.tax,
-                total_incl_tax=t.total_incl_tax,
-            )
-            for n, t in enumerate(taxes)
-        ]
-    )
-    back: dict[UUID, Decimal] = {}
-    for line, qty, *_rest in line_amounts:
-        back[line.article_id] = back.get(line.article_id, Decimal(0)) + qty
-    for n, article_id in enumerate(sorted(back, key=str)):
-        movement_record(
-            **note.part_keys(StockMovement, n),
-            article_id=article_id,
+    with capture.traced_once():  # one trace for the whole aggregate
+        note = CreditNote.objects.create(
+            number=number,
+            invoice=invoice,
+            till=till,
             store=till.store,
-            kind=MovementKind.RETURN,
-            quantity=back[article_id],
-            at=issued_at,
-            credit_note_id=note.pk,
+            year=year,
+            sequence=sequence,
+            issued_at=issued_at,
+            business_date=timezone.localdate(issued_at),
+            cashier=cashier,
+            reason=reason.strip()[:200],
+            refund_method=refund_method,
+            currency=invoice.currency,
+            total_excl_tax=sum(t.base_excl_tax for t in taxes),
+            total_tax=sum(t.tax for t in taxes),
+            total_incl_tax=total_incl,
+            total_cost=sum(c for *_rest, c in line_amounts),
+            previous_hash=head.last_hash,
+            chain_hash=digest,
         )
-    stats_record_credit_note(note)
+        head.last_hash = digest
+        head.save(update_fields=["last_hash"])
+        parts: dict[type[models.Model], list[Any]] = {}
+        parts[CreditNoteLine] = CreditNoteLine.objects.bulk_create(
+            [
+                CreditNoteLine(
+                    **note.part_keys(CreditNoteLine, i - 1),
+                    credit_note=note,
+                    invoice_line=line,
+                    position=i,
+                    article_id=line.article_id,
+                    quantity=qty,
+                    vat_rate=line.vat_rate,
+                    total_excl_tax=excl,
+                    total_tax=incl - excl,
+                    total_incl_tax=incl,
+                    total_cost=cost,
+                )
+                for i, (line, qty, incl, excl, cost) in enumerate(line_amounts, start=1)
+            ]
+        )
+        parts[CreditNoteTax] = CreditNoteTax.objects.bulk_create(
+            [
+                CreditNoteTax(
+                    **note.part_keys(CreditNoteTax, n),
+                    credit_note=note,
+                    vat_rate=t.vat_rate,
+                    base_excl_tax=t.base_excl_tax,
+                    tax=t.tax,
+                    total_incl_tax=t.total_incl_tax,
+                )
+                for n, t in enumerate(taxes)
+            ]
+        )
+        back: dict[UUID, Decimal] = {}
+        for line, qty, *_rest in line_amounts:
+            back[line.article_id] = back.get(line.article_id, Decimal(0)) + qty
+        parts[StockMovement] = StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    **note.part_keys(StockMovement, n),
+                    article_id=article_id,
+                    store=till.store,
+                    kind=MovementKind.RETURN,
+                    quantity=back[article_id],
+                    occurred_at=issued_at,
+                    credit_note_id=note.pk,
+                )
+                for n, article_id in enumerate(sorted(back, key=str))
+            ]
+        )
+        credit_notes_derive([(note, parts)])
     return note

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,9 +49,9 @@ from comptoir.sales.models import (
     Payment,
     PaymentMethod,
 )
-from comptoir.stats.services import stats_record_invoice
+from comptoir.sales.services.derived import invoices_derive
 from comptoir.stock.models import MovementKind, StockMovement
-from comptoir.stock.services import movement_record
+from comptoir.sync import capture
 from comptoir.sync.wire.checks import check_rows
 
 MAX_LINES = 1000
@@ -294,90 +295,96 @@ def _validate(
         "payments": parsed,
     }
     digest = chain_hash(head.last_hash, hashed_values)
-    invoice = Invoice.objects.create(
-        number=number,
-        till=till,
-        store=store,
-        year=year,
-        sequence=sequence,
-        validated_at=validated_at,
-        business_date=timezone.localdate(validated_at),
-        customer=customer,
-        customer_name=customer.name if customer else "",
-        cashier=draft.cashier,
-        currency=currency,
-        total_excl_tax=totals.total_excl_tax,
-        total_tax=totals.total_tax,
-        total_incl_tax=totals.total_incl_tax,
-        total_paid=settlement.paid,
-        change_given=settlement.change,
-        total_cost=totals.total_cost,
-        previous_hash=head.last_hash,
-        chain_hash=digest,
-    )
-    head.last_hash = digest
-    head.save(update_fields=["last_hash"])
-    InvoiceLine.objects.bulk_create(
-        [
-            InvoiceLine(
-                **invoice.part_keys(InvoiceLine, i - 1),
-                invoice=invoice,
-                position=i,
-                article=line.article,
-                article_code=line.article.code,
-                label=line.article.name,
-                quantity=line.quantity,
-                unit=line.article.unit,
-                unit_price=line.unit_price,
-                discount_rate=line.discount_rate,
-                discount_amount=t.discount,
-                vat_rate=line.article.vat_rate,
-                total_excl_tax=t.total_excl_tax,
-                total_tax=t.total_tax,
-                total_incl_tax=t.total_incl_tax,
-                unit_cost=line.article.cost,
-                total_cost=t.total_cost,
-            )
-            for i, (line, t) in enumerate(zip(lines, totals.lines, strict=True), start=1)
-        ]
-    )
-    InvoiceTax.objects.bulk_create(
-        [
-            InvoiceTax(
-                **invoice.part_keys(InvoiceTax, n),
-                invoice=invoice,
-                vat_rate=t.vat_rate,
-                base_excl_tax=t.base_excl_tax,
-                tax=t.tax,
-                total_incl_tax=t.total_incl_tax,
-            )
-            for n, t in enumerate(totals.taxes)
-        ]
-    )
-    Payment.objects.bulk_create(
-        [
-            Payment(
-                **invoice.part_keys(Payment, i - 1),
-                invoice=invoice,
-                position=i,
-                method=method,
-                amount=amount,
-            )
-            for i, (method, amount) in enumerate(parsed, start=1)
-        ]
-    )
-    # One movement per article, in article order: a consistent lock order on stock levels.
-    for n, article in enumerate(sorted(sold, key=lambda a: str(a.pk))):
-        movement_record(
-            **invoice.part_keys(StockMovement, n),
-            article_id=article.pk,
+    with capture.traced_once():  # one trace for the whole aggregate
+        invoice = Invoice.objects.create(
+            number=number,
+            till=till,
             store=store,
-            kind=MovementKind.SALE,
-            quantity=-sold[article],
-            at=validated_at,
-            invoice_id=invoice.pk,
+            year=year,
+            sequence=sequence,
+            validated_at=validated_at,
+            business_date=timezone.localdate(validated_at),
+            customer=customer,
+            customer_name=customer.name if customer else "",
+            cashier=draft.cashier,
+            currency=currency,
+            total_excl_tax=totals.total_excl_tax,
+            total_tax=totals.total_tax,
+            total_incl_tax=totals.total_incl_tax,
+            total_paid=settlement.paid,
+            change_given=settlement.change,
+            total_cost=totals.total_cost,
+            previous_hash=head.last_hash,
+            chain_hash=digest,
         )
-    stats_record_invoice(invoice)
+        head.last_hash = digest
+        head.save(update_fields=["last_hash"])
+        parts: dict[type[models.Model], list[Any]] = {}
+        parts[InvoiceLine] = InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    **invoice.part_keys(InvoiceLine, i - 1),
+                    invoice=invoice,
+                    position=i,
+                    article=line.article,
+                    article_code=line.article.code,
+                    label=line.article.name,
+                    quantity=line.quantity,
+                    unit=line.article.unit,
+                    unit_price=line.unit_price,
+                    discount_rate=line.discount_rate,
+                    discount_amount=t.discount,
+                    vat_rate=line.article.vat_rate,
+                    total_excl_tax=t.total_excl_tax,
+                    total_tax=t.total_tax,
+                    total_incl_tax=t.total_incl_tax,
+                    unit_cost=line.article.cost,
+                    total_cost=t.total_cost,
+                )
+                for i, (line, t) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+            ]
+        )
+        parts[InvoiceTax] = InvoiceTax.objects.bulk_create(
+            [
+                InvoiceTax(
+                    **invoice.part_keys(InvoiceTax, n),
+                    invoice=invoice,
+                    vat_rate=t.vat_rate,
+                    base_excl_tax=t.base_excl_tax,
+                    tax=t.tax,
+                    total_incl_tax=t.total_incl_tax,
+                )
+                for n, t in enumerate(totals.taxes)
+            ]
+        )
+        parts[Payment] = Payment.objects.bulk_create(
+            [
+                Payment(
+                    **invoice.part_keys(Payment, i - 1),
+                    invoice=invoice,
+                    position=i,
+                    method=method,
+                    amount=amount,
+                )
+                for i, (method, amount) in enumerate(parsed, start=1)
+            ]
+        )
+        # One movement per article, bounded like any movement (``_sold``).
+        parts[StockMovement] = StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    **invoice.part_keys(StockMovement, n),
+                    article_id=article.pk,
+                    store=store,
+                    kind=MovementKind.SALE,
+                    quantity=-sold[article],
+                    occurred_at=validated_at,
+                    invoice_id=invoice.pk,
+                )
+                for n, article in enumerate(sorted(sold, key=lambda a: str(a.pk)))
+            ]
+        )
+        invoices_derive([(invoice, parts)])
     draft.delete()
     return invoice
 

@@ -97,8 +97,8 @@ def apply_fact(change: Change, origin: str, till: Till | None) -> str:
                 check_foreign_keys(obj)
             if objs:
                 part_model._default_manager.bulk_create(objs)
-    if spec.on_apply is not None:
-        spec.on_apply(root)
+    if spec.on_apply_many is not None:
+        spec.on_apply_many([(root, dict(parts))])
     return "applied"
 
 
@@ -121,11 +121,7 @@ def _normalised(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[st
 def batchable(label: str) -> bool:
     """Aggregates whose derived upkeep can run once for a whole batch."""
     spec = registry.fact_spec(label)
-    return (
-        spec is not None
-        and not spec.part_only
-        and (spec.on_apply is None or spec.on_apply_many is not None)
-    )
+    return spec is not None and not spec.part_only and spec.batchable
 
 
 @dataclass(eq=False)  # compared and hashed by identity
