@@ -13,7 +13,8 @@ from pathlib import Path
 
 import bench
 from bench import capacity, suite
-from bench.harness import BenchError, World
+from bench.harness import World
+from comptoir.devtools.processes import ProcessError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -84,7 +85,7 @@ def _run_in(world: World, work: Callable[[World], None]) -> bool:
     try:
         work(world)
         return False
-    except BenchError as exc:
+    except ProcessError as exc:  # BenchError, or a process of the harness that failed
         print(f"\nBENCH FAILED: {exc}\n(work folder: {world.base})", file=sys.stderr)
         world.keep = True
         return True

@@ -6,128 +6,43 @@ Python code in ``comptoir shell`` on a home. Every process started here is stopp
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
-from tests.pgcluster import TempPostgres
+from comptoir.devtools import processes
+from comptoir.devtools.pgcluster import TempPostgres
+from comptoir.devtools.processes import ProcessError, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-passw0rd-1234"
 STORE = "Banc d'essai"
 CLI_TIMEOUT = 900.0
 START_TIMEOUT = 60.0
-MARKER = "@@BENCH@@"
 
 
-class BenchError(RuntimeError):
+class BenchError(ProcessError):
     """A benchmark could not run (a process failed); the message says which and why."""
 
 
 def child_env(**extra: str) -> dict[str, str]:
     """Nothing inherited that would pick another home or database."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COMPTOIR_HOME")
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
+    return processes.child_env(pythonpath=ROOT, **extra)
 
 
-def comptoir_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "comptoir", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
-    """SIGTERM to the process group (each child has a session of its own), then SIGKILL."""
-
-    def signal_group(sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-
-    if proc.poll() is None:
-        signal_group(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            signal_group(signal.SIGKILL)
-            proc.wait(timeout=timeout)
-    else:
-        signal_group(signal.SIGKILL)
-
-
-class Server:
+class Server(processes.Server):
     """``comptoir serve`` for one home, on a free port, logging to a file."""
 
     def __init__(self, home: Path, name: str, log_dir: Path, *extra: str) -> None:
-        self.home = home
-        self.name = name
-        self.extra = extra  # more ``serve`` options
-        self.port = free_port()
-        self.log_path = log_dir / f"{name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Server:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                comptoir_argv(
-                    "serve",
-                    "--home",
-                    str(self.home),
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    *self.extra,
-                ),
-                env=child_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} stopped at start-up:\n{self.log_tail()}")
-            try:
-                urllib.request.urlopen(f"{self.url}/admin/login/", timeout=2).close()
-                return self
-            except (OSError, urllib.error.URLError):
-                if time.monotonic() > deadline:
-                    raise BenchError(f"{self.name} does not answer:\n{self.log_tail()}") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return ""
+        super().__init__(
+            home,
+            name=name,
+            log_dir=log_dir,
+            extra=extra,
+            pythonpath=ROOT,
+            start_timeout=START_TIMEOUT,
+        )
 
 
 class World:
@@ -185,15 +100,7 @@ class World:
     def run_raw(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT
     ) -> str:
-        result = subprocess.run(
-            comptoir_argv(*args),
-            env=env or child_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=max(timeout, CLI_TIMEOUT),
-            check=False,
-        )
+        result = processes.run(args, env=env or child_env(), timeout=max(timeout, CLI_TIMEOUT))
         if result.returncode != 0:
             raise BenchError(
                 f"comptoir {' '.join(args)}: exit {result.returncode}\n"
@@ -206,31 +113,25 @@ class World:
 
     def shell(self, home: Path, code: str, *, timeout: float = CLI_TIMEOUT) -> Any:
         """Run ``code`` in ``comptoir shell`` on ``home``; returns what it put in ``out``."""
-        program = f"import json\nout = None\n{code}\nprint({MARKER!r} + json.dumps(out))\n"
-        stdout = self.run_raw(
-            "shell",
-            "--no-startup",
-            "-c",
-            program,
-            env=child_env(COMPTOIR_HOME=str(home)),
-            timeout=timeout,
+        done, out, result = processes.shell(
+            home, code, pythonpath=ROOT, timeout=max(timeout, CLI_TIMEOUT)
         )
-        for line in stdout.splitlines():
-            if line.startswith(MARKER):
-                return json.loads(line[len(MARKER) :])
-        raise BenchError(f"comptoir shell on {home.name}: no result\n{stdout[-2000:]}")
+        if result.returncode != 0:
+            raise BenchError(
+                f"comptoir shell: exit {result.returncode}\n"
+                f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+            )
+        if not done:
+            raise BenchError(f"comptoir shell on {home.name}: no result\n{result.stdout[-2000:]}")
+        return out
 
     def shell_popen(self, home: Path, code: str) -> subprocess.Popen[str]:
         """``comptoir shell -c code`` in the background, stdout piped (stopped at close)."""
         err: IO[bytes] = (self.logs / f"shell-{home.name}.log").open("ab")
-        proc = subprocess.Popen(
-            comptoir_argv("shell", "--no-startup", "-c", code),
+        proc = processes.spawn(
+            ["shell", "--no-startup", "-c", code],
             env=child_env(COMPTOIR_HOME=str(home)),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
             stderr=err,
-            text=True,
-            start_new_session=True,
         )
         err.close()
         self.popens.append(proc)

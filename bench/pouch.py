@@ -17,7 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, free_port, stop_process
+from bench.harness import ROOT
+from comptoir.devtools.processes import free_port, stop_process
 
 PEER = Path(os.environ.get("COMPTOIR_PEER_BENCH", ROOT.parent / "shared" / "peer-bench"))
 

@@ -3,16 +3,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import os
+import sys
+from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import override_settings
 from django.utils import translation
 
 from comptoir.core.models import Store, Till
 from comptoir.core.services import store_get_or_create, till_create
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Passwords hashed with MD5 in this process: PBKDF2's 10⁶ rounds are most of the time
+    of the tests that log in. Only this process's settings change: the ``comptoir``
+    processes that scenario and CLI tests start hash and check with the real hashers, and
+    the real ones stay listed here so that a hash one of them wrote still checks."""
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    # override_settings sends setting_changed, which empties Django's cache of hashers.
+    override_settings(PASSWORD_HASHERS=hashers).enable()
+    sys.addaudithook(_refuse_comptoir_children)
+
+
+# -- the fast tier: no ``comptoir`` child process outside tests marked slow ---------------
+
+_FAST_TIER = {"on": False}  # True while a test not marked slow runs (setup to teardown)
+
+
+def _starts_comptoir(args: Any) -> bool:
+    """Whether a command line runs the ``comptoir`` program (``python -m comptoir``, the
+    ``comptoir`` script): each such child sets Django up and opens or migrates a home."""
+    argv = [os.fspath(a) for a in args] if isinstance(args, list | tuple) else str(args).split()
+    module = any(a == "-m" and b == "comptoir" for a, b in itertools.pairwise(argv))
+    return module or (bool(argv) and os.path.basename(argv[0]) == "comptoir")
+
+
+def _refuse_comptoir_children(event: str, args: tuple[Any, ...]) -> None:
+    if event == "subprocess.Popen" and _FAST_TIER["on"] and _starts_comptoir(args[1]):
+        raise RuntimeError(
+            "Ce test lance un processus comptoir : marquez-le @pytest.mark.slow (make check "
+            "ne lance que les tests non marqués slow, sans processus enfant comptoir)."
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """A test that is not marked slow may not start ``comptoir`` processes, in its fixtures
+    either: ``make check`` (``-m "not slow"``) stays a single-process run."""
+    _FAST_TIER["on"] = item.get_closest_marker("slow") is None
+    try:
+        return (yield)
+    finally:
+        _FAST_TIER["on"] = False
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,7 @@ def db_probe(home: Path, code: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.slow
 def test_node_init_creates_a_migrated_home_with_its_till(tmp_path: Path) -> None:
     home = tmp_path / "caisse"
     done = run(
@@ -79,6 +80,7 @@ def test_node_init_creates_a_migrated_home_with_its_till(tmp_path: Path) -> None
     assert out == "C2 Épicerie"
 
 
+@pytest.mark.slow
 def test_a_till_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     home = tmp_path / "caisse"
     assert (
@@ -97,6 +99,7 @@ def test_a_till_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None
     assert out == "wal 2 1"
 
 
+@pytest.mark.slow
 def test_init_refuses_an_already_initialised_home(tmp_path: Path) -> None:
     home = tmp_path / "caisse"
     assert (
@@ -108,6 +111,7 @@ def test_init_refuses_an_already_initialised_home(tmp_path: Path) -> None:
     assert "déjà un comptoir initialisé" in again.stderr
 
 
+@pytest.mark.slow
 def test_init_refuses_an_unknown_currency_and_leaves_no_home(tmp_path: Path) -> None:
     home = tmp_path / "caisse"
     done = run("node", "init", "--home", str(home), "--currency", "ZZZ")
@@ -116,12 +120,14 @@ def test_init_refuses_an_unknown_currency_and_leaves_no_home(tmp_path: Path) -> 
     assert read_config(home) is None
 
 
+@pytest.mark.slow
 def test_commands_on_a_missing_home_say_how_to_create_one(tmp_path: Path) -> None:
     done = run("article", "list", "--home", str(tmp_path / "nulle-part"))
     assert done.returncode == 2
     assert "comptoir node init" in done.stderr
 
 
+@pytest.mark.slow
 def test_home_comes_from_the_environment_when_no_option_is_given(tmp_path: Path) -> None:
     home = tmp_path / "caisse"
     done = run(
@@ -131,6 +137,7 @@ def test_home_comes_from_the_environment_when_no_option_is_given(tmp_path: Path)
     assert read_config(home) is not None
 
 
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_hub_init_uses_the_postgresql_database_it_is_given(tmp_path: Path) -> None:
     admin_url = os.environ["COMPTOIR_TEST_PG_URL"]
@@ -156,6 +163,7 @@ def test_hub_init_uses_the_postgresql_database_it_is_given(tmp_path: Path) -> No
     assert prefix == ("WEB",)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_a_served_hub_borrows_its_connections_from_a_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -177,6 +185,7 @@ def test_a_served_hub_borrows_its_connections_from_a_pool(
     assert db_probe(home, probe) == "7 7"
 
 
+@pytest.mark.slow
 def test_serve_refuses_several_workers_on_a_till(tmp_path: Path) -> None:
     home = tmp_path / "till"
     assert run("node", "init", "--home", str(home)).returncode == 0
@@ -185,6 +194,7 @@ def test_serve_refuses_several_workers_on_a_till(tmp_path: Path) -> None:
     assert "--workers n'a de sens que pour un hub sur PostgreSQL" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_cache_is_shared_on_disk_only_for_several_server_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ receive each other's, so that all three converge within seconds.
 
 This process never configures Django: each home has its own settings (role, database),
 so every step that touches a home runs in a child process of the real CLI
-(:mod:`.processes`). Texts go
+(:mod:`comptoir.devtools.processes`). Texts go
 through :mod:`comptoir.console` (Django's are not available before its settings), in the
 language of ``--language``, which the homes created get too.
 """
@@ -33,14 +33,8 @@ from comptoir.console import (
     ngettext,
     speak,
 )
-from comptoir.demo.processes import (
-    child_env,
-    comptoir_argv,
-    port_is_free,
-    run_step,
-    stop,
-    wait_until_up,
-)
+from comptoir.devtools import processes
+from comptoir.devtools.processes import child_env, comptoir_argv, port_is_free, wait_until_up
 from comptoir.home import ConfigError, read_config
 
 ADMIN_USER = "admin"
@@ -58,6 +52,22 @@ class DemoHome:
     label: str
     populate_args: tuple[str, ...]
     prefix: str = ""
+
+
+def run_step(args: list[str], *, quiet: bool = True) -> subprocess.CompletedProcess[str] | None:
+    """Run a CLI step in a child process; None (after printing why) when it failed."""
+    done = processes.run(args, capture=quiet, stdin=None)
+    if done.returncode != 0:
+        if quiet:
+            sys.stderr.write(done.stdout + done.stderr)
+        return None
+    return done
+
+
+def stop(servers: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Ctrl-C to every server (in this process group, not sessions of their own), then
+    SIGKILL to whichever has not stopped within 10 s."""
+    processes.stop_processes(servers, sig=signal.SIGINT, group=False)
 
 
 HUB = "hub"  # the hub's folder, inside the demonstration's

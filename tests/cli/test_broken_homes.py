@@ -158,6 +158,7 @@ def test_the_command_table_lists_every_command() -> None:
     assert ("migrate",) not in table
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CONFIG_CASES)
 def test_every_command_refuses_a_broken_configuration(
     case: str, node_home: Path, tmp_path: Path
@@ -185,6 +186,7 @@ def test_every_command_refuses_a_database_it_cannot_use(
         assert_refused(result, f"{case}: {label}")
 
 
+@pytest.mark.slow
 def test_every_command_refuses_an_argument_that_is_not_utf8(node_home: Path) -> None:
     undecodable = os.fsdecode(b"Caf\xe9")
     runs = [
@@ -208,6 +210,7 @@ def hub_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ESC = "\x1b[2J\x1b[31m"
 
 
+@pytest.mark.slow
 def test_control_characters_are_refused_in_every_text_typed(
     node_home: Path, hub_home: Path, tmp_path: Path
 ) -> None:

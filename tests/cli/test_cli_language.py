@@ -12,6 +12,9 @@ import pytest
 from comptoir.home import HOME_ENV, read_config
 from tests.cli.test_entry_point import REPO, _env, comptoir
 
+# Every test runs comptoir in child processes: not in make check's fast tier.
+pytestmark = pytest.mark.slow
+
 INIT_LINES = {
     "fr": [
         "Comptoir initialisé : caisse (node) dans {home}",

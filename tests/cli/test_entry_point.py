@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Child processes of the real entry point: not in make check's fast tier.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -23,7 +23,7 @@ FACTS = ("invoice", "invoiceline", "payment", "creditnote", "stockmovement", "in
 
 @pytest.fixture
 def shop(till: Any) -> None:
-    populate(days=1, articles=24, customers=6, sales_per_day=30)
+    populate(days=1, articles=24, customers=6, sales_per_day=6)
 
 
 def _url(model: type[Any], view: str, *args: Any) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from comptoir.core.sampledata import build_catalogue
-from comptoir.demo.processes import child_env
+from comptoir.devtools.processes import child_env
 from comptoir.home import HomeConfig, new_node_id, read_config, write_config
 from tests.cli.test_entry_point import comptoir
 

@@ -13,17 +13,11 @@ suite (``DATABASE_URL`` set): running them once is enough.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import tomllib
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +26,22 @@ from typing import Any
 
 import pytest
 
-from tests.pgcluster import PostgresNotFoundError, TempPostgres
+from comptoir.devtools import processes
+from comptoir.devtools.pgcluster import PostgresNotFoundError, TempPostgres
+from comptoir.devtools.processes import comptoir_argv, free_port, kill_process, stop_process
+
+__all__ = [
+    "CLI_TIMEOUT",
+    "PASSWORD",
+    "STORE",
+    "Server",
+    "Shop",
+    "child_env",
+    "comptoir_argv",
+    "free_port",
+    "kill_process",
+    "stop_process",
+]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -54,134 +63,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-# -- processes ---------------------------------------------------------------------------
+# -- processes (comptoir.devtools.processes, with this checkout on PYTHONPATH) -----------
 
 
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of every child: nothing inherited that would pick a home or database."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COMPTOIR_HOME")
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
+    return processes.child_env(pythonpath=ROOT, **extra)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def comptoir_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "comptoir", *args]
-
-
-def _kill_group(proc: subprocess.Popen[Any], sig: int) -> None:
-    """Signal the process and its group (each child runs in a session of its own)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(sig)
-
-
-def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL if it does not exit in time."""
-    if proc.poll() is None:
-        _kill_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc, signal.SIGKILL)
-            proc.wait(timeout=timeout)
-    else:
-        # The leader exited; make sure nothing of its group survives.
-        _kill_group(proc, signal.SIGKILL)
-
-
-def kill_process(proc: subprocess.Popen[Any]) -> None:
-    """SIGKILL: no cleanup at all, as in a power cut or a crash."""
-    _kill_group(proc, signal.SIGKILL)
-    proc.wait(timeout=30)
-
-
-class Server:
+class Server(processes.Server):
     """``comptoir serve`` for one home, as a child process on a fixed port."""
 
     def __init__(self, home: Path, *, name: str, log_dir: Path, extra: tuple[str, ...] = ()):
-        self.home = home
-        self.name = name
-        self.port = free_port()
-        self.extra = extra
-        self.log_path = log_dir / f"{name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(
+            home,
+            name=name,
+            log_dir=log_dir,
+            extra=extra,
+            pythonpath=ROOT,
+            start_timeout=SERVER_START_TIMEOUT,
+        )
 
     def start(self) -> Server:
-        assert self.proc is None or self.proc.poll() is not None, f"{self.name} tourne déjà"
-        self.starts += 1
-        log = self.log_path.open("ab")
-        log.write(f"\n--- start #{self.starts} ---\n".encode())
-        log.flush()
         started = time.monotonic()
-        self.proc = subprocess.Popen(
-            comptoir_argv(
-                "serve", "--home", str(self.home), "--bind", f"127.0.0.1:{self.port}", *self.extra
-            ),
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} s'est arrêté au démarrage :\n{self.log_tail()}")
-            try:
-                urllib.request.urlopen(f"{self.url}/admin/login/", timeout=2).close()
-                break
-            except (OSError, urllib.error.URLError):
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"{self.name} ne répond pas sur {self.url}:\n{self.log_tail()}"
-                    ) from None
-                time.sleep(0.1)
+        super().start()
         print(f"  [{self.name}] prêt sur {self.url} en {time.monotonic() - started:.2f} s")
         return self
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        """Clean stop (SIGTERM)."""
-        if self.proc is not None:
-            stop_process(self.proc)
-
-    def kill(self) -> None:
-        """SIGKILL, no shutdown at all."""
-        if self.proc is not None:
-            kill_process(self.proc)
-
-    def restart(self) -> Server:
-        """Start again on the same home, database and port."""
-        self.stop()
-        return self.start()
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def parse_json(result: subprocess.CompletedProcess[str]) -> Any:
@@ -219,14 +126,8 @@ class Shop:
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """``comptoir ARGS --home HOME`` to completion; asserts exit 0 unless ``check=False``."""
-        result = subprocess.run(
-            comptoir_argv(*args, "--home", str(home)),
-            env=env or child_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+        result = processes.run(
+            [*args, "--home", str(home)], env=env or child_env(), timeout=timeout
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -244,20 +145,9 @@ class Shop:
 
         ``comptoir shell`` does not take ``--home``: the home is given by COMPTOIR_HOME.
         """
-        marker = "@@SCENARIO@@"
-        program = f"import json\nout = None\n{code}\nprint({marker!r} + json.dumps(out))\n"
-        result = subprocess.run(
-            comptoir_argv("shell", "--no-startup", "-c", program),
-            env=child_env(COMPTOIR_HOME=str(home)),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT,
-            check=False,
-        )
-        for line in result.stdout.splitlines():
-            if line.startswith(marker):
-                return json.loads(line[len(marker) :])
+        done, out, result = processes.shell(home, code, pythonpath=ROOT, timeout=CLI_TIMEOUT)
+        if done:
+            return out
         raise AssertionError(
             f"comptoir shell (home {home.name}) : code {result.returncode}\n"
             f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
@@ -265,23 +155,15 @@ class Shop:
 
     def popen(self, home: Path, *args: str) -> subprocess.Popen[str]:
         """``comptoir ARGS --home HOME`` in the background (killed at teardown)."""
-        proc = subprocess.Popen(
-            comptoir_argv(*args, "--home", str(home)),
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        proc = processes.spawn([*args, "--home", str(home)], env=child_env())
         self.popens.append(proc)
         return proc
 
     # -- set-up --
 
     def init_hub(self) -> None:
-        result = subprocess.run(
-            comptoir_argv(
+        result = processes.run(
+            [
                 "hub",
                 "init",
                 "--home",
@@ -292,13 +174,9 @@ class Shop:
                 STORE,
                 "--admin-password",
                 PASSWORD,
-            ),
+            ],
             env=child_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
             timeout=CLI_TIMEOUT,
-            check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -314,8 +192,8 @@ class Shop:
         """
         home = self.base / (key or f"till{len(self.tills) + 1}")
         code = self.enroll(name)
-        result = subprocess.run(
-            comptoir_argv(
+        result = processes.run(
+            [
                 "node",
                 "init",
                 "--home",
@@ -326,13 +204,9 @@ class Shop:
                 code,
                 "--admin-password",
                 PASSWORD,
-            ),
+            ],
             env=child_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
             timeout=CLI_TIMEOUT,
-            check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         self.tills[name] = home
