@@ -114,6 +114,16 @@ def _integrity_alerts(
             )
         else:
             applied.append(row)
+    # One alert per fact, the last refusal's (a push may carry several copies of it), and
+    # none for a fact the hub holds: an altered copy of a stored invoice leaves no hole.
+    latest = {(a.model, a.row_id): a for a in refused}
+    for model in {m for m, _row in latest}:
+        spec = registry.fact_spec(model)
+        assert spec is not None
+        rows = [row for m, row in latest if m == model]
+        for row in spec.model._base_manager.filter(pk__in=rows).values_list("pk", flat=True):
+            latest.pop((model, row))
+    refused = [a for key, a in latest.items() if key[1] not in applied]
     if refused:
         IntegrityAlert.objects.bulk_create(
             refused,

@@ -80,6 +80,30 @@ def test_a_fact_the_hub_refuses_is_an_integrity_alert_shown_to_managers(
     assert f"Alerte d'intégrité : document {number}" in out.getvalue()
 
 
+def test_copies_of_one_refused_fact_in_one_push_make_one_alert(cred: NodeCredential) -> None:
+    """Found by the fuzzer on PostgreSQL: two refused copies of a fact in one push were one
+    upsert touching a row twice, and the whole push failed."""
+    bad, _number = node_sale(cred, 2, cashier="x" * 200)
+    worse = {**bad, "id": str(uuid.uuid4())}
+    results = hub.push_apply(cred, [bad, worse])
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    assert IntegrityAlert.objects.count() == 1
+
+
+def test_an_altered_copy_of_a_stored_fact_leaves_no_hole_and_no_alert(
+    cred: NodeCredential,
+) -> None:
+    sale, _number = node_sale(cred, 2)
+    assert [r["status"] for r in hub.push_apply(cred, [sale])] == ["applied"]
+    altered = {**sale, "id": str(uuid.uuid4())}
+    altered["data"] = {**sale["data"]}
+    altered["data"]["rows"] = {**sale["data"]["rows"]}
+    root = {**sale["data"]["rows"]["sales.invoice"][0], "cashier": "x" * 200}
+    altered["data"]["rows"]["sales.invoice"] = [root]
+    assert [r["status"] for r in hub.push_apply(cred, [altered])] == ["rejected"]
+    assert not IntegrityAlert.objects.exists()
+
+
 def test_the_alert_closes_when_the_fact_is_applied_at_last(cred: NodeCredential) -> None:
     """Another cause: the invoice names a customer the hub does not have yet."""
     sid = transaction.savepoint()
