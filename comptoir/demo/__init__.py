@@ -15,6 +15,7 @@ language of ``--language``, which the homes created get too.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -66,8 +67,10 @@ def run_step(args: list[str], *, quiet: bool = True) -> subprocess.CompletedProc
 
 def stop(servers: Sequence[subprocess.Popen[bytes]]) -> None:
     """Ctrl-C to every server (in this process group, not sessions of their own), then
-    SIGKILL to whichever has not stopped within 10 s."""
-    processes.stop_processes(servers, sig=signal.SIGINT, group=False)
+    SIGKILL to whichever has not stopped within 10 s. Windows cannot send SIGINT to a
+    child (``Popen.send_signal`` refuses it): there, a plain terminate."""
+    interrupt = signal.SIGINT if os.name == "posix" else signal.SIGTERM
+    processes.stop_processes(servers, sig=interrupt, group=False)
 
 
 HUB = "hub"  # the hub's folder, inside the demonstration's

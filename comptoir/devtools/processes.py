@@ -178,13 +178,22 @@ def wait_until_up(
 # -- stopping -----------------------------------------------------------------------------
 
 
+# Windows has no SIGKILL nor process groups to signal: ``Popen.kill`` is its hard stop.
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
 def signal_process(proc: subprocess.Popen[Any], sig: int, *, group: bool = True) -> None:
-    """Send ``sig`` to the process, and to its process group when it leads one."""
-    if group:
+    """Send ``sig`` to the process, and to its process group when it leads one (POSIX);
+    ``KILL`` is ``Popen.kill``, which every platform has."""
+    killpg = getattr(os, "killpg", None)
+    if group and killpg is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+            killpg(proc.pid, sig)
     with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(sig)
+        if sig == KILL:
+            proc.kill()
+        else:
+            proc.send_signal(sig)
 
 
 def stop_processes(
@@ -201,12 +210,12 @@ def stop_processes(
         if proc.poll() is None:
             signal_process(proc, sig, group=group)
         elif group:
-            signal_process(proc, signal.SIGKILL)
+            signal_process(proc, KILL)
     for proc in processes:
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            signal_process(proc, signal.SIGKILL, group=group)
+            signal_process(proc, KILL, group=group)
             proc.wait(timeout=timeout)
 
 
@@ -217,7 +226,7 @@ def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
 
 def kill_process(proc: subprocess.Popen[Any], *, timeout: float = 30.0) -> None:
     """SIGKILL to the process and its group: no cleanup at all, as in a power cut."""
-    signal_process(proc, signal.SIGKILL)
+    signal_process(proc, KILL)
     proc.wait(timeout=timeout)
 
 
