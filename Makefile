@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit unit-sqlite unit-postgres bench-quick system-deps clean
+.PHONY: demo test check lint typecheck unit unit-sqlite unit-postgres bench-quick system-deps clean lock wheels-windows
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,17 @@ unit-postgres: $(STAMP) system-deps
 bench-quick: $(STAMP) system-deps
 	$(BIN)/python -m bench --quick
 
-test: lint typecheck bench-quick unit-sqlite unit-postgres
+# The lock file is universal (environment markers for Windows, Linux and macOS), made by uv
+# from pyproject.toml; never edit it by hand. Pins already in it are kept unless upgraded.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --universal --python-version 3.11 pyproject.toml --extra dev -o requirements.lock
+
+# A Windows till installs from wheels only: every locked package must have one for win_amd64
+# (CPython 3.11 and 3.12). Downloads from the package index; fails naming any that has none.
+wheels-windows: $(STAMP)
+	$(BIN)/python scripts/check_windows_wheels.py requirements.lock
+
+test: lint typecheck wheels-windows bench-quick unit-sqlite unit-postgres
 
 # The inner loop: lint and every test not marked slow (no multi-process scenario), on SQLite,
 # two at a time. CI runs `make test`, which includes all of this.
