@@ -19,6 +19,8 @@ from typing import Any, Literal, get_args
 import platformdirs
 import tomli_w
 
+from comptoir.core.private import restrict_to_owner
+
 CONFIG_NAME = "comptoir.toml"
 HOME_ENV = "COMPTOIR_HOME"
 # Set by ``comptoir serve`` for its processes: what only a server does is turned on
@@ -160,6 +162,6 @@ def write_config(home: Path, config: HomeConfig) -> Path:
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
         tomli_w.dump(asdict(config), fh)
-    tmp.chmod(0o600)
+    restrict_to_owner(tmp)
     tmp.replace(path)
     return path

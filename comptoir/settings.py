@@ -244,7 +244,7 @@ def _rotating_file(
     path: Path, max_bytes: int, backups: int, level: str = "NOTSET"
 ) -> dict[str, object]:
     return {
-        "class": "logging.handlers.RotatingFileHandler",
+        "class": "concurrent_log_handler.ConcurrentRotatingFileHandler",
         "filename": str(path),
         "maxBytes": max_bytes,
         "backupCount": backups,
