@@ -1,4 +1,5 @@
-"""Admin of the catalogue. Articles and suppliers are saved through the services."""
+"""Admin of the catalogue. Articles and suppliers are saved through the services' building
+blocks, inside the admin's own transaction (see ``core.adminlib``)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.catalogue.services import (
-    article_create,
-    article_update,
+    article_create_block,
+    article_update_block,
     category_get_or_create,
     parse_vat_rate,
-    supplier_create,
-    supplier_update,
+    supplier_create_block,
+    supplier_update_block,
 )
 from comptoir.core.adminlib import (
     ReadOnlyAdmin,
@@ -90,7 +91,7 @@ class CategoryAdmin(ReferenceAdmin):
 
 
 class ContactAdmin(ReferenceAdmin):
-    """Suppliers and customers: saved through their create/update services."""
+    """Suppliers and customers: saved through their create/update building blocks."""
 
     create: Callable[..., Any]
     update: Callable[..., Any]  # by ``pk``: of twins (one code), the row being edited
@@ -119,8 +120,8 @@ class SupplierAdmin(ContactAdmin):
     list_display = ("code", "name", "phone", "email", "siren", "archived")
     list_filter = ("archived",)
     search_fields = ("code", "name", "siren", "vat_number", "email")
-    create = staticmethod(supplier_create)
-    update = staticmethod(supplier_update)
+    create = staticmethod(supplier_create_block)
+    update = staticmethod(supplier_update_block)
 
 
 class ArticleForm(forms.ModelForm):
@@ -237,7 +238,7 @@ class ArticleAdmin(ReferenceAdmin):
             values = _article_values(obj, list(form.changed_data))
             if "archived" in form.changed_data:
                 values["archived"] = obj.archived
-            adopt(obj, article_update(pk=obj.pk, add_barcodes=barcodes, **values))
+            adopt(obj, article_update_block(pk=obj.pk, add_barcodes=barcodes, **values))
         else:
             names = ["name", "sale_price", "vat_rate", "cost", "unit", "alert_threshold"]
             values = _article_values(obj, names)
@@ -245,10 +246,10 @@ class ArticleAdmin(ReferenceAdmin):
                 values["category"] = obj.category.name
             if obj.supplier:
                 values["supplier"] = obj.supplier.code
-            adopt(obj, article_create(code=obj.code, barcodes=barcodes, **values))
+            adopt(obj, article_create_block(code=obj.code, barcodes=barcodes, **values))
 
     def set_archived(self, obj: Any, archived: bool) -> None:
-        article_update(pk=obj.pk, archived=archived)
+        article_update_block(pk=obj.pk, archived=archived)
 
 
 @admin.register(Barcode)

@@ -1,4 +1,5 @@
-"""Reads of the catalogue: article, category and supplier lists."""
+"""Reads of the catalogue: one article or supplier by code or id, article, category and
+supplier lists."""
 
 from __future__ import annotations
 
@@ -17,11 +18,70 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.core.errors import NotFoundError
 from comptoir.core.fields import QuantityField
 from comptoir.core.selectors import code_twins
 from comptoir.stock.models import StockLevel
+
+# Natural keys (article, barcode and supplier codes) are unique per post, not in the
+# database: two tills may create the same code while offline (see ``Article``). A lookup by
+# code takes the active twin first, then the oldest (UUIDv7 ids are time-ordered), so
+# that every post picks the same row and archiving either twin settles the matter.
+TWIN_ORDER = ("archived", "id")
+
+
+def supplier_get(*, code: str | None = None, pk: UUID | None = None) -> Supplier:
+    """The supplier ``pk`` (what a screen that lists twins picks), else one by code: of
+    twins, the active one first, then the oldest."""
+    if pk is not None:
+        supplier = Supplier.objects.filter(pk=pk).first()
+    else:
+        supplier = Supplier.objects.filter(code=_required(code)).order_by(*TWIN_ORDER).first()
+    if supplier is None:
+        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code or pk})
+    return supplier
+
+
+def supplier_ref(ref: str | UUID) -> Supplier:
+    """The supplier a service argument names: an id (a screen that lists twins) or a
+    code, as :func:`supplier_get` picks it (the CLI)."""
+    return supplier_get(pk=ref) if isinstance(ref, UUID) else supplier_get(code=ref)
+
+
+def article_get(*, code: str | None = None, pk: UUID | None = None) -> Article:
+    """The article ``pk`` (what a screen that lists twins picks), else one by its code or
+    one of its barcodes (what a scanner types).
+
+    Of twins, the active one first, then the oldest; a barcode shared by twins picks its
+    article by the same rule, so that a code and a barcode typed alike give one article.
+    """
+    if pk is not None:
+        found = Article.objects.filter(pk=pk).first()
+        if found is None:
+            raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": pk})
+        return found
+    code = _required(code)
+    article = Article.objects.filter(code=code).order_by(*TWIN_ORDER).first()
+    if article is None:
+        barcode = (
+            Barcode.objects.select_related("article")
+            .filter(code=code)
+            .order_by("article__archived", "article_id", "id")
+            .first()
+        )
+        article = barcode.article if barcode else None
+    if article is None:
+        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
+    return article
+
+
+def _required(code: str | None) -> str:
+    if code is None:
+        raise TypeError("give the row's pk or its code")
+    return code
 
 
 def article_list(

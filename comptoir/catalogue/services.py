@@ -1,4 +1,10 @@
-"""Use cases of the catalogue: articles, categories, suppliers."""
+"""Use cases of the catalogue: articles, categories, suppliers.
+
+Each use case ``<entity>_<verb>`` is ``use_case(<entity>_<verb>_block)``: the block joins
+the caller's transaction (the admin calls blocks inside its own), the use case is the
+block in one durable transaction of its own (see ``core.usecases``). The reads
+(``article_get``, ``supplier_get``) are in ``catalogue.selectors``.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue.selectors import article_get, supplier_get, supplier_ref
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.money import parse_amount
 from comptoir.core.numbers import parse_decimal
 from comptoir.core.quantity import UNITS, parse_quantity
+from comptoir.core.usecases import use_case
 from comptoir.core.validators import (
     clean_barcode,
     clean_code,
@@ -52,68 +60,12 @@ def clean_unit(unit: str) -> str:
 
 
 def category_get_or_create(*, name: str) -> Category:
+    """The category named ``name`` (case-insensitive), created if missing. A building
+    block: joins the caller's transaction."""
     name = clean_name(name, max_length=120)
     # The oldest of twins created offline on two tills, so that every post picks the same.
     category = Category.objects.filter(name__iexact=name).order_by("id").first()
     return category or Category.objects.create(name=name)
-
-
-# Natural keys (article, barcode and supplier codes) are unique per post, not in the
-# database: two tills may create the same code while offline (see ``Article``). A lookup by
-# code takes the active twin first, then the oldest (UUIDv7 ids are time-ordered), so
-# that every post picks the same row and archiving either twin settles the matter.
-TWIN_ORDER = ("archived", "id")
-
-
-def supplier_get(*, code: str | None = None, pk: UUID | None = None) -> Supplier:
-    """The supplier ``pk`` (what a screen that lists twins picks), else one by code: of
-    twins, the active one first, then the oldest."""
-    if pk is not None:
-        supplier = Supplier.objects.filter(pk=pk).first()
-    else:
-        supplier = Supplier.objects.filter(code=_required(code)).order_by(*TWIN_ORDER).first()
-    if supplier is None:
-        raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code or pk})
-    return supplier
-
-
-def supplier_ref(ref: str | UUID) -> Supplier:
-    """The supplier a service argument names: an id (a screen that lists twins) or a
-    code, as :func:`supplier_get` picks it (the CLI)."""
-    return supplier_get(pk=ref) if isinstance(ref, UUID) else supplier_get(code=ref)
-
-
-def article_get(*, code: str | None = None, pk: UUID | None = None) -> Article:
-    """The article ``pk`` (what a screen that lists twins picks), else one by its code or
-    one of its barcodes (what a scanner types).
-
-    Of twins, the active one first, then the oldest; a barcode shared by twins picks its
-    article by the same rule, so that a code and a barcode typed alike give one article.
-    """
-    if pk is not None:
-        found = Article.objects.filter(pk=pk).first()
-        if found is None:
-            raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": pk})
-        return found
-    code = _required(code)
-    article = Article.objects.filter(code=code).order_by(*TWIN_ORDER).first()
-    if article is None:
-        barcode = (
-            Barcode.objects.select_related("article")
-            .filter(code=code)
-            .order_by("article__archived", "article_id", "id")
-            .first()
-        )
-        article = barcode.article if barcode else None
-    if article is None:
-        raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code})
-    return article
-
-
-def _required(code: str | None) -> str:
-    if code is None:
-        raise TypeError("give the row's pk or its code")
-    return code
 
 
 def _check_barcodes_free(codes: Sequence[str], article: Article | None) -> list[str]:
@@ -136,8 +88,8 @@ def _check_barcodes_free(codes: Sequence[str], article: Article | None) -> list[
     return cleaned
 
 
-@transaction.atomic(durable=True)
-def article_create(
+@transaction.atomic(savepoint=False)
+def article_create_block(
     *,
     code: str,
     name: str,
@@ -182,8 +134,11 @@ def article_create(
     return article
 
 
-@transaction.atomic(durable=True)
-def article_update(
+article_create = use_case(article_create_block)
+
+
+@transaction.atomic(savepoint=False)
+def article_update_block(
     *,
     code: str | None = None,
     pk: UUID | None = None,
@@ -205,7 +160,7 @@ def article_update(
     :func:`supplier_ref`); ``""`` removes it.
     """
     if pk is None:
-        pk = article_get(code=_required(code)).pk
+        pk = article_get(code=code).pk
     article = Article.objects.select_for_update().filter(pk=pk).first()
     if article is None:
         raise NotFoundError(_("Article inconnu : « %(code)s ».") % {"code": code or pk})
@@ -249,8 +204,11 @@ def article_update(
     return article
 
 
-@transaction.atomic(durable=True)
-def supplier_create(
+article_update = use_case(article_update_block)
+
+
+@transaction.atomic(savepoint=False)
+def supplier_create_block(
     *,
     code: str,
     name: str,
@@ -269,8 +227,11 @@ def supplier_create(
     return Supplier.objects.create(code=code, name=clean_name(name), **fields)
 
 
-@transaction.atomic(durable=True)
-def supplier_update(
+supplier_create = use_case(supplier_create_block)
+
+
+@transaction.atomic(savepoint=False)
+def supplier_update_block(
     *,
     code: str | None = None,
     pk: UUID | None = None,
@@ -285,7 +246,7 @@ def supplier_update(
     """Change the given fields only. The supplier is ``pk``, else the one ``code`` names
     as ``supplier_get`` picks it (see ``article_update``)."""
     if pk is None:
-        pk = supplier_get(code=_required(code)).pk
+        pk = supplier_get(code=code).pk
     supplier = Supplier.objects.select_for_update().filter(pk=pk).first()
     if supplier is None:
         raise NotFoundError(_("Fournisseur inconnu : « %(code)s ».") % {"code": code or pk})
@@ -305,8 +266,11 @@ def supplier_update(
     return supplier
 
 
-@transaction.atomic(durable=True)
-def category_create(*, name: str) -> Category:
+supplier_update = use_case(supplier_update_block)
+
+
+@transaction.atomic(savepoint=False)
+def category_create_block(*, name: str) -> Category:
     """A new category; refuses a name already taken (case-insensitive)."""
     name = clean_name(name, max_length=120)
     if Category.objects.filter(name__iexact=name).exists():
@@ -314,8 +278,11 @@ def category_create(*, name: str) -> Category:
     return Category.objects.create(name=name)
 
 
-@transaction.atomic(durable=True)
-def category_update(
+category_create = use_case(category_create_block)
+
+
+@transaction.atomic(savepoint=False)
+def category_update_block(
     *, pk: object, name: str | None = None, archived: bool | None = None
 ) -> Category:
     """Rename or (un)archive a category; ``None`` leaves a field as it is."""
@@ -335,3 +302,6 @@ def category_update(
     if changed:
         category.save(update_fields=changed)
     return category
+
+
+category_update = use_case(category_update_block)

@@ -4,23 +4,24 @@
   ``list_display``/``fields`` shows them formatted (``2.50``, ``0.250``), and forms take
   amounts in major units (``2,50``).
 - Facts and derived tables are read-only: they are created by the services only.
-- Reference data is never deleted but archived, and is saved through the services. The
-  services own their durable transaction, so the change form runs without the admin's
-  usual outer ``atomic`` (which would make them fail).
+- Reference data is never deleted but archived, and is saved through the services'
+  building blocks (``<entity>_<verb>_block``, see ``core.usecases``): they join the
+  admin's own transaction, so a change form saves all of it (row, inlines, history) or
+  nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -176,19 +177,8 @@ class ReferenceAdmin(FormattedFieldsMixin, admin.ModelAdmin):
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        # No outer atomic: save_model calls services that open a durable transaction.
-        view = cast(Any, super())._changeform_view  # private, but stable since Django 1.11
-        return cast(HttpResponse, view(request, object_id, form_url, extra_context))
-
     def set_archived(self, obj: Any, archived: bool) -> None:
-        """Archive or restore one row; admins whose model has an update service override it."""
+        """Archive or restore one row; admins whose model has an update block override it."""
         obj.archived = archived
         obj.save(update_fields=["archived"])
 
@@ -197,7 +187,8 @@ class ReferenceAdmin(FormattedFieldsMixin, admin.ModelAdmin):
         for obj in queryset.order_by("pk"):
             if obj.archived != archived:
                 try:
-                    self.set_archived(obj, archived)
+                    with transaction.atomic():  # each row alone: a refused one is reported
+                        self.set_archived(obj, archived)
                 except ComptoirError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                     continue

@@ -1,4 +1,4 @@
-"""Admin of customers, saved through the services; archived, never deleted."""
+"""Admin of customers, saved through the services' building blocks; archived, never deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.admin import ContactAdmin, ContactForm
 from comptoir.customers.models import Customer
-from comptoir.customers.services import customer_create, customer_update
+from comptoir.customers.services import customer_create_block, customer_update_block
 
 
 class CustomerForm(ContactForm):
@@ -28,5 +28,5 @@ class CustomerAdmin(ContactAdmin):
     list_filter = ("archived",)
     search_fields = ("code", "name", "phone", "email", "siren", "vat_number")
 
-    create = staticmethod(customer_create)
-    update = staticmethod(customer_update)
+    create = staticmethod(customer_create_block)
+    update = staticmethod(customer_update_block)

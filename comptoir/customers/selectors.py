@@ -1,4 +1,4 @@
-"""Reads of customers."""
+"""Reads of customers: one by code or id, lists, twins."""
 
 from __future__ import annotations
 
@@ -6,9 +6,28 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from comptoir.core.errors import NotFoundError
 from comptoir.core.selectors import code_twins
 from comptoir.customers.models import Customer
+
+
+def customer_get(*, ref: str) -> Customer:
+    """A customer by code, or by id (UUID).
+
+    Codes are unique per post, not in the database (see ``Customer``): of twins, the
+    active one first, then the oldest, so that every post picks the same.
+    """
+    customer = Customer.objects.filter(code=ref).order_by("archived", "id").first()
+    if customer is None:
+        try:
+            customer = Customer.objects.filter(pk=ref).first()
+        except Exception:  # not a UUID
+            customer = None
+    if customer is None:
+        raise NotFoundError(_("Client inconnu : « %(ref)s ».") % {"ref": ref})
+    return customer
 
 
 def customer_list(

@@ -1,4 +1,9 @@
-"""Use cases of customers (the seed's ``Client``)."""
+"""Use cases of customers (the seed's ``Client``).
+
+Each use case ``customer_<verb>`` is ``use_case(customer_<verb>_block)``: the block joins
+the caller's transaction (the admin calls blocks inside its own), the use case is the
+block in one durable transaction of its own (see ``core.usecases``).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +14,10 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.ids import new_id
+from comptoir.core.usecases import use_case
 from comptoir.core.validators import clean_code, clean_contact_fields, clean_name
 from comptoir.customers.models import Customer
-
-
-def customer_get(*, ref: str) -> Customer:
-    """A customer by code, or by id (UUID).
-
-    Codes are unique per post, not in the database (see ``Customer``): of twins, the
-    active one first, then the oldest, so that every post picks the same.
-    """
-    customer = Customer.objects.filter(code=ref).order_by("archived", "id").first()
-    if customer is None:
-        try:
-            customer = Customer.objects.filter(pk=ref).first()
-        except Exception:  # not a UUID
-            customer = None
-    if customer is None:
-        raise NotFoundError(_("Client inconnu : « %(ref)s ».") % {"ref": ref})
-    return customer
+from comptoir.customers.selectors import customer_get
 
 
 def customer_default_code(pk: UUID) -> str:
@@ -36,8 +26,8 @@ def customer_default_code(pk: UUID) -> str:
     return f"CL-{pk.hex[-8:].upper()}"
 
 
-@transaction.atomic(durable=True)
-def customer_create(
+@transaction.atomic(savepoint=False)
+def customer_create_block(
     *,
     name: str,
     code: str | None = None,
@@ -57,8 +47,11 @@ def customer_create(
     return Customer.objects.create(id=pk, code=code, name=clean_name(name), **fields)
 
 
-@transaction.atomic(durable=True)
-def customer_update(
+customer_create = use_case(customer_create_block)
+
+
+@transaction.atomic(savepoint=False)
+def customer_update_block(
     *,
     ref: str | None = None,
     pk: UUID | None = None,
@@ -93,3 +86,6 @@ def customer_update(
     if fields:
         customer.save(update_fields=set(fields))
     return customer
+
+
+customer_update = use_case(customer_update_block)

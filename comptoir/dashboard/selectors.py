@@ -60,7 +60,9 @@ def _empty_day() -> dict[str, int]:
     return dict.fromkeys(REVENUE_FIELDS, 0)
 
 
-def revenue_days(*, scope: Scope, date_from: date, date_to: date) -> dict[date, dict[str, int]]:
+def daily_revenue_map(
+    *, scope: Scope, date_from: date, date_to: date
+) -> dict[date, dict[str, int]]:
     """Per business day with sales or returns: counts and amounts, sales and returns apart."""
     qs = _scoped(DailyRevenue.objects.filter(day__gte=date_from, day__lte=date_to), scope)
     return {
@@ -69,7 +71,9 @@ def revenue_days(*, scope: Scope, date_from: date, date_to: date) -> dict[date, 
     }
 
 
-def summarize(days: dict[date, dict[str, int]], date_from: date, date_to: date) -> dict[str, Any]:
+def revenue_summarize(
+    days: dict[date, dict[str, int]], date_from: date, date_to: date
+) -> dict[str, Any]:
     """Totals of a period: sales, returns, net revenue and the average basket (incl. VAT)."""
     total = _empty_day()
     for day, row in days.items():
@@ -87,8 +91,9 @@ def summarize(days: dict[date, dict[str, int]], date_from: date, date_to: date) 
     }
 
 
-def payments_by_method(*, scope: Scope, date_from: date, date_to: date) -> dict[str, dict]:
-    """Money kept per payment method (change deducted from cash) and refunds."""
+def payment_totals_map(*, scope: Scope, date_from: date, date_to: date) -> dict[str, dict]:
+    """``{method: {amount, refunds}}`` in ``scope``: money kept per payment method (change
+    deducted from cash) and refunded."""
     qs = _scoped(DailyPayment.objects.filter(day__gte=date_from, day__lte=date_to), scope)
     return {
         r["method"]: {"amount": int(r["amount"] or 0), "refunds": int(r["refunds"] or 0)}
@@ -100,7 +105,7 @@ def _sales_stats(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Sa
     return _scoped(SalesStat.objects.filter(day__gte=date_from, day__lte=date_to), scope)
 
 
-def top_articles(
+def article_top_list(
     *, scope: Scope, date_from: date, date_to: date, by: str, limit: int = TOP_ARTICLES
 ) -> list[dict[str, Any]]:
     """Best sellers, returns deducted, by ``revenue`` (incl. VAT) or ``quantity``."""
@@ -130,7 +135,7 @@ def top_articles(
     ]
 
 
-def margin(*, scope: Scope, date_from: date, date_to: date) -> dict[str, Any]:
+def margin_get(*, scope: Scope, date_from: date, date_to: date) -> dict[str, Any]:
     """Gross margin: net revenue excl. VAT minus the cost snapshotted on each sale line.
 
     ``revenue_without_cost`` is the revenue of lines sold with no cost price recorded
@@ -200,12 +205,12 @@ def low_stock(*, store_id: UUID | None, limit: int = LOW_STOCK_LIMIT) -> list[di
     return rows[:limit]
 
 
-def dashboard_data(*, scope: Scope, today: date) -> dict[str, Any]:
+def dashboard_get(*, scope: Scope, today: date) -> dict[str, Any]:
     """Everything the dashboard shows, as plain values (the JSON endpoint returns this)."""
     week_start = today - timedelta(days=today.weekday())
     month_start = today.replace(day=1)
     chart_start = today - timedelta(days=CHART_DAYS - 1)
-    days = revenue_days(scope=scope, date_from=min(month_start, chart_start), date_to=today)
+    days = daily_revenue_map(scope=scope, date_from=min(month_start, chart_start), date_to=today)
     by_day = []
     for n in range(CHART_DAYS):
         day = chart_start + timedelta(days=n)
@@ -219,24 +224,24 @@ def dashboard_data(*, scope: Scope, today: date) -> dict[str, Any]:
                 "net_incl_tax": row["total_incl_tax"] - row["returns_incl_tax"],
             }
         )
-    methods = payments_by_method(scope=scope, date_from=chart_start, date_to=today)
+    methods = payment_totals_map(scope=scope, date_from=chart_start, date_to=today)
     return {
         "today": today.isoformat(),
         "store": str(scope.store_id) if scope.store_id else None,
         "till": str(scope.till_id) if scope.till_id else None,
         "periods": {
-            "today": summarize(days, today, today),
-            "week": summarize(days, week_start, today),
-            "month": summarize(days, month_start, today),
+            "today": revenue_summarize(days, today, today),
+            "week": revenue_summarize(days, week_start, today),
+            "month": revenue_summarize(days, month_start, today),
         },
         "chart_from": chart_start.isoformat(),
         "by_day": by_day,
         "by_method": [{"method": m, **methods[m]} for m in sorted(methods)],
-        "top_by_revenue": top_articles(
+        "top_by_revenue": article_top_list(
             scope=scope, date_from=chart_start, date_to=today, by="revenue"
         ),
-        "top_by_quantity": top_articles(
+        "top_by_quantity": article_top_list(
             scope=scope, date_from=chart_start, date_to=today, by="quantity"
         ),
-        "margin": margin(scope=scope, date_from=chart_start, date_to=today),
+        "margin": margin_get(scope=scope, date_from=chart_start, date_to=today),
     }

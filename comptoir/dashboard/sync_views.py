@@ -24,7 +24,7 @@ from comptoir.dashboard.sync_selectors import (
     nodes_overview,
 )
 from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import open_integrity_alerts, sync_status
+from comptoir.sync.selectors import integrity_alert_open_list, sync_status
 from comptoir.web.roles import cashier_required
 from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state
@@ -56,7 +56,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
             "model_name": model_name(a.model),
             "node": names.get(a.node_id, a.node_id),
         }
-        for a in open_integrity_alerts()
+        for a in integrity_alert_open_list()
         if not store_ids or a.node_id in names  # an account sees its stores' posts only
     ]
     return {

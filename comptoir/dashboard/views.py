@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from comptoir.core.models import Store
 from comptoir.dashboard.charts import bar_chart
 from comptoir.dashboard.forms import ScopeForm
-from comptoir.dashboard.selectors import Scope, dashboard_data, low_stock
+from comptoir.dashboard.selectors import Scope, dashboard_get, low_stock
 from comptoir.sales.models import PaymentMethod
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
@@ -89,7 +89,7 @@ def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:
 def _context(request: HttpRequest) -> tuple[dict[str, Any], Scope, str]:
     scope, form, store = _scope(request)
     currency = _currency(store)
-    data = dashboard_data(scope=scope, today=timezone.localdate())
+    data = dashboard_get(scope=scope, today=timezone.localdate())
     return {"form": form, "data": data, "currency": currency}, scope, currency
 
 

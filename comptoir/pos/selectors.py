@@ -28,7 +28,7 @@ def invoice_number_typed(*, typed: str) -> str | None:
     return Invoice.objects.filter(number__in=wanted).values_list("number", flat=True).first()
 
 
-def day_invoices(*, till: Till, day: date, cashier: str | None) -> QuerySet[Invoice]:
+def invoice_day_list(*, till: Till, day: date, cashier: str | None) -> QuerySet[Invoice]:
     """The invoices of ``day`` at ``till``, newest first; ``cashier=None``: everyone's."""
     qs = (
         Invoice.objects.filter(till=till, business_date=day)
@@ -38,7 +38,7 @@ def day_invoices(*, till: Till, day: date, cashier: str | None) -> QuerySet[Invo
     return qs if cashier is None else qs.filter(cashier=cashier)
 
 
-def day_credit_notes(*, till: Till, day: date, cashier: str | None) -> QuerySet[CreditNote]:
+def credit_note_day_list(*, till: Till, day: date, cashier: str | None) -> QuerySet[CreditNote]:
     qs = (
         CreditNote.objects.filter(till=till, business_date=day)
         .select_related("invoice")
@@ -47,7 +47,7 @@ def day_credit_notes(*, till: Till, day: date, cashier: str | None) -> QuerySet[
     return qs if cashier is None else qs.filter(cashier=cashier)
 
 
-def returned_quantities(*, invoice: Invoice) -> dict[UUID, Decimal]:
+def invoice_line_returned_map(*, invoice: Invoice) -> dict[UUID, Decimal]:
     """Per invoice line id: the quantity that earlier credit notes took back."""
     return {
         row["invoice_line"]: row["qty"]
@@ -64,7 +64,7 @@ class StoreLevel:
     below_alert: bool
 
 
-def levels_by_article(
+def stock_level_map(
     *, articles: Iterable[Article], store_ids: Collection[UUID] | None = None
 ) -> dict[UUID, list[StoreLevel]]:
     """Per article id: its stock level in every store that has one (of ``store_ids``;

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from comptoir.core.bounds import MAX_AMOUNT, amount_fits
 from comptoir.core.errors import ValidationError
 from comptoir.core.money import format_money, round_half_up
+from comptoir.core.numbers import parse_decimal
 
 HUNDRED = Decimal(100)
 
@@ -187,3 +188,21 @@ def prorate(amount: int, part: Decimal, whole: Decimal) -> int:
     if part == whole:
         return amount
     return round_half_up(Decimal(amount) * part / whole)
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """A line to sell: an article code or barcode, a quantity, an optional discount (%)."""
+
+    article: str
+    quantity: str | Decimal | int
+    discount_rate: str | Decimal | int = 0
+
+
+def discount_parse(value: str | Decimal | int) -> Decimal:
+    rate = parse_decimal(value.strip().rstrip("%") if isinstance(value, str) else value)
+    if rate is None or rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.01")):
+        raise ValidationError(
+            _("Remise invalide : « %(value)s » (un pourcentage entre 0 et 100).") % {"value": value}
+        )
+    return rate.quantize(Decimal("0.01"))

@@ -11,14 +11,13 @@ from uuid import UUID
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.errors import NotFoundError
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.customers.models import Customer
-from comptoir.sales.calculations import LineInput, document_totals
+from comptoir.sales.calculations import LineInput, SaleLine, discount_parse, document_totals
 from comptoir.sales.models import CreditNote, Invoice
-from comptoir.sales.services import SaleLine, discount_parse
 
 
 def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:
@@ -39,6 +38,13 @@ def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:
             )
         )
     return document_totals(inputs).total_incl_tax, till_current().store.currency
+
+
+def invoice_get(*, number: str) -> Invoice:
+    try:
+        return Invoice.objects.select_related("till", "store").get(number=number)
+    except Invoice.DoesNotExist:
+        raise NotFoundError(_("Facture inconnue : « %(number)s ».") % {"number": number}) from None
 
 
 def invoice_list(

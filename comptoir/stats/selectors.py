@@ -27,7 +27,7 @@ def _period(qs: models.QuerySet[M], date_from: date | None, date_to: date | None
     return qs
 
 
-def revenue_by_day(*, date_from: date | None = None, date_to: date | None = None) -> list[dict]:
+def daily_revenue_list(*, date_from: date | None = None, date_to: date | None = None) -> list[dict]:
     """Per day: counts and amounts (minor units) of invoices and credit notes, apart."""
     fields = (
         "invoice_count",
@@ -44,7 +44,7 @@ def revenue_by_day(*, date_from: date | None = None, date_to: date | None = None
     return list(qs.values("day").annotate(**{f: Sum(f) for f in fields}).order_by("day"))
 
 
-def sales_by(
+def sales_totals_list(
     *, group: str, date_from: date | None = None, date_to: date | None = None
 ) -> list[dict]:
     """Net sales (returns deducted) per article, till or cashier, largest revenue first."""
@@ -62,8 +62,12 @@ def sales_by(
     )
 
 
-def payments_by_method(*, date_from: date | None = None, date_to: date | None = None) -> list[dict]:
-    """Money kept per payment method (change deducted) and refunds."""
+def payment_totals_list(
+    *, date_from: date | None = None, date_to: date | None = None
+) -> list[dict]:
+    """Rows ``{method, amount, refunds}``, one per payment method, summed over every store:
+    money kept (change deducted) and refunded. See ``dashboard.selectors.payment_totals_map``
+    for one store's or till's, keyed by method."""
     qs = _period(DailyPayment.objects.all(), date_from, date_to)
     return list(
         qs.values("method")

@@ -7,11 +7,14 @@ sale never undoes a newer count. :func:`levels_apply_movements` and
 :func:`levels_apply_counts` keep :class:`StockLevel` equal to that definition
 incrementally, for local writes and received facts alike; :func:`stock_rebuild`
 recomputes it from scratch.
+
+Each use case ``stock_<verb>`` is ``use_case(stock_<verb>_block)``: the block joins the
+caller's transaction, the use case is the block in one durable transaction of its own
+(see ``core.usecases``). Compose blocks: ``stock_receive_many`` is receptions in one.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -24,12 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.services import article_get, supplier_ref
+from comptoir.catalogue.selectors import article_get, supplier_ref
 from comptoir.core.counters import rows_add
 from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.models import Store
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import store_get
+from comptoir.core.usecases import use_case
 from comptoir.core.validators import clean_text
 from comptoir.stock.models import InventoryCount, MovementKind, StockLevel, StockMovement
 from comptoir.sync import capture
@@ -136,8 +140,8 @@ def movement_record(
     return movement
 
 
-@transaction.atomic(durable=True)
-def stock_receive(
+@transaction.atomic(savepoint=False)
+def stock_receive_block(
     *,
     article: str,
     quantity: str | Decimal | int,
@@ -162,8 +166,11 @@ def stock_receive(
     )
 
 
-@transaction.atomic(durable=True)
-def stock_loss(
+stock_receive = use_case(stock_receive_block)
+
+
+@transaction.atomic(savepoint=False)
+def stock_loss_block(
     *,
     article: str,
     quantity: str | Decimal | int,
@@ -185,8 +192,11 @@ def stock_loss(
     )
 
 
-@transaction.atomic(durable=True)
-def stock_transfer(
+stock_loss = use_case(stock_loss_block)
+
+
+@transaction.atomic(savepoint=False)
+def stock_transfer_block(
     *,
     article: str,
     quantity: str | Decimal | int,
@@ -221,8 +231,11 @@ def stock_transfer(
     return out, into
 
 
-@transaction.atomic(durable=True)
-def stock_count(
+stock_transfer = use_case(stock_transfer_block)
+
+
+@transaction.atomic(savepoint=False)
+def stock_count_block(
     *,
     article: str | UUID,
     quantity: str | Decimal | int,
@@ -249,8 +262,11 @@ def stock_count(
     return count
 
 
-@transaction.atomic(durable=True)
-def stock_rebuild() -> int:
+stock_count = use_case(stock_count_block)
+
+
+@transaction.atomic(savepoint=False)
+def stock_rebuild_block() -> int:
     """Recompute every stock level from the facts. Returns the number of levels."""
     latest: dict[tuple[UUID, UUID], tuple[datetime, UUID, Decimal]] = {}
     for article_id, store_id, counted_at, count_id, qty in (
@@ -289,19 +305,27 @@ def stock_rebuild() -> int:
     return len(levels)
 
 
-def _line_error(number: int, article: str | UUID, exc: ComptoirError) -> ValidationError:
-    if isinstance(article, UUID):  # name the article as people know it: by its code
-        article = (
-            Article.objects.filter(pk=article).values_list("code", flat=True).first() or article
-        )
+stock_rebuild = use_case(stock_rebuild_block)
+
+
+def _line_error(number: int, article: str, exc: ComptoirError) -> ValidationError:
     return ValidationError(
         _("Ligne %(line)d (%(article)s) : %(message)s")
         % {"line": number, "article": article, "message": exc.message}
     )
 
 
-@transaction.atomic(durable=True)
-def stock_receive_many(
+def _codes(articles: Sequence[str | UUID]) -> dict[str | UUID, str]:
+    """How a line names each article in its error: by its code, as people know it. Read
+    before the lines are recorded: a block's error dooms the transaction it joined."""
+    ids = [a for a in articles if isinstance(a, UUID)]
+    codes: dict[str | UUID, str] = {a: a for a in articles if isinstance(a, str)}
+    codes.update(Article.objects.filter(pk__in=ids).values_list("pk", "code") if ids else ())
+    return codes
+
+
+@transaction.atomic(savepoint=False)
+def stock_receive_many_block(
     *,
     lines: Sequence[tuple[str, str | Decimal | int]],
     supplier: str | UUID | None = None,
@@ -316,13 +340,12 @@ def stock_receive_many(
     """
     if not lines:
         raise ValidationError(_("La réception ne contient aucune ligne."))
-    receive = inspect.unwrap(stock_receive)
     when = at or timezone.now()
     movements = []
     for number, (article, quantity) in enumerate(lines, start=1):
         try:
             movements.append(
-                receive(
+                stock_receive_block(
                     article=article,
                     quantity=quantity,
                     supplier=supplier,
@@ -336,8 +359,11 @@ def stock_receive_many(
     return movements
 
 
-@transaction.atomic(durable=True)
-def stock_count_many(
+stock_receive_many = use_case(stock_receive_many_block)
+
+
+@transaction.atomic(savepoint=False)
+def stock_count_many_block(
     *,
     counts: Sequence[tuple[str | UUID, str | Decimal | int]],
     store: str | None = None,
@@ -348,14 +374,19 @@ def stock_count_many(
     instant. A sheet listing twin articles gives ids, so that each twin gets its count."""
     if not counts:
         raise ValidationError(_("Aucune quantité comptée."))
-    count = inspect.unwrap(stock_count)
     when = at or timezone.now()
+    codes = _codes([article for article, _quantity in counts])
     recorded = []
     for number, (article, quantity) in enumerate(counts, start=1):
         try:
             recorded.append(
-                count(article=article, quantity=quantity, store=store, note=note, at=when)
+                stock_count_block(
+                    article=article, quantity=quantity, store=store, note=note, at=when
+                )
             )
         except ComptoirError as exc:
-            raise _line_error(number, article, exc) from None
+            raise _line_error(number, codes.get(article, str(article)), exc) from None
     return recorded
+
+
+stock_count_many = use_case(stock_count_many_block)

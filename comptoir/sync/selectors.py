@@ -106,7 +106,7 @@ def sync_status() -> SyncStatus:
     )
 
 
-def open_integrity_alerts() -> list[IntegrityAlert]:
+def integrity_alert_open_list() -> list[IntegrityAlert]:
     """Hub: the facts tills validated and the hub refused, not applied since; latest first."""
     return list(IntegrityAlert.objects.filter(resolved_at=None).order_by("-last_at", "-id")[:100])
 

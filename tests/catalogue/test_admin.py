@@ -77,3 +77,22 @@ def test_the_admin_edits_the_twin_it_shows(admin_client: Client) -> None:
         row.refresh_from_db()
     assert (article.sale_price, newer.sale_price) == (200, 240)
     assert (customer.phone, newer_customer.phone) == ("", "01 23 45 67 89")
+
+
+def test_an_admin_save_is_one_transaction_with_the_admins_own_writes(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The services' blocks join the change form's transaction: when a later step of the
+    # save fails (here the inlines), the article the block created goes with it.
+    from comptoir.catalogue.admin import ArticleAdmin
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("inlines failed")
+
+    monkeypatch.setattr(ArticleAdmin, "save_related", fail)
+    article = make_article("MODELE")
+    with pytest.raises(RuntimeError, match="inlines failed"):
+        admin_client.post(
+            reverse("admin:catalogue_article_add"), article_form(article, code="NEUF")
+        )
+    assert not Article.objects.filter(code="NEUF").exists()

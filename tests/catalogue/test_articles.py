@@ -3,10 +3,9 @@ from decimal import Decimal
 import pytest
 
 from comptoir.catalogue.models import Article, Barcode, Category
-from comptoir.catalogue.selectors import article_twins
+from comptoir.catalogue.selectors import article_get, article_twins
 from comptoir.catalogue.services import (
     article_create,
-    article_get,
     article_update,
     parse_vat_rate,
     supplier_create,

@@ -10,7 +10,7 @@ from stdnum.eu import vat
 from stdnum.fr import siren
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.sampledata import build_catalogue, populate
 from comptoir.customers.models import Customer
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine

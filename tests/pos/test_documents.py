@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.models import Store
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.services import store_get_or_create

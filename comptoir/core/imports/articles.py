@@ -19,12 +19,8 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.catalogue.services import (
-    TWIN_ORDER,
-    clean_unit,
-    parse_price,
-    parse_vat_rate,
-)
+from comptoir.catalogue.selectors import TWIN_ORDER
+from comptoir.catalogue.services import clean_unit, parse_price, parse_vat_rate
 from comptoir.core.errors import ComptoirError, ValidationError
 from comptoir.core.ids import new_id
 from comptoir.core.imports.base import (

@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Supplier
-from comptoir.catalogue.services import TWIN_ORDER
+from comptoir.catalogue.selectors import TWIN_ORDER
 from comptoir.core.ids import new_id
 from comptoir.core.imports.base import (
     Counts,

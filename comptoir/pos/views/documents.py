@@ -22,7 +22,7 @@ from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.core.models import Till
 from comptoir.core.numbers import parse_decimal
 from comptoir.pos.guards import till_required
-from comptoir.pos.selectors import invoice_number_typed, returned_quantities
+from comptoir.pos.selectors import invoice_line_returned_map, invoice_number_typed
 from comptoir.sales.calculations import excl_from_incl
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
 from comptoir.sales.selectors import credit_note_detail, invoice_detail
@@ -87,7 +87,7 @@ class ReturnRow:
 
 
 def _return_rows(invoice: Invoice, data: Any) -> list[ReturnRow]:
-    done = returned_quantities(invoice=invoice)
+    done = invoice_line_returned_map(invoice=invoice)
     rows = []
     for line in invoice.lines.all():
         returned = done.get(line.pk, Decimal(0))

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from comptoir.catalogue.selectors import article_list
 from comptoir.core.models import Till
 from comptoir.pos.guards import is_fetch, till_required
-from comptoir.pos.selectors import day_credit_notes, day_invoices, levels_by_article
+from comptoir.pos.selectors import credit_note_day_list, invoice_day_list, stock_level_map
 from comptoir.web.roles import MANAGER, cashier_required, role_of
 from comptoir.web.scope import stores_visible
 
@@ -23,13 +23,13 @@ def my_sales(request: HttpRequest, *, till: Till) -> HttpResponse:
     """A cashier's sales and returns of the day at this till; a manager sees everyone's."""
     cashier = None if role_of(request.user) == MANAGER else request.user.get_username()
     today = timezone.localdate()
-    invoices = list(day_invoices(till=till, day=today, cashier=cashier))
+    invoices = list(invoice_day_list(till=till, day=today, cashier=cashier))
     return render(
         request,
         "pos/my_sales.html",
         {
             "invoices": invoices,
-            "credit_notes": day_credit_notes(till=till, day=today, cashier=cashier),
+            "credit_notes": credit_note_day_list(till=till, day=today, cashier=cashier),
             "total": sum(invoice.total_incl_tax for invoice in invoices),
             "everyone": cashier is None,
             "today": today,
@@ -45,7 +45,7 @@ def stock_lookup(request: HttpRequest) -> HttpResponse:
     account sees."""
     text = request.GET.get("q", "").strip()[:200]
     articles = list(article_list(search=text, limit=STOCK_LIMIT)) if text else []
-    levels = levels_by_article(articles=articles, store_ids=stores_visible(request.user).ids)
+    levels = stock_level_map(articles=articles, store_ids=stores_visible(request.user).ids)
     context = {
         "query": text,
         "rows": [(article, levels.get(article.pk, [])) for article in articles],

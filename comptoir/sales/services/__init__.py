@@ -1,11 +1,10 @@
 """Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``)."""
 
-from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue, invoice_get
+from comptoir.sales.calculations import SaleLine, discount_parse
+from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue
 from comptoir.sales.services.invoices import (
     MAX_LINES,
     PaymentInput,
-    SaleLine,
-    discount_parse,
     invoice_draft_abandon,
     invoice_draft_add_line,
     invoice_draft_create,
@@ -29,7 +28,6 @@ __all__ = [
     "invoice_draft_remove_line",
     "invoice_draft_set_customer",
     "invoice_draft_update_line",
-    "invoice_get",
     "invoice_sell",
     "invoice_validate",
 ]

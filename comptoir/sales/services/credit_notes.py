@@ -14,9 +14,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.chain import chain_hash
-from comptoir.core.errors import NotFoundError, ValidationError
+from comptoir.core.errors import ValidationError
 from comptoir.core.models import Till
 from comptoir.core.quantity import parse_quantity
 from comptoir.core.selectors import till_current
@@ -34,6 +34,7 @@ from comptoir.sales.models import (
     InvoiceLine,
     PaymentMethod,
 )
+from comptoir.sales.selectors import invoice_get
 from comptoir.sales.services.derived import credit_notes_derive
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.sync import capture
@@ -43,13 +44,6 @@ from comptoir.sync import capture
 class ReturnLine:
     article: str
     quantity: str | Decimal | int
-
-
-def invoice_get(*, number: str) -> Invoice:
-    try:
-        return Invoice.objects.select_related("till", "store").get(number=number)
-    except Invoice.DoesNotExist:
-        raise NotFoundError(_("Facture inconnue : « %(number)s ».") % {"number": number}) from None
 
 
 @transaction.atomic(durable=True)

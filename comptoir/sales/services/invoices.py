@@ -20,23 +20,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.bounds import MAX_QUANTITY, quantity_fits
 from comptoir.core.chain import chain_hash
 from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.core.models import Till
 from comptoir.core.money import format_amount, parse_amount
-from comptoir.core.numbers import parse_decimal
 from comptoir.core.quantity import format_for_people, parse_quantity
 from comptoir.core.selectors import till_current
 from comptoir.core.services import chain_head_lock, series_next
 from comptoir.core.validators import clean_text
 from comptoir.customers.models import Customer
-from comptoir.customers.services import customer_get
+from comptoir.customers.selectors import customer_get
 from comptoir.sales.calculations import (
     LineInput,
+    SaleLine,
     check_document_bounds,
     check_line_bounds,
+    discount_parse,
     document_totals,
     settle,
 )
@@ -58,27 +59,9 @@ MAX_LINES = 1000
 
 
 @dataclass(frozen=True)
-class SaleLine:
-    """A line to sell: an article code or barcode, a quantity, an optional discount (%)."""
-
-    article: str
-    quantity: str | Decimal | int
-    discount_rate: str | Decimal | int = 0
-
-
-@dataclass(frozen=True)
 class PaymentInput:
     method: str
     amount: str | Decimal | int
-
-
-def discount_parse(value: str | Decimal | int) -> Decimal:
-    rate = parse_decimal(value.strip().rstrip("%") if isinstance(value, str) else value)
-    if rate is None or rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.01")):
-        raise ValidationError(
-            _("Remise invalide : « %(value)s » (un pourcentage entre 0 et 100).") % {"value": value}
-        )
-    return rate.quantize(Decimal("0.01"))
 
 
 def _customer(ref: Customer | str | None) -> Customer | None:

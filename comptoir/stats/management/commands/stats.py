@@ -14,7 +14,7 @@ from comptoir.core.management.helpers import add_period, parse_period, write_tab
 from comptoir.core.money import format_amount, round_half_up
 from comptoir.core.quantity import format_quantity
 from comptoir.sales.models import PaymentMethod
-from comptoir.stats.selectors import payments_by_method, revenue_by_day, sales_by
+from comptoir.stats.selectors import daily_revenue_list, payment_totals_list, sales_totals_list
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.services import stock_rebuild
 
@@ -119,12 +119,13 @@ class Command(ComptoirCommand):
         start, end = parse_period(options)
         group = options["by"]
         if group == "day":
-            rows = [day_row(r) for r in revenue_by_day(date_from=start, date_to=end)]
+            rows = [day_row(r) for r in daily_revenue_list(date_from=start, date_to=end)]
         elif group == "payment":
-            rows = [payment_row(r) for r in payments_by_method(date_from=start, date_to=end)]
+            rows = [payment_row(r) for r in payment_totals_list(date_from=start, date_to=end)]
         else:
             rows = [
-                sales_row(group, r) for r in sales_by(group=group, date_from=start, date_to=end)
+                sales_row(group, r)
+                for r in sales_totals_list(group=group, date_from=start, date_to=end)
             ]
         if options["json"]:
             self.emit_json(rows)

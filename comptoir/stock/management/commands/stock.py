@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.services import article_get
+from comptoir.catalogue.selectors import article_get
 from comptoir.core.management.base import ComptoirCommand
 from comptoir.core.management.helpers import (
     add_action,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from comptoir.core.management.base import ComptoirCommand
 from comptoir.core.management.helpers import local_text
 from comptoir.core.server_errors import server_errors
-from comptoir.sync.selectors import age_text, open_integrity_alerts, sync_status
+from comptoir.sync.selectors import age_text, integrity_alert_open_list, sync_status
 
 
 class Command(ComptoirCommand):
@@ -44,7 +44,7 @@ class Command(ComptoirCommand):
                             "reason": a.reason,
                             "at": a.last_at.isoformat(),
                         }
-                        for a in open_integrity_alerts()
+                        for a in integrity_alert_open_list()
                     ],
                     "pull_failures": st.pull_failures,
                     "clock_offset_ms": st.clock_offset_ms,
@@ -62,7 +62,7 @@ class Command(ComptoirCommand):
                 % {"n": errors.last_24h, "at": errors.last_at, "what": errors.last_message}
             )
         if st.role == "hub":
-            for alert in open_integrity_alerts():
+            for alert in integrity_alert_open_list():
                 out(
                     _(
                         "⚠ Alerte d'intégrité : document %(document)s (%(model)s %(row)s) du "
