@@ -73,6 +73,7 @@ Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir invoice list|show NUMERO
   comptoir stats [--from J --to J] [--by day|article|till|cashier|payment]
   comptoir stats rebuild
+  comptoir store show|set [--legal-name ... --address ... --siret ... --vat-number ...]
 
 Aide d'une commande : comptoir COMMANDE --help
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -248,3 +248,83 @@ class DocumentFilterForm(forms.Form):
         if store_ids is not None:
             field = cast(forms.ModelChoiceField, self.fields["till"])
             field.queryset = Till.objects.filter(store_id__in=store_ids).order_by("prefix")
+
+
+def _months() -> list[tuple[str, str]]:
+    return [(str(month), date_format(date(2000, month, 1), "F")) for month in range(1, 13)]
+
+
+class StoreForm(forms.Form):
+    """A store's legal identity (``core.services.store_update`` checks every value)."""
+
+    legal_name = forms.CharField(label=_("Raison sociale"), max_length=200, required=False)
+    legal_form = forms.CharField(
+        label=_("Forme juridique"),
+        max_length=60,
+        required=False,
+        help_text=_("SAS, SARL, EURL, EI..."),
+    )
+    address = forms.CharField(
+        label=_("Adresse"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postcode = forms.CharField(label=_("Code postal"), max_length=12, required=False)
+    city = forms.CharField(label=_("Ville"), max_length=120, required=False)
+    country = forms.CharField(
+        label=_("Pays"), max_length=2, help_text=_("Code à deux lettres : FR, BE, SN...")
+    )
+    siret = forms.CharField(
+        label=_("SIRET"),
+        max_length=20,
+        required=False,
+        help_text=_("14 chiffres, pour un magasin en France."),
+    )
+    registration_number = forms.CharField(
+        label=_("N° d'immatriculation"),
+        max_length=40,
+        required=False,
+        help_text=_("Pour un magasin hors de France, à la place du SIRET."),
+    )
+    vat_number = forms.CharField(
+        label=_("N° de TVA intracommunautaire"), max_length=20, required=False
+    )
+    rcs = forms.CharField(
+        label=_("RCS"),
+        max_length=120,
+        required=False,
+        help_text=_("Pour une société, par exemple « RCS Lyon 732 829 320 »."),
+    )
+    share_capital = forms.CharField(
+        label=_("Capital social"), max_length=20, required=False, help_text=_("Pour une société.")
+    )
+    fiscal_year_start = forms.ChoiceField(label=_("Premier mois de l'exercice"), choices=_months)
+    receipt_header = forms.CharField(
+        label=_("En-tête des tickets"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    receipt_footer = forms.CharField(
+        label=_("Pied des tickets"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    payment_terms = forms.CharField(
+        label=_("Conditions de paiement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Imprimées sur les factures A4, par exemple « Paiement à 30 jours »."),
+    )
+    late_penalty_rate = forms.CharField(
+        label=_("Taux des pénalités de retard (%)"),
+        max_length=8,
+        required=False,
+        help_text=_("Vide : trois fois le taux d'intérêt légal."),
+    )
+
+    @staticmethod
+    def initial_for(store: Store) -> dict[str, Any]:
+        initial = {name: getattr(store, name) for name in StoreForm.base_fields}
+        if store.share_capital is not None:
+            initial["share_capital"] = decimal_text(
+                format_amount(store.share_capital, store.currency)
+            )
+        if store.late_penalty_rate is not None:
+            rate = f"{store.late_penalty_rate:f}"
+            initial["late_penalty_rate"] = decimal_text(rate.rstrip("0").rstrip("."))
+        initial["fiscal_year_start"] = str(store.fiscal_year_start)
+        return initial

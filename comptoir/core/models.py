@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.core import bulkwrites
 from comptoir.core.errors import ImmutableError
+from comptoir.core.fields import MoneyField
 from comptoir.core.ids import new_id, part_id
 
 
@@ -258,11 +260,42 @@ class FactModel(SyncedModel):
 
 
 class Store(ReferenceModel):
+    """A store, and its legal identity as receipts and invoices print it.
+
+    ``name`` is the trade name (the sign); ``legal_name`` the company's (raison sociale).
+    The identity fields are checked by ``core.identity`` (SIRET, VAT number...), through
+    ``core.services.store_update``.
+    """
+
     name = models.CharField(_("nom"), max_length=120, unique=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    legal_name = models.CharField(_("raison sociale"), max_length=200, blank=True)
+    legal_form = models.CharField(_("forme juridique"), max_length=60, blank=True)
     address = models.TextField(_("adresse"), blank=True)
+    postcode = models.CharField(_("code postal"), max_length=12, blank=True)
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
     siret = models.CharField(_("SIRET"), max_length=20, blank=True)
+    registration_number = models.CharField(_("n° d'immatriculation"), max_length=40, blank=True)
     vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
+    rcs = models.CharField(_("RCS"), max_length=120, blank=True)
+    share_capital = MoneyField(_("capital social"), null=True, blank=True)
+    receipt_header = models.CharField(_("en-tête des tickets"), max_length=500, blank=True)
+    receipt_footer = models.CharField(_("pied des tickets"), max_length=500, blank=True)
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        _("premier mois de l'exercice"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    payment_terms = models.CharField(_("conditions de paiement"), max_length=300, blank=True)
+    late_penalty_rate = models.DecimalField(
+        _("taux des pénalités de retard (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
     class Meta:
         verbose_name = _("magasin")

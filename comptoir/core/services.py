@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from uuid import UUID
+
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ValidationError
+from comptoir.core.errors import NotFoundError, ValidationError
+from comptoir.core.identity import FIELDS as IDENTITY_FIELDS
+from comptoir.core.identity import clean_identity
 from comptoir.core.models import SeriesCounter, Store, Till
 from comptoir.core.money import exponent
 from comptoir.core.validators import clean_name
@@ -18,6 +24,71 @@ def store_get_or_create(*, name: str, currency: str = "EUR") -> Store:
     exponent(currency)
     with transaction.atomic():
         store, _created = Store.objects.get_or_create(name=name, defaults={"currency": currency})
+    return store
+
+
+def stores_editable_here() -> bool:
+    """Stores are the hub's (``core.sync_setup``): a till attached to a hub receives them;
+    an edit made there would be refused by the hub and stay in its outbox for ever."""
+    return not (settings.COMPTOIR_ROLE == "node" and settings.COMPTOIR_HUB_URL)
+
+
+@transaction.atomic(durable=True)
+def store_update(
+    *,
+    pk: UUID,
+    legal_name: str | None = None,
+    legal_form: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
+    city: str | None = None,
+    country: str | None = None,
+    siret: str | None = None,
+    registration_number: str | None = None,
+    vat_number: str | None = None,
+    rcs: str | None = None,
+    share_capital: str | int | None = None,
+    receipt_header: str | None = None,
+    receipt_footer: str | None = None,
+    fiscal_year_start: str | int | None = None,
+    payment_terms: str | None = None,
+    late_penalty_rate: str | Decimal | None = None,
+) -> Store:
+    """Change the given fields of a store's legal identity (``None``: unchanged; ``""``
+    empties a field). Checked by :func:`comptoir.core.identity.clean_identity`: on the
+    first bad value, a French sentence and nothing written."""
+    if not stores_editable_here():
+        raise ValidationError(
+            _("Les magasins et les caisses se modifient sur le serveur seulement.")
+        )
+    store = Store.objects.select_for_update().filter(pk=pk).first()
+    if store is None:
+        raise NotFoundError(_("Magasin inconnu : « %(name)s ».") % {"name": pk})
+    changes = {
+        "legal_name": legal_name,
+        "legal_form": legal_form,
+        "address": address,
+        "postcode": postcode,
+        "city": city,
+        "country": country,
+        "siret": siret,
+        "registration_number": registration_number,
+        "vat_number": vat_number,
+        "rcs": rcs,
+        "share_capital": share_capital,
+        "receipt_header": receipt_header,
+        "receipt_footer": receipt_footer,
+        "fiscal_year_start": fiscal_year_start,
+        "payment_terms": payment_terms,
+        "late_penalty_rate": late_penalty_rate,
+    }
+    current = {name: getattr(store, name) for name in IDENTITY_FIELDS}
+    cleaned = clean_identity(changes, current=current, currency=store.currency)
+    edited = {name for name, value in cleaned.items() if current[name] != value}
+    for name in edited:
+        setattr(store, name, cleaned[name])
+    if edited:
+        store.save(update_fields=edited)
     return store
 
 

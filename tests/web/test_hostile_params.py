@@ -110,6 +110,7 @@ def objects(till: Till, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "supplier": supplier,
         "category": category,
         "job": job,
+        "store": till.store,
     }
 
 

@@ -29,3 +29,11 @@ def quantity(value: Decimal | int | None) -> str:
         return ""
     text = format_quantity(Decimal(value))
     return number_format(Decimal(text), use_l10n=True, force_grouping=True)
+
+
+@register.simple_tag
+def software() -> str:
+    """The software's name and version, as receipts print it (``comptoir 0.1.0``)."""
+    from comptoir import __version__
+
+    return f"comptoir {__version__}"

@@ -1,0 +1,56 @@
+"""The store settings page (manager): the legal identity that receipts and invoices print.
+
+On a till attached to a hub the page only shows the identity: stores are edited on the
+hub and reach the tills by sync (``core.services.stores_editable_here``).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from comptoir.backoffice.forms import StoreForm
+from comptoir.backoffice.views.common import call_service
+from comptoir.core.models import Store
+from comptoir.core.services import store_update, stores_editable_here
+from comptoir.web.roles import manager_required
+from comptoir.web.scope import stores_visible
+
+
+@manager_required
+def store_index(request: HttpRequest) -> HttpResponse:
+    """The account's store when it sees one, else the list of the stores it sees."""
+    stores = list(stores_visible(request.user).stores())
+    if len(stores) == 1:
+        return redirect("backoffice:store_edit", pk=stores[0].pk)
+    return render(request, "backoffice/store_list.html", {"stores": stores})
+
+
+@manager_required
+def store_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    scope = stores_visible(request.user)
+    store = scope.restrict(Store.objects.filter(pk=pk), "pk").first()
+    if store is None:
+        raise Http404(_("Magasin inconnu."))
+    editable = stores_editable_here()
+    form = StoreForm(request.POST or None, initial=StoreForm.initial_for(store))
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    if editable and request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if (
+            not changes
+            or call_service(form, lambda: store_update(pk=store.pk, **changes)) is not None
+        ):
+            messages.success(request, _("Magasin « %(name)s » enregistré.") % {"name": store.name})
+            return redirect("backoffice:store_edit", pk=store.pk)
+    return render(
+        request,
+        "backoffice/store_form.html",
+        {"form": form, "store": store, "editable": editable, "several": not scope.only},
+    )
