@@ -25,7 +25,8 @@ from typing import Any, Literal, TypedDict
 # 2: fact parts leave out their derived ids and what their root gives; zstd bodies.
 PROTOCOL_VERSION = 2
 # Bump when the synced models change shape; a node and a hub must agree on it.
-SCHEMA_VERSION = 1
+# 2: the store's legal identity; cash sessions and cash movements.
+SCHEMA_VERSION = 2
 PREFIX = "/api/sync/v1/"
 
 MAX_PUSH_CHANGES = 1000
