@@ -40,7 +40,7 @@ from comptoir.home import (
 )
 
 # The commands the entry point runs itself, without Django (see ``main``).
-ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",))
+ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",), ("restore",))
 # Names typed for management commands whose module cannot take them (no hyphen in Python).
 ALIASES = {"credit-note": "credit_note"}
 
@@ -63,6 +63,8 @@ Installation :
   comptoir status    --home DIR [--json]
   comptoir serve     --home DIR [--bind HOTE:PORT]
   comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]   (hub + 2 caisses)
+  comptoir backup    --home DIR [--out DOSSIER]                  (fichier vérifié, à chaud)
+  comptoir restore   FICHIER.zip --home DIR [--force]            (remet une sauvegarde en place)
 
 Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir article add|set|list      comptoir customer add|set|list
@@ -303,6 +305,41 @@ def _init(role: str, argv: Sequence[str]) -> int:
     return 0
 
 
+def _restore(argv: Sequence[str]) -> int:
+    """``comptoir restore FILE --home DIR [--force]``: without Django, the home may be gone."""
+    from comptoir.backups import BackupError, restore_backup
+
+    parser = argparse.ArgumentParser(prog="comptoir restore")
+    parser.add_argument("file", help=_("fichier de sauvegarde (comptoir backup)"))
+    parser.add_argument("--home", help=_("dossier de données où remettre la sauvegarde"))
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=_("remplacer un comptoir existant (mis de côté en *.before-restore-*)"),
+    )
+    args = parser.parse_args(argv)
+    home = resolve_home(args.home)
+    try:
+        manifest = restore_backup(Path(args.file), home, force=args.force)
+    except BackupError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(
+            _("restauration impossible dans %(home)s : %(error)s")
+            % {"home": home, "error": exc.strerror or exc}
+        )
+    print(
+        _("Sauvegarde du %(made_at)s remise en place dans %(home)s (%(till)s, %(store)s).")
+        % {
+            "made_at": manifest["made_at"],
+            "home": home,
+            "till": manifest["till"],
+            "store": manifest["store"],
+        }
+    )
+    return 0
+
+
 def _without_home(args: list[str]) -> list[str]:
     out: list[str] = []
     skip = False
@@ -347,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from comptoir.demo import run_demo
 
         return run_demo(args[1:])
+    if args[0] == "restore":
+        return _restore(args[1:])
 
     args[0] = ALIASES.get(args[0], args[0])
     if args[0] == "serve":

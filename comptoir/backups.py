@@ -1,0 +1,260 @@
+"""Backups of a home, and putting one back (``comptoir backup``, ``comptoir restore``).
+
+A backup is one ZIP file: the home's configuration and secrets (``home/``), the database
+(``database/``: a consistent copy of a till's SQLite file made with SQLite's online backup
+API while the till serves, or a hub's PostgreSQL in ``pg_dump`` custom format) and a
+``manifest.json`` that names each member with its size and SHA-256. A backup is checked after
+it is written (the copied database's own integrity check, then every member against the
+manifest); a restore checks it again before it touches anything.
+
+This module runs without Django: ``restore`` must work on a machine whose home is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import zipfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from comptoir import __version__
+from comptoir.console import _
+from comptoir.core.private import restrict_to_owner
+from comptoir.home import CONFIG_NAME, HomeConfig, read_config
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+# What a home holds that a backup leaves out: the database (copied apart), its journal files,
+# the logs, the backups themselves and lock files.
+SKIPPED_DIRS = {"logs", "backups", "static", "__pycache__"}
+SKIPPED_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal", ".lock", ".tmp")
+
+
+class BackupError(Exception):
+    """The backup or the restore cannot go on; the message is the sentence to print."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    manifest: dict[str, object]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _home_files(home: Path) -> list[Path]:
+    files = []
+    for path in sorted(home.rglob("*")):
+        relative = path.relative_to(home)
+        if path.is_dir() or relative.parts[0] in SKIPPED_DIRS or path.name.startswith(".__"):
+            continue
+        if path.name.endswith(SKIPPED_SUFFIXES):
+            continue
+        files.append(path)
+    return files
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a database in use (SQLite's online backup API), then checked."""
+    if not source.exists():
+        raise BackupError(_("base de données introuvable : %(path)s.") % {"path": source})
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst)
+            verdict = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise BackupError(
+            _("la base %(path)s ne peut pas être copiée : %(error)s")
+            % {"path": source, "error": exc}
+        ) from None
+    if verdict != "ok":
+        raise BackupError(
+            _("la base %(path)s est endommagée (%(verdict)s) : la copie ne servirait à rien.")
+            % {"path": source, "verdict": verdict}
+        )
+
+
+def postgres_tool(name: str) -> str:
+    """``pg_dump`` or ``pg_restore``: on the PATH, else the newest Debian server's."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if not candidates:
+        raise BackupError(
+            _("%(tool)s est introuvable : installez le client PostgreSQL (postgresql-client).")
+            % {"tool": name}
+        )
+    return str(candidates[-1])
+
+
+def _pg_dump(url: str, target: Path) -> None:
+    result = subprocess.run(
+        [postgres_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", url],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(
+            _("pg_dump a échoué : %(error)s")
+            % {"error": result.stderr.strip() or result.returncode}
+        )
+
+
+def backup_name(config: HomeConfig, now: datetime) -> str:
+    return f"comptoir-{config.role}-{config.till_prefix}-{now:%Y%m%d-%H%M%S}.zip"
+
+
+def make_backup(home: Path, out_dir: Path, *, now: datetime | None = None) -> Backup:
+    """Write a backup of ``home`` into ``out_dir`` and check it; returns where and what."""
+    config = read_config(home)
+    if config is None:
+        raise BackupError(_("aucun comptoir n'est initialisé dans %(home)s.") % {"home": home})
+    now = now or datetime.now(UTC)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / backup_name(config, now)
+    files: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        if config.database_url:
+            database = Path(scratch) / "hub.dump"
+            _pg_dump(config.database_url, database)
+            kind = "postgresql"
+        else:
+            database = Path(scratch) / config.database_path(home).name
+            _sqlite_copy(config.database_path(home), database)
+            kind = "sqlite"
+        members = [(f"database/{database.name}", database)]
+        members += [(f"home/{p.relative_to(home).as_posix()}", p) for p in _home_files(home)]
+        partial = target.with_suffix(".partial")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, path in members:
+                data = path.read_bytes()
+                files[name] = {"size": len(data), "sha256": _sha256(data)}
+                archive.writestr(name, data)
+            manifest = {
+                "format": FORMAT,
+                "comptoir": __version__,
+                "made_at": now.isoformat().replace("+00:00", "Z"),
+                "role": config.role,
+                "node_id": config.node_id,
+                "store": config.store_name,
+                "till": config.till_name,
+                "database": kind,
+                "files": files,
+            }
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        restrict_to_owner(partial)
+        check_backup(partial)
+        partial.replace(target)
+    return Backup(path=target, manifest=manifest)
+
+
+def check_backup(path: Path) -> dict[str, object]:
+    """The manifest of a whole backup; :class:`BackupError` naming the first problem else."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            try:
+                manifest = json.loads(archive.read(MANIFEST))
+            except KeyError:
+                raise BackupError(
+                    _("%(path)s n'est pas une sauvegarde comptoir.") % {"path": path}
+                ) from None
+            files = manifest.get("files", {}) if isinstance(manifest, dict) else {}
+            if manifest.get("format") != FORMAT or not files:
+                raise BackupError(
+                    _("%(path)s n'est pas une sauvegarde comptoir lisible par cette version.")
+                    % {"path": path}
+                )
+            names = set(archive.namelist()) - {MANIFEST}
+            if names != set(files):
+                raise BackupError(
+                    _("la sauvegarde %(path)s est incomplète ou modifiée (fichiers : %(names)s).")
+                    % {"path": path, "names": ", ".join(sorted(names ^ set(files)))}
+                )
+            for name, expected in files.items():
+                if _sha256(archive.read(name)) != expected.get("sha256"):
+                    raise BackupError(
+                        _("la sauvegarde %(path)s est endommagée : %(name)s a changé.")
+                        % {"path": path, "name": name}
+                    )
+    except FileNotFoundError:
+        raise BackupError(_("fichier introuvable : %(path)s.") % {"path": path}) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise BackupError(
+            _("la sauvegarde %(path)s est illisible : %(error)s") % {"path": path, "error": exc}
+        ) from None
+    return manifest
+
+
+def restore_backup(path: Path, home: Path, *, force: bool = False) -> dict[str, object]:
+    """Put the backup at ``path`` into ``home``. A home that holds a comptoir is kept unless
+    ``force``; then its database and configuration are first set aside (``*.before-restore``),
+    never deleted."""
+    manifest = check_backup(path)
+    if (home / CONFIG_NAME).exists() and not force:
+        raise BackupError(
+            _(
+                "le dossier %(home)s contient déjà un comptoir : rien n'a été remplacé. Pour le "
+                "remplacer par la sauvegarde, relancez avec --force (l'existant est mis de côté)."
+            )
+            % {"home": home}
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    with zipfile.ZipFile(path) as archive:
+        if f"home/{CONFIG_NAME}" not in manifest["files"]:  # type: ignore[operator]
+            raise BackupError(_("la sauvegarde %(path)s est invalide.") % {"path": path})
+        home.mkdir(parents=True, exist_ok=True)
+        for name in archive.namelist():
+            if not name.startswith("home/"):
+                continue
+            target = home / name.removeprefix("home/")
+            if home.resolve() not in target.resolve().parents:
+                raise BackupError(_("la sauvegarde %(path)s est invalide.") % {"path": path})
+            if target.exists():
+                target.replace(target.with_name(f"{target.name}.before-restore-{stamp}"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(name))
+            if target.name == CONFIG_NAME:
+                restrict_to_owner(target)
+        config = read_config(home)
+        assert config is not None  # its comptoir.toml was just written
+        database = next(n for n in archive.namelist() if n.startswith("database/"))
+        if manifest["database"] == "sqlite":
+            target = config.database_path(home)
+            for suffix in ("", "-wal", "-shm"):
+                old = Path(f"{target}{suffix}")
+                if old.exists():
+                    old.replace(old.with_name(f"{old.name}.before-restore-{stamp}"))
+            target.write_bytes(archive.read(database))
+        else:
+            _pg_restore(config.database_url, archive.read(database))
+    return manifest
+
+
+def _pg_restore(url: str, dump: bytes) -> None:
+    command = [
+        postgres_tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        f"--dbname={url}",
+    ]
+    result = subprocess.run(command, input=dump, capture_output=True)
+    if result.returncode != 0:
+        error = result.stderr.decode("utf-8", "replace").strip()
+        raise BackupError(_("pg_restore a échoué : %(error)s") % {"error": error})
