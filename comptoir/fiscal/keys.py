@@ -44,11 +44,17 @@ def key_generate() -> Ed25519PrivateKey:
 
 def _restrict_to_user_windows(path: Path) -> None:
     """Windows: remove inherited rights and grant full control to the current user only."""
-    subprocess.run(
-        ["icacls", str(path), "/inheritance:r", "/grant:r", f"{getpass.getuser()}:F"],
-        check=True,
-        capture_output=True,
-    )
+    try:
+        subprocess.run(
+            ["icacls", str(path), "/inheritance:r", "/grant:r", f"{getpass.getuser()}:F"],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise KeyFileError(
+            _("Impossible de réserver la clé de signature %(path)s à l'utilisateur : %(error)s.")
+            % {"path": path, "error": exc}
+        ) from None
 
 
 def key_write(path: Path, key: Ed25519PrivateKey) -> None:
