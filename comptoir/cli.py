@@ -353,6 +353,24 @@ def _without_home(args: list[str]) -> list[str]:
     return out
 
 
+def _archive_verify(args: list[str], language: str) -> int:
+    """``journal archive-verify``: checks an archive on any machine, with no home and no
+    database; Django's settings without a home are enough for its texts."""
+    os.environ.pop(HOME_ENV, None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+    import django
+    from django.utils import translation
+
+    django.setup()
+    translation.activate(language)
+    from comptoir.fiscal.command import archive_verify
+
+    code, out, error = archive_verify(args)
+    if out is not None:
+        print(terminal_safe(out))
+    return code if error is None else _fail(error, code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
@@ -386,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args[1:])
     if args[0] == "restore":
         return _restore(args[1:])
+    if _without_home(args)[:2] == ["journal", "archive-verify"]:
+        return _archive_verify(_without_home(args)[2:], language_of(home))
 
     args[0] = ALIASES.get(args[0], args[0])
     if args[0] == "serve":
