@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -49,7 +50,7 @@ def denominations(currency: str) -> tuple[Denomination, ...]:
     return DENOMINATIONS.get(currency, ())
 
 
-def count_parse(counts: Mapping[str | int, str | int], currency: str) -> dict[str, int]:
+def count_parse(counts: Mapping[Any, str | int], currency: str) -> dict[str, int]:
     """A count by denomination, checked: ``{value in minor units: pieces}``, as stored.
 
     Refuses a denomination that ``currency`` does not have and a number of pieces that is

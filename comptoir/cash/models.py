@@ -8,11 +8,14 @@ back or forward moves nothing in or out of a session.
 At most one session of a till is open, and the database holds it: a till's first
 session has no ``previous_closing`` (one such row per till), every later one follows the
 closing of the one before (each closing is followed once). The sessions of a till are
-then one line, and only its last can be open. Amounts are minor units.
+then one line, and only its last can be open. Amounts are minor units; a float, a count
+or a movement below zero is refused by every post (field validators, checked on the
+wire too).
 """
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +48,7 @@ class CashSession(FactModel, DocumentBounds):
     opened_at = models.DateTimeField(_("ouverte le"), db_index=True)
     cashier = models.CharField(_("caissier"), max_length=150, blank=True)
     currency = models.CharField(_("devise"), max_length=3)
-    float_amount = MoneyField(_("fond de caisse"))
+    float_amount = MoneyField(_("fond de caisse"), validators=[MinValueValidator(0)])
     float_counts = models.JSONField(_("comptage du fond"), default=dict, blank=True)
     previous_closing = models.OneToOneField(
         "cash.CashSessionClosing",
@@ -66,9 +69,6 @@ class CashSession(FactModel, DocumentBounds):
                 condition=Q(previous_closing__isnull=True),
                 name="cashsession_one_first_per_till",
             ),
-            models.CheckConstraint(
-                condition=Q(float_amount__gte=0), name="cashsession_float_not_negative"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -88,7 +88,7 @@ class CashMovement(FactModel):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField(_("numéro"))
     kind = models.CharField(_("sens"), max_length=3, choices=CashMovementKind.choices)
-    amount = MoneyField(_("montant"))
+    amount = MoneyField(_("montant"), validators=[MinValueValidator(1)])
     reason = models.CharField(_("motif"), max_length=200)
     occurred_at = models.DateTimeField(_("le"))
     cashier = models.CharField(_("caissier"), max_length=150, blank=True)
@@ -99,7 +99,6 @@ class CashMovement(FactModel):
         ordering = ["till", "number"]
         constraints = [
             models.UniqueConstraint(fields=["till", "number"], name="cashmovement_unique_number"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="cashmovement_amount_positive"),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +116,7 @@ class CashSessionClosing(FactModel, DocumentBounds):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("fermée le"), db_index=True)
     cashier = models.CharField(_("caissier"), max_length=150, blank=True)
-    counted_amount = MoneyField(_("compté"))
+    counted_amount = MoneyField(_("compté"), validators=[MinValueValidator(0)])
     counted_counts = models.JSONField(_("comptage"), default=dict, blank=True)
     expected_amount = MoneyField(_("attendu"))
     difference = MoneyField(_("écart"))
@@ -127,11 +126,6 @@ class CashSessionClosing(FactModel, DocumentBounds):
         verbose_name = _("clôture de session")
         verbose_name_plural = _("clôtures de session")
         ordering = ["-closed_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(counted_amount__gte=0), name="cashclosing_counted_not_negative"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.session_id}"

@@ -36,7 +36,7 @@ from comptoir.core.services import chain_head_lock
 from comptoir.core.validators import clean_text
 
 Amount = str | Decimal | int
-Counts = Mapping[str | int, str | int]
+Counts = Mapping[Any, str | int]
 
 
 @dataclass(frozen=True)

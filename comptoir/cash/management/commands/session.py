@@ -107,13 +107,13 @@ class Command(ComptoirCommand):
             )
             self._moved(result.movement.kind, result.movement.amount, result, currency, options)
         elif action == "x":
-            session = session_open_get(till=till)
-            if session is None:
+            current = session_open_get(till=till)
+            if current is None:
                 raise ValidationError(
                     _("Aucune session de caisse n'est ouverte sur la caisse %(till)s.")
                     % {"till": till.prefix}
                 )
-            self._report("X", session, report_x(session=session), options)
+            self._report("X", current, report_x(session=current), options)
         else:
             closing = session_close(
                 counted=options["counted"],
