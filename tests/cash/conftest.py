@@ -16,3 +16,7 @@ def xof_till(db: None, settings: Any) -> Till:
     return till_create(
         store=store, name="Caisse Dakar", prefix="D1", node_id=django_settings.COMPTOIR_NODE_ID
     )
+
+
+# The in-process command runners of the CLI tests.
+from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: E402, F401
