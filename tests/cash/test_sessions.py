@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.reports import SessionReport
@@ -248,3 +248,14 @@ def test_cash_facts_are_immutable(till):
     with pytest.raises(Exception, match="ne se modifie pas"):
         session.save()
     assert CashSession.objects.get().float_amount == Decimal(1000)
+
+
+@pytest.mark.parametrize("model", [CashSession, CashMovement, CashSessionClosing])
+def test_a_raw_sql_update_of_a_cash_fact_is_refused_by_the_database(till, model):
+    session_open(amount="10")
+    cash_in(amount="1", reason="Banque")
+    session_close(counted="11")
+    table = connection.ops.quote_name(model._meta.db_table)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        connection.cursor().execute(f"UPDATE {table} SET cashier = 'falsifié'")
+    assert not model.objects.filter(cashier="falsifié").exists()
