@@ -71,6 +71,8 @@ Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir supplier add|set|list     comptoir import articles|customers|suppliers FICHIER.csv
   comptoir sell CODE:QTE ... [--pay cash|card|mobile|cheque[:MONTANT]]
   comptoir credit-note NUMERO [CODE:QTE ...]
+  comptoir session open --float MONTANT | cash-in|cash-out MONTANT --reason MOTIF
+  comptoir session x | close --counted MONTANT | list
   comptoir stock receive|loss|count|show|rebuild
   comptoir invoice list|show NUMERO
   comptoir stats [--from J --to J] [--by day|article|till|cashier|payment]

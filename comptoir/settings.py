@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "comptoir.customers",
     "comptoir.sales",
     "comptoir.stock",
+    "comptoir.cash",
     "comptoir.stats",
     "comptoir.sync",
     "comptoir.accounts",

@@ -18,7 +18,7 @@ from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesSta
 from comptoir.stock.models import StockLevel
 
 PARIS = ZoneInfo("Europe/Paris")
-COMPTOIR_APPS = ("core", "catalogue", "customers", "sales", "stock", "stats")
+COMPTOIR_APPS = ("core", "catalogue", "customers", "sales", "stock", "stats", "cash")
 
 
 def at(day: int, hour: int = 10, minute: int = 0, *, month: int = 3, year: int = 2026) -> datetime:

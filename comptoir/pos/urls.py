@@ -6,7 +6,7 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import documents, lookup, till
+from comptoir.pos.views import documents, lookup, session, till
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -23,6 +23,11 @@ urlpatterns = [
     path("avoir/", documents.credit_note_find, name="credit_note_find"),
     path("avoir/ticket/<str:number>/", documents.credit_note_receipt, name="credit_note_receipt"),
     path("avoir/<str:number>/", documents.credit_note, name="credit_note"),
+    path("session/", session.session_page, name="session"),
+    path("session/ouvrir/", session.session_open_view, name="session_open"),
+    path("session/mouvement/", session.session_move, name="session_move"),
+    path("session/fermer/", session.session_close_view, name="session_close"),
+    path("session/<int:number>/z/", session.session_z, name="session_z"),
     path("mes-ventes/", lookup.my_sales, name="my_sales"),
     path("stock/", lookup.stock_lookup, name="stock_lookup"),
 ]

@@ -26,11 +26,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from comptoir.cash.services import cash_out, session_close, session_open
 from comptoir.catalogue.services import supplier_create
 from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
 from comptoir.core.errors import ValidationError
 from comptoir.core.fields import MoneyField, QuantityField
 from comptoir.core.quantity import QUANTUM, from_thousandths
+from comptoir.core.services import till_create
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import (
     PaymentInput,
@@ -63,6 +65,16 @@ def shop(till: Any) -> None:
         at=at(2, 11),
     )
     credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("PAIN", 1)], at=at(3))
+    # Cash: two closed sessions of this till (the last closing followed by none), an open
+    # one on a second till, and a third till without any: the unused rows that a copy of
+    # a session or closing takes for its unique links (``base_row``).
+    session_open(amount="50", till=till, at=at(4, 8))
+    cash_out(amount="20", reason="Fournisseur", till=till, at=at(4, 9))
+    session_close(counted="30", till=till, at=at(4, 18))
+    session_open(amount="30", till=till, at=at(5, 8))
+    session_close(counted="30", till=till, at=at(5, 18))
+    session_open(amount="0", till=till_create(store=till.store, name="Caisse 2", prefix="C2"))
+    till_create(store=till.store, name="Caisse 3", prefix="C3")
 
 
 def drawn(field: models.Field[Any, Any]) -> list[tuple[str, Any]]:
@@ -160,10 +172,16 @@ def base_row(model: type[models.Model]) -> dict[str, Any]:
     ]
     groups += [list(names) for names in model._meta.unique_together]
     for names in groups:
-        field = next(
-            f for f in map(model._meta.get_field, names) if not isinstance(f, models.ForeignKey)
-        )
-        row[field.attname] = fresh(field)  # type: ignore[arg-type]
+        fields = list(map(model._meta.get_field, names))
+        field = next((f for f in fields if not isinstance(f, models.ForeignKey)), None)
+        if field is not None:
+            row[field.attname] = fresh(field)  # type: ignore[arg-type]
+        else:  # links only (a one-to-one, a till's first session): a row no copy links to
+            link: Any = fields[0]
+            used = model._base_manager.exclude(**{link.attname: None}).values(link.attname)
+            unused = link.related_model._base_manager.exclude(pk__in=used).order_by("pk")
+            assert unused.exists(), f"{model._meta.label}: add an unused {link.name} to the shop"
+            row[link.attname] = unused.values_list("pk", flat=True).first()
     return row
 
 

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir.cash.selectors import session_open_get
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_list
 from comptoir.core.errors import ComptoirError, NotFoundError
@@ -103,7 +104,9 @@ def _answer(
 @till_required
 def index(request: HttpRequest, *, till: Till) -> HttpResponse:
     draft = draft_current(request.session, till=till)
-    return render(request, "pos/index.html", _context(till, draft))
+    # No open cash session: the screen asks for the float first (pos:session).
+    context = _context(till, draft, cash_session=session_open_get(till=till))
+    return render(request, "pos/index.html", context)
 
 
 @require_POST

@@ -8,7 +8,7 @@ committed or nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -394,12 +394,17 @@ def invoice_sell(
     cashier: str = "",
     till: Till | None = None,
     at: datetime | None = None,
+    prepare: Callable[[Till], None] | None = None,
 ) -> Invoice:
     """Ring up and validate a sale in one go (CLI, imports, tests).
 
-    Without payments, the total is paid in cash, exactly.
+    Without payments, the total is paid in cash, exactly. ``prepare`` is called with the
+    till in the sale's transaction, before anything is rung up (what an app above sales
+    needs done first: ``comptoir sell`` opens a cash session there).
     """
     draft = _draft_create(till=till, customer=customer, cashier=cashier)
+    if prepare is not None:
+        prepare(draft.till)
     for line in lines:
         _draft_add_line(draft, line)
     if payments is None:

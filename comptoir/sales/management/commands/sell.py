@@ -8,8 +8,10 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir.core.management.base import ComptoirCommand
+from comptoir.core.models import Till
 from comptoir.core.money import format_amount
 from comptoir.core.selectors import store_current
+from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.management.output import invoice_data, write_invoice
 from comptoir.sales.management.parsing import parse_item, parse_payments, payments_needing_total
 from comptoir.sales.selectors import invoice_detail, sale_total
@@ -56,12 +58,25 @@ class Command(ComptoirCommand):
             else:
                 total, currency = 0, store_current().currency
             payments = parse_payments(options["pay"], total=total, currency=currency)
+        notices: list[str] = []
+
+        def prepare(till: Till) -> None:
+            # What the apps above sales do first (cash: open a session), in the sale's
+            # transaction: a refused sale leaves nothing of it.
+            for hook in quick_sale_hooks():
+                notice = hook(till, options["cashier"])
+                if notice:
+                    notices.append(notice)
+
         invoice = invoice_sell(
             lines=lines,
             payments=payments,
             customer=options["customer"],
             cashier=options["cashier"],
+            prepare=prepare,
         )
+        for notice in notices:
+            self.stderr.write(notice)
         invoice = invoice_detail(number=invoice.number)
         if options.get("json"):
             self.emit_json(invoice_data(invoice))
