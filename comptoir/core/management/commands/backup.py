@@ -39,7 +39,7 @@ class Command(ComptoirCommand):
                 _("sauvegarde impossible dans %(out)s : %(error)s")
                 % {"out": out, "error": exc.strerror or exc}
             ) from None
-        files = backup.manifest["files"]
+        files: dict[str, object] = backup.manifest["files"]  # type: ignore[assignment]
         size = backup.path.stat().st_size
         if options["json"]:
             self.emit_json({"path": str(backup.path), "size": size, "manifest": backup.manifest})
