@@ -20,10 +20,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
+from comptoir.cash.services import session_open
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.core.errors import ImmutableError, ValidationError
 from comptoir.core.models import Store, Till
 from comptoir.core.money import format_amount
+from comptoir.core.services import till_create
 from comptoir.customers.models import Customer
 from comptoir.sales.models import (
     CreditNote,
@@ -440,7 +443,21 @@ def test_applying_a_change_on_the_hub_logs_it_with_the_pushing_node_as_origin(
 def sold(ctx: dict[str, Any]) -> dict[str, Any]:
     invoice = invoice_sell(lines=[SaleLine("BASE", 2)], at=at(1))
     note = credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("BASE", 1)], at=at(2))
-    return {**ctx, "invoice": invoice, "line": invoice.lines.get(), "note": note}
+    # Cash facts: a till holds one first session, and a session one closing; each test builds
+    # up to three of a kind, so three tills without a session and three open sessions.
+    tills = [
+        till_create(store=ctx["store"], name=f"Caisse de test {i}", prefix=f"Z{i}")
+        for i in range(6)
+    ]
+    sessions = [session_open(amount="0", till=till, at=at(2)) for till in tills[3:]]
+    return {
+        **ctx,
+        "invoice": invoice,
+        "line": invoice.lines.get(),
+        "note": note,
+        "free_tills": tills[:3],
+        "open_sessions": sessions,
+    }
 
 
 def _money(**extra: Any) -> dict[str, Any]:
@@ -506,6 +523,33 @@ FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
         base_excl_tax=0,
         tax=0,
         total_incl_tax=0,
+    ),
+    "cash.cashsession": lambda c: CashSession(
+        till=c["free_tills"].pop(),
+        store=c["store"],
+        number=1,
+        opened_at=timezone.now(),
+        currency="EUR",
+        float_amount=0,
+    ),
+    "cash.cashmovement": lambda c: CashMovement(
+        session=c["open_sessions"][0],
+        till=c["open_sessions"][0].till,
+        store=c["store"],
+        number=100 + _n(),
+        kind="out",
+        amount=1,
+        reason="Banque",
+        occurred_at=timezone.now(),
+    ),
+    "cash.cashsessionclosing": lambda c: CashSessionClosing(
+        session=(session := c["open_sessions"].pop()),
+        till=session.till,
+        store=c["store"],
+        closed_at=timezone.now(),
+        counted_amount=0,
+        expected_amount=0,
+        difference=0,
     ),
     "stock.stockmovement": lambda c: StockMovement(
         article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)

@@ -118,7 +118,9 @@ def _path_kwargs(name: str, pattern: URLPattern, objs: dict[str, Any]) -> dict[s
     """Real values for the pattern's path parameters."""
     kwargs: dict[str, Any] = {}
     for key, kind in _kinds(pattern).items():
-        if key == "number":
+        if key == "number" and kind == "int":  # a cash session's number
+            kwargs[key] = 1
+        elif key == "number":
             kwargs[key] = (
                 objs["note"] if "credit_note_receipt" in name else objs["invoice"]
             ).number
