@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Category, Supplier
 from comptoir.catalogue.selectors import supplier_twins
-from comptoir.core.models import Store, Till
-from comptoir.core.money import format_amount
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.money import format_amount
+from comptoir.lib.quantity import format_quantity
+from comptoir.stores.models import Store, Till
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 

@@ -20,7 +20,7 @@ from comptoir.catalogue.services import (
     supplier_create,
     supplier_update,
 )
-from comptoir.core.adminlib import (
+from comptoir.lib.adminlib import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReferenceAdmin,
@@ -29,10 +29,10 @@ from comptoir.core.adminlib import (
     show_amount,
     show_quantity,
 )
-from comptoir.core.errors import ComptoirError
-from comptoir.core.fields import QuantityField
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.validators import (
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.fields import QuantityField
+from comptoir.lib.quantity import parse_quantity
+from comptoir.lib.validators import (
     clean_barcode,
     clean_email,
     clean_phone,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.models import ReferenceModel
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.stores.models import ReferenceModel
 
 
 class Category(ReferenceModel):

@@ -19,9 +19,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.core.fields import QuantityField
-from comptoir.core.selectors import code_twins
+from comptoir.lib.fields import QuantityField
 from comptoir.stock.models import StockLevel
+from comptoir.stores.selectors import code_twins
 
 
 def article_list(

@@ -11,16 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.money import parse_amount
-from comptoir.core.numbers import parse_decimal
-from comptoir.core.quantity import UNITS, parse_quantity
-from comptoir.core.validators import (
-    clean_barcode,
-    clean_code,
-    clean_contact_fields,
-    clean_name,
-)
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.lib.money import parse_amount
+from comptoir.lib.numbers import parse_decimal
+from comptoir.lib.quantity import UNITS, parse_quantity
+from comptoir.lib.validators import clean_barcode, clean_code, clean_contact_fields, clean_name
 
 Amount = str | Decimal | int
 

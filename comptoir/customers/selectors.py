@@ -7,8 +7,8 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from comptoir.core.selectors import code_twins
 from comptoir.customers.models import Customer
+from comptoir.stores.selectors import code_twins
 
 
 def customer_list(

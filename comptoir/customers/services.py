@@ -7,10 +7,10 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.ids import new_id
-from comptoir.core.validators import clean_code, clean_contact_fields, clean_name
 from comptoir.customers.models import Customer
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.lib.ids import new_id
+from comptoir.lib.validators import clean_code, clean_contact_fields, clean_name
 
 
 def customer_get(*, ref: str) -> Customer:

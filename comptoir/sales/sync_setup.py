@@ -7,7 +7,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from comptoir.core.models import Till
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -19,6 +18,7 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.services.derived import credit_notes_derive, invoices_derive
 from comptoir.stock.models import StockMovement
+from comptoir.stores.models import Till
 from comptoir.sync.registry import register_fact
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from comptoir.core.counters import rows_add
+from comptoir.lib.counters import rows_add
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,

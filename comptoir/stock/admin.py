@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from comptoir.core.adminlib import ReadOnlyAdmin
+from comptoir.lib.adminlib import ReadOnlyAdmin
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 
 

@@ -13,9 +13,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Supplier
-from comptoir.core.fields import QuantityField
-from comptoir.core.models import FactModel, Store
+from comptoir.lib.fields import QuantityField
 from comptoir.sales.models import CreditNote, Invoice
+from comptoir.stores.models import FactModel, Store
 
 
 class MovementKind(models.TextChoices):

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import levels_apply_counts, levels_apply_movements
+from comptoir.stores.models import Till
 from comptoir.sync.registry import Applied, Root, register_derived, register_fact
 
 

@@ -1,6 +1,6 @@
 """Change capture: every write to a synced model leaves a trace in the same transaction.
 
-Called only by the base classes in ``comptoir.core.models`` (save, bulk_create); they
+Called only by the base classes in ``comptoir.stores.models`` (save, bulk_create); they
 refuse the write paths that cannot be captured (bulk update and delete).
 
 - On a node, a local write adds an :class:`OutboxEntry`; a write that applies a change
@@ -25,7 +25,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from comptoir.sync import registry
-from comptoir.sync.apply.inserts import insert_rows
+from comptoir.sync.inserts import insert_rows
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from comptoir.sync.notify import notify_log_grew
 from comptoir.sync.wire.checks import check_rows
@@ -173,7 +173,7 @@ def record(roots: Iterable[Trace], *, bases: Bases | None = None) -> None:
         OutboxEntry.objects.bulk_create(
             [OutboxEntry(model=m, row_id=r, bases=known.get((m, r))) for m, r, _s in unique]
         )
-        from comptoir.sync.worker import notify_outbox_changed
+        from comptoir.syncengine.worker import notify_outbox_changed
 
         notify_outbox_changed()
 

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.ids import new_id
-from comptoir.core.models import Store, Till
+from comptoir.lib.ids import new_id
+from comptoir.stores.models import Store, Till
 
 
 class SyncState(models.Model):

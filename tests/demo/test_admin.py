@@ -10,13 +10,13 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.models import Article, Supplier
-from comptoir.core.models import Store, Till
-from comptoir.core.money import format_amount
-from comptoir.core.quantity import format_quantity
-from comptoir.core.sampledata import populate
 from comptoir.customers.models import Customer
+from comptoir.lib.money import format_amount
+from comptoir.lib.quantity import format_quantity
+from comptoir.ops.sampledata import populate
 from comptoir.sales.models import Invoice
 from comptoir.stock.models import StockMovement
+from comptoir.stores.models import Store, Till
 
 FACTS = ("invoice", "invoiceline", "payment", "creditnote", "stockmovement", "inventorycount")
 

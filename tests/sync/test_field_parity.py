@@ -27,11 +27,11 @@ from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from comptoir.catalogue.services import supplier_create
-from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
-from comptoir.core.errors import ValidationError
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.quantity import QUANTUM, from_thousandths
 from comptoir.customers.services import customer_create
+from comptoir.lib.bounds import MAX_AMOUNT, MAX_QUANTITY
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.lib.quantity import QUANTUM, from_thousandths
 from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,

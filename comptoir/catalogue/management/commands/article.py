@@ -12,16 +12,16 @@ from django.utils.translation import gettext as _
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_list
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.management.helpers import (
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import (
     add_action,
     add_actions,
     add_archive_flags,
     add_limit,
     write_table,
 )
-from comptoir.core.money import format_amount
-from comptoir.core.quantity import UNITS, format_quantity
+from comptoir.lib.money import format_amount
+from comptoir.lib.quantity import UNITS, format_quantity
 
 
 def article_data(article: Article, stock: Decimal | None = None) -> dict[str, Any]:
