@@ -16,7 +16,8 @@ from comptoir.catalogue.models import Article
 from comptoir.customers.models import Customer
 from comptoir.lib.fields import MoneyField, QuantityField
 from comptoir.lib.ids import new_id
-from comptoir.stores.models import FactModel, Store, Till
+from comptoir.stores.models import Store, Till
+from comptoir.sync.synced import FactModel
 
 
 class PaymentMethod(models.TextChoices):

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import levels_apply_counts, levels_apply_movements
 from comptoir.stores.models import Till
-from comptoir.sync.registry import Applied, Root, register_derived, register_fact
+from comptoir.sync.registry import (
+    Applied,
+    Root,
+    register_derivation,
+    register_derived,
+    register_fact,
+)
 
 
 def _movement_root(movement: StockMovement) -> Root | None:
@@ -26,6 +32,11 @@ def _movement_root(movement: StockMovement) -> Root | None:
 
 def _movements_arrived(items: list[Applied]) -> None:
     levels_apply_movements([root for root, _parts in items])
+
+
+def _document_movements(items: list[Applied]) -> None:
+    """The levels a sales document's movements change (its parts, in memory)."""
+    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
 
 
 def _counts_arrived(items: list[Applied]) -> None:
@@ -53,4 +64,6 @@ def register() -> None:
         batchable=False,
         authorize=authorize_store,
     )
+    register_derivation("sales.invoice", _document_movements)
+    register_derivation("sales.creditnote", _document_movements)
     register_derived(StockLevel, key=("article_id",), values=("quantity", "count_at", "count_id"))

@@ -9,3 +9,9 @@ class SyncEngineConfig(AppConfig):
     name = "comptoir.syncengine"
     label = "syncengine"
     verbose_name = _("Synchronisation")
+
+    def ready(self) -> None:
+        from comptoir.sync import capture
+        from comptoir.syncengine import worker
+
+        capture.on_outbox_written(worker.outbox_changed.set)

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection
 from django.db.models import Max
 
 from comptoir.lib.errors import ComptoirError
@@ -39,11 +39,8 @@ LONG_POLL_SECONDS = 25
 MAX_BACKOFF_SECONDS = 60.0
 
 # Set (after commit) when this process wrote to the outbox: the pusher wakes at once.
+# Registered with ``capture.on_outbox_written`` by the app (``SyncEngineConfig.ready``).
 outbox_changed = threading.Event()
-
-
-def notify_outbox_changed() -> None:
-    transaction.on_commit(outbox_changed.set)
 
 
 def _database_stamp() -> tuple[int, ...] | None:

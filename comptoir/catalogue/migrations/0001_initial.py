@@ -2,7 +2,7 @@
 
 import comptoir.lib.fields
 import comptoir.lib.ids
-import comptoir.stores.models
+import comptoir.sync.synced
 import django.db.models.deletion
 import django.utils.timezone
 from decimal import Decimal
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='modifié le')),
                 ('archived', models.BooleanField(default=False, verbose_name='archivé')),
                 ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='modifié le')),
                 ('archived', models.BooleanField(default=False, verbose_name='archivé')),
                 ('name', models.CharField(max_length=120, unique=True, verbose_name='nom')),
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='modifié le')),
                 ('archived', models.BooleanField(default=False, verbose_name='archivé')),
                 ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='modifié le')),
                 ('archived', models.BooleanField(default=False, verbose_name='archivé')),
                 ('code', models.CharField(max_length=64, unique=True, verbose_name='code-barres')),

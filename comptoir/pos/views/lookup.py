@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from comptoir.catalogue.selectors import article_list
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.selectors import day_credit_notes, day_invoices, levels_by_article
+from comptoir.stock.selectors import article_list
 from comptoir.stores.models import Till
 from comptoir.web.roles import MANAGER, cashier_required, role_of
 from comptoir.web.scope import stores_visible

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.selectors import article_list
 from comptoir.customers.selectors import customer_list
 from comptoir.lib.errors import ComptoirError, NotFoundError
 from comptoir.lib.numbers import parse_decimal
@@ -43,6 +42,7 @@ from comptoir.sales.services import (
     invoice_draft_update_line,
     invoice_validate,
 )
+from comptoir.stock.selectors import article_list
 from comptoir.stores.models import Till
 
 SEARCH_MIN = 2

@@ -2,7 +2,7 @@
 
 import comptoir.lib.fields
 import comptoir.lib.ids
-import comptoir.stores.models
+import comptoir.sync.synced
 import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('number', models.CharField(max_length=40, unique=True, verbose_name='numéro')),
                 ('year', models.PositiveIntegerField()),
                 ('sequence', models.PositiveIntegerField()),
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('number', models.CharField(max_length=40, unique=True, verbose_name='numéro')),
                 ('year', models.PositiveIntegerField()),
                 ('sequence', models.PositiveIntegerField()),
@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('position', models.PositiveIntegerField()),
                 ('article_code', models.CharField(max_length=40)),
                 ('label', models.CharField(max_length=200)),
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('position', models.PositiveIntegerField()),
                 ('quantity', comptoir.lib.fields.QuantityField()),
                 ('vat_rate', models.DecimalField(decimal_places=2, max_digits=5)),
@@ -168,7 +168,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('vat_rate', models.DecimalField(decimal_places=2, max_digits=5)),
                 ('base_excl_tax', comptoir.lib.fields.MoneyField()),
                 ('tax', comptoir.lib.fields.MoneyField()),
@@ -185,7 +185,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('position', models.PositiveIntegerField()),
                 ('method', models.CharField(choices=[('cash', 'espèces'), ('card', 'carte bancaire'), ('mobile', 'paiement mobile'), ('cheque', 'chèque')], max_length=10, verbose_name='moyen')),
                 ('amount', comptoir.lib.fields.MoneyField(verbose_name='montant')),
@@ -202,7 +202,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('vat_rate', models.DecimalField(decimal_places=2, max_digits=5)),
                 ('base_excl_tax', comptoir.lib.fields.MoneyField()),
                 ('tax', comptoir.lib.fields.MoneyField()),

@@ -2,7 +2,7 @@
 
 import comptoir.lib.fields
 import comptoir.lib.ids
-import comptoir.stores.models
+import comptoir.sync.synced
 import django.db.models.deletion
 import django.utils.timezone
 from decimal import Decimal
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('quantity', comptoir.lib.fields.QuantityField(verbose_name='quantité comptée')),
                 ('counted_at', models.DateTimeField(verbose_name='compté le')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=comptoir.lib.ids.new_id, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('origin_node', models.CharField(default=comptoir.stores.models.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
+                ('origin_node', models.CharField(default=comptoir.sync.synced.current_node_id, editable=False, help_text='Identifiant du poste (caisse ou serveur) où la ligne est née.', max_length=36, verbose_name='origine')),
                 ('kind', models.CharField(choices=[('sale', 'vente'), ('return', 'retour client'), ('receipt', 'réception fournisseur'), ('loss', 'perte / casse'), ('transfer', 'transfert')], max_length=10, verbose_name='type')),
                 ('quantity', comptoir.lib.fields.QuantityField(help_text='Positive en entrée, négative en sortie.', verbose_name='quantité')),
                 ('occurred_at', models.DateTimeField(verbose_name='date')),

@@ -10,7 +10,6 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.selectors import article_list
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import (
@@ -22,6 +21,7 @@ from comptoir.lib.management.helpers import (
 )
 from comptoir.lib.money import format_amount
 from comptoir.lib.quantity import UNITS, format_quantity
+from comptoir.stock.selectors import article_list, article_stock_total
 
 
 def article_data(article: Article, stock: Decimal | None = None) -> dict[str, Any]:
@@ -127,7 +127,7 @@ class Command(ComptoirCommand):
                 archived=options["archived"],
             )
             message = _("Article %(code)s modifié.")
-        data = article_data(article, stock=article.stock_quantity)
+        data = article_data(article, stock=article_stock_total(article_id=article.pk))
         if options.get("json"):
             self.emit_json(data)
             return
