@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import levels_apply_counts, levels_apply_movements
@@ -19,6 +20,7 @@ from comptoir.sync.registry import (
     register_derivation,
     register_derived,
     register_fact,
+    register_naming,
 )
 
 
@@ -50,6 +52,17 @@ def authorize_store(till: Till, root: Any) -> str | None:
 
 
 def register() -> None:
+    register_naming(
+        StockMovement,
+        lambda n: ngettext("%(n)d mouvement de stock", "%(n)d mouvements de stock", n),
+        rank=30,
+        counted_in_parts=True,
+    )
+    register_naming(
+        InventoryCount,
+        lambda n: ngettext("%(n)d inventaire", "%(n)d inventaires", n),
+        rank=40,
+    )
     register_fact(
         StockMovement,
         part_of=_movement_root,

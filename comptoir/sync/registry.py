@@ -177,3 +177,37 @@ def derive(label: str, items: list[Applied]) -> None:
     (root, parts by model), in the transaction that inserted them."""
     for derivation in _derivations.get(label, ()):
         derivation(items)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How a synced model is named to a shop owner when a sync is described."""
+
+    label: str
+    # "%(n)d facture" / "%(n)d factures" for a count: an ``ngettext`` call, evaluated
+    # in the language of the moment.
+    phrase: Callable[[int], str]
+    # The reading order: the lower first (documents, then stock, then the catalogue).
+    rank: int
+    # True for rows that also travel inside other aggregates (a sale's stock movements):
+    # they are counted there too, one per row.
+    counted_in_parts: bool = False
+
+
+_namings: dict[str, Naming] = {}
+
+
+def register_naming(
+    model: type[models.Model],
+    phrase: Callable[[int], str],
+    *,
+    rank: int,
+    counted_in_parts: bool = False,
+) -> None:
+    label = label_of(model)
+    _namings[label] = Naming(label, phrase, rank, counted_in_parts)
+
+
+def namings() -> list[Naming]:
+    """The named models, in reading order (the others are counted as "other data")."""
+    return sorted(_namings.values(), key=lambda n: n.rank)

@@ -1,4 +1,6 @@
-"""Plain-French descriptions of what a sync moved ("3 factures envoyées...")."""
+"""Plain-French descriptions of what a sync moved ("3 factures envoyées...").
+
+The apps name their models (``registry.register_naming`` in their ``sync_setup``)."""
 
 from __future__ import annotations
 
@@ -7,23 +9,14 @@ from collections import Counter
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# The models a user cares about, in the order a shop owner reads them.
-NAMES = {
-    "sales.invoice": lambda n: ngettext("%(n)d facture", "%(n)d factures", n),
-    "sales.creditnote": lambda n: ngettext("%(n)d avoir", "%(n)d avoirs", n),
-    "stock.stockmovement": lambda n: ngettext(
-        "%(n)d mouvement de stock", "%(n)d mouvements de stock", n
-    ),
-    "stock.inventorycount": lambda n: ngettext("%(n)d inventaire", "%(n)d inventaires", n),
-    "catalogue.article": lambda n: ngettext("%(n)d article", "%(n)d articles", n),
-    "customers.customer": lambda n: ngettext("%(n)d client", "%(n)d clients", n),
-    "catalogue.supplier": lambda n: ngettext("%(n)d fournisseur", "%(n)d fournisseurs", n),
-}
+from comptoir.sync import registry
 
 
 def _phrase(counts: Counter[str]) -> str:
-    parts = [NAMES[label](counts[label]) % {"n": counts[label]} for label in NAMES if counts[label]]
-    others = sum(n for label, n in counts.items() if label not in NAMES)
+    names = registry.namings()
+    named = {n.label for n in names}
+    parts = [n.phrase(counts[n.label]) % {"n": counts[n.label]} for n in names if counts[n.label]]
+    others = sum(n for label, n in counts.items() if label not in named)
     if others:
         parts.append(ngettext("%(n)d autre donnée", "%(n)d autres données", others) % {"n": others})
     return ", ".join(parts)

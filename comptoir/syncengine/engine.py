@@ -153,10 +153,13 @@ def note_failure(message: str) -> None:
 
 
 def _count(counter: Counter[str], label: str, state: tuple[str, dict[str, Any]]) -> None:
-    """Count a change as users see it: the document, and the stock movements it carries."""
+    """Count a change as users see it: the document, and the parts it carries that are
+    counted on their own (a sale's stock movements: ``Naming.counted_in_parts``)."""
     counter[label] += 1
-    if state[0] == "fact" and label != "stock.stockmovement":
-        counter["stock.stockmovement"] += len(state[1]["rows"].get("stock.stockmovement", []))
+    if state[0] == "fact":
+        for naming in registry.namings():
+            if naming.counted_in_parts and naming.label != label:
+                counter[naming.label] += len(state[1]["rows"].get(naming.label, []))
 
 
 Key = tuple[str, UUID]
