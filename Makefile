@@ -29,6 +29,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=comptoir.settings $(BIN)/django-admin makemigrations --check --dry-run
 
 typecheck: $(STAMP)

@@ -23,17 +23,18 @@ import psycopg
 
 from bench import cpu
 from bench.harness import World
-from comptoir.core.ids import new_id
-from comptoir.sync import compression
-from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.lib.ids import new_id
+from comptoir.syncengine import compression
+from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 
 PERIOD = 2.0  # seconds between two sales of one till
 TILLS_PER_STORE = 5
 
 ENROLL = """
 from django.db import transaction
-from comptoir.core.services import store_get_or_create
-from comptoir.sync import auth, wire
+from comptoir.stores.services import store_get_or_create
+from comptoir.syncengine import auth
+from comptoir.sync import wire
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.catalogue.models import Article
 codes = list(Article.objects.order_by("code").values_list("code", flat=True))[:5]
@@ -48,7 +49,7 @@ sid = transaction.savepoint()
 invoice = invoice_sell(lines=[SaleLine(c, 1) for c in codes], cashier="capacité")
 template = wire.states([("sales.invoice", invoice.pk)])[("sales.invoice", invoice.pk)][1]
 transaction.savepoint_rollback(sid)
-from comptoir.sync.hub import log_head
+from comptoir.syncengine.hub import log_head
 out = {{"tills": tills, "template": template, "head": log_head()}}
 """
 

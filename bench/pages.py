@@ -54,10 +54,10 @@ def fill(*, articles: int, invoices: int, customers: int = 2000) -> dict[str, An
     """Add ``articles`` articles (a stock level each), customers and ``invoices`` invoices
     (one line, one payment) on a bench till ``BX``. Returns what the pages need."""
     from comptoir.catalogue.models import Article, Category
-    from comptoir.core.models import Store, Till
     from comptoir.customers.models import Customer
     from comptoir.sales.models import Invoice, InvoiceLine, Payment
     from comptoir.stock.models import StockLevel
+    from comptoir.stores.models import Store, Till
 
     started = time.perf_counter()
     with transaction.atomic():

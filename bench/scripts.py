@@ -84,7 +84,7 @@ out = {{"seconds": elapsed, **{{
 # (``num_bytes_downloaded``: still compressed), plus the header bytes of both.
 SYNC_COUNTED = """
 import resource, time
-from comptoir.sync import engine
+from comptoir.syncengine import engine
 client = engine.client_from_settings()
 wire = {{"requests": 0, "up_body": 0, "up_headers": 0, "down_body": 0, "down_headers": 0}}
 original = client.http.request
@@ -141,7 +141,7 @@ print("@@DONE@@", flush=True)
 IMPORT = """
 import tempfile, time
 from pathlib import Path
-from comptoir.core.imports import import_rows, parse_csv, read_text
+from comptoir.ops.imports import import_rows, parse_csv, read_text
 prefix = "I{rows}-"
 def run(shift):
     # shift 0: N new articles; shift 1: the same N lines, every price changed (updates).

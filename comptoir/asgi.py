@@ -15,8 +15,8 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
 
-from comptoir.core import heap
 from comptoir.home import SERVING_ENV
+from comptoir.lib import heap
 
 # WhiteNoise serves static files with a synchronous iterator; under ASGI Django adapts it
 # and warns on every file. The cost is negligible for the admin's few static files.
@@ -31,9 +31,9 @@ API_PREFIX = "/api/sync/"
 # then compressed answers (zstd: a page of pulled invoices shrinks twentyfold). The CSP
 # and Secure cookies as on every page (inline too: no thread hop).
 API_MIDDLEWARE = (
-    "comptoir.core.security.secure_transport",
-    "comptoir.sync.middleware.api_middleware",
-    "comptoir.sync.compression.api_compression",
+    "comptoir.lib.security.secure_transport",
+    "comptoir.syncengine.middleware.api_middleware",
+    "comptoir.syncengine.compression.api_compression",
 )
 
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from comptoir import __version__
 from comptoir.console import _
-from comptoir.core.private import restrict_to_owner
 from comptoir.home import CONFIG_NAME, HomeConfig, read_config
+from comptoir.lib.private import restrict_to_owner
 
 FORMAT = 1
 MANIFEST = "manifest.json"

@@ -25,7 +25,6 @@ from comptoir.console import (
     language_option,
     speak,
 )
-from comptoir.core.text import terminal_safe
 from comptoir.home import (
     HOME_ENV,
     POOL_ENV,
@@ -38,6 +37,7 @@ from comptoir.home import (
     resolve_home,
     write_config,
 )
+from comptoir.lib.text import terminal_safe
 
 # The commands the entry point runs itself, without Django (see ``main``).
 ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",), ("restore",))
@@ -158,7 +158,7 @@ def _run_command(args: list[str]) -> int:
     from django.core.management import execute_from_command_line
     from django.db import Error, connections
 
-    from comptoir.core.db import database_error_message
+    from comptoir.lib.db import database_error_message
 
     try:
         _probe_database(connections["default"])
@@ -250,7 +250,7 @@ def _init(role: str, argv: Sequence[str]) -> int:
         return _fail(
             _("le dossier %(home)s contient déjà un comptoir initialisé.") % {"home": home}
         )
-    from comptoir.core.money import CURRENCY_EXPONENTS
+    from comptoir.lib.money import CURRENCY_EXPONENTS
 
     currency = args.currency.upper()
     if currency not in CURRENCY_EXPONENTS:
@@ -271,8 +271,8 @@ def _init(role: str, argv: Sequence[str]) -> int:
     write_config(home, config)
     _setup_django(home)
     password = args.admin_password or secrets.token_urlsafe(9)
-    from comptoir.core.errors import ComptoirError
-    from comptoir.core.setup import home_setup
+    from comptoir.lib.errors import ComptoirError
+    from comptoir.ops.setup import home_setup
 
     try:
         home_setup(
@@ -282,7 +282,7 @@ def _init(role: str, argv: Sequence[str]) -> int:
             create_till=not server,
         )
         if server:
-            from comptoir.sync.enroll import CA_NAME, node_enroll, pin_certificate
+            from comptoir.syncengine.enroll import CA_NAME, node_enroll, pin_certificate
 
             if args.trust_server_certificate:
                 config = pin_certificate(home=home, config=config)

@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 import platformdirs
 import tomli_w
 
-from comptoir.core.private import restrict_to_owner
+from comptoir.lib.private import restrict_to_owner
 
 CONFIG_NAME = "comptoir.toml"
 HOME_ENV = "COMPTOIR_HOME"

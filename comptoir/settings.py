@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "comptoir.core",
+    "comptoir.stores",
     "comptoir.catalogue",
     "comptoir.customers",
     "comptoir.sales",
@@ -48,11 +48,13 @@ INSTALLED_APPS = [
     "comptoir.cash",
     "comptoir.stats",
     "comptoir.sync",
+    "comptoir.syncengine",
     "comptoir.accounts",
     "comptoir.web",
     "comptoir.pos",
     "comptoir.backoffice",
     "comptoir.dashboard",
+    "comptoir.ops",
     "axes",
 ]
 
@@ -60,12 +62,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above every middleware that sets a cookie: marks them Secure over HTTPS; adds the CSP
     # (to the guard's refusals too).
-    "comptoir.core.security.secure_transport",
+    "comptoir.lib.security.secure_transport",
     # Before anything reads the query string, the path or the session cookie (see there).
     "comptoir.web.middleware.url_guard",
     "django.middleware.gzip.GZipMiddleware",
     # The sync API's answers in zstd (or gzip): set first, so GZipMiddleware leaves them.
-    "comptoir.sync.compression.api_compression",
+    "comptoir.syncengine.compression.api_compression",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -173,7 +175,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # HTTPS (``serve --tls-cert``, or a trusted reverse proxy's X-Forwarded-Proto: see
-# ``comptoir.core.security``): every cookie is marked Secure there and SecurityMiddleware
+# ``comptoir.lib.security``): every cookie is marked Secure there and SecurityMiddleware
 # adds HSTS; a till on plain http://127.0.0.1 keeps plain cookies. Who may say "https" is
 # uvicorn's business, so there is no SECURE_PROXY_SSL_HEADER.
 SECURE_HSTS_SECONDS = 365 * 24 * 3600
@@ -216,7 +218,7 @@ COMPTOIR_HUB_CA_FILE = (
 # Django's handler, by uvicorn on ``uvicorn.error`` (``serve`` leaves uvicorn's logging to
 # these settings). Both go to the console, to ``logs/comptoir.log`` and, to be counted on
 # the sync page and by ``comptoir status``, to ``logs/server-errors.log``
-# (``comptoir.core.server_errors``).
+# (``comptoir.lib.server_errors``).
 SERVER_ERROR_LOGGERS = ("django.request", "uvicorn")
 LOGGING: dict[str, object] = {
     "version": 1,

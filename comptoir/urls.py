@@ -9,7 +9,7 @@ urlpatterns = [
     path("synchro/", include(("comptoir.dashboard.sync_urls", "sync"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/sync/v1/", include("comptoir.sync.urls")),
+    path("api/sync/v1/", include("comptoir.syncengine.urls")),
 ]
 
 # French (or English) error pages in the app's layout; 403 and 500 are Django's own views

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import translation
 
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create, till_create
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create, till_create
 
 
 def pytest_configure(config: pytest.Config) -> None:

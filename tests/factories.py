@@ -13,9 +13,9 @@ from django.db import models
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create
-from comptoir.core.models import SeriesCounter
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 from comptoir.stock.models import StockLevel
+from comptoir.stores.models import SeriesCounter
 
 PARIS = ZoneInfo("Europe/Paris")
 COMPTOIR_APPS = ("core", "catalogue", "customers", "sales", "stock", "stats", "cash")
@@ -103,8 +103,8 @@ def twin_from_another_till(obj: M, *, older: bool = False, **edits: Any) -> M:
     millisecond before it. ``edits`` (attname -> value) tell the twin apart."""
     import uuid
 
-    from comptoir.core.ids import new_id
-    from comptoir.sync import apply
+    from comptoir.lib.ids import new_id
+    from comptoir.syncengine import apply
     from tests.sync.helpers import reference_change
 
     pk = uuid.UUID(int=obj.pk.int - (1 << 80)) if older else new_id()

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from comptoir.core import heap
-from comptoir.sync import engine
+from comptoir.lib import heap
+from comptoir.syncengine import engine
 
 
 def _run(code: str) -> str:
@@ -29,7 +29,7 @@ def test_settling_freezes_what_is_loaded_once_and_collection_goes_on() -> None:
     out = _run(
         """
         import gc
-        from comptoir.core import heap
+        from comptoir.lib import heap
         assert not heap.settled() and gc.get_freeze_count() == 0
         heap.settle()
         frozen = gc.get_freeze_count()

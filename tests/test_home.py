@@ -73,7 +73,7 @@ def test_node_init_creates_a_migrated_home_with_its_till(tmp_path: Path) -> None
     out = db_probe(
         home,
         (
-            "from comptoir.core.selectors import till_current\n"
+            "from comptoir.stores.selectors import till_current\n"
             "t = till_current(); print(t.prefix, t.store.name)"
         ),
     )

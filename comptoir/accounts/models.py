@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.models import Store
+from comptoir.stores.models import Store
 
 
 class StaffScope(models.Model):

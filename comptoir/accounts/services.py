@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import StaffScope
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.models import Store
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.stores.models import Store
 
 
 def account_store_resolve(*, store: str | None, all_stores: bool) -> Store | None:

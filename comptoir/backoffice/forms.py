@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Category, Supplier
 from comptoir.catalogue.selectors import supplier_twins
-from comptoir.core.models import Store, Till
-from comptoir.core.money import format_amount
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.money import format_amount
+from comptoir.lib.quantity import format_quantity
+from comptoir.stores.models import Store, Till
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -255,7 +255,7 @@ def _months() -> list[tuple[str, str]]:
 
 
 class StoreForm(forms.Form):
-    """A store's legal identity (``core.services.store_update`` checks every value)."""
+    """A store's legal identity (``stores.services.store_update`` checks every value)."""
 
     legal_name = forms.CharField(label=_("Raison sociale"), max_length=200, required=False)
     legal_form = forms.CharField(

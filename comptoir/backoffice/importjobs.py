@@ -1,6 +1,6 @@
 """CSV imports run from the web: a background thread, its progress kept in the cache.
 
-The import itself is ``comptoir.core.imports`` (the one behind ``comptoir import``):
+The import itself is ``comptoir.ops.imports`` (the one behind ``comptoir import``):
 the whole file is checked, then written in short chunks (all rows or none, unless a
 chunk fails after the check: the job then says how far it got). The web request only
 reads and checks the file (encoding, header) and starts a thread; the page then polls
@@ -25,8 +25,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ComptoirError, ValidationError
-from comptoir.core.imports import ImportRefusedError, Row, import_rows, parse_csv
+from comptoir.lib.errors import ComptoirError, ValidationError
+from comptoir.ops.imports import ImportRefusedError, Row, import_rows, parse_csv
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ValidationError
-from comptoir.core.money import check_amount, format_amount
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.money import check_amount, format_amount
 
 # The most pieces of one denomination a count accepts (a bag of coins, not a typo).
 MAX_PIECES = 100_000

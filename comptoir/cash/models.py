@@ -20,8 +20,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.fields import MoneyField
-from comptoir.core.models import FactModel, Store, Till
+from comptoir.lib.fields import MoneyField
+from comptoir.stores.models import Store, Till
+from comptoir.sync.synced import FactModel
 
 
 class DocumentBounds(models.Model):

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, DocumentBounds
 from comptoir.cash.reports import DocumentTotals, SessionFigures, SessionReport, VatRow
-from comptoir.core.errors import NotFoundError
-from comptoir.core.models import Till
+from comptoir.lib.errors import NotFoundError
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteTax,
@@ -24,6 +23,7 @@ from comptoir.sales.models import (
     InvoiceTax,
     Payment,
 )
+from comptoir.stores.models import Till
 
 
 def session_open_get(*, till: Till) -> CashSession | None:

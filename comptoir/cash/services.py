@@ -1,7 +1,7 @@
 """Use cases of cash sessions: open, cash in and out, close with a blind count.
 
 Each use case is one durable transaction that first locks the till's document chain
-(``core.services.chain_head_lock``), the lock an invoice or credit note takes to be
+(``stores.services.chain_head_lock``), the lock an invoice or credit note takes to be
 numbered: a session's document bounds are read while no document of the till can be
 committed, so each document falls in exactly one session, and two openings of one till
 queue instead of racing (the database refuses a second open session anyway, see
@@ -28,12 +28,12 @@ from comptoir.cash.denominations import count_parse, count_total
 from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, CashSessionClosing
 from comptoir.cash.reports import SessionReport
 from comptoir.cash.selectors import session_figures, session_open_get, till_bounds
-from comptoir.core.errors import ValidationError
-from comptoir.core.models import Till
-from comptoir.core.money import format_money, parse_amount
-from comptoir.core.selectors import till_current
-from comptoir.core.services import chain_head_lock
-from comptoir.core.validators import clean_text
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.money import format_money, parse_amount
+from comptoir.lib.validators import clean_text
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_current
+from comptoir.stores.services import chain_head_lock
 
 Amount = str | Decimal | int
 Counts = Mapping[Any, str | int]

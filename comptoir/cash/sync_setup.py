@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 from comptoir.sync.registry import register_fact
 
 

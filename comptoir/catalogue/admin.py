@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -21,26 +20,23 @@ from comptoir.catalogue.services import (
     supplier_create_block,
     supplier_update_block,
 )
-from comptoir.core.adminlib import (
+from comptoir.lib.adminlib import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReferenceAdmin,
     adopt,
     service_check,
     show_amount,
-    show_quantity,
 )
-from comptoir.core.errors import ComptoirError
-from comptoir.core.fields import QuantityField
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.validators import (
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.quantity import parse_quantity
+from comptoir.lib.validators import (
     clean_barcode,
     clean_email,
     clean_phone,
     clean_siren,
     clean_vat_number,
 )
-from comptoir.stock.models import StockLevel
 
 CONTACT_FIELDS = ("name", "phone", "email", "address", "siren", "vat_number")
 
@@ -183,7 +179,7 @@ def _article_values(obj: Article, names: list[str]) -> dict[str, Any]:
 class ArticleAdmin(ReferenceAdmin):
     form = ArticleForm
     inlines = (BarcodeInline,)
-    list_display = (
+    list_display: tuple[str, ...] = (
         "code",
         "name",
         "category",
@@ -191,7 +187,6 @@ class ArticleAdmin(ReferenceAdmin):
         "vat_rate",
         "cost_fmt",
         "unit",
-        "stock",
         "supplier",
         "archived",
     )
@@ -211,23 +206,6 @@ class ArticleAdmin(ReferenceAdmin):
         "new_barcodes",
         "archived",
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        levels = (
-            StockLevel.objects.filter(article=OuterRef("pk"))
-            .values("article")
-            .annotate(total=Sum("quantity"))
-            .values("total")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(stock_total=Subquery(levels, output_field=QuantityField()))
-        )
-
-    @admin.display(description=_("stock"), ordering="stock_total")
-    def stock(self, obj: Any) -> str:
-        return show_quantity(obj.stock_total)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("code",) if obj else ()

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.models import ReferenceModel
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.sync.synced import ReferenceModel
 
 
 class Category(ReferenceModel):
@@ -99,13 +99,6 @@ class Article(ReferenceModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def stock_quantity(self) -> Decimal:
-        """The seed's ``quantite_stock``: the derived level summed over every store."""
-        from comptoir.stock.selectors import article_stock_total
-
-        return article_stock_total(article_id=self.pk)
 
 
 class Barcode(ReferenceModel):

@@ -1,30 +1,27 @@
-"""Reads of the catalogue: one article or supplier by code or id, article, category and
-supplier lists."""
+"""Reads of the catalogue: one article or supplier by code or id, category and supplier lists.
+
+Articles with their stock are read in ``stock.selectors`` (stock sits above the catalogue)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import (
     Count,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.core.errors import NotFoundError
-from comptoir.core.fields import QuantityField
-from comptoir.core.selectors import code_twins
-from comptoir.stock.models import StockLevel
+from comptoir.lib.errors import NotFoundError
+from comptoir.stores.selectors import code_twins
 
 # Natural keys (article, barcode and supplier codes) are unique per post, not in the
 # database: two tills may create the same code while offline (see ``Article``). A lookup by
@@ -84,37 +81,6 @@ def _required(code: str | None) -> str:
     return code
 
 
-def article_list(
-    *, search: str | None = None, include_archived: bool = False, limit: int | None = None
-) -> QuerySet[Article]:
-    """Articles by code, with ``stock_total`` (summed over stores) and barcodes prefetched.
-
-    ``search`` matches a part of the code or name, or a whole barcode.
-    """
-    stock = (
-        StockLevel.objects.filter(article=OuterRef("pk"))
-        .values("article")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    qs = (
-        Article.objects.select_related("category", "supplier")
-        .prefetch_related("barcodes")
-        .annotate(stock_total=Subquery(stock, output_field=QuantityField()))
-        .order_by("code", "id")
-    )
-    if not include_archived:
-        qs = qs.filter(archived=False)
-    if search:
-        text = search.strip()
-        qs = qs.filter(
-            Q(code__icontains=text)
-            | Q(name__icontains=text)
-            | Q(pk__in=Barcode.objects.filter(code=text).values("article_id"))
-        )
-    return qs[:limit] if limit else qs
-
-
 def supplier_list(
     *, search: str | None = None, include_archived: bool = False, limit: int | None = None
 ) -> QuerySet[Supplier]:
@@ -127,89 +93,7 @@ def supplier_list(
     return qs[:limit] if limit else qs
 
 
-def stock_total_subquery(store_ids: Collection[UUID] | None = None) -> Coalesce:
-    """An article's stock summed over stores (those of ``store_ids``; None: every store),
-    0 when it has no level yet, for annotations."""
-    levels = StockLevel.objects.filter(article=OuterRef("pk"))
-    if store_ids is not None:
-        levels = levels.filter(store_id__in=store_ids)
-    total = levels.values("article").annotate(total=Sum("quantity")).values("total")
-    return Coalesce(
-        Subquery(total, output_field=QuantityField()),
-        Value(0),
-        output_field=QuantityField(),
-    )
-
-
-def article_browse(
-    *,
-    search: str | None = None,
-    category_id: UUID | None = None,
-    supplier_id: UUID | None = None,
-    archived: bool | None = False,
-    low_stock: bool = False,
-    store_ids: Collection[UUID] | None = None,
-) -> QuerySet[Article]:
-    """Articles by code for the back office. ``archived=None`` lists both kinds.
-
-    ``low_stock`` keeps the articles whose stock summed over stores (those of
-    ``store_ids``; None: every store) is at or below their alert threshold
-    (``alert_threshold``, 0 by default: out of stock). The stock is not annotated
-    otherwise: a correlated sum per row made deep pages slow on PostgreSQL (it is
-    evaluated for every row an OFFSET skips); read the page's levels instead.
-    Count with :func:`article_browse_count`. ``search`` as in :func:`article_list`.
-    """
-    qs = _article_filters(
-        Article.objects.select_related("category", "supplier").order_by("code", "id"),
-        search=search,
-        category_id=category_id,
-        supplier_id=supplier_id,
-        archived=archived,
-    )
-    if low_stock:
-        qs = qs.alias(stock_total=stock_total_subquery(store_ids)).filter(
-            stock_total__lte=F("alert_threshold")
-        )
-    return qs
-
-
-def article_browse_count(
-    *,
-    search: str | None = None,
-    category_id: UUID | None = None,
-    supplier_id: UUID | None = None,
-    archived: bool | None = False,
-    low_stock: bool = False,
-    store_ids: Collection[UUID] | None = None,
-) -> int:
-    """How many articles :func:`article_browse` lists with the same arguments.
-
-    The low-stock test is written differently here: one grouped sum over the stock
-    levels. A page of :func:`article_browse` stops after a few rows in code order, where
-    the correlated sum per article is cheapest; a count reads every article, where the
-    correlated sum cost ~150 ms on 50,000 articles on PostgreSQL and the grouped one a
-    third of that.
-    """
-    qs = _article_filters(
-        Article.objects.order_by(),
-        search=search,
-        category_id=category_id,
-        supplier_id=supplier_id,
-        archived=archived,
-    )
-    if low_stock:
-        in_stores = None if store_ids is None else Q(stock_levels__store_id__in=store_ids)
-        qs = qs.annotate(
-            stock_total=Coalesce(
-                Sum("stock_levels__quantity", filter=in_stores),
-                Value(0),
-                output_field=QuantityField(),
-            )
-        ).filter(stock_total__lte=F("alert_threshold"))
-    return qs.count()
-
-
-def _article_filters(
+def article_filter(
     qs: QuerySet[Article],
     *,
     search: str | None,

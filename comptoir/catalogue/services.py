@@ -18,17 +18,12 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.catalogue.selectors import article_get, supplier_get, supplier_ref
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.money import parse_amount
-from comptoir.core.numbers import parse_decimal
-from comptoir.core.quantity import UNITS, parse_quantity
-from comptoir.core.usecases import use_case
-from comptoir.core.validators import (
-    clean_barcode,
-    clean_code,
-    clean_contact_fields,
-    clean_name,
-)
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.lib.money import parse_amount
+from comptoir.lib.numbers import parse_decimal
+from comptoir.lib.quantity import UNITS, parse_quantity
+from comptoir.lib.usecases import use_case
+from comptoir.lib.validators import clean_barcode, clean_code, clean_contact_fields, clean_name
 
 Amount = str | Decimal | int
 

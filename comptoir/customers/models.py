@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.models import ReferenceModel
+from comptoir.sync.synced import ReferenceModel
 
 
 class Customer(ReferenceModel):

@@ -8,9 +8,9 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import NotFoundError
-from comptoir.core.selectors import code_twins
 from comptoir.customers.models import Customer
+from comptoir.lib.errors import NotFoundError
+from comptoir.stores.selectors import code_twins
 
 
 def customer_get(*, ref: str) -> Customer:

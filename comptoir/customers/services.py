@@ -12,12 +12,12 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.ids import new_id
-from comptoir.core.usecases import use_case
-from comptoir.core.validators import clean_code, clean_contact_fields, clean_name
 from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.lib.ids import new_id
+from comptoir.lib.usecases import use_case
+from comptoir.lib.validators import clean_code, clean_contact_fields, clean_name
 
 
 def customer_default_code(pk: UUID) -> str:

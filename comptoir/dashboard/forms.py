@@ -9,7 +9,7 @@ from uuid import UUID
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.models import Store, Till
+from comptoir.stores.models import Store, Till
 
 
 class ScopeForm(forms.Form):

@@ -17,10 +17,10 @@ from django.db import models
 from django.db.models import F, Q, QuerySet, Sum
 
 from comptoir.catalogue.models import Article
-from comptoir.core.models import Store
-from comptoir.core.money import round_half_up
+from comptoir.lib.money import round_half_up
 from comptoir.stats.models import DailyPayment, DailyRevenue, SalesStat
 from comptoir.stock.models import StockLevel
+from comptoir.stores.models import Store
 
 CHART_DAYS = 30
 TOP_ARTICLES = 10

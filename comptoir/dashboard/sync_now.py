@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ComptoirError
-from comptoir.sync import engine
-from comptoir.sync.describe import describe_moves
+from comptoir.lib.errors import ComptoirError
+from comptoir.syncengine import engine
+from comptoir.syncengine.describe import describe_moves
 
 log = logging.getLogger("comptoir.dashboard")
 

@@ -18,10 +18,10 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ComptoirError
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.money import format_money
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.lib.money import format_money
+from comptoir.lib.quantity import format_quantity
 from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, ConflictLog, NodeCredential

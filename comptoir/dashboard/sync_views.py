@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.core.server_errors import server_errors
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import recent_cycles
 from comptoir.dashboard.sync_selectors import (
@@ -23,8 +22,9 @@ from comptoir.dashboard.sync_selectors import (
     node_names,
     nodes_overview,
 )
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import integrity_alert_open_list, sync_status
+from comptoir.lib.server_errors import server_errors
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
+from comptoir.syncengine.selectors import integrity_alert_open_list, sync_status
 from comptoir.web.roles import cashier_required
 from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state

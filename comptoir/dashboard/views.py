@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from comptoir.core.models import Store
 from comptoir.dashboard.charts import bar_chart
 from comptoir.dashboard.forms import ScopeForm
 from comptoir.dashboard.selectors import Scope, dashboard_get, low_stock
 from comptoir.sales.models import PaymentMethod
+from comptoir.stores.models import Store
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 from comptoir.web.templatetags.comptoir import money

@@ -6,7 +6,7 @@ the record. The serialization must therefore give the very same bytes from the v
 made and from the values as read back; each version is frozen once records use it, and
 a record keeps verifying under the version it was made with (no stored hash is rewritten).
 
-- **Version 1** (:func:`comptoir.core.chain.chain_hash`): the documents chained before
+- **Version 1** (:func:`comptoir.lib.chain.chain_hash`): the documents chained before
   the fiscal journal; kept as it is, for those records only.
 - **Version 2**: UTF-8 JSON, keys sorted, no whitespace, of
   ``{"kind", "previous", "v": 2, "values"}``, where ``values`` follow the kind's schema
@@ -29,8 +29,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from comptoir.core.chain import chain_hash
-from comptoir.core.money import Money, format_amount
 from comptoir.fiscal.schemas import (
     AMOUNT,
     BOOL,
@@ -46,6 +44,8 @@ from comptoir.fiscal.schemas import (
     Field,
     Rows,
 )
+from comptoir.lib.chain import chain_hash
+from comptoir.lib.money import Money, format_amount
 
 GENESIS = ""
 CURRENT_VERSION = 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from comptoir.core.errors import ComptoirError
+from comptoir.lib.errors import ComptoirError
 
 
 class FiscalError(ComptoirError):

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
 
-from comptoir.core.models import Till
-from comptoir.core.money import exponent
-from comptoir.core.quantity import format_quantity
 from comptoir.customers.models import Customer
+from comptoir.lib.money import exponent
+from comptoir.lib.quantity import format_quantity
 from comptoir.sales.calculations import LineInput, TaxTotals, document_totals
 from comptoir.sales.models import InvoiceDraft
 from comptoir.sales.services import invoice_draft_create
+from comptoir.stores.models import Till
 
 SESSION_KEY = "pos_draft_id"
 

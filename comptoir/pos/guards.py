@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import NotFoundError
-from comptoir.core.models import Till
-from comptoir.core.selectors import till_current
+from comptoir.lib.errors import NotFoundError
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_current
 from comptoir.web.roles import cashier_required
 
 TillView = Callable[..., HttpResponse]

@@ -13,9 +13,9 @@ from uuid import UUID
 from django.db.models import QuerySet, Sum
 
 from comptoir.catalogue.models import Article
-from comptoir.core.models import Till
 from comptoir.sales.models import CreditNote, CreditNoteLine, Invoice
 from comptoir.stock.models import StockLevel
+from comptoir.stores.models import Till
 
 
 def invoice_number_typed(*, typed: str) -> str | None:

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from comptoir.core.bounds import MAX_AMOUNT, amount_fits
-from comptoir.core.errors import ValidationError
-from comptoir.core.money import format_money, round_half_up
-from comptoir.core.numbers import parse_decimal
+from comptoir.lib.bounds import MAX_AMOUNT, amount_fits
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.money import format_money, round_half_up
+from comptoir.lib.numbers import parse_decimal
 
 HUNDRED = Decimal(100)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 
 # Before a quick sale (``comptoir sell``) is validated, in its transaction: given the till
 # and the cashier, returns a sentence to tell the user (on stderr), or None.

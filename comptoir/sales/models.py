@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.ids import new_id
-from comptoir.core.models import FactModel, Store, Till
 from comptoir.customers.models import Customer
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.lib.ids import new_id
+from comptoir.stores.models import Store, Till
+from comptoir.sync.synced import FactModel
 
 
 class PaymentMethod(models.TextChoices):

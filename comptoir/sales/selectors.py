@@ -12,12 +12,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.errors import NotFoundError
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.selectors import till_current
 from comptoir.customers.models import Customer
+from comptoir.lib.errors import NotFoundError
+from comptoir.lib.quantity import parse_quantity
 from comptoir.sales.calculations import LineInput, SaleLine, discount_parse, document_totals
 from comptoir.sales.models import CreditNote, Invoice
+from comptoir.stores.selectors import till_current
 
 
 def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from comptoir.core.models import Till
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -19,7 +19,8 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.services.derived import credit_notes_derive, invoices_derive
 from comptoir.stock.models import StockMovement
-from comptoir.sync.registry import register_fact
+from comptoir.stores.models import Till
+from comptoir.sync.registry import register_fact, register_naming
 
 
 def authorize_series(till: Till, root: Any) -> str | None:
@@ -32,6 +33,8 @@ def authorize_series(till: Till, root: Any) -> str | None:
 
 
 def register() -> None:
+    register_naming(Invoice, lambda n: ngettext("%(n)d facture", "%(n)d factures", n), rank=10)
+    register_naming(CreditNote, lambda n: ngettext("%(n)d avoir", "%(n)d avoirs", n), rank=20)
     register_fact(
         Invoice,
         parts=(

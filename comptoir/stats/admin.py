@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.adminlib import ReadOnlyAdmin, show_amount
+from comptoir.lib.adminlib import ReadOnlyAdmin, show_amount
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 
 

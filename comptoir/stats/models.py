@@ -14,9 +14,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.models import Store, Till
-from comptoir.core.money import round_half_up
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.lib.money import round_half_up
+from comptoir.stores.models import Store, Till
 
 
 class SalesStat(models.Model):

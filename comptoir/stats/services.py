@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from comptoir.core.counters import rows_add
+from comptoir.lib.counters import rows_add
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -24,6 +24,7 @@ from comptoir.sales.models import (
     Payment,
 )
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
+from comptoir.sync.registry import Applied
 
 Contribution = tuple[type[models.Model], dict[str, Any], dict[str, Any]]
 
@@ -161,6 +162,31 @@ def stats_record_many(contributions: Iterable[Contribution]) -> None:
             names,
             {tuple(value for _name, value in key): values for key, values in rows.items()},
         )
+
+
+def stats_derive_invoices(items: list[Applied]) -> None:
+    """The statistics of new invoices, each as (invoice, parts by model)."""
+    stats_record_many(
+        contribution
+        for root, parts in items
+        for contribution in invoice_contributions(
+            root,
+            lines=parts.get(InvoiceLine, []),
+            taxes=parts.get(InvoiceTax, []),
+            payments=parts.get(Payment, []),
+        )
+    )
+
+
+def stats_derive_credit_notes(items: list[Applied]) -> None:
+    """The statistics of new credit notes, each as (note, parts by model)."""
+    stats_record_many(
+        contribution
+        for root, parts in items
+        for contribution in credit_note_contributions(
+            root, lines=parts.get(CreditNoteLine, []), taxes=parts.get(CreditNoteTax, [])
+        )
+    )
 
 
 @transaction.atomic(durable=True)

@@ -1,10 +1,13 @@
 """Statistics are derived: never sent, recomputed on arrival of facts, compared by verify."""
 
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
-from comptoir.sync.registry import register_derived
+from comptoir.stats.services import stats_derive_credit_notes, stats_derive_invoices
+from comptoir.sync.registry import register_derivation, register_derived
 
 
 def register() -> None:
+    register_derivation("sales.invoice", stats_derive_invoices)
+    register_derivation("sales.creditnote", stats_derive_credit_notes)
     register_derived(
         SalesStat,
         key=("day", "article_id", "till_id", "cashier"),

@@ -3,6 +3,9 @@
 The level is the last inventory count plus the movements that happened after it
 (``occurred_at`` strictly later than ``counted_at``). :class:`StockLevel` caches it,
 updated in the same transaction as each fact and rebuildable from the facts.
+
+Sales sit above stock (a sale writes its movements): a movement names the document that
+caused it by label (``"sales.Invoice"``), a relation in the database, not an import.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article, Supplier
-from comptoir.core.fields import QuantityField
-from comptoir.core.models import FactModel, Store
-from comptoir.sales.models import CreditNote, Invoice
+from comptoir.lib.fields import QuantityField
+from comptoir.stores.models import Store
+from comptoir.sync.synced import FactModel
 
 
 class MovementKind(models.TextChoices):
@@ -35,10 +38,14 @@ class StockMovement(FactModel):
     quantity = QuantityField(_("quantité"), help_text=_("Positive en entrée, négative en sortie."))
     occurred_at = models.DateTimeField(_("date"))
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        "sales.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
     )
     credit_note = models.ForeignKey(
-        CreditNote, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        "sales.CreditNote",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
     )
     supplier = models.ForeignKey(
         Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"

@@ -28,14 +28,14 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_get, supplier_ref
-from comptoir.core.counters import rows_add
-from comptoir.core.errors import ComptoirError, ValidationError
-from comptoir.core.models import Store
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.selectors import store_get
-from comptoir.core.usecases import use_case
-from comptoir.core.validators import clean_text
+from comptoir.lib.counters import rows_add
+from comptoir.lib.errors import ComptoirError, ValidationError
+from comptoir.lib.quantity import parse_quantity
+from comptoir.lib.usecases import use_case
+from comptoir.lib.validators import clean_text
 from comptoir.stock.models import InventoryCount, MovementKind, StockLevel, StockMovement
+from comptoir.stores.models import Store
+from comptoir.stores.selectors import store_get
 from comptoir.sync import capture
 
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import levels_apply_counts, levels_apply_movements
-from comptoir.sync.registry import Applied, Root, register_derived, register_fact
+from comptoir.stores.models import Till
+from comptoir.sync.registry import (
+    Applied,
+    Root,
+    register_derivation,
+    register_derived,
+    register_fact,
+    register_naming,
+)
 
 
 def _movement_root(movement: StockMovement) -> Root | None:
@@ -28,6 +36,11 @@ def _movements_arrived(items: list[Applied]) -> None:
     levels_apply_movements([root for root, _parts in items])
 
 
+def _document_movements(items: list[Applied]) -> None:
+    """The levels a sales document's movements change (its parts, in memory)."""
+    levels_apply_movements([m for _root, parts in items for m in parts.get(StockMovement, [])])
+
+
 def _counts_arrived(items: list[Applied]) -> None:
     levels_apply_counts([root for root, _parts in items])
 
@@ -39,6 +52,17 @@ def authorize_store(till: Till, root: Any) -> str | None:
 
 
 def register() -> None:
+    register_naming(
+        StockMovement,
+        lambda n: ngettext("%(n)d mouvement de stock", "%(n)d mouvements de stock", n),
+        rank=30,
+        counted_in_parts=True,
+    )
+    register_naming(
+        InventoryCount,
+        lambda n: ngettext("%(n)d inventaire", "%(n)d inventaires", n),
+        rank=40,
+    )
     register_fact(
         StockMovement,
         part_of=_movement_root,
@@ -53,4 +77,6 @@ def register() -> None:
         batchable=False,
         authorize=authorize_store,
     )
+    register_derivation("sales.invoice", _document_movements)
+    register_derivation("sales.creditnote", _document_movements)
     register_derived(StockLevel, key=("article_id",), values=("quantity", "count_at", "count_id"))

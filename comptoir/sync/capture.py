@@ -1,6 +1,6 @@
 """Change capture: every write to a synced model leaves a trace in the same transaction.
 
-Called only by the base classes in ``comptoir.core.models`` (save, bulk_create); they
+Called only by the base classes in ``comptoir.stores.models`` (save, bulk_create); they
 refuse the write paths that cannot be captured (bulk update and delete).
 
 - On a node, a local write adds an :class:`OutboxEntry`; a write that applies a change
@@ -13,19 +13,19 @@ refuse the write paths that cannot be captured (bulk update and delete).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from comptoir.sync import registry
-from comptoir.sync.apply.inserts import insert_rows
+from comptoir.sync.inserts import insert_rows
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from comptoir.sync.notify import notify_log_grew
 from comptoir.sync.wire.checks import check_rows
@@ -55,6 +55,17 @@ class Traces(list[Trace]):
 
 
 # Set while collecting traces to record them once (one per aggregate applied).
+# Called after the commit of a transaction that wrote to the outbox: the sync worker
+# registers its wake-up here (``syncengine`` app), so that this layer imports nothing of it.
+_outbox_listeners: list[Callable[[], None]] = []
+
+
+def on_outbox_written(listener: Callable[[], None]) -> None:
+    """Call ``listener`` after each commit that added rows to the outbox (once per listener)."""
+    if listener not in _outbox_listeners:
+        _outbox_listeners.append(listener)
+
+
 _collecting: ContextVar[Traces | None] = ContextVar("comptoir_sync_collecting", default=None)
 
 LOG_LOCK_KEY = 0x636F6D70  # "comp": the advisory lock that orders change-log appends
@@ -173,9 +184,8 @@ def record(roots: Iterable[Trace], *, bases: Bases | None = None) -> None:
         OutboxEntry.objects.bulk_create(
             [OutboxEntry(model=m, row_id=r, bases=known.get((m, r))) for m, r, _s in unique]
         )
-        from comptoir.sync.worker import notify_outbox_changed
-
-        notify_outbox_changed()
+        for listener in _outbox_listeners:
+            transaction.on_commit(listener)
 
 
 def fact_roots(objs: Iterable[Any]) -> list[Trace]:

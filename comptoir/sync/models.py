@@ -4,6 +4,9 @@ Node side: :class:`SyncState` (clock, pull cursor, last results) and :class:`Out
 (rows whose state must reach the hub). Hub side: :class:`ChangeLog` (what nodes pull, in
 commit order), :class:`NodeCredential` and :class:`EnrollmentCode`. Both sides:
 :class:`ConflictLog` (every value that lost a last-writer-wins merge to a concurrent edit).
+
+Stores and tills derive from this package's base classes (``synced``): the tables that
+point to them name them by label (``"core.Till"``), a relation in the database, not an import.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.ids import new_id
-from comptoir.core.models import Store, Till
+from comptoir.lib.ids import new_id
 
 
 class SyncState(models.Model):
@@ -84,7 +86,7 @@ class ChangeLog(models.Model):
     model = models.CharField(max_length=60)
     row_id = models.UUIDField()
     store = models.ForeignKey(
-        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "core.Store", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     origin_node = models.CharField(max_length=36)
     created_at = models.DateTimeField(default=timezone.now)
@@ -165,7 +167,7 @@ class NodeCredential(models.Model):
 
     node_id = models.CharField(max_length=36, primary_key=True)
     name = models.CharField(_("nom"), max_length=120)
-    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")
+    till = models.ForeignKey("core.Till", on_delete=models.PROTECT, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -197,7 +199,7 @@ class EnrollmentCode(models.Model):
 
     code_hash = models.CharField(max_length=64, primary_key=True)
     name = models.CharField(max_length=120)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("core.Store", on_delete=models.PROTECT, related_name="+")
     prefix = models.CharField(max_length=12)
     node = models.ForeignKey(
         NodeCredential, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -5,7 +5,10 @@
   aggregate root (an invoice, a standalone stock movement) or a part of one (an invoice
   line); :attr:`FactSpec.root_of` tells which root a row belongs to.
 Derived tables are registered for ``verify`` only: each side recomputes them in
-``FactSpec.on_apply_many``.
+``FactSpec.on_apply_many``. An app that derives data from another app's facts (stock
+levels and statistics from sales documents) adds its upkeep with
+:func:`register_derivation`; the app that writes the facts runs them all with
+:func:`derive`, locally and on arrival alike, without importing the apps above it.
 """
 
 from __future__ import annotations
@@ -80,7 +83,10 @@ class DerivedSpec:
     store_attname: str
 
 
+Derivation = Callable[[list[Applied]], None]
+
 _references: dict[str, ReferenceSpec] = {}
+_derivations: dict[str, list[Derivation]] = {}
 _derived: dict[str, DerivedSpec] = {}
 _facts: dict[str, FactSpec] = {}
 
@@ -156,3 +162,52 @@ def derived_spec(label: str) -> DerivedSpec | None:
 
 def derived() -> list[DerivedSpec]:
     return list(_derived.values())
+
+
+def register_derivation(label: str, derivation: Derivation) -> None:
+    """Keep derived data up to date once aggregates of the fact model ``label`` (its root)
+    were inserted; called in registration order (the order of ``INSTALLED_APPS``)."""
+    hooks = _derivations.setdefault(label, [])
+    if derivation not in hooks:
+        hooks.append(derivation)
+
+
+def derive(label: str, items: list[Applied]) -> None:
+    """Run the derivations registered for new aggregates of ``label``, each given as
+    (root, parts by model), in the transaction that inserted them."""
+    for derivation in _derivations.get(label, ()):
+        derivation(items)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How a synced model is named to a shop owner when a sync is described."""
+
+    label: str
+    # "%(n)d facture" / "%(n)d factures" for a count: an ``ngettext`` call, evaluated
+    # in the language of the moment.
+    phrase: Callable[[int], str]
+    # The reading order: the lower first (documents, then stock, then the catalogue).
+    rank: int
+    # True for rows that also travel inside other aggregates (a sale's stock movements):
+    # they are counted there too, one per row.
+    counted_in_parts: bool = False
+
+
+_namings: dict[str, Naming] = {}
+
+
+def register_naming(
+    model: type[models.Model],
+    phrase: Callable[[int], str],
+    *,
+    rank: int,
+    counted_in_parts: bool = False,
+) -> None:
+    label = label_of(model)
+    _namings[label] = Naming(label, phrase, rank, counted_in_parts)
+
+
+def namings() -> list[Naming]:
+    """The named models, in reading order (the others are counted as "other data")."""
+    return sorted(_namings.values(), key=lambda n: n.rank)

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from comptoir.sync.protocol import PREFIX as API_PREFIX
+from comptoir.syncengine.protocol import PREFIX as API_PREFIX
 
 #: The longest query value a page accepts (a search, a date, a number are far shorter).
 MAX_PARAM_CHARS = 2_000

@@ -25,9 +25,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, QuerySet
 
 from comptoir.accounts.models import StaffScope
-from comptoir.core.errors import NotFoundError
-from comptoir.core.models import Store
-from comptoir.core.selectors import till_current
+from comptoir.lib.errors import NotFoundError
+from comptoir.stores.models import Store
+from comptoir.stores.selectors import till_current
 from comptoir.web.roles import MANAGER, role_of
 
 M = TypeVar("M", bound=Model)

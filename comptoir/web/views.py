@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from comptoir.sync.selectors import sync_status
+from comptoir.syncengine.selectors import sync_status
 from comptoir.web.roles import MANAGER, role_of
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from comptoir.backoffice import importjobs
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 from comptoir.web.roles import role_set
 
 

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.services import category_get_or_create, supplier_create
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.sales.services.credit_notes import credit_note_issue
+from comptoir.stores.models import Till
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db

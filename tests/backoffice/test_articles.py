@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_update, supplier_create, supplier_update
-from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
 from tests.factories import make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

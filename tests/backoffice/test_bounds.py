@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.models import Article
-from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount
+from comptoir.stores.models import Till
 from tests.backoffice.test_articles import form
 from tests.factories import make_article
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from comptoir.catalogue.models import Category, Supplier
 from comptoir.catalogue.services import category_get_or_create, supplier_create
-from comptoir.core.models import Till
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create
+from comptoir.stores.models import Till
 from tests.factories import twin_from_another_till
 
 pytestmark = pytest.mark.django_db

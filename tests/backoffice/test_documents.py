@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
+from comptoir.stores.models import Till
 from tests.factories import at, make_article
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from comptoir.backoffice import importjobs
 from comptoir.catalogue.models import Article
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.backoffice.views import common, keyset
-from comptoir.catalogue.selectors import article_browse, article_browse_count
 from comptoir.catalogue.services import article_update
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
+from comptoir.stock.selectors import article_browse, article_browse_count
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
 from tests.factories import at, make_article
 
 pytestmark = pytest.mark.django_db

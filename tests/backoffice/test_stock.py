@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from comptoir.catalogue.models import Supplier
 from comptoir.catalogue.services import supplier_create
-from comptoir.core.models import Till
 from comptoir.stock.models import InventoryCount, StockMovement
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
 from tests.factories import make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create
 from tests.factories import db_state
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from comptoir.core.models import Till
-from comptoir.core.services import store_get_or_create, till_create
+from comptoir.stores.models import Till
+from comptoir.stores.services import store_get_or_create, till_create
 
 
 @pytest.fixture

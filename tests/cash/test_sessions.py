@@ -15,7 +15,7 @@ from comptoir.cash.services import (
     session_close,
     session_open,
 )
-from comptoir.core.errors import ValidationError
+from comptoir.lib.errors import ValidationError
 from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,

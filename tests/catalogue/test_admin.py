@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from comptoir.catalogue.models import Article, Supplier
 from comptoir.catalogue.services import supplier_create
-from comptoir.core.money import format_amount
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create
+from comptoir.lib.money import format_amount
 from tests.factories import make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from comptoir.catalogue.services import (
     parse_vat_rate,
     supplier_create,
 )
-from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
+from comptoir.lib.errors import ComptoirError, NotFoundError, ValidationError
 from tests.factories import db_state, make_article, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

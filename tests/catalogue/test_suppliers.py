@@ -3,7 +3,7 @@ import pytest
 from comptoir.catalogue.models import Supplier
 from comptoir.catalogue.selectors import supplier_get
 from comptoir.catalogue.services import supplier_create, supplier_update
-from comptoir.core.errors import ComptoirError, NotFoundError
+from comptoir.lib.errors import ComptoirError, NotFoundError
 from tests.factories import db_state, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

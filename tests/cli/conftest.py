@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command, get_commands, load_command_class
 from django.db import connections
 
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 
 
 @pytest.fixture

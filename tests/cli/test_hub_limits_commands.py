@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from comptoir.catalogue.services import article_create
-from comptoir.core.models import SeriesCounter
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import SeriesCounter
 from comptoir.sync.models import OutboxEntry
 from tests.factories import db_state
 

@@ -9,9 +9,9 @@ from rich.console import Console
 
 from comptoir.catalogue.models import Article, Barcode, Supplier
 from comptoir.catalogue.services import supplier_create
-from comptoir.core import imports
-from comptoir.core.imports import ImportRefusedError, guess_delimiter, import_rows, parse_csv
 from comptoir.customers.models import Customer
+from comptoir.ops import imports
+from comptoir.ops.imports import ImportRefusedError, guess_delimiter, import_rows, parse_csv
 
 ARTICLES = (
     "code;name;price;vat;cost;barcode;category;supplier;unit\n"
@@ -126,7 +126,7 @@ def test_import_rows_reports_the_check_then_each_chunk_written(till, monkeypatch
 
 
 def test_large_imports_show_a_progress_bar_on_a_terminal(till, cli, csv_file, monkeypatch, capsys):
-    module = importlib.import_module("comptoir.core.management.commands.import")
+    module = importlib.import_module("comptoir.ops.management.commands.import")
     monkeypatch.setattr(module, "PROGRESS_FROM", 2)
     monkeypatch.setattr(module, "Console", functools.partial(Console, force_terminal=True))
     text = "code,name\n" + "".join(f"F{i},Fournisseur {i}\n" for i in range(5))

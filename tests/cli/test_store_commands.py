@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from comptoir.cli import command_table
-from comptoir.core.models import Store
-from comptoir.core.services import store_get_or_create
+from comptoir.stores.models import Store
+from comptoir.stores.services import store_get_or_create
 from tests.factories import db_state
 
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comptoir.catalogue.models import Article
-from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
-from comptoir.core.errors import ComptoirError, ValidationError
-from comptoir.core.money import parse_amount
-from comptoir.core.quantity import parse_quantity, to_thousandths
+from comptoir.lib.bounds import MAX_AMOUNT, MAX_QUANTITY
+from comptoir.lib.errors import ComptoirError, ValidationError
+from comptoir.lib.money import parse_amount
+from comptoir.lib.quantity import parse_quantity, to_thousandths
 from comptoir.sales.calculations import LineInput, check_line_bounds, line_totals, settle
 from comptoir.sales.models import InvoiceLine, Payment
 from comptoir.stock.models import InventoryCount, StockMovement

@@ -3,7 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from comptoir.core.errors import ImmutableError
+from comptoir.lib.errors import ImmutableError
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,

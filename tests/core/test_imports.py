@@ -10,14 +10,9 @@ from django.db import OperationalError
 
 from comptoir.catalogue.models import Article, Barcode, Category
 from comptoir.catalogue.services import article_create, supplier_create
-from comptoir.core import imports
-from comptoir.core.imports import (
-    ImportInterruptedError,
-    ImportRefusedError,
-    import_rows,
-    parse_csv,
-)
 from comptoir.customers.models import Customer
+from comptoir.ops import imports
+from comptoir.ops.imports import ImportInterruptedError, ImportRefusedError, import_rows, parse_csv
 from comptoir.sync import registry
 from comptoir.sync.models import ChangeLog
 

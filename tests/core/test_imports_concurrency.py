@@ -11,12 +11,12 @@ import pytest
 from django.db import connection
 
 from comptoir.catalogue.services import article_create
-from comptoir.core import imports
-from comptoir.core.imports import import_rows, parse_csv
-from comptoir.core.models import Till
-from comptoir.sync import auth, hub
+from comptoir.ops import imports
+from comptoir.ops.imports import import_rows, parse_csv
+from comptoir.stores.models import Till
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog
+from comptoir.syncengine import auth, hub
 from tests.sync.helpers import reference_change, stamp
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

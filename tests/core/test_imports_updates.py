@@ -13,11 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from comptoir.catalogue.models import Article, Supplier
-from comptoir.core.imports import import_rows, parse_csv
 from comptoir.customers.models import Customer
-from comptoir.sync import apply, registry, wire
+from comptoir.ops.imports import import_rows, parse_csv
+from comptoir.sync import registry, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog
+from comptoir.syncengine import apply
 from tests.sync.helpers import reference_change
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import ComptoirError
-from comptoir.core.money import Money, format_amount, parse_amount, round_half_up
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.money import Money, format_amount, parse_amount, round_half_up
 
 
 @pytest.mark.parametrize(

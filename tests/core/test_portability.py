@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import comptoir
-from comptoir.core.private import icacls_command, restrict_to_owner
+from comptoir.lib.private import icacls_command, restrict_to_owner
 
 ROOT = Path(comptoir.__file__).parent
 

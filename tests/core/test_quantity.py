@@ -2,13 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import ComptoirError
-from comptoir.core.quantity import (
-    format_quantity,
-    from_thousandths,
-    parse_quantity,
-    to_thousandths,
-)
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.quantity import format_quantity, from_thousandths, parse_quantity, to_thousandths
 from comptoir.sales.management.parsing import parse_item
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from comptoir.core.server_errors import parse_errors, server_errors
+from comptoir.lib.server_errors import parse_errors, server_errors
 
 
 def _at(seconds_ago: float, now: float) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from comptoir.core.errors import ValidationError
-from comptoir.core.models import Store
-from comptoir.core.services import store_update
+from comptoir.lib.errors import ValidationError
+from comptoir.stores.models import Store
+from comptoir.stores.services import store_update
 from comptoir.sync.models import ChangeLog
 from tests.factories import db_state
 

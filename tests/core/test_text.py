@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from comptoir.core.errors import ValidationError
-from comptoir.core.text import first_unprintable, terminal_safe
-from comptoir.core.validators import clean_code, clean_contact_fields, clean_name, clean_text
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.text import first_unprintable, terminal_safe
+from comptoir.lib.validators import clean_code, clean_contact_fields, clean_name, clean_text
 
 HOSTILE = [
     "\x1b[2J",  # ESC: clears the screen

@@ -15,7 +15,7 @@ from django.db import transaction
 import comptoir
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create, article_create_block
-from comptoir.core.usecases import BLOCK_SUFFIX, use_case
+from comptoir.lib.usecases import BLOCK_SUFFIX, use_case
 from comptoir.stock.models import StockMovement
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_receive, stock_receive_block, stock_receive_many

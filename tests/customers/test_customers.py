@@ -1,9 +1,9 @@
 import pytest
 
-from comptoir.core.errors import ComptoirError, NotFoundError
 from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
 from comptoir.customers.services import customer_create, customer_update
+from comptoir.lib.errors import ComptoirError, NotFoundError
 from tests.factories import db_state, twin_from_another_till
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.catalogue.services import article_update
-from comptoir.core.models import Till
-from comptoir.core.services import store_get_or_create, till_create
 from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,
@@ -23,6 +21,8 @@ from comptoir.sales.services import (
     invoice_sell,
 )
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
+from comptoir.stores.services import store_get_or_create, till_create
 from tests.factories import make_article
 
 DATA = reverse("dashboard:data")

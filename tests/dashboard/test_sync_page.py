@@ -17,16 +17,16 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from comptoir.catalogue.services import article_update, category_get_or_create
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import parse_cycles, recent_cycles
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import engine
-from comptoir.sync.auth import enrollment_create, enrollment_redeem
+from comptoir.stores.models import Till
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import sync_status
+from comptoir.syncengine import engine
+from comptoir.syncengine.auth import enrollment_create, enrollment_redeem
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
+from comptoir.syncengine.selectors import sync_status
 from tests.factories import make_article
 
 SYNC = reverse("sync:index")

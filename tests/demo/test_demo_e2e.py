@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.core.sampledata import build_catalogue
 from comptoir.devtools.processes import child_env
 from comptoir.home import HomeConfig, new_node_id, read_config, write_config
+from comptoir.ops.sampledata import build_catalogue
 from tests.cli.test_entry_point import comptoir
 
 pytestmark = pytest.mark.slow

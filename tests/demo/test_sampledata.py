@@ -11,8 +11,8 @@ from stdnum.fr import siren
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.sampledata import build_catalogue, populate
 from comptoir.customers.models import Customer
+from comptoir.ops.sampledata import build_catalogue, populate
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 from comptoir.stats.services import stats_rebuild

@@ -15,13 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comptoir.core.chain import chain_hash
 from comptoir.fiscal import archive_format as fmt
 from comptoir.fiscal.archive import ArchivedRecord, PostInfo, archive_write, verify_archive
 from comptoir.fiscal.canonical import GENESIS
 from comptoir.fiscal.chains import Record, link
 from comptoir.fiscal.errors import ArchiveUnreadable
 from comptoir.fiscal.keys import public_key_text, sign
+from comptoir.lib.chain import chain_hash
 from tests.fiscal.samples import POST_ID, chain, sample
 
 KEY = Ed25519PrivateKey.generate()

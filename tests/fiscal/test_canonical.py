@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from comptoir.core.chain import chain_hash
-from comptoir.core.money import Money
 from comptoir.fiscal.canonical import (
     GENESIS,
     hash_plain,
@@ -20,6 +18,8 @@ from comptoir.fiscal.canonical import (
     record_hash,
 )
 from comptoir.fiscal.schemas import SCHEMAS
+from comptoir.lib.chain import chain_hash
+from comptoir.lib.money import Money
 from tests.fiscal.samples import invoice, sample
 
 

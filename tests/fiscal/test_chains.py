@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from comptoir.core.chain import chain_hash
 from comptoir.fiscal.canonical import GENESIS
 from comptoir.fiscal.chains import REASONS, Record, link, reason_text, verify_chain
+from comptoir.lib.chain import chain_hash
 from tests.fiscal.samples import chain, sample
 
 KEY = Ed25519PrivateKey.generate()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import comptoir.fiscal
 
-FLOOR = {"comptoir.core.errors", "comptoir.core.money", "comptoir.core.ids", "comptoir.core.chain"}
+FLOOR = {"comptoir.lib.errors", "comptoir.lib.money", "comptoir.lib.ids", "comptoir.lib.chain"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,7 +2,7 @@
 
 ``api`` speaks to the in-process app through Django's test ``Client`` with real
 credentials; every answer it gets is checked against the OpenAPI description
-(``comptoir/sync/openapi.json``) and tallied in ``TALLY``, which the session prints.
+(``comptoir/syncengine/openapi.json``) and tallied in ``TALLY``, which the session prints.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import auth, wire
-from comptoir.sync import digest as digests
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create
+from comptoir.sync import wire
 from comptoir.sync.models import ChangeLog, ConflictLog, NodeCredential, ReceivedChange
-from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine import auth
+from comptoir.syncengine import digest as digests
+from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 from tests.factories import at, db_state, make_article
 from tests.hostile import openapi
 

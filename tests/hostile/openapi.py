@@ -14,7 +14,7 @@ import uuid
 from functools import cache
 from typing import Any
 
-from comptoir.sync.views import OPENAPI
+from comptoir.syncengine.views import OPENAPI
 
 TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),

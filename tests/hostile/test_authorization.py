@@ -17,8 +17,9 @@ from django.db import transaction
 from comptoir.sales.models import Invoice
 from comptoir.stock.models import StockLevel, StockMovement
 from comptoir.stock.services import stock_count, stock_receive
-from comptoir.sync import auth, wire
+from comptoir.sync import wire
 from comptoir.sync.models import ReceivedChange
+from comptoir.syncengine import auth
 from tests.hostile.conftest import Api, Node, change, sale, sales, snapshot
 
 UNKNOWN = (
@@ -107,7 +108,7 @@ def test_a_node_cannot_push_an_invoice_into_another_store(
 
 
 def test_a_node_cannot_push_another_till_s_invoices(api: Api, node: Node, stranger: Node) -> None:
-    from comptoir.core.models import Till
+    from comptoir.stores.models import Till
 
     hub_till = Till.objects.get(prefix="C1")
     other_series = sale(hub_till)  # same store as node, another till

@@ -14,7 +14,7 @@ from django.db import transaction
 from comptoir.catalogue.models import Article
 from comptoir.stock.services import stock_count, stock_receive
 from comptoir.sync import wire
-from comptoir.sync.apply import apply_change
+from comptoir.syncengine.apply import apply_change
 from tests.hostile.conftest import Api, Node, change, sale, snapshot
 from tests.sync.helpers import reference_change, stamp
 

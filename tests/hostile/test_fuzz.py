@@ -338,7 +338,7 @@ def mutated_references(draw: Any, bases: list[dict[str, Any]]) -> dict[str, Any]
 
 def test_mutated_reference_rows_are_merged_or_refused_cleanly(api: Api, node: Node) -> None:
     from comptoir.catalogue.models import Article
-    from comptoir.core.models import Store
+    from comptoir.stores.models import Store
 
     bases = [
         dict(reference_change(obj))

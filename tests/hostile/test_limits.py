@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from comptoir.sync import auth, views
 from comptoir.sync.models import EnrollmentCode, NodeCredential
-from comptoir.sync.protocol import MAX_BODY_BYTES, PREFIX
+from comptoir.syncengine import auth, views
+from comptoir.syncengine.protocol import MAX_BODY_BYTES, PREFIX
 from tests.hostile.conftest import Api, Node, sale, snapshot
 
 

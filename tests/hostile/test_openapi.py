@@ -8,8 +8,8 @@ from typing import Any
 from django.test import Client
 from django.urls import URLPattern
 
-from comptoir.sync import urls
-from comptoir.sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_CHANGES, MAX_WAIT_SECONDS, PREFIX
+from comptoir.syncengine import urls
+from comptoir.syncengine.protocol import MAX_PULL_LIMIT, MAX_PUSH_CHANGES, MAX_WAIT_SECONDS, PREFIX
 from tests.hostile import openapi
 
 

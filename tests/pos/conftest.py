@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
 from comptoir.web.roles import CASHIER, MANAGER, role_set
 from tests.factories import make_article
 

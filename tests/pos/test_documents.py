@@ -11,14 +11,14 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.models import Store
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.services import store_get_or_create
 from comptoir.customers.services import customer_create
+from comptoir.lib.quantity import parse_quantity
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import PaymentInput, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Store
+from comptoir.stores.services import store_get_or_create
 from comptoir.web.roles import MANAGER
 from tests.factories import db_state
 from tests.pos.conftest import make_user

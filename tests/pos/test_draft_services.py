@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import NotFoundError, ValidationError
 from comptoir.customers.services import customer_create
+from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.sales.models import InvoiceDraft, InvoiceDraftLine
 from comptoir.sales.services import (
     SaleLine,

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir import __version__
-from comptoir.core.models import Store
-from comptoir.core.services import store_update
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
+from comptoir.stores.models import Store
+from comptoir.stores.services import store_update
 
 pytestmark = pytest.mark.django_db
 

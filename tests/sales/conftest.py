@@ -1,7 +1,7 @@
 import pytest
 
-from comptoir.core.models import Till
-from comptoir.core.services import till_create
+from comptoir.stores.models import Till
+from comptoir.stores.services import till_create
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from comptoir.core.errors import ComptoirError
+from comptoir.lib.errors import ComptoirError
 from comptoir.sales.calculations import (
     LineInput,
     document_totals,

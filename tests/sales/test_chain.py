@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from comptoir.core.chain import chain_hash
+from comptoir.lib.chain import chain_hash
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import (
     PaymentInput,

@@ -8,9 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from comptoir.core.errors import ComptoirError
-from comptoir.core.models import Till
-from comptoir.core.services import till_create
+from comptoir.lib.errors import ComptoirError
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -23,6 +21,8 @@ from comptoir.stats.models import DailyRevenue, SalesStat
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_rebuild, stock_receive
+from comptoir.stores.models import Till
+from comptoir.stores.services import till_create
 from tests.factories import make_article, stats_snapshot, stock_snapshot
 
 THREADS = 8

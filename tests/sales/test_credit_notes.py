@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import ComptoirError, NotFoundError
+from comptoir.lib.errors import ComptoirError, NotFoundError
 from comptoir.sales.models import CreditNote, CreditNoteLine
 from comptoir.sales.services import (
     ReturnLine,

@@ -9,8 +9,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comptoir.core.models import Till
-from comptoir.core.services import store_get_or_create
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -24,6 +22,8 @@ from comptoir.sales.services import (
 from comptoir.sales.services.derived import credit_notes_derive, invoices_derive
 from comptoir.stock.models import InventoryCount, StockMovement
 from comptoir.stock.services import stock_count, stock_receive, stock_transfer
+from comptoir.stores.models import Till
+from comptoir.stores.services import store_get_or_create
 from comptoir.sync import registry
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from tests.factories import at, make_article

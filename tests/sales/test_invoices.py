@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.customers.services import customer_create
+from comptoir.lib.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.sales.models import Invoice, InvoiceDraft, InvoiceDraftLine, PaymentMethod
 from comptoir.sales.services import (
     PaymentInput,

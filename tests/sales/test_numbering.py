@@ -2,8 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comptoir.core.errors import ComptoirError
-from comptoir.core.models import SeriesCounter
+from comptoir.lib.errors import ComptoirError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -12,6 +11,7 @@ from comptoir.sales.services import (
     credit_note_issue,
     invoice_sell,
 )
+from comptoir.stores.models import SeriesCounter
 from tests.factories import at, make_article
 
 

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from comptoir.sync.protocol import MAX_BODY_BYTES, MAX_PUSH_CHANGES, PREFIX
-from comptoir.sync.protocol import PROTOCOL_VERSION as PROTOCOL
-from comptoir.sync.protocol import SCHEMA_VERSION as SCHEMA
+from comptoir.syncengine.protocol import MAX_BODY_BYTES, MAX_PUSH_CHANGES, PREFIX
+from comptoir.syncengine.protocol import PROTOCOL_VERSION as PROTOCOL
+from comptoir.syncengine.protocol import SCHEMA_VERSION as SCHEMA
 from tests.scenario.conftest import STORE, Shop
 
 pytestmark = [pytest.mark.slow, pytest.mark.scenario]
@@ -30,7 +30,7 @@ HUB_STATE = """
 from comptoir.sales.models import Invoice
 from comptoir.stock.models import InventoryCount, StockMovement
 from comptoir.sync.models import ChangeLog, ConflictLog, ReceivedChange
-from comptoir.core.models import Store, Till
+from comptoir.stores.models import Store, Till
 from comptoir.catalogue.models import Article
 out = {
     "invoices": sorted(Invoice.objects.values_list("number", flat=True)),
@@ -187,7 +187,7 @@ def test_a_node_cannot_write_another_series_another_store_or_alter_a_fact(
     hub_home = shop.hub_home
     other_store = shop.shell(
         hub_home,
-        "from comptoir.core.services import store_get_or_create\n"
+        "from comptoir.stores.services import store_get_or_create\n"
         "out = str(store_get_or_create(name='Autre magasin', currency='EUR').pk)\n",
     )
     token = shop.token(t1)

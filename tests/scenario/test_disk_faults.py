@@ -236,7 +236,7 @@ def test_storage_errors_are_told_in_french_and_others_are_not_hidden(tmp_path: P
 
     from django.db import OperationalError
 
-    from comptoir.core.db import storage_error_message
+    from comptoir.lib.db import storage_error_message
 
     def django_error(run: Callable[[], object]) -> OperationalError:
         with pytest.raises(sqlite3.Error) as raised:

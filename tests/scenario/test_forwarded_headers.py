@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from comptoir.sync.protocol import PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine.protocol import PROTOCOL_VERSION, SCHEMA_VERSION
 from tests.scenario.conftest import (
     CLI_TIMEOUT,
     PASSWORD,
@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.scenario]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CLIENT, OTHER_CLIENT, PROXY = "127.0.0.2", "127.0.0.4", "127.0.0.3"
 LOCKOUT_AT = 5  # settings.AXES_FAILURE_LIMIT
-ENROLL_REFUSALS = 10  # comptoir.sync.views.ENROLL_FAILURES
+ENROLL_REFUSALS = 10  # comptoir.syncengine.views.ENROLL_FAILURES
 USERS = ("alice", "bruno", "carla", "denis", "emma")
 
 

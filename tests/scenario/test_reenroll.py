@@ -16,7 +16,7 @@ import httpx
 import pytest
 import tomli_w
 
-from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 from tests.scenario.conftest import Shop
 
 pytestmark = [pytest.mark.slow, pytest.mark.scenario]

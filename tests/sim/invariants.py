@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from comptoir.core.models import SeriesCounter, Store, Till
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import stock_rebuild
-from comptoir.sync import digest, wire
+from comptoir.stores.models import SeriesCounter, Store, Till
+from comptoir.sync import wire
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure
+from comptoir.syncengine import digest
 from tests.factories import stats_snapshot, stock_snapshot
 from tests.sim.world import HUB, World, store_of
 

@@ -9,10 +9,10 @@ import pytest
 from comptoir.catalogue.models import Article, Supplier
 from comptoir.catalogue.selectors import article_get
 from comptoir.catalogue.services import article_create, supplier_create
-from comptoir.core.errors import ValidationError
 from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
 from comptoir.customers.services import customer_create
+from comptoir.lib.errors import ValidationError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.services import stock_receive

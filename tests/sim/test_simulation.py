@@ -46,9 +46,9 @@ from hypothesis.stateful import (
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.core.errors import ComptoirError
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_update
+from comptoir.lib.errors import ComptoirError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.services import stock_count, stock_loss, stock_receive, stock_transfer

@@ -1,7 +1,7 @@
 """A simulated shop in one process: a hub and tills, each on its own SQLite file.
 
 Only the transport, the clocks and the process lifetimes are simulated; the rest is the
-real code: services on every side, the real node engine (``comptoir.sync.engine``), the
+real code: services on every side, the real node engine (``comptoir.syncengine.engine``), the
 real hub views (``/api/sync/v1/``) called through Django's test client with real JSON,
 gzip and the token each node obtained by real enrollment.
 
@@ -13,7 +13,7 @@ gzip and the token each node obtained by real enrollment.
   ``django.utils.timezone.now`` and the model defaults bound to it, and the UUIDv7
   generator), so that a schedule replays identically.
 - :class:`Network` is the stand-in for the HTTP transport: :class:`SimHubClient` is the
-  real :class:`~comptoir.sync.client.HubClient` (same methods, same response handling)
+  real :class:`~comptoir.syncengine.client.HubClient` (same methods, same response handling)
   whose ``_send`` goes through the network, which loses requests, loses responses after
   the hub applied them, delivers twice, or holds a request and delivers it later.
 - The engine's one-worker thread pools (a request in flight while the next batch is read
@@ -55,9 +55,9 @@ from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 
-from comptoir.sync import engine
-from comptoir.sync.client import HubClient, HubUnreachable
-from comptoir.sync.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine import engine
+from comptoir.syncengine.client import HubClient, HubUnreachable
+from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 
 HUB = "hub"
 HUB_NODE_ID = "00000000-0000-0000-0000-000000000000"
@@ -451,9 +451,7 @@ class World:
                 inline,
                 mock.patch("django.utils.timezone.now", sim_now),
                 mock.patch("comptoir.sync.clock.time", types.SimpleNamespace(time=self.clock.time)),
-                mock.patch(
-                    "comptoir.core.ids.uuid6", types.SimpleNamespace(uuid7=self.clock.uuid7)
-                ),
+                mock.patch("comptoir.lib.ids.uuid6", types.SimpleNamespace(uuid7=self.clock.uuid7)),
                 mock.patch.object(engine, "apply_batch", apply_then_maybe_crash),
                 mock.patch.object(engine, "_contact", maybe_crash_then_contact),
             ):
@@ -487,10 +485,10 @@ def build_template(directory: Path) -> tuple[dict[str, str], int]:
     from django.core.management import call_command
 
     from comptoir.catalogue.services import article_create
-    from comptoir.core.services import store_get_or_create, till_create
     from comptoir.customers.services import customer_create
     from comptoir.stock.services import stock_receive
-    from comptoir.sync import auth
+    from comptoir.stores.services import store_get_or_create, till_create
+    from comptoir.syncengine import auth
 
     world = World(directory)
     blank = directory / "blank.sqlite3"

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from comptoir.core.services import store_get_or_create, till_create
 from comptoir.sales.models import CreditNote, CreditNoteTax, Invoice, InvoiceTax
 from comptoir.sales.services import (
     PaymentInput,
@@ -18,6 +17,7 @@ from comptoir.sales.services import (
 )
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 from comptoir.stats.services import stats_rebuild
+from comptoir.stores.services import store_get_or_create, till_create
 from tests.factories import at, make_article, stats_snapshot
 
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comptoir.core.services import store_get_or_create
 from comptoir.stock.models import InventoryCount, StockLevel, StockMovement
 from comptoir.stock.services import stock_count, stock_loss, stock_rebuild, stock_receive
+from comptoir.stores.services import store_get_or_create
 from tests.factories import at, make_article, stock_snapshot
 
 ORIGIN = at(1, 8)

@@ -11,7 +11,7 @@ from django.db import models
 from comptoir.sync import registry, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, OutboxEntry
-from comptoir.sync.protocol import Change
+from comptoir.syncengine.protocol import Change
 
 
 def reference_change(obj: models.Model, **edits: Any) -> Change:

@@ -9,7 +9,7 @@ from typing import Any
 from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.sync import wire
-from comptoir.sync.apply import apply_batch
+from comptoir.syncengine.apply import apply_batch
 
 
 def _state(label: str, row: Any) -> dict[str, Any]:

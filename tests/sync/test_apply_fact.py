@@ -15,8 +15,6 @@ import pytest
 from django.db import transaction
 
 from comptoir.catalogue.models import Article
-from comptoir.core.models import SeriesCounter, Till
-from comptoir.core.services import store_get_or_create, till_create
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -28,9 +26,12 @@ from comptoir.sales.services import (
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.selectors import stock_level
 from comptoir.stock.services import stock_count, stock_rebuild, stock_receive
-from comptoir.sync import apply, wire
+from comptoir.stores.models import SeriesCounter, Till
+from comptoir.stores.services import store_get_or_create, till_create
+from comptoir.sync import wire
 from comptoir.sync.models import ChangeLog
-from comptoir.sync.protocol import Change
+from comptoir.syncengine import apply
+from comptoir.syncengine.protocol import Change
 from tests.factories import at, db_state, make_article, stats_snapshot, stock_snapshot
 from tests.sync.helpers import fact_change
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from comptoir.core.models import SeriesCounter, Till
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -26,9 +25,11 @@ from comptoir.sales.services import (
 )
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.services import stock_count, stock_rebuild, stock_receive
-from comptoir.sync import apply, wire
+from comptoir.stores.models import SeriesCounter, Till
+from comptoir.sync import wire
 from comptoir.sync.models import ChangeLog
-from comptoir.sync.protocol import Change
+from comptoir.syncengine import apply
+from comptoir.syncengine.protocol import Change
 from tests.factories import at, db_state, make_article, stats_snapshot, stock_snapshot
 from tests.sync.helpers import fact_change
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_update
-from comptoir.core.models import Till
-from comptoir.sync import apply
+from comptoir.stores.models import Till
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, ConflictLog, SyncState
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS, Change
+from comptoir.syncengine import apply
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change
 from tests.factories import db_state, make_article
 from tests.sync.helpers import reference_change, stamp
 

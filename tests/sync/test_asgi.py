@@ -14,7 +14,8 @@ from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 
 from comptoir import asgi
-from comptoir.sync import compression, middleware, wire
+from comptoir.sync import wire
+from comptoir.syncengine import compression, middleware
 
 
 def _get(path: str, host: bytes = b"127.0.0.1", *headers: tuple[bytes, bytes]) -> dict[str, Any]:

@@ -23,11 +23,9 @@ from django.utils import timezone
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.services import session_open
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
-from comptoir.core.errors import ImmutableError, ValidationError
-from comptoir.core.models import Store, Till
-from comptoir.core.money import format_amount
-from comptoir.core.services import till_create
 from comptoir.customers.models import Customer
+from comptoir.lib.errors import ImmutableError, ValidationError
+from comptoir.lib.money import format_amount
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -39,6 +37,8 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.models import InventoryCount, StockMovement
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import till_create
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, OutboxEntry

@@ -16,10 +16,11 @@ import pytest
 from django.db import connection, transaction
 
 from comptoir.catalogue.models import Article
-from comptoir.core.models import Till
 from comptoir.stock.models import StockMovement
-from comptoir.sync import auth, capture, hub
+from comptoir.stores.models import Till
+from comptoir.sync import capture
 from comptoir.sync.models import ChangeLog, NodeCredential
+from comptoir.syncengine import auth, hub
 from tests.factories import at, make_article
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

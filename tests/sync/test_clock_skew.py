@@ -12,11 +12,12 @@ from django.test import override_settings
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.sync import clock, engine, wire
-from comptoir.sync.apply import apply_change
+from comptoir.sync import clock, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import OutboxEntry, SyncState
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
+from comptoir.syncengine import engine
+from comptoir.syncengine.apply import apply_change
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
 
 HOUR_MS = 3_600_000
 

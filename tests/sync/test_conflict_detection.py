@@ -15,12 +15,13 @@ from django.test import override_settings
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_update
-from comptoir.core.models import Till
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_update
-from comptoir.sync import apply, capture, engine
+from comptoir.stores.models import Till
+from comptoir.sync import capture
 from comptoir.sync.models import ConflictLog, OutboxEntry
-from comptoir.sync.protocol import Change, ProtocolError, check_change
+from comptoir.syncengine import apply, engine
+from comptoir.syncengine.protocol import Change, ProtocolError, check_change
 from tests.factories import make_article
 from tests.sync.helpers import reference_change
 

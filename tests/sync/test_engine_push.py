@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 
 from comptoir.catalogue.services import article_create
-from comptoir.sync import engine
-from comptoir.sync.client import HubRefused
 from comptoir.sync.models import OutboxEntry
+from comptoir.syncengine import engine
+from comptoir.syncengine.client import HubRefused
 
 
 class AnsweringHub:

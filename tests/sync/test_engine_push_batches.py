@@ -9,8 +9,8 @@ import pytest
 from django.test import override_settings
 
 from comptoir.sales.services import PaymentInput, SaleLine, invoice_sell
-from comptoir.sync import engine
 from comptoir.sync.models import OutboxEntry
+from comptoir.syncengine import engine
 from tests.factories import make_article
 
 

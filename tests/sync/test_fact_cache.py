@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comptoir.core.models import Till
 from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stores.models import Till
 from comptoir.sync import wire
 from comptoir.sync.wire import FactCache, travel
 from tests.factories import make_article

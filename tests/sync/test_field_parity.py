@@ -28,12 +28,11 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 
 from comptoir.cash.services import cash_out, session_close, session_open
 from comptoir.catalogue.services import supplier_create
-from comptoir.core.bounds import MAX_AMOUNT, MAX_QUANTITY
-from comptoir.core.errors import ValidationError
-from comptoir.core.fields import MoneyField, QuantityField
-from comptoir.core.quantity import QUANTUM, from_thousandths
-from comptoir.core.services import till_create
 from comptoir.customers.services import customer_create
+from comptoir.lib.bounds import MAX_AMOUNT, MAX_QUANTITY
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.lib.quantity import QUANTUM, from_thousandths
 from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,
@@ -42,6 +41,7 @@ from comptoir.sales.services import (
     invoice_sell,
 )
 from comptoir.stock.services import stock_count, stock_receive
+from comptoir.stores.services import till_create
 from comptoir.sync import registry
 from comptoir.sync.wire.checks import check_rows
 from tests.factories import at, make_article

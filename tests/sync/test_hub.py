@@ -11,13 +11,14 @@ from django.db import transaction
 
 from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.services import article_update, category_get_or_create
-from comptoir.core.models import Till
-from comptoir.core.services import store_get_or_create, till_create
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import auth, hub, wire
+from comptoir.stores.models import Till
+from comptoir.stores.services import store_get_or_create, till_create
+from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
-from comptoir.sync.protocol import Change
+from comptoir.syncengine import auth, hub
+from comptoir.syncengine.protocol import Change
 from tests.factories import at, db_state, make_article
 from tests.sync.helpers import fact_change, reference_change, stamp
 

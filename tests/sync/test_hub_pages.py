@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from comptoir.catalogue.services import category_get_or_create
-from comptoir.core.models import Till
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import auth, hub
+from comptoir.stores.models import Till
 from comptoir.sync.models import NodeCredential
+from comptoir.syncengine import auth, hub
 from tests.factories import at, make_article
 
 

@@ -19,14 +19,15 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from comptoir.catalogue.services import article_create
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import auth, engine, hub, wire
+from comptoir.stores.models import Till
+from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import IntegrityAlert, NodeCredential
-from comptoir.sync.protocol import Change
-from comptoir.sync.selectors import sync_status
+from comptoir.syncengine import auth, engine, hub
+from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.selectors import sync_status
 from comptoir.web.views import badge_state
 from tests.factories import at, make_article
 from tests.sync.helpers import fact_change, reference_change, stamp

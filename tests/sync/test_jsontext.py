@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comptoir.sync import jsontext
+from comptoir.syncengine import jsontext
 
 # What travels: JSON values (finite floats only: NaN is not JSON, and money is never one)
 values = st.recursive(

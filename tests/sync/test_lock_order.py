@@ -20,12 +20,13 @@ from django.db import OperationalError, connection, transaction
 from comptoir.catalogue import services as catalogue_services
 from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.core.models import Till
 from comptoir.customers import services as customer_services
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_update
-from comptoir.sync import auth, capture, clock, hub
+from comptoir.stores.models import Till
+from comptoir.sync import capture, clock
 from comptoir.sync.models import NodeCredential, SyncState
+from comptoir.syncengine import auth, hub
 from tests.sync.test_hub import node_edit
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from comptoir import cli
-from comptoir.core.errors import ComptoirError
 from comptoir.home import HomeConfig, write_config
-from comptoir.sync import engine
-from comptoir.sync.client import HubClient, HubRefused
-from comptoir.sync.enroll import CA_NAME, node_reenroll
+from comptoir.lib.errors import ComptoirError
+from comptoir.syncengine import engine
+from comptoir.syncengine.client import HubClient, HubRefused
+from comptoir.syncengine.enroll import CA_NAME, node_reenroll
 
 
 def closed_port() -> int:

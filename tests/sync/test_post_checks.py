@@ -15,8 +15,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from comptoir.catalogue.services import article_create, article_update
-from comptoir.core.errors import ValidationError
 from comptoir.customers.services import customer_create
+from comptoir.lib.errors import ValidationError
 from comptoir.stock.models import StockMovement
 from comptoir.stock.services import stock_receive
 
@@ -75,7 +75,7 @@ def test_rows_inserted_from_values_are_checked_too(till: Any) -> None:
 def test_a_dangling_foreign_key_is_refused_before_the_write(shelf: None) -> None:
     import uuid
 
-    from comptoir.core.selectors import store_current
+    from comptoir.stores.selectors import store_current
 
     row = StockMovement(
         article_id=uuid.uuid4(), store=store_current(), kind="loss", quantity=1, occurred_at=None

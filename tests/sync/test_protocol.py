@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from comptoir.sync.protocol import (
+from comptoir.syncengine.protocol import (
     MAX_PUSH_CHANGES,
     PROTOCOL_VERSION,
     SCHEMA_VERSION,

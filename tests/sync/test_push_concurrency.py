@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from comptoir.core.models import Till
 from comptoir.stock.services import stock_receive
-from comptoir.sync import auth, hub, wire
-from comptoir.sync.protocol import Change, Result
+from comptoir.stores.models import Till
+from comptoir.sync import wire
+from comptoir.syncengine import auth, hub
+from comptoir.syncengine.protocol import Change, Result
 from tests.factories import at, make_article
 from tests.sync.helpers import fact_change
 

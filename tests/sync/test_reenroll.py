@@ -14,13 +14,13 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create
+from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.sales.models import Invoice
-from comptoir.sync import auth
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create
 from comptoir.sync.models import EnrollmentCode, NodeCredential
-from comptoir.sync.protocol import PREFIX
+from comptoir.syncengine import auth
+from comptoir.syncengine.protocol import PREFIX
 from tests.factories import make_article
 from tests.sync.test_views import headers, node_sale, push
 

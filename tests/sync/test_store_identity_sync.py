@@ -10,12 +10,12 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_update
-from comptoir.sync import auth, hub
-from comptoir.sync.apply import apply_batch
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_update
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
+from comptoir.syncengine import auth, hub
+from comptoir.syncengine.apply import apply_batch
 from tests.factories import db_state
 from tests.sync.helpers import reference_change, stamp
 from tests.sync.test_hub import node_edit, statuses

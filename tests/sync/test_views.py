@@ -13,12 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from comptoir.catalogue.services import category_get_or_create
-from comptoir.core.models import Till
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.sync import auth, hub, wire
+from comptoir.stores.models import Till
+from comptoir.sync import wire
 from comptoir.sync.models import EnrollmentCode, NodeCredential, ReceivedChange
-from comptoir.sync.protocol import MAX_BODY_BYTES, PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine import auth, hub
+from comptoir.syncengine.protocol import MAX_BODY_BYTES, PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 from tests.factories import at, db_state, make_article
 from tests.sync.helpers import fact_change
 

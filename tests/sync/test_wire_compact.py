@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from comptoir.core.ids import new_id, part_id
-from comptoir.core.models import Till
+from comptoir.lib.ids import new_id, part_id
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -26,7 +25,9 @@ from comptoir.sales.services import (
     invoice_sell,
 )
 from comptoir.stock.models import StockMovement
-from comptoir.sync import apply, wire
+from comptoir.stores.models import Till
+from comptoir.sync import wire
+from comptoir.syncengine import apply
 from tests.factories import at
 from tests.sync import test_apply_fact as applying
 from tests.sync.helpers import fact_change

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comptoir.catalogue.services import supplier_create
-from comptoir.core.errors import ValidationError
 from comptoir.customers.services import customer_create
+from comptoir.lib.errors import ValidationError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import (
     PaymentInput,
@@ -30,8 +30,7 @@ from comptoir.sales.services import (
     invoice_sell,
 )
 from comptoir.stock.services import stock_count, stock_receive
-from comptoir.sync import registry, wire
-from comptoir.sync.apply import inserts
+from comptoir.sync import inserts, registry, wire
 from comptoir.sync.wire import rows as stored
 from comptoir.sync.wire import values
 from tests.factories import at, make_article

@@ -7,7 +7,7 @@ import random
 import threading
 import time
 
-from comptoir.sync.worker import SyncWorker, backoff_delay
+from comptoir.syncengine.worker import SyncWorker, backoff_delay
 
 
 def test_backoff_grows_with_failures_and_is_capped() -> None:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from comptoir.core.models import Till
 from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stores.models import Till
 from comptoir.sync.models import OutboxEntry, PullFailure, SyncState
-from comptoir.sync.protocol import CLOCK_TOLERANCE_MS
-from comptoir.sync.selectors import sync_status
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
+from comptoir.syncengine.selectors import sync_status
 from comptoir.web.views import STALE_SECONDS, badge_state
 from tests.factories import make_article
 
@@ -117,7 +117,7 @@ def test_pushes_failing_while_pulls_succeed_is_not_in_sync(node: Till) -> None:
     ligne » while every push timed out and its sales stayed here."""
     from django.core.management import call_command
 
-    from comptoir.sync import engine
+    from comptoir.syncengine import engine
 
     _state(last_contact_at=NOW - timedelta(minutes=30), last_push_at=NOW - timedelta(minutes=30))
     _pending(2, node)

@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from comptoir.core.models import Till
+from comptoir.stores.models import Till
 from comptoir.web.middleware import MAX_PARAM_CHARS, MAX_SEGMENT_CHARS
 from comptoir.web.roles import MANAGER, role_set
 from tests.sync.test_asgi import _get as asgi_get

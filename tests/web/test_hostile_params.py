@@ -29,11 +29,11 @@ import comptoir
 from comptoir.backoffice import forms as backoffice_forms
 from comptoir.backoffice import importjobs
 from comptoir.catalogue.services import category_create, supplier_create
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.dashboard import forms as dashboard_forms
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.services import stock_receive
+from comptoir.stores.models import Till
 from comptoir.web.roles import CASHIER, MANAGER, role_set
 from tests.factories import make_article
 

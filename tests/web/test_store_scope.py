@@ -27,8 +27,6 @@ from django.urls.converters import get_converters
 
 from comptoir.accounts.services import account_store_set
 from comptoir.catalogue.services import article_update
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create, till_create
 from comptoir.customers.services import customer_create
 from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import (
@@ -40,6 +38,8 @@ from comptoir.sales.services import (
 )
 from comptoir.stock.models import InventoryCount, StockMovement
 from comptoir.stock.services import stock_count, stock_receive
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create, till_create
 from comptoir.sync.models import NodeCredential
 from comptoir.web.roles import CASHIER, MANAGER, role_set
 from tests.factories import make_article

@@ -15,8 +15,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from comptoir.core.errors import ValidationError
-from comptoir.core.security import CONTENT_SECURITY_POLICY, trusted_proxies
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.security import CONTENT_SECURITY_POLICY, trusted_proxies
 from comptoir.web.roles import MANAGER, role_set
 
 PASSWORD = "un-mot-de-passe-solide"

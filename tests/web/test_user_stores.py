@@ -16,8 +16,8 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.db import connections
 
 from comptoir.accounts.models import StaffScope
-from comptoir.core.models import Store, Till
-from comptoir.core.services import store_get_or_create
+from comptoir.stores.models import Store, Till
+from comptoir.stores.services import store_get_or_create
 from comptoir.web.roles import CASHIER, MANAGER, role_set
 from comptoir.web.scope import stores_visible
 

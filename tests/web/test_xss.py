@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.catalogue.services import article_create
-from comptoir.core.models import Till
 from comptoir.customers.services import customer_create
 from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stores.models import Till
 from comptoir.web.roles import MANAGER, role_set
 
 SCRIPT = "<script>alert('x')</script>"

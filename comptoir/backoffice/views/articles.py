@@ -23,9 +23,10 @@ from django.views.decorators.http import require_POST
 from comptoir.backoffice.forms import ArticleForm, supplier_choices
 from comptoir.backoffice.views.common import PER_PAGE, call_service
 from comptoir.catalogue.models import Article, Category
-from comptoir.catalogue.selectors import article_browse, article_browse_count, article_twins
+from comptoir.catalogue.selectors import article_twins
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.stock.models import StockLevel
+from comptoir.stock.selectors import article_browse, article_browse_count
 from comptoir.web.roles import cashier_required, manager_required
 from comptoir.web.scope import stores_visible
 

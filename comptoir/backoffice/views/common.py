@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from comptoir.core.errors import ComptoirError
+from comptoir.lib.errors import ComptoirError
 
 PER_PAGE = 50
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from comptoir.backoffice.forms import DocumentFilterForm
 from comptoir.backoffice.views.keyset import keyset_paginate
-from comptoir.core.errors import NotFoundError
+from comptoir.lib.errors import NotFoundError
 from comptoir.sales.models import CreditNote
 from comptoir.sales.selectors import (
     credit_note_detail,

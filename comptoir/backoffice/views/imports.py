@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 
 from comptoir.backoffice import importjobs
 from comptoir.backoffice.forms import MAX_IMPORT_BYTES, ImportForm
-from comptoir.core.errors import ComptoirError
-from comptoir.core.imports import ARTICLE_COLUMNS
+from comptoir.lib.errors import ComptoirError
+from comptoir.ops.imports import ARTICLE_COLUMNS
 from comptoir.web.roles import manager_required
 
 KIND = "articles"

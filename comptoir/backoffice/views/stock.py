@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET
 from comptoir.backoffice.forms import CountSheetForm, ReceiptHeadForm
 from comptoir.backoffice.views.common import call_service, paginate
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.selectors import article_browse, article_twins
-from comptoir.core.errors import NotFoundError
-from comptoir.core.models import Store
-from comptoir.core.selectors import store_current
+from comptoir.catalogue.selectors import article_twins
+from comptoir.lib.errors import NotFoundError
 from comptoir.stock.models import MovementKind, StockLevel
-from comptoir.stock.selectors import COUNT_KIND, stock_history
+from comptoir.stock.selectors import COUNT_KIND, article_browse, stock_history
 from comptoir.stock.services import stock_count_many, stock_receive_many
+from comptoir.stores.models import Store
+from comptoir.stores.selectors import store_current
 from comptoir.web.roles import cashier_required, manager_required
 from comptoir.web.scope import StoreScope, stores_visible
 

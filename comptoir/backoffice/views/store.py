@@ -1,7 +1,7 @@
 """The store settings page (manager): the legal identity that receipts and invoices print.
 
 On a till attached to a hub the page only shows the identity: stores are edited on the
-hub and reach the tills by sync (``core.services.stores_editable_here``).
+hub and reach the tills by sync (``stores.services.stores_editable_here``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.backoffice.forms import StoreForm
 from comptoir.backoffice.views.common import call_service
-from comptoir.core.models import Store
-from comptoir.core.services import store_update, stores_editable_here
+from comptoir.stores.models import Store
+from comptoir.stores.services import store_update, stores_editable_here
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.cash.models import CashSession
 from comptoir.cash.reports import SessionReport
-from comptoir.core.management.helpers import local_iso, local_text, write_table
-from comptoir.core.money import format_amount
+from comptoir.lib.management.helpers import local_iso, local_text, write_table
+from comptoir.lib.money import format_amount
 from comptoir.sales.models import PaymentMethod
 
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from comptoir.core.db import immutable_table
+from comptoir.lib.db import immutable_table
 
 
 class Migration(migrations.Migration):

@@ -18,15 +18,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from comptoir.core.errors import ComptoirError, NotFoundError, ValidationError
-from comptoir.core.models import Till
-from comptoir.core.numbers import parse_decimal
+from comptoir.lib.errors import ComptoirError, NotFoundError, ValidationError
+from comptoir.lib.numbers import parse_decimal
 from comptoir.pos.guards import till_required
 from comptoir.pos.selectors import invoice_line_returned_map, invoice_number_typed
 from comptoir.sales.calculations import excl_from_incl
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
 from comptoir.sales.selectors import credit_note_detail, invoice_detail
 from comptoir.sales.services import ReturnLine, credit_note_issue
+from comptoir.stores.models import Till
 from comptoir.web.roles import cashier_required
 from comptoir.web.scope import stores_visible
 

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from comptoir.catalogue.selectors import article_list
-from comptoir.core.models import Till
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.selectors import credit_note_day_list, invoice_day_list, stock_level_map
+from comptoir.stock.selectors import article_list
+from comptoir.stores.models import Till
 from comptoir.web.roles import MANAGER, cashier_required, role_of
 from comptoir.web.scope import stores_visible
 

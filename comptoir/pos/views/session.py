@@ -19,11 +19,11 @@ from comptoir.cash.denominations import denominations
 from comptoir.cash.models import CashSession
 from comptoir.cash.selectors import report_x, report_z, session_list, session_open_get
 from comptoir.cash.services import cash_in, cash_out, session_close, session_open
-from comptoir.core.errors import ComptoirError, NotFoundError
-from comptoir.core.models import Till
-from comptoir.core.money import format_money
+from comptoir.lib.errors import ComptoirError, NotFoundError
+from comptoir.lib.money import format_money
 from comptoir.pos.guards import till_required
 from comptoir.sales.models import PaymentMethod
+from comptoir.stores.models import Till
 
 COUNT_PREFIX = "d_"
 

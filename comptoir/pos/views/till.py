@@ -20,11 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.cash.selectors import session_open_get
 from comptoir.catalogue.models import Article
-from comptoir.catalogue.selectors import article_list
-from comptoir.core.errors import ComptoirError, NotFoundError
-from comptoir.core.models import Till
-from comptoir.core.numbers import parse_decimal
 from comptoir.customers.selectors import customer_list
+from comptoir.lib.errors import ComptoirError, NotFoundError
+from comptoir.lib.numbers import parse_decimal
 from comptoir.pos.basket import (
     SESSION_KEY,
     basket_view,
@@ -45,6 +43,8 @@ from comptoir.sales.services import (
     invoice_draft_update_line,
     invoice_validate,
 )
+from comptoir.stock.selectors import article_list
+from comptoir.stores.models import Till
 
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
-from comptoir.core.management.helpers import local_iso, local_text, write_table
-from comptoir.core.money import format_amount
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.management.helpers import local_iso, local_text, write_table
+from comptoir.lib.money import format_amount
+from comptoir.lib.quantity import format_quantity
 from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ValidationError
-from comptoir.core.money import format_amount, parse_amount
-from comptoir.core.quantity import parse_quantity
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.money import format_amount, parse_amount
+from comptoir.lib.quantity import parse_quantity
 from comptoir.sales.services import PaymentInput, SaleLine
 
 

@@ -15,13 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.chain import chain_hash
-from comptoir.core.errors import ValidationError
-from comptoir.core.models import Till
-from comptoir.core.quantity import parse_quantity
-from comptoir.core.selectors import till_current
-from comptoir.core.services import chain_head_lock, series_next
-from comptoir.core.validators import clean_text
+from comptoir.lib.chain import chain_hash
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.quantity import parse_quantity
+from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
     prorate,
     tax_breakdown,
@@ -37,6 +34,9 @@ from comptoir.sales.models import (
 from comptoir.sales.selectors import invoice_get
 from comptoir.sales.services.derived import credit_notes_derive
 from comptoir.stock.models import MovementKind, StockMovement
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_current
+from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
 
 

@@ -21,17 +21,14 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.bounds import MAX_QUANTITY, quantity_fits
-from comptoir.core.chain import chain_hash
-from comptoir.core.errors import NotFoundError, ValidationError
-from comptoir.core.models import Till
-from comptoir.core.money import format_amount, parse_amount
-from comptoir.core.quantity import format_for_people, parse_quantity
-from comptoir.core.selectors import till_current
-from comptoir.core.services import chain_head_lock, series_next
-from comptoir.core.validators import clean_text
 from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
+from comptoir.lib.bounds import MAX_QUANTITY, quantity_fits
+from comptoir.lib.chain import chain_hash
+from comptoir.lib.errors import NotFoundError, ValidationError
+from comptoir.lib.money import format_amount, parse_amount
+from comptoir.lib.quantity import format_for_people, parse_quantity
+from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
     LineInput,
     SaleLine,
@@ -52,6 +49,9 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.services.derived import invoices_derive
 from comptoir.stock.models import MovementKind, StockMovement
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_current
+from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
 from comptoir.sync.wire.checks import check_rows
 

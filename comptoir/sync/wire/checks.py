@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ValidationError
+from comptoir.lib.errors import ValidationError
 from comptoir.sync.wire.values import check_value
 
 SHOWN = 40  # characters of a refused value quoted in the message

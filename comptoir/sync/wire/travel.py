@@ -8,7 +8,7 @@ from collections import OrderedDict, defaultdict
 from typing import Any
 from uuid import UUID
 
-from comptoir.core.ids import part_id
+from comptoir.lib.ids import part_id
 from comptoir.sync import registry
 from comptoir.sync.wire.rows import fact_aggregates, reference_states
 
@@ -17,7 +17,7 @@ def compact(label: str, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list
     """An aggregate's rows as they travel: what the receiver can derive is left out.
 
     In a part's row, left out are: its id when it is the one derived from the root's
-    for its place in the list (:func:`comptoir.core.ids.part_id`), the foreign key to
+    for its place in the list (:func:`comptoir.lib.ids.part_id`), the foreign key to
     the root, and any field whose value is that of the root's field of the same name
     (creation time, origin, store...). Parts with derived ids come first, in their
     order. :func:`expanded` puts it all back; rows written before ids were derived (or

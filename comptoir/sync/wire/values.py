@@ -19,7 +19,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptoir.core.errors import ValidationError
+from comptoir.lib.errors import ValidationError
 
 # A value from one form to another (wire to Python, database to wire...).
 Convert = Callable[[Any], Any]

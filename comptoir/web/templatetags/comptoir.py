@@ -8,8 +8,8 @@ from django import template
 from django.conf import settings
 from django.utils.formats import number_format
 
-from comptoir.core.money import format_money
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.money import format_money
+from comptoir.lib.quantity import format_quantity
 
 register = template.Library()
 

@@ -17,11 +17,11 @@ from comptoir.cash.management.output import (
 from comptoir.cash.models import CashSession
 from comptoir.cash.selectors import report_x, report_z, session_list, session_open_get
 from comptoir.cash.services import cash_in, cash_out, session_close, session_open
-from comptoir.core.errors import ValidationError
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.management.helpers import add_action, add_actions, add_limit
-from comptoir.core.money import format_amount, parse_amount
-from comptoir.core.selectors import till_current
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_action, add_actions, add_limit
+from comptoir.lib.money import format_amount, parse_amount
+from comptoir.stores.selectors import till_current
 
 
 def parse_counts(items: list[str], currency: str) -> dict[str, int] | None:

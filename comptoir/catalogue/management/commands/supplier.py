@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.selectors import supplier_list
 from comptoir.catalogue.services import supplier_create, supplier_update
-from comptoir.core.management.contacts import ContactCommand
+from comptoir.lib.management.contacts import ContactCommand
 
 
 class Command(ContactCommand):

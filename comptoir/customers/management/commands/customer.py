@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.management.contacts import ContactCommand
 from comptoir.customers.selectors import customer_list
 from comptoir.customers.services import customer_create, customer_update
+from comptoir.lib.management.contacts import ContactCommand
 
 
 class Command(ContactCommand):

@@ -187,7 +187,7 @@
 
   /* ---- payment: remaining amount and change due ------------------------------------- */
   /* A typed amount in minor units (NaN if malformed), by the rules of the server's
-   * comptoir/core/numbers.py: spaces and apostrophes are dropped; with both "," and "."
+   * comptoir/lib/numbers.py: spaces and apostrophes are dropped; with both "," and "."
    * the last one is the decimal separator and the other groups thousands; one of them
    * several times groups thousands; one of them once is the decimal separator ("1,234"
    * is 1.234). Thousands go by three digits after a first group of one to three. */

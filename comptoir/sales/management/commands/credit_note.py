@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.money import format_amount
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.money import format_amount
 from comptoir.sales.management.output import credit_note_data
 from comptoir.sales.management.parsing import parse_item
 from comptoir.sales.models import PaymentMethod

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.management.helpers import (
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import (
     add_action,
     add_actions,
     add_limit,
@@ -18,7 +18,7 @@ from comptoir.core.management.helpers import (
     parse_period,
     write_table,
 )
-from comptoir.core.money import format_amount
+from comptoir.lib.money import format_amount
 from comptoir.sales.management.output import invoice_data, write_invoice
 from comptoir.sales.models import Invoice
 from comptoir.sales.selectors import invoice_detail, invoice_list

@@ -7,15 +7,15 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.models import Till
-from comptoir.core.money import format_amount
-from comptoir.core.selectors import store_current
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.money import format_amount
 from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.management.output import invoice_data, write_invoice
 from comptoir.sales.management.parsing import parse_item, parse_payments, payments_needing_total
 from comptoir.sales.selectors import invoice_detail, sale_total
 from comptoir.sales.services import invoice_sell
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import store_current
 
 
 class Command(ComptoirCommand):

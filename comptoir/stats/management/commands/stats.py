@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.management.helpers import add_period, parse_period, write_table
-from comptoir.core.money import format_amount, round_half_up
-from comptoir.core.quantity import format_quantity
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_period, parse_period, write_table
+from comptoir.lib.money import format_amount, round_half_up
+from comptoir.lib.quantity import format_quantity
 from comptoir.sales.models import PaymentMethod
 from comptoir.stats.selectors import daily_revenue_list, payment_totals_list, sales_totals_list
 from comptoir.stats.services import stats_rebuild

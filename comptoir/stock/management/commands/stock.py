@@ -9,19 +9,19 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.selectors import article_get
-from comptoir.core.management.base import ComptoirCommand
-from comptoir.core.management.helpers import (
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import (
     add_action,
     add_actions,
     local_iso,
     local_text,
     write_table,
 )
-from comptoir.core.quantity import format_quantity
-from comptoir.core.selectors import store_get
+from comptoir.lib.quantity import format_quantity
 from comptoir.stock.models import MovementKind, StockLevel
 from comptoir.stock.selectors import COUNT_KIND, stock_history, stock_level, stock_levels
 from comptoir.stock.services import stock_count, stock_loss, stock_rebuild, stock_receive
+from comptoir.stores.selectors import store_get
 
 
 def _kind_label(kind: str) -> str:

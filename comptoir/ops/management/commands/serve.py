@@ -1,0 +1,121 @@
+"""``comptoir serve``: the web application under uvicorn (ASGI)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import CommandParser
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from comptoir.home import SHARED_CACHE_ENV
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.security import trusted_proxies
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValidationError(
+            _("Adresse d'écoute invalide : « %(value)s » (HOTE:PORT).") % {"value": value}
+        )
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+class Command(ComptoirCommand):
+    help = _("Sert l'application web (interface et administration).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help=_("HOTE:PORT d'écoute"))
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=60.0,
+            help=_("secondes entre deux synchronisations complètes (caisse)"),
+        )
+        parser.add_argument(
+            "--no-sync", action="store_true", help=_("ne pas synchroniser en arrière-plan (caisse)")
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            choices=range(1, 17),
+            metavar="N",
+            help=_("processus serveurs (hub sur PostgreSQL : un par cœur)"),
+        )
+        parser.add_argument("--tls-cert", default="", help=_("certificat HTTPS (PEM)"))
+        parser.add_argument("--tls-key", default="", help=_("clé privée HTTPS (PEM)"))
+        parser.add_argument(
+            "--trusted-proxy",
+            action="append",
+            default=None,
+            metavar="ADRESSE",
+            help=_(
+                "relais inverse dont on croit X-Forwarded-For et X-Forwarded-Proto (adresse "
+                "ou réseau, répétable ; remplace trusted_proxies de comptoir.toml)"
+            ),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = parse_bind(options["bind"])
+        workers = options["workers"]
+        proxies = trusted_proxies(
+            options["trusted_proxy"]
+            if options["trusted_proxy"] is not None
+            else (settings.COMPTOIR_CONFIG.trusted_proxies if settings.COMPTOIR_CONFIG else [])
+        )
+        if workers > 1 and (settings.COMPTOIR_ROLE != "hub" or connection.vendor != "postgresql"):
+            raise ValidationError(
+                _(
+                    "--workers n'a de sens que pour un hub sur PostgreSQL (une caisse a un seul "
+                    "fichier SQLite)."
+                )
+            )
+        if workers > 1:  # read by each server process's settings (see there)
+            os.environ[SHARED_CACHE_ENV] = "1"
+        worker = None
+        if (
+            settings.COMPTOIR_ROLE == "node"
+            and settings.COMPTOIR_HUB_URL
+            and not options["no_sync"]
+        ):
+            from comptoir.syncengine.worker import SyncWorker
+
+            worker = SyncWorker(interval=max(1.0, options["interval"]))
+            worker.start()
+        scheme = "https" if options["tls_cert"] else "http"
+        self.stdout.write(
+            _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
+            % {"scheme": scheme, "host": host, "port": port}
+        )
+        if proxies:
+            self.stdout.write(
+                _("Relais de confiance : %(proxies)s") % {"proxies": ", ".join(proxies)}
+            )
+        try:
+            uvicorn.run(
+                "comptoir.asgi:application",
+                host=host,
+                port=port,
+                log_level="warning",
+                # uvicorn's own errors go where the settings send them (console, the
+                # home's log files, counted), not to a handler of uvicorn's own.
+                log_config=None,
+                lifespan="on",
+                workers=workers,
+                ssl_certfile=options["tls_cert"] or None,
+                ssl_keyfile=options["tls_key"] or None,
+                # The client's address and scheme are the socket's, unless the connection
+                # comes from a configured reverse proxy (uvicorn's default would believe
+                # any local client's X-Forwarded-For: a forged one escapes the lockout).
+                proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies,
+            )
+        finally:
+            if worker is not None:
+                worker.shutdown()

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncEngineConfig(AppConfig):
+    """The engine's commands (``sync``, ``hub``, ``node``, ``status``, ``verify``); its
+    tables belong to the ``sync`` app below it."""
+
+    name = "comptoir.syncengine"
+    label = "syncengine"
+    verbose_name = _("Synchronisation")
+
+    def ready(self) -> None:
+        from comptoir.sync import capture
+        from comptoir.syncengine import worker
+
+        capture.on_outbox_written(worker.outbox_changed.set)

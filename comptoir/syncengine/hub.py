@@ -1,0 +1,217 @@
+"""Hub side of the protocol: apply a node's push, serve a page of the change log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from comptoir.sync import capture, registry, wire
+from comptoir.sync.clock import wall_ms
+from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
+from comptoir.syncengine.apply import apply_batch
+from comptoir.syncengine.protocol import Change, Result
+
+LOG_NAMESPACE = uuid.UUID("6f1d2c3e-7a4b-4c5d-9e8f-0a1b2c3d4e5f")
+# Fact aggregates per pull page at most, whatever the limit asked: a page of 2,000
+# invoices takes some 250 MB on a till while it is applied; reference rows are small.
+MAX_PAGE_FACTS = 1000
+
+
+def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
+    """Apply a push in one transaction; each change in its own savepoint.
+
+    A change id seen before is answered ``duplicate`` without being applied again (the
+    node retried after a lost response). Rejected changes are not remembered, so that
+    the node can send them again once the cause is fixed.
+
+    The pushes of one node are serialised on its credential row: a retry that overlaps
+    the first attempt (or the worker and a manual sync) waits for it, then finds its
+    change ids received, instead of missing them and failing on the first one's rows.
+    """
+    now = wall_ms()
+    results: list[Result] = []
+    with transaction.atomic(durable=True):
+        NodeCredential.objects.select_for_update().filter(pk=cred.pk).values_list("pk").first()
+        # The change-log lock first, as every local hub write takes it (at its first
+        # captured save) before touching derived rows: applying facts updates stock levels
+        # before appending to the log, and the other order deadlocked with a local
+        # ``stock receive`` on the same level.
+        with capture.log_locked():  # held until commit: appends need not ask again
+            NodeCredential.objects.filter(pk=cred.pk).update(
+                last_push_at=timezone.now(), last_seen_at=timezone.now()
+            )
+            seen = set(
+                # This node's own ids only: another node reusing one of them must not make
+                # the hub answer "duplicate" for a change it never applied.
+                ReceivedChange.objects.filter(
+                    node_id=cred.node_id, change_id__in=[c["id"] for c in changes]
+                ).values_list("change_id", flat=True)
+            )
+            received = []
+            fresh: list[Change] = []
+            for change in changes:  # ids seen before, or twice in this push, are duplicates
+                if uuid.UUID(change["id"]) not in seen:
+                    seen.add(uuid.UUID(change["id"]))
+                    fresh.append(change)
+            outcomes = {
+                o.change_id: o
+                for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
+            }
+            outcomes_by_id = dict(outcomes)  # ``outcomes`` is consumed below
+            for change in changes:
+                outcome = outcomes.pop(change["id"], None)
+                if outcome is None:
+                    results.append(Result(id=change["id"], status="duplicate", reason=""))
+                    continue
+                results.append(
+                    Result(
+                        id=change["id"],
+                        status=outcome.status,  # type: ignore[typeddict-item]
+                        reason=outcome.reason,
+                    )
+                )
+                if outcome.status != "rejected":
+                    received.append(
+                        ReceivedChange(
+                            change_id=change["id"], node_id=cred.node_id, result=outcome.status
+                        )
+                    )
+            ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
+            _integrity_alerts(cred, fresh, outcomes_by_id)
+    return results
+
+
+def _integrity_alerts(
+    cred: NodeCredential, changes: list[Change], outcomes: dict[str, Any]
+) -> None:
+    """Record each fact of this push that was refused (an integrity alert: its series has a
+    hole here), and close the alerts of the facts that were applied at last."""
+    now = timezone.now()
+    refused, applied = [], []
+    for change in changes:
+        outcome = outcomes.get(change["id"])
+        if outcome is None or change["kind"] != "fact" or not registry.fact_spec(change["model"]):
+            continue
+        try:
+            row = uuid.UUID(change["row"])
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if outcome.status == "rejected":
+            refused.append(
+                IntegrityAlert(
+                    node_id=cred.node_id,
+                    model=change["model"],
+                    row_id=row,
+                    document=_document_number(change),
+                    reason=outcome.reason,
+                    first_at=now,
+                    last_at=now,
+                )
+            )
+        else:
+            applied.append(row)
+    # One alert per fact, the last refusal's (a push may carry several copies of it), and
+    # none for a fact the hub holds: an altered copy of a stored invoice leaves no hole.
+    latest = {(a.model, a.row_id): a for a in refused}
+    for model in {m for m, _row in latest}:
+        spec = registry.fact_spec(model)
+        assert spec is not None
+        rows = [row for m, row in latest if m == model]
+        for row in spec.model._base_manager.filter(pk__in=rows).values_list("pk", flat=True):
+            latest.pop((model, row))
+    refused = [a for key, a in latest.items() if key[1] not in applied]
+    if refused:
+        IntegrityAlert.objects.bulk_create(
+            refused,
+            update_conflicts=True,
+            unique_fields=["node_id", "model", "row_id"],
+            update_fields=["reason", "last_at", "resolved_at"],
+        )
+    if applied and IntegrityAlert.objects.filter(node_id=cred.node_id, resolved_at=None).exists():
+        IntegrityAlert.objects.filter(
+            node_id=cred.node_id, row_id__in=applied, resolved_at=None
+        ).update(resolved_at=now)
+
+
+def _document_number(change: Change) -> str:
+    """The refused document's number as the till printed it, if the change carries one."""
+    try:
+        number = change["data"]["rows"][change["model"]][0].get("number")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+    return number[:40] if isinstance(number, str) else ""
+
+
+def _visible(cred: NodeCredential) -> Q:
+    return (Q(store=None) | Q(store_id=cred.till.store_id)) & ~Q(origin_node=cred.node_id)
+
+
+def log_head() -> int:
+    return ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
+
+
+def pull_page(
+    cred: NodeCredential,
+    cursor: int,
+    limit: int,
+    *,
+    touch: bool = True,
+    note: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The changes after ``cursor`` this node should see, and the cursor to ask next.
+
+    ``touch`` records the node's contact on its credential, with the ``note`` fields the
+    node told about itself (one write per request).
+
+    The head is read first: log appends commit in sequence order (see ``capture``), so
+    every entry up to it is readable by the next query, and a page that is not full
+    can move the cursor to the head, past entries meant for other nodes.
+    """
+    head = log_head()
+    entries = list(
+        ChangeLog.objects.filter(_visible(cred), seq__gt=cursor)
+        .order_by("seq")
+        .values_list("seq", "model", "row_id")[: limit + 1]
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    documents: set[tuple[str, uuid.UUID]] = set()
+    for index, (_seq, model, row_id) in enumerate(entries):
+        if registry.fact_spec(model) and (model, row_id) not in documents:
+            if len(documents) == MAX_PAGE_FACTS:  # documents weigh more than reference rows
+                entries, more = entries[:index], True
+                break
+            documents.add((model, row_id))
+    next_cursor = entries[-1][0] if more else max(head, entries[-1][0] if entries else cursor)
+    latest: dict[tuple[str, uuid.UUID], int] = {}
+    for seq, model, row_id in entries:
+        latest[(model, row_id)] = seq
+    changes = serialize(sorted(latest.items(), key=lambda item: item[1]))
+    if touch:  # once per request, not on every turn of a long poll
+        NodeCredential.objects.filter(pk=cred.pk).update(
+            last_pull_at=timezone.now(),
+            last_seen_at=timezone.now(),
+            pull_cursor=cursor,
+            **(note or {}),
+        )
+    return {"changes": changes, "cursor": next_cursor, "more": more}
+
+
+def serialize(items: list[tuple[tuple[str, uuid.UUID], int]]) -> list[Change]:
+    """Current states of (model, row) in the given order, as wire changes."""
+    found = wire.states([pair for pair, _seq in items])
+    return [
+        Change(
+            id=str(uuid.uuid5(LOG_NAMESPACE, str(seq))),
+            model=pair[0],
+            row=str(pair[1]),
+            kind=found[pair][0],  # type: ignore[typeddict-item]
+            data=found[pair][1],
+        )
+        for pair, seq in items
+        if pair in found
+    ]

@@ -1,0 +1,103 @@
+"""``comptoir hub enroll|revoke|nodes``: the tills attached to this hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from comptoir.lib.errors import ValidationError
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_action, add_actions, local_text, write_table
+from comptoir.sync.models import NodeCredential
+from comptoir.syncengine.auth import (
+    enrollment_create,
+    node_revoke,
+    reenroll_command,
+    reenrollment_create,
+)
+
+
+class Command(ComptoirCommand):
+    help = _("Enrôle, révoque et liste les caisses rattachées à ce serveur.")
+    json_output = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = add_actions(parser)
+        enroll = add_action(actions, "enroll", _("Crée un code d'enrôlement (valable 24 h)."))
+        enroll.add_argument("--name", required=True, help=_("nom de la nouvelle caisse"))
+        enroll.add_argument("--store", help=_("magasin (par défaut celui du serveur)"))
+        enroll.add_argument("--prefix", help=_("préfixe de ses numéros (par défaut C1, C2...)"))
+        enroll.add_argument(
+            "--reenroll",
+            action="store_true",
+            help=_(
+                "pour une caisse déjà enrôlée (révoquée, ou jeton perdu) : le code lui donne un "
+                "nouveau jeton et elle garde sa série et ses données"
+            ),
+        )
+        revoke = add_action(actions, "revoke", _("Retire l'accès d'une caisse."))
+        revoke.add_argument("name", help=_("nom de la caisse"))
+        add_action(actions, "nodes", _("Liste les caisses enrôlées."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.COMPTOIR_ROLE != "hub":
+            raise ValidationError(_("Cette commande se lance sur le serveur central (hub)."))
+        action = options["action"]
+        if action == "enroll" and options["reenroll"]:
+            if options["prefix"]:
+                raise ValidationError(
+                    _("--prefix ne va pas avec --reenroll : la caisse garde sa série.")
+                )
+            code = reenrollment_create(name=options["name"], store=options["store"])
+            self.stdout.write(
+                _("Sur la caisse « %(name)s », dans son dossier de données, lancez :")
+                % {"name": options["name"].strip()}
+            )
+            self.stdout.write(f"  comptoir node reenroll --code {code}")
+            self.stdout.write(code)
+        elif action == "enroll":
+            code = enrollment_create(
+                name=options["name"], store=options["store"], prefix=options["prefix"]
+            )
+            self.stdout.write(_("Sur la caisse, lancez :"))
+            self.stdout.write(f"  comptoir node init --server URL_DU_SERVEUR --code {code}")
+            self.stdout.write(code)
+        elif action == "revoke":
+            cred = node_revoke(name=options["name"])
+            self.stdout.write(_("Caisse %(name)s révoquée.") % {"name": cred.name})
+            self.stdout.write(
+                _("Pour lui rendre l'accès plus tard : « %(command)s ».")
+                % {"command": reenroll_command(cred.name)}
+            )
+        else:
+            rows: list[dict[str, Any]] = [
+                {
+                    "name": c.name,
+                    "node_id": c.node_id,
+                    "till": c.till.prefix,
+                    "last_seen_at": c.last_seen_at,
+                    "revoked": c.revoked_at is not None,
+                    "version": c.version,
+                }
+                for c in NodeCredential.objects.select_related("till").order_by("name")
+            ]
+            if options.get("json"):
+                self.emit_json(rows)
+                return
+            write_table(
+                self.stdout,
+                [_("Caisse"), _("Série"), _("Vue le"), _("Version"), _("Révoquée")],
+                [
+                    [
+                        r["name"],
+                        r["till"],
+                        local_text(r["last_seen_at"]) if r["last_seen_at"] else "",
+                        r["version"],
+                        _("oui") if r["revoked"] else "",
+                    ]
+                    for r in rows
+                ],
+            )

@@ -1,0 +1,130 @@
+"""``comptoir status``: where synchronisation stands on this post, in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import local_text
+from comptoir.lib.server_errors import server_errors
+from comptoir.syncengine.selectors import age_text, integrity_alert_open_list, sync_status
+
+
+class Command(ComptoirCommand):
+    help = _("Montre l'état de la synchronisation de ce poste.")
+    json_output = True
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        st = sync_status()
+        errors = server_errors()
+        if options.get("json"):
+            self.emit_json(
+                {
+                    "role": st.role,
+                    "hub_url": st.hub_url,
+                    "online": st.online,
+                    "last_push_at": st.last_push_at,
+                    "last_pull_at": st.last_pull_at,
+                    "last_contact_at": st.last_contact_at,
+                    "offline_since": st.offline_since,
+                    "push_failing_since": st.push_failing_since,
+                    "last_error": st.last_error,
+                    "pending": st.pending,
+                    "rejected": st.rejected,
+                    "integrity_alerts": st.integrity_alerts
+                    if st.role != "hub"
+                    else [
+                        {
+                            "model": a.model,
+                            "row": str(a.row_id),
+                            "document": a.document,
+                            "node": a.node_id,
+                            "reason": a.reason,
+                            "at": a.last_at.isoformat(),
+                        }
+                        for a in integrity_alert_open_list()
+                    ],
+                    "pull_failures": st.pull_failures,
+                    "clock_offset_ms": st.clock_offset_ms,
+                    "clock_skewed": st.clock_skewed,
+                    "server_errors_24h": errors.last_24h,
+                    "last_server_error_at": errors.last_at or None,
+                }
+            )
+            return
+        out = self.stdout.write
+        out(_("Rôle : serveur central (hub).") if st.role == "hub" else _("Rôle : caisse (node)."))
+        if errors.last_24h:
+            out(
+                _("⚠ Erreurs du serveur ces dernières 24 h : %(n)d (dernière : %(at)s, %(what)s).")
+                % {"n": errors.last_24h, "at": errors.last_at, "what": errors.last_message}
+            )
+        if st.role == "hub":
+            for alert in integrity_alert_open_list():
+                out(
+                    _(
+                        "⚠ Alerte d'intégrité : document %(document)s (%(model)s %(row)s) du "
+                        "poste %(node)s validé sur sa caisse mais refusé ici, sa série a un "
+                        "trou : %(reason)s"
+                    )
+                    % {
+                        "document": alert.document,
+                        "model": alert.model,
+                        "row": alert.row_id,
+                        "node": alert.node_id,
+                        "reason": alert.reason,
+                    }
+                )
+            return
+        if not st.hub_url:
+            out(_("Caisse autonome : rattachée à aucun serveur."))
+            return
+        out(_("Serveur : %(url)s") % {"url": st.hub_url})
+        if st.online:
+            out(_("En ligne (dernier contact %(age)s).") % {"age": age_text(st.last_contact_at)})
+        elif st.offline_since:
+            out(
+                _("Hors ligne depuis %(age)s : %(err)s")
+                % {
+                    "age": age_text(st.offline_since).replace(_("il y a "), ""),
+                    "err": st.last_error,
+                }
+            )
+        elif st.push_failing_since:
+            out(
+                _("Envois en échec depuis %(age)s : %(err)s")
+                % {
+                    "age": age_text(st.push_failing_since).replace(_("il y a "), ""),
+                    "err": st.last_error,
+                }
+            )
+        else:
+            out(_("Jamais synchronisé."))
+        for label, when in (
+            (_("Dernier envoi"), st.last_push_at),
+            (_("Dernière réception"), st.last_pull_at),
+        ):
+            out(f"{label} : " + (f"{local_text(when)} ({age_text(when)})" if when else _("jamais")))
+        out(_("Changements en attente d'envoi : %(n)d") % {"n": st.pending})
+        for item in st.integrity_alerts:
+            out(
+                _(
+                    "⚠ Alerte d'intégrité : document validé %(document)s (%(model)s %(row)s) "
+                    "refusé par le serveur, sa série y a un trou : %(reason)s"
+                )
+                % item
+            )
+        for item in st.rejected:
+            out(_("Refusé par le serveur (%(model)s %(row)s) : %(reason)s") % item)
+        for item in st.pull_failures:
+            out(_("Reçu mais non enregistré (%(model)s %(row)s) : %(reason)s") % item)
+        if st.clock_skewed:
+            out(
+                _(
+                    "⚠ L'horloge de ce poste diffère de celle du serveur de %(s)d s : "
+                    "corrigez l'heure."
+                )
+                % {"s": st.clock_offset_ms // 1000}
+            )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from comptoir.syncengine import views
+
+urlpatterns = [
+    path("push", views.push, name="sync-push"),
+    path("pull", views.pull, name="sync-pull"),
+    path("enroll", views.enroll, name="sync-enroll"),
+    path("digest", views.digest, name="sync-digest"),
+    path("openapi.json", views.openapi, name="sync-openapi"),
+]

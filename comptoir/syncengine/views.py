@@ -1,0 +1,336 @@
+"""HTTP endpoints of the sync protocol (``/api/sync/v1/``), served by the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from comptoir import __version__
+from comptoir.lib.errors import ComptoirError
+from comptoir.sync import notify
+from comptoir.sync.clock import wall_ms
+from comptoir.sync.models import NodeCredential
+from comptoir.syncengine import auth, compression, hub, jsontext
+from comptoir.syncengine import digest as digests
+from comptoir.syncengine.protocol import (
+    MAX_PULL_LIMIT,
+    MAX_WAIT_SECONDS,
+    ProtocolError,
+    check_push,
+    check_versions,
+    envelope,
+)
+
+log = logging.getLogger("comptoir.sync")
+
+
+def reply(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    body = jsontext.dumps({**data, **envelope(wall_ms())})
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def error(message: str, status: int) -> HttpResponse:
+    return reply({"error": message}, status=status)
+
+
+def _version_problem(request: HttpRequest) -> HttpResponse | None:
+    problem = check_versions(
+        request.headers.get("X-Comptoir-Protocol"), request.headers.get("X-Comptoir-Schema")
+    )
+    if problem:
+        return error(
+            _(
+                "Versions incompatibles (%(p)s) : mettez à jour comptoir sur ce poste ou sur le "
+                "serveur pour qu'ils parlent la même version."
+            )
+            % {"p": problem},
+            426,
+        )
+    return None
+
+
+def _credential(request: HttpRequest) -> NodeCredential | None:
+    header = request.headers.get("Authorization", "")
+    token = header[7:] if header.startswith("Bearer ") else ""
+    return auth.credential_for(token)
+
+
+def allow(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Like ``require_http_methods``, but the 405 says why in JSON, as every other refusal."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        def refuse(request: HttpRequest) -> HttpResponse:
+            response = error(
+                _("Méthode %(m)s non acceptée ici (attendu : %(a)s).")
+                % {"m": request.method, "a": ", ".join(methods)},
+                405,
+            )
+            response["Allow"] = ", ".join(methods)
+            return response
+
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if request.method not in methods:
+                    return refuse(request)
+                return await view(request, *args, **kwargs)
+
+            return async_wrapped
+
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method not in methods:
+                return refuse(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# A ``\u0000`` or ``\uD800``-``\uDFFF`` escape in the raw JSON: only then are the decoded
+# strings walked (a paired surrogate is a legitimate emoji).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _bad_string(body: Any) -> bool:
+    """True if a string (key or value) holds NUL or a lone surrogate.
+
+    Neither can be stored everywhere: PostgreSQL refuses NUL in text, and a lone
+    surrogate is not UTF-8, so neither database takes it. Refused up front, before any
+    change is applied, rather than half-way through a push.
+    """
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return True
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def _body(request: HttpRequest) -> Any:
+    if request.content_type != "application/json":
+        raise ProtocolError(_("Le corps doit être du JSON (Content-Type: application/json)."))
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ProtocolError(_("Corps trop volumineux.")) from None
+    raw = compression.decompress(encoding, raw)
+    try:
+        body = jsontext.loads(raw)
+    except (ValueError, RecursionError):
+        raise ProtocolError(_("JSON invalide.")) from None
+    if _SUSPECT_ESCAPE.search(raw) and _bad_string(body):
+        raise ProtocolError(_("JSON invalide : caractère nul ou demi-paire Unicode isolée."))
+    return body
+
+
+def _unrecognised() -> str:
+    """The refusal of a token, the same whether it is unknown, revoked or lost."""
+    return _(
+        "Poste non reconnu ou révoqué : sur le serveur, « comptoir hub enroll --name "
+        "NOM_DU_POSTE --reenroll » donne un code, que ce poste utilise avec « comptoir node "
+        "reenroll --code CODE »."
+    )
+
+
+def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        problem = _version_problem(request)
+        if problem:
+            return problem
+        cred = _credential(request)
+        if cred is None:
+            return error(_unrecognised(), 401)
+        return view(request, cred)
+
+    return wrapped
+
+
+@csrf_exempt
+@allow("POST")
+@authenticated
+def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
+    try:
+        changes = check_push(_body(request))
+    except ProtocolError as exc:
+        return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
+    return reply({"results": hub.push_apply(cred, changes)})
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value))) if value is not None else default
+    except ValueError:
+        raise ProtocolError(_("Paramètre entier invalide : « %(v)s ».") % {"v": value}) from None
+
+
+_AGENT = re.compile(r"comptoir/([\w.+-]{1,20})")
+
+
+def _node_news(pending: int, agent: str) -> dict[str, Any]:
+    """What the node tells about itself for the hub's sync page: its outbox (``pending``)
+    and its version (from ``User-Agent: comptoir/X.Y``), as credential fields."""
+    fields: dict[str, Any] = {}
+    if pending >= 0:
+        fields.update(pending_count=pending, pending_at=timezone.now())
+    match = _AGENT.match(agent)
+    if match:
+        fields["version"] = match.group(1)
+    return fields
+
+
+def _page(
+    cred: NodeCredential, cursor: int, limit: int, note: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One turn of a pull, then the database connection goes back (to the pool, when
+    served): a long poll must not hold one while it waits."""
+    try:
+        return hub.pull_page(cred, cursor, limit, touch=note is not None, note=note)
+    finally:
+        if not connection.in_atomic_block:  # (a test's transaction is left alone)
+            connection.close()
+
+
+@csrf_exempt
+@allow("GET")
+async def pull(request: HttpRequest) -> HttpResponse:
+    problem = _version_problem(request)
+    if problem:
+        return problem
+    cred = await sync_to_async(_credential)(request)
+    if cred is None:
+        return error(_unrecognised(), 401)
+    try:
+        cursor = _int(request.GET.get("cursor"), 0, 0, 2**62)
+        limit = _int(request.GET.get("limit"), 500, 1, MAX_PULL_LIMIT)
+        wait = _int(request.GET.get("wait"), 0, 0, MAX_WAIT_SECONDS)
+        pending = _int(request.GET.get("pending"), -1, -1, 10**9)
+    except ProtocolError as exc:
+        return error(str(exc), 400)
+    note: dict[str, Any] | None = _node_news(pending, request.headers.get("User-Agent", ""))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        ticket = notify.waiter.ticket(str(cred.till.store_id), cred.node_id)
+        page = await sync_to_async(_page)(cred, cursor, limit, note)
+        note = None  # noted once per request, not on every turn of a long poll
+        if page["changes"] or page["more"] or loop.time() >= deadline:
+            return reply(page)
+        cursor = page["cursor"]
+        await notify.waiter.wait(ticket, deadline - loop.time())
+
+
+@csrf_exempt
+@allow("GET")
+@authenticated
+def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
+    """Per-model digests for this node's store, or one model's row hashes (drill-down)."""
+    label = request.GET.get("model")
+    store_id = cred.till.store_id
+    if label is None:
+        return reply({"models": digests.digests(store_id)})
+    try:
+        return reply({"model": label, "rows": digests.row_hashes(label, store_id)})
+    except KeyError:
+        return error(_("Modèle inconnu : %(m)s.") % {"m": label}, 400)
+
+
+# Refused enrollments allowed per client address and window, before the address is
+# turned away: codes have 64 bits, this only makes guessing slower still, and noisy.
+ENROLL_FAILURES = 10
+ENROLL_WINDOW_SECONDS = 15 * 60
+
+
+def _enroll_failures_key(request: HttpRequest) -> str:
+    return f"comptoir:enroll-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _enroll_failed(key: str) -> None:
+    try:
+        cache.add(key, 0, ENROLL_WINDOW_SECONDS)  # the window starts at the first failure
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.set(key, 1, ENROLL_WINDOW_SECONDS)
+    except OSError as exc:  # a cache on a full disk: the refusal stands, uncounted
+        log.warning("échec d'enrôlement non compté (%s)", exc)
+
+
+@csrf_exempt
+@allow("POST")
+def enroll(request: HttpRequest) -> HttpResponse:
+    problem = _version_problem(request)
+    if problem:
+        return problem
+    failures = _enroll_failures_key(request)
+    if (cache.get(failures) or 0) >= ENROLL_FAILURES:
+        return error(
+            _(
+                "Trop d'enrôlements refusés depuis cette adresse : réessayez dans 15 minutes, "
+                "avec un code donné par « comptoir hub enroll »."
+            ),
+            429,
+        )
+    try:
+        body = _body(request)
+        if not isinstance(body, dict):
+            raise ProtocolError(_("Requête d'enrôlement invalide."))
+        token, till = auth.enrollment_redeem(
+            code=str(body.get("code", "")),
+            node_id=str(body.get("node_id", "")),
+            version=str(body.get("version", ""))[:20],
+            reenroll=body.get("reenroll") is True,
+        )
+    except ProtocolError as exc:
+        return error(str(exc), 400)
+    except ComptoirError as exc:
+        _enroll_failed(failures)
+        return error(exc.message, 403)
+    return reply(
+        {
+            "token": token,
+            "till": {"id": str(till.pk), "name": till.name, "prefix": till.prefix},
+            "store": {
+                "id": str(till.store_id),
+                "name": till.store.name,
+                "currency": till.store.currency,
+            },
+            "hub_version": __version__,
+        }
+    )
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@allow("GET")
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI description of this API: a static file, public like any documentation."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")

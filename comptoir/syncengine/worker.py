@@ -1,0 +1,198 @@
+"""The node's background sync worker, run by ``comptoir serve`` beside the web app.
+
+Three duties, in two threads:
+- push soon after each local commit: the outbox is watched (an in-process event set on
+  commit, and a cheap look at the outbox every ``WATCH_SECONDS`` for writes made by other
+  processes, such as the CLI), then pushed after a short debounce;
+- pull continuously with a long poll, so another till's sale arrives within a second;
+- a full sync (pull then push) every ``interval`` seconds as a safety net.
+When the hub is unreachable both threads back off exponentially with jitter (the first
+one to reach the hub again ends the other's backoff), and say plainly how long the till
+has been offline and how much waits to be sent. Nothing here may crash the till: every
+error is logged and retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections, connection
+from django.db.models import Max
+
+from comptoir.lib.errors import ComptoirError
+from comptoir.sync.models import OutboxEntry
+from comptoir.syncengine import engine
+from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
+from comptoir.syncengine.describe import describe_moves
+from comptoir.syncengine.selectors import age_text, sync_status
+
+log = logging.getLogger("comptoir.sync")
+
+WATCH_SECONDS = 0.02  # a look for commits by other processes: two stat calls
+DEBOUNCE_SECONDS = 0.01
+LONG_POLL_SECONDS = 25
+MAX_BACKOFF_SECONDS = 60.0
+
+# Set (after commit) when this process wrote to the outbox: the pusher wakes at once.
+# Registered with ``capture.on_outbox_written`` by the app (``SyncEngineConfig.ready``).
+outbox_changed = threading.Event()
+
+
+def _database_stamp() -> tuple[int, ...] | None:
+    """When and how much the SQLite files last changed: another process's commit (the CLI,
+    a second server) changes the write-ahead log. One ``stat`` each, no query and no
+    connection. None when there is no such file (not SQLite, in memory): always look."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or "memory" in name:
+        return None
+    stamp: list[int] = []
+    for path in (name, f"{name}-wal"):
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamp += [0, 0]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return tuple(stamp)
+
+
+def backoff_delay(failures: int, *, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: up to 1, 2, 4... seconds, capped at a minute."""
+    ceiling = min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, failures - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class SyncWorker:
+    def __init__(
+        self, *, interval: float = 60.0, client_factory: Callable[[], HubClient] | None = None
+    ) -> None:
+        self.interval = interval
+        self.client_factory = client_factory or engine.client_from_settings
+        self.stop = threading.Event()
+        # Set when either loop reached the hub: the other one stops backing off at once
+        # (after an outage or a full disk, the push need not wait out its backoff).
+        self.reachable = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for name, target in (
+            ("comptoir-push", self._push_loop),
+            ("comptoir-pull", self._pull_loop),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        log.info("synchronisation automatique démarrée (sécurité toutes les %ds)", self.interval)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self.stop.set()
+        outbox_changed.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def _pause(self, seconds: float) -> None:
+        """Back off for ``seconds``, unless stopped or the other loop reaches the hub."""
+        self.reachable.clear()
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and not self.reachable.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self.reachable.wait(min(remaining, 0.5))
+
+    def _offline(self, error: ComptoirError) -> None:
+        engine.note_failure(error.message)
+        status = sync_status()
+        since = age_text(status.offline_since).replace("il y a ", "")
+        log.warning(
+            "hors ligne depuis %s, %d changement(s) en attente : %s",
+            since,
+            status.pending,
+            error.message,
+        )
+
+    def _push_loop(self) -> None:
+        failures = 0
+        last_seq = -1
+        next_full = time.monotonic()
+        client: HubClient | None = None
+        seen: tuple[int, ...] | None = None
+        woken = True
+        while not self.stop.is_set():
+            try:
+                close_old_connections()
+                stamp = _database_stamp()
+                if woken or stamp is None or stamp != seen:
+                    seen = stamp
+                    pending = OutboxEntry.objects.filter(rejected_at=None)
+                    seq = pending.aggregate(m=Max("seq"))["m"] or 0
+                full = time.monotonic() >= next_full
+                if seq != last_seq or full:
+                    time.sleep(DEBOUNCE_SECONDS)
+                    client = client or self.client_factory()
+                    started = time.monotonic()
+                    report = engine.sync("sync" if full else "push", client=client)
+                    if report.errors:
+                        raise HubUnreachable(report.errors[-1])
+                    if report.sent or report.received or report.rejected or full:
+                        log.info(
+                            "%s (%s, %.0f ms)",
+                            describe_moves(report.sent, report.received),
+                            "complète" if full else "envoi",
+                            (time.monotonic() - started) * 1000,
+                        )
+                    for model, reason in report.rejected:
+                        log.warning("refusé par le serveur (%s) : %s", model, reason)
+                    last_seq = seq
+                    failures = 0
+                    self.reachable.set()
+                    if full:
+                        next_full = time.monotonic() + self.interval
+                woken = outbox_changed.wait(WATCH_SECONDS)
+                outbox_changed.clear()
+            except (HubUnreachable, HubRefused) as exc:
+                failures += 1
+                woken = True
+                self._offline(exc)
+                if client is not None:
+                    client.close()
+                    client = None
+                self._pause(backoff_delay(failures))
+            except Exception:  # the till must keep working whatever happens here
+                failures += 1
+                woken = True
+                log.exception("erreur de synchronisation (nouvel essai)")
+                self._pause(backoff_delay(failures))
+        if client is not None:
+            client.close()
+
+    def _pull_loop(self) -> None:
+        failures = 0
+        client: HubClient | None = None
+        while not self.stop.is_set():
+            try:
+                close_old_connections()
+                client = client or self.client_factory()
+                report = engine.pull(client, wait=LONG_POLL_SECONDS)
+                if report.received or report.rejected:
+                    log.info("%s", describe_moves(report.sent, report.received))
+                failures = 0
+                self.reachable.set()
+            except (HubUnreachable, HubRefused) as exc:
+                failures += 1
+                self._offline(exc)
+                if client is not None:
+                    client.close()
+                    client = None
+                self._pause(backoff_delay(failures))
+            except Exception:
+                failures += 1
+                log.exception("erreur de réception (nouvel essai)")
+                self._pause(backoff_delay(failures))
+        if client is not None:
+            client.close()
