@@ -21,7 +21,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.services import account_store_resolve, account_store_set
+from comptoir.accounts.selectors import account_store_resolve
+from comptoir.accounts.services import account_store_set
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_action, add_actions, write_table
 from comptoir.web.roles import ROLES, role_of, role_set
