@@ -276,7 +276,7 @@ def check_database() -> Iterator[Finding]:
                 _("Vérifiez database_url dans comptoir.toml et que PostgreSQL est démarré."),
             )
             return
-        major = connection.pg_version // 10000
+        major = _server_major()
         if major < MIN_POSTGRES:
             yield _problem(
                 "database",
@@ -289,6 +289,12 @@ def check_database() -> Iterator[Finding]:
     yield from check_migrations()
     if connection.vendor == "postgresql":
         yield check_clock()
+
+
+def _server_major() -> int:
+    """The PostgreSQL server's major version (``connection`` is PostgreSQL's)."""
+    version: int = connection.pg_version  # type: ignore[attr-defined]
+    return version // 10000
 
 
 def check_migrations() -> Iterator[Finding]:
@@ -396,7 +402,7 @@ def check_pg_dump() -> Finding:
     found = re.search(r"(\d+)(?:\.\d+)?", output)
     tool_major = int(found.group(1)) if found else 0
     try:
-        server_major = connection.pg_version // 10000
+        server_major = _server_major()
     except DatabaseError:  # said by check_database
         server_major = 0
     if tool_major < server_major:
@@ -419,16 +425,12 @@ def check_disk(*paths: Path) -> Iterator[Finding]:
             continue
         seen.add(device)
         usage = shutil.disk_usage(target)
-        values = {
-            "path": path,
-            "free": usage.free / 1024**3,
-            "share": usage.free / usage.total if usage.total else 0.0,
-        }
-        if usage.free < MIN_FREE_BYTES or values["share"] < MIN_FREE_SHARE:
+        share = usage.free / usage.total if usage.total else 0.0
+        values = {"path": path, "free": usage.free / 1024**3, "share": share * 100}
+        if usage.free < MIN_FREE_BYTES or share < MIN_FREE_SHARE:
             yield _problem(
                 "disk",
-                _("Plus que %(free).1f Go libres (%(share).0f %%) sous %(path)s.")
-                % {**values, "share": values["share"] * 100},
+                _("Plus que %(free).1f Go libres (%(share).0f %%) sous %(path)s.") % values,
                 _(
                     "Libérez de la place (anciennes sauvegardes, journaux) ou agrandissez le "
                     "disque."
