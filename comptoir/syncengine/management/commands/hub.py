@@ -1,12 +1,15 @@
-"""``comptoir hub enroll|revoke|nodes``: the tills attached to this hub."""
+"""``comptoir hub enroll|revoke|nodes``: the tills attached to this hub; ``comptoir hub
+check``: what is wrong with this hub on its server (``comptoir.syncengine.hubcheck``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
@@ -18,6 +21,7 @@ from comptoir.syncengine.auth import (
     reenroll_command,
     reenrollment_create,
 )
+from comptoir.syncengine.hubcheck import hub_check
 
 
 class Command(ComptoirCommand):
@@ -41,12 +45,35 @@ class Command(ComptoirCommand):
         revoke = add_action(actions, "revoke", _("Retire l'accès d'une caisse."))
         revoke.add_argument("name", help=_("nom de la caisse"))
         add_action(actions, "nodes", _("Liste les caisses enrôlées."))
+        check = add_action(
+            actions,
+            "check",
+            _(
+                "Vérifie que ce serveur est prêt pour la production (HTTPS, PostgreSQL, "
+                "sauvegardes, disque, heure) ; code de sortie 1 s'il y a un problème."
+            ),
+        )
+        check.add_argument(
+            "--url",
+            default="",
+            help=_(
+                "adresse publique du serveur (https://...), pour vérifier HTTPS à travers le relais"
+            ),
+        )
+        check.add_argument(
+            "--ca-file", default="", help=_("autorité de certification de --url (PEM), si privée")
+        )
+        check.add_argument(
+            "--backups", default="", help=_("dossier des sauvegardes (sinon HOME/backups)")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.COMPTOIR_ROLE != "hub":
             raise ValidationError(_("Cette commande se lance sur le serveur central (hub)."))
         action = options["action"]
-        if action == "enroll" and options["reenroll"]:
+        if action == "check":
+            self._check(options)
+        elif action == "enroll" and options["reenroll"]:
             if options["prefix"]:
                 raise ValidationError(
                     _("--prefix ne va pas avec --reenroll : la caisse garde sa série.")
@@ -100,4 +127,37 @@ class Command(ComptoirCommand):
                     ]
                     for r in rows
                 ],
+            )
+
+    def _check(self, options: dict[str, Any]) -> None:
+        home = settings.COMPTOIR_HOME
+        assert home is not None  # the entry point runs commands in a home
+        backups = Path(options["backups"]).expanduser() if options["backups"] else home / "backups"
+        findings = hub_check(
+            config=settings.COMPTOIR_CONFIG,
+            home=home,
+            backups=backups,
+            url=options["url"],
+            ca_file=options["ca_file"],
+        )
+        problems = [f for f in findings if not f.ok]
+        if options.get("json"):
+            self.emit_json([f.as_dict() for f in findings])
+        else:
+            self.stdout.write(_("Vérification du serveur central %(home)s :") % {"home": home})
+            for finding in findings:
+                self.stdout.write(f"  {'✅' if finding.ok else '❌'} {finding.text}")
+                if finding.fix:
+                    self.stdout.write(f"     → {finding.fix}")
+            if not problems:
+                self.stdout.write(_("Aucun problème."))
+        if problems:
+            raise CommandError(
+                ngettext(
+                    "%(n)d problème à corriger (voir ci-dessus).",
+                    "%(n)d problèmes à corriger (voir ci-dessus).",
+                    len(problems),
+                )
+                % {"n": len(problems)},
+                returncode=1,
             )
