@@ -61,6 +61,7 @@ Installation :
   comptoir node reenroll --home DIR --code CODE               (caisse révoquée ou jeton perdu)
   comptoir sync      --home DIR [--mode push|pull|sync]
   comptoir status    --home DIR [--json]
+  comptoir hub check --home DIR [--url https://...]               (serveur prêt pour la production ?)
   comptoir serve     --home DIR [--bind HOTE:PORT]
   comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]   (hub + 2 caisses)
   comptoir backup    --home DIR [--out DOSSIER]                  (fichier vérifié, à chaud)
