@@ -80,10 +80,6 @@ class Closing(FactModel):
             models.UniqueConstraint(
                 fields=["till", "kind", "period_start"], name="closing_once_per_period"
             ),
-            models.CheckConstraint(
-                condition=models.Q(period_end__gte=models.F("period_start")),
-                name="closing_period_in_order",
-            ),
         ]
         indexes = [models.Index(fields=["till", "kind", "period_end"], name="closing_till_end")]
 
