@@ -254,7 +254,8 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
     zone: the day of the action that closes them) and is not closed yet. Returns the
     closings made, in order (days, months, years)."""
     at = at or timezone.now()
-    till = Till.objects.select_related("store").get(pk=till.pk)
+    if not Till.store.is_cached(till):
+        till = Till.objects.select_related("store").get(pk=till.pk)
     chain_head_lock(till=till)
     end = until - timedelta(days=1)
     last = closing_last(till=till, kind=ClosingKind.DAY)
@@ -262,6 +263,8 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
         return []  # the months and years ending by then closed with their last day
     first_month = till.store.fiscal_year_start
     made = _close_days(till, last, end, at)
+    if not made:  # no day ended: no month or year either (see above)
+        return []
     made += _close_from(till, ClosingKind.MONTH, ClosingKind.DAY, month_of, end, at)
     made += _close_from(
         till,
