@@ -66,5 +66,5 @@ def test_a_manager_of_one_store_sees_only_its_closings(closed, manager, settings
     page = manager.get(reverse("backoffice:closings")).content.decode()
     assert "<td>C1</td>" in page
     assert "D1" not in page
-    other = Closing.objects.filter(till__prefix="D1").first()
+    other = Closing.objects.filter(till__prefix="D1")[0]
     assert manager.get(reverse("backoffice:closing_detail", args=[other.pk])).status_code == 404
