@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "comptoir.sales",
     "comptoir.stock",
     "comptoir.cash",
+    "comptoir.closings",
     "comptoir.stats",
     "comptoir.sync",
     "comptoir.syncengine",

@@ -6,7 +6,15 @@ used by the main navigation.
 
 from django.urls import path
 
-from comptoir.backoffice.views import articles, contacts, documents, imports, stock, store
+from comptoir.backoffice.views import (
+    articles,
+    closings,
+    contacts,
+    documents,
+    imports,
+    stock,
+    store,
+)
 
 urlpatterns = [
     path("articles/", articles.article_list, name="articles"),
@@ -33,6 +41,8 @@ urlpatterns = [
     path("factures/<str:number>/", documents.invoice_view, name="invoice_detail"),
     path("avoirs/", documents.credit_note_list, name="credit_notes"),
     path("avoirs/<uuid:pk>/", documents.credit_note_view, name="credit_note_detail"),
+    path("clotures/", closings.closing_list_view, name="closings"),
+    path("clotures/<uuid:pk>/", closings.closing_view, name="closing_detail"),
     path("magasin/", store.store_index, name="store"),
     path("magasin/<uuid:pk>/", store.store_edit, name="store_edit"),
 ]

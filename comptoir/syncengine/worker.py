@@ -69,10 +69,18 @@ def backoff_delay(failures: int, *, rng: random.Random | None = None) -> float:
 
 class SyncWorker:
     def __init__(
-        self, *, interval: float = 60.0, client_factory: Callable[[], HubClient] | None = None
+        self,
+        *,
+        interval: float = 60.0,
+        client_factory: Callable[[], HubClient] | None = None,
+        on_cycle: Callable[[], object] | None = None,
     ) -> None:
         self.interval = interval
         self.client_factory = client_factory or engine.client_from_settings
+        # Run before each full sync (at start, then every ``interval``), whether the hub
+        # answers or not: what is due by the clock (``comptoir serve`` closes the periods
+        # that are over), given by the caller, as the engine imports no business app.
+        self.on_cycle = on_cycle
         self.stop = threading.Event()
         # Set when either loop reached the hub: the other one stops backing off at once
         # (after an outage or a full disk, the push need not wait out its backoff).
@@ -105,6 +113,14 @@ class SyncWorker:
                 return
             self.reachable.wait(min(remaining, 0.5))
 
+    def _cycle(self) -> None:
+        if self.on_cycle is None:
+            return
+        try:
+            self.on_cycle()
+        except Exception:  # the sync goes on whatever happens here
+            log.exception("erreur de la tâche périodique (nouvel essai au prochain cycle)")
+
     def _offline(self, error: ComptoirError) -> None:
         engine.note_failure(error.message)
         status = sync_status()
@@ -132,6 +148,8 @@ class SyncWorker:
                     pending = OutboxEntry.objects.filter(rejected_at=None)
                     seq = pending.aggregate(m=Max("seq"))["m"] or 0
                 full = time.monotonic() >= next_full
+                if full:
+                    self._cycle()
                 if seq != last_seq or full:
                     time.sleep(DEBOUNCE_SECONDS)
                     client = client or self.client_factory()

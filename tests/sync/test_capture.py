@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.utils import timezone
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.services import session_open
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.closings.models import Closing
 from comptoir.customers.models import Customer
 from comptoir.lib.errors import ImmutableError, ValidationError
 from comptoir.lib.money import format_amount
@@ -550,6 +551,15 @@ FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
         counted_amount=0,
         expected_amount=0,
         difference=0,
+    ),
+    "closings.closing": lambda c: Closing(
+        till=c["till"],
+        store=c["store"],
+        kind="day",
+        period_start=date(2020, 1, 1) + timedelta(days=_n()),
+        period_end=date(2020, 1, 1),
+        closed_at=timezone.now(),
+        currency="EUR",
     ),
     "stock.stockmovement": lambda c: StockMovement(
         article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)

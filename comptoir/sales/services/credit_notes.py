@@ -23,6 +23,7 @@ from comptoir.sales.calculations import (
     prorate,
     tax_breakdown,
 )
+from comptoir.sales.hooks import document_hooks
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -164,6 +165,8 @@ def credit_note_issue(
     issued_at = (at or timezone.now()).astimezone(UTC)  # see _validate
     year = timezone.localtime(issued_at).year
     till = Till.objects.select_related("store").get(pk=till.pk)
+    for hook in document_hooks():
+        hook(till, timezone.localdate(issued_at))
     head = chain_head_lock(till=till)
     sequence, number = series_next(till=till, kind="credit", year=year)
     total_incl = sum(t.total_incl_tax for t in taxes)

@@ -38,6 +38,7 @@ from comptoir.sales.calculations import (
     document_totals,
     settle,
 )
+from comptoir.sales.hooks import document_hooks
 from comptoir.sales.models import (
     Invoice,
     InvoiceDraft,
@@ -252,6 +253,8 @@ def _validate(
     # database gives back in UTC whatever time zone the caller's datetime carried.
     validated_at = (at or timezone.now()).astimezone(UTC)
     year = timezone.localtime(validated_at).year
+    for hook in document_hooks():
+        hook(till, timezone.localdate(validated_at))
     head = chain_head_lock(till=till)
     sequence, number = series_next(till=till, kind="invoice", year=year)
     customer = draft.customer

@@ -11,6 +11,7 @@ from django.core.management.base import CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from comptoir.closings.services import closings_close_due
 from comptoir.home import SHARED_CACHE_ENV
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
@@ -78,6 +79,8 @@ class Command(ComptoirCommand):
             )
         if workers > 1:  # read by each server process's settings (see there)
             os.environ[SHARED_CACHE_ENV] = "1"
+        # A post that was off at midnight closes the periods that are over as it starts.
+        closings_close_due()
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"
@@ -86,7 +89,7 @@ class Command(ComptoirCommand):
         ):
             from comptoir.syncengine.worker import SyncWorker
 
-            worker = SyncWorker(interval=max(1.0, options["interval"]))
+            worker = SyncWorker(interval=max(1.0, options["interval"]), on_cycle=closings_close_due)
             worker.start()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
