@@ -295,13 +295,24 @@ def closings_close_due(*, at: datetime | None = None) -> list[Closing]:
     return made
 
 
+# Per process: the day up to which a till's periods are known closed (committed). Closings
+# are immutable and never removed, so the next documents of that day need not look again:
+# a sale then costs no query for its closings. Set only once the closing's transaction
+# committed; the worker and ``serve`` close without it.
+_closed_before: dict[object, date] = {}
+
+
 def closings_close_before_document(till: Till, day: date) -> None:
     """The sales hook: before a document of ``day`` is numbered on ``till``, in its
     transaction, close the till's periods over by then. Never stops the sale: closings
     that cannot be made are logged and rolled back alone (their savepoint), and tried
     again at the next action."""
+    if _closed_before.get(till.pk) == day:
+        return
     try:
         with transaction.atomic():
             closings_close_block(till=till, until=day)
     except Exception:  # a sale is never refused for its closings
         log.exception("clôtures de la caisse %s non faites (nouvel essai plus tard)", till.prefix)
+        return
+    transaction.on_commit(lambda: _closed_before.__setitem__(till.pk, day))

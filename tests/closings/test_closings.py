@@ -219,6 +219,32 @@ def test_the_first_sale_after_midnight_closes_the_day_before(articles, till):
     assert days_of(till)[date(2026, 3, 4)].total_incl_vat == 840
 
 
+def test_a_day_known_closed_costs_the_next_sales_nothing_and_a_rollback_forgets_it(
+    articles, till, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from comptoir.closings.services import _closed_before, closings_close_before_document
+
+    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
+
+    # The next day's first action closes the 3rd, in a transaction that rolls back: the
+    # process must not believe the 3rd closed.
+    def failed_sale() -> None:
+        with transaction.atomic():
+            closings_close_before_document(till, date(2026, 3, 4))
+            raise RuntimeError("the sale failed")
+
+    with pytest.raises(RuntimeError):
+        failed_sale()
+    assert _closed_before.get(till.pk) is None
+    assert not Closing.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_sell(lines=[SaleLine("VIN", 1)], at=at(4, 9))
+    assert _closed_before[till.pk] == date(2026, 3, 4)
+    assert [c.period_start for c in Closing.objects.all()] == [date(2026, 3, 3)]
+    with django_assert_max_num_queries(0):
+        closings_close_before_document(till, date(2026, 3, 4))
+
+
 def test_the_worker_s_cycle_closes_what_is_due(articles, till):
     invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
     worker = SyncWorker(
