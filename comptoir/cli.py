@@ -63,6 +63,8 @@ Installation :
   comptoir status    --home DIR [--json]
   comptoir hub check --home DIR [--url https://...]               (serveur prêt pour la production ?)
   comptoir serve     --home DIR [--bind HOTE:PORT]
+  comptoir start     --home DIR [--bind HOTE:PORT] [--no-browser]   (sert et ouvre la caisse)
+  comptoir autostart install|remove|status --home DIR [--print]   (à l'ouverture de session)
   comptoir demo      [--home DIR] [--port 8000] [--days 21] [--no-serve]   (hub + 2 caisses)
   comptoir backup    --home DIR [--out DOSSIER]                  (fichier vérifié, à chaud)
   comptoir restore   FICHIER.zip --home DIR [--force]            (remet une sauvegarde en place)
@@ -375,12 +377,31 @@ def _archive_verify(args: list[str], language: str) -> int:
     return code if error is None else _fail(error, code)
 
 
+def _without_console(home: Path) -> None:
+    """Under ``pythonw`` (the Windows task that starts the till without a window) there is
+    no console: ``sys.stdout`` and ``sys.stderr`` are None and printing would fail. What a
+    command prints then goes to the home's ``logs/console.log`` (nowhere without a home)."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    log = home / "logs" / "console.log"
+    try:
+        if not config_path(home).is_file():
+            raise FileNotFoundError(config_path(home))  # no home: nothing is created
+        log.parent.mkdir(exist_ok=True)
+        stream = open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    except OSError:
+        stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    sys.stdout = sys.stdout or stream
+    sys.stderr = sys.stderr or stream
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--home")
     known, _rest = pre.parse_known_args(args)
     home = resolve_home(known.home)
+    _without_console(home)
     # The home's language, French without one; ``init`` has its own ``--language``.
     speak(language_of(home))
     undecodable = _not_utf8(args)
@@ -412,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _archive_verify(_without_home(args)[2:], language_of(home))
 
     args[0] = ALIASES.get(args[0], args[0])
-    if args[0] == "serve":
+    if args[0] in ("serve", "start"):
         # What only a server does (``comptoir.asgi``), in its every process; and a served
         # hub on PostgreSQL borrows connections from a pool (see settings), where commands
         # run once and keep Django's connection per use.
