@@ -205,15 +205,16 @@ def restore_backup(path: Path, home: Path, *, force: bool = False) -> dict[str, 
     """Put the backup at ``path`` into ``home``. A home that holds a comptoir is kept unless
     ``force``; then its database and configuration are first set aside (``*.before-restore``),
     never deleted."""
-    manifest = check_backup(path)
     if (home / CONFIG_NAME).exists() and not force:
         raise BackupError(
             _(
-                "le dossier %(home)s contient déjà un comptoir : rien n'a été remplacé. Pour le "
-                "remplacer par la sauvegarde, relancez avec --force (l'existant est mis de côté)."
+                "le dossier %(home)s contient déjà un comptoir (%(config)s) : rien n'a été "
+                "remplacé. Pour le remplacer par la sauvegarde, relancez avec --force "
+                "(l'existant est mis de côté)."
             )
-            % {"home": home}
+            % {"home": home, "config": CONFIG_NAME}
         )
+    manifest = check_backup(path)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     with zipfile.ZipFile(path) as archive:
         if f"home/{CONFIG_NAME}" not in manifest["files"]:  # type: ignore[operator]

@@ -146,6 +146,8 @@ def _argv(command: tuple[str, ...], home: Path) -> list[str]:
     itself before any home check (``init``, ``demo``) runs for real instead."""
     if command == ("demo",):
         return ["demo", "--home", str(home.parent), "--no-serve", "--days", "0"]
+    if command == ("restore",):  # a home that holds a comptoir is never replaced silently
+        return ["restore", str(home / "sauvegarde.zip"), "--home", str(home)]
     if command in ENTRY_COMMANDS:
         return [*command, "--home", str(home), "--admin-password", PASSWORD]
     return [*command, "--help", "--home", str(home)]
