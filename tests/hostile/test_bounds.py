@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 
@@ -100,9 +101,9 @@ def test_an_article_edit_beyond_the_bounds_is_rejected_with_a_reason(
 
     article = Article.objects.get(code="PAIN")
     edit = reference_change(article, **{attname: value})
-    edit["data"]["clocks"][attname] = stamp(wall_ms(), "node-2")
+    edit.data.clocks[attname] = stamp(wall_ms(), "node-2")
     before = snapshot()
-    response = api.push(node.token, {"changes": [edit]})
+    response = api.push(node.token, {"changes": [msgspec.to_builtins(edit)]})
     (result,) = response.json()["results"]
     assert result["status"] == "rejected", result
     assert result["reason"].startswith(f"Valeur invalide pour {attname}"), result

@@ -35,15 +35,14 @@ def test_a_page_stops_at_the_fact_budget_and_the_next_one_goes_on(
         sold.append(str(invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(day)).pk))
 
     first = hub.pull_page(cred, start, 100)
-    second = hub.pull_page(cred, first["cursor"], 100)
+    second = hub.pull_page(cred, first.cursor, 100)
 
     invoices = [
-        [c["row"] for c in page["changes"] if c["model"] == "sales.invoice"]
-        for page in (first, second)
+        [c.row for c in page.changes if c.model == "sales.invoice"] for page in (first, second)
     ]
     assert invoices == [sold[:2], sold[2:]]
-    assert (first["more"], second["more"]) == (True, False)
-    assert [c["data"]["fields"]["name"] for c in first["changes"] if c["kind"] == "reference"] == [
+    assert (first.more, second.more) == (True, False)
+    assert [c.data.fields["name"] for c in first.changes if c.kind == "reference"] == [
         "Rayon 2",
         "Rayon 3",
         "Rayon 4",  # before the third sale: reference rows do not count

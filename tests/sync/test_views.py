@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -53,7 +54,7 @@ def node_sale(node_till: Till) -> dict[str, Any]:
     invoice = invoice_sell(lines=[SaleLine("PAIN", 2)], till=node_till, at=at(2))
     data = wire.fact_aggregates("sales.invoice", [invoice.pk])[invoice.pk]
     transaction.savepoint_rollback(sid)
-    return dict(fact_change("sales.invoice", invoice.pk, data))
+    return msgspec.to_builtins(fact_change("sales.invoice", invoice.pk, data))  # type: ignore[no-any-return]
 
 
 UNKNOWN = (
