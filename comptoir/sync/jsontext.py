@@ -53,14 +53,17 @@ def loads(raw: bytes) -> Any:
 NUL_ESCAPE = b"\\u0000"
 
 
-def has_nul(raw: bytes, value: Any) -> bool:
-    """True if a string (key or value) of ``value``, read from ``raw``, holds NUL: no
-    database takes it in text (PostgreSQL refuses it), so a body holding one is refused
-    up front, before any change is applied, rather than half-way through a push. Only a
-    body whose text has the escape is walked."""
+def has_nul(raw: bytes) -> bool:
+    """True if a string (key or value) of the JSON ``raw`` holds NUL: no database takes
+    it in text (PostgreSQL refuses it), so a body holding one is refused up front, before
+    any change is applied, rather than half-way through a push. Only a body whose text
+    has the escape is read (and walked) here; one that is not JSON is left to its reader."""
     if NUL_ESCAPE not in raw:
         return False
-    stack = [msgspec.to_builtins(value)]
+    try:
+        stack = [loads(raw)]
+    except (ValueError, RecursionError):
+        return False
     while stack:
         item = stack.pop()
         if isinstance(item, dict):

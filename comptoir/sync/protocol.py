@@ -110,7 +110,10 @@ class Envelope(msgspec.Struct, kw_only=True):
     schema: int | str | None = None
 
 
-class Push(msgspec.Struct):
+class Push(msgspec.Struct, forbid_unknown_fields=True):
+    """What a node sends. Read by a hub of the node's version or the next one: a key
+    this hub does not know is refused (in a change, ignored: pages use them too)."""
+
     changes: Annotated[list[Change], msgspec.Meta(max_length=MAX_PUSH_CHANGES)]
 
 
@@ -166,9 +169,19 @@ def decode(raw: bytes, shape: type[M]) -> M:
     try:
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
+        if not _is_json(raw):  # (the shape may be refused before the text is read whole)
+            raise ProtocolError(_("JSON invalide.")) from None
         raise ProtocolError(explain(str(exc))) from None
     except (msgspec.DecodeError, RecursionError):
         raise ProtocolError(_("JSON invalide.")) from None
+
+
+def _is_json(raw: bytes) -> bool:
+    try:
+        msgspec.json.decode(raw)
+    except (msgspec.MsgspecError, RecursionError):
+        return False
+    return True
 
 
 def check_change(value: Any) -> Change:
@@ -188,6 +201,7 @@ _WHERE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL
 _EXPECTED = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`$")
 _LENGTH = re.compile(r"^Expected `(?P<want>\w+)` of length (?P<op>[<>]=) (?P<n>\d+)$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
 _INVALID = re.compile(r"^Invalid (?:enum )?value (?P<value>.*)$")
 
 
@@ -209,6 +223,8 @@ def explain(message: str) -> str:
         ) % {"n": match["n"], "unit": unit}
     elif match := _MISSING.match(what):
         what = _("champ « %(name)s » manquant") % {"name": match["name"]}
+    elif match := _UNKNOWN.match(what):
+        what = _("champ « %(name)s » inconnu") % {"name": match["name"][:40]}
     elif match := _INVALID.match(what):
         what = _("valeur %(value)s refusée") % {"value": match["value"][:40]}
     elif not what.startswith("«"):  # (our own messages, from __post_init__, are French)

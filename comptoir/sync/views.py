@@ -122,19 +122,18 @@ def _raw_body(request: HttpRequest) -> bytes:
     return compression.decompress(encoding, raw)
 
 
-def _refuse_nul(raw: bytes, body: Any) -> None:
-    if jsontext.has_nul(raw, body):
+def _refuse_nul(raw: bytes) -> None:
+    if jsontext.has_nul(raw):
         raise ProtocolError(_("JSON invalide : caractère nul dans un texte."))
 
 
 def _body(request: HttpRequest) -> Any:
     raw = _raw_body(request)
+    _refuse_nul(raw)
     try:
-        body = jsontext.loads(raw)
+        return jsontext.loads(raw)
     except (ValueError, RecursionError):
         raise ProtocolError(_("JSON invalide.")) from None
-    _refuse_nul(raw, body)
-    return body
 
 
 def _unrecognised() -> str:
@@ -165,8 +164,8 @@ def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     try:
         raw = _raw_body(request)
+        _refuse_nul(raw)
         changes = decode_push(raw)
-        _refuse_nul(raw, changes)
     except ProtocolError as exc:
         return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
     results = hub.push_apply(cred, changes)

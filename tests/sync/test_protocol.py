@@ -179,10 +179,15 @@ def test_what_the_hub_writes_is_protocol_2() -> None:
     assert decode(jsontext.dumps(page), Page) == page
 
 
-def test_unknown_keys_are_ignored() -> None:
-    # what a newer peer may add
+def test_unknown_keys_of_a_change_are_ignored_and_of_a_push_refused() -> None:
+    # a change may carry what a newer hub adds to its pages; a push comes from a node of
+    # this version or the previous one: a key this hub does not know is an error
     [change] = decode_push(push(good(later="x", data={"fields": {}, "clocks": {}, "new": 1})))
     assert change.id == CHANGE
+    with pytest.raises(ProtocolError, match="« x » inconnu"):
+        decode_push(b'{"changes": [], "x": 1}')
+    page = decode(b'{"changes": [], "cursor": 3, "later": 1}', Page)
+    assert page.cursor == 3
 
 
 def test_versions_must_match_exactly() -> None:
