@@ -29,10 +29,12 @@ from comptoir.sync.models import NodeCredential
 from comptoir.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_WAIT_SECONDS,
+    Enroll,
     Page,
     ProtocolError,
     PushReply,
     check_versions,
+    decode,
     decode_push,
     envelope,
 )
@@ -125,15 +127,6 @@ def _raw_body(request: HttpRequest) -> bytes:
 def _refuse_nul(raw: bytes) -> None:
     if jsontext.has_nul(raw):
         raise ProtocolError(_("JSON invalide : caractère nul dans un texte."))
-
-
-def _body(request: HttpRequest) -> Any:
-    raw = _raw_body(request)
-    _refuse_nul(raw)
-    try:
-        return jsontext.loads(raw)
-    except (ValueError, RecursionError):
-        raise ProtocolError(_("JSON invalide.")) from None
 
 
 def _unrecognised() -> str:
@@ -285,14 +278,19 @@ def enroll(request: HttpRequest) -> HttpResponse:
             429,
         )
     try:
-        body = _body(request)
-        if not isinstance(body, dict):
-            raise ProtocolError(_("Requête d'enrôlement invalide."))
+        raw = _raw_body(request)
+        _refuse_nul(raw)
+        try:
+            body = decode(raw, Enroll)
+        except ProtocolError as exc:
+            raise ProtocolError(
+                _("Requête d'enrôlement invalide : %(detail)s") % {"detail": exc}
+            ) from None
         token, till = auth.enrollment_redeem(
-            code=str(body.get("code", "")),
-            node_id=str(body.get("node_id", "")),
-            version=str(body.get("version", ""))[:20],
-            reenroll=body.get("reenroll") is True,
+            code=body.code,
+            node_id=body.node_id,
+            version=body.version[:20],
+            reenroll=body.reenroll,
         )
     except ProtocolError as exc:
         return error(str(exc), 400)

@@ -102,13 +102,13 @@ def test_a_malformed_push_is_refused(body: Any) -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (push(good(id="pas-un-uuid")), "changes[0] : « id » n'est pas un UUID."),
+        (push(good(id="pas-un-uuid")), "changes[0].id : il faut un UUID."),
         (push(good(model=3)), "changes[0].model : il faut un texte, pas un entier."),
         (push(good(kind="other")), "changes[0].kind : valeur 'other' refusée."),
         (push(good(data={"fields": {}})), "changes[0].data : champ « clocks » manquant."),
         (push(good(model="x" * 61)), "changes[0].model : 60 caractères au plus."),
         (b'{"changes": 3}', "changes : il faut une liste, pas un entier."),
-        (b"[]", "Il faut un objet, pas une liste."),
+        (b"[]", "il faut un objet, pas une liste."),
         (b'{"changes": [', "JSON invalide."),
     ],
 )
