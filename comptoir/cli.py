@@ -61,7 +61,7 @@ Installation :
   comptoir node reenroll --home DIR --code CODE               (caisse révoquée ou jeton perdu)
   comptoir sync      --home DIR [--mode push|pull|sync]
   comptoir status    --home DIR [--json]
-  comptoir hub check --home DIR [--url https://...]               (serveur prêt pour la production ?)
+  comptoir hub check --home DIR [--url https://...]               (prêt pour la production ?)
   comptoir serve     --home DIR [--bind HOTE:PORT]
   comptoir start     --home DIR [--bind HOTE:PORT] [--no-browser]   (sert et ouvre la caisse)
   comptoir autostart install|remove|status --home DIR [--print]   (à l'ouverture de session)

@@ -109,8 +109,8 @@ def twin_from_another_till(obj: M, *, older: bool = False, **edits: Any) -> M:
 
     pk = uuid.UUID(int=obj.pk.int - (1 << 80)) if older else new_id()
     change = reference_change(obj, **edits)
-    change["row"] = str(pk)
-    change["data"]["fields"]["id"] = str(pk)
+    change.row = str(pk)
+    change.data.fields["id"] = str(pk)
     outcome = apply.apply_change(change, origin="node-b")
     assert outcome.status == "applied", outcome
     return type(obj)._default_manager.get(pk=pk)

@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from comptoir.lib import heap
 from comptoir.syncengine import engine
+from comptoir.syncengine.protocol import Change, Page, PushReply, Result
 
 
 def _run(code: str) -> str:
@@ -52,11 +53,11 @@ class QuietHub:
 
     last_hub_time = None
 
-    def pull(self, cursor: int, **_options: Any) -> dict[str, Any]:
-        return {"changes": [], "cursor": cursor, "more": False}
+    def pull(self, cursor: int, **_options: Any) -> Page:
+        return Page(changes=[], cursor=cursor, more=False)
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"results": [{"id": c["id"], "status": "applied", "reason": ""} for c in changes]}
+    def push(self, changes: list[Change]) -> PushReply:
+        return PushReply(results=[Result(c.id, "applied") for c in changes])
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ import hashlib
 import ipaddress
 import re
 import ssl
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,7 +15,20 @@ from django.utils.translation import gettext as _
 from comptoir import __version__
 from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.syncengine import compression, jsontext
-from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION, check_versions
+from comptoir.syncengine.protocol import (
+    PREFIX,
+    PROTOCOL_VERSION,
+    SCHEMA_VERSION,
+    Change,
+    Page,
+    ProtocolError,
+    Push,
+    PushReply,
+    check_versions,
+    decode,
+)
+
+M = TypeVar("M")
 
 
 class HubUnreachable(ComptoirError):
@@ -121,6 +134,8 @@ class HubClient:
         self.http.close()
 
     def _handle(self, response: httpx.Response) -> dict[str, Any]:
+        """The hub's answer as JSON values, or the refusal it says (an error status,
+        other versions)."""
         self.bytes_received += len(response.content)
         try:
             data = jsontext.loads(response.content)
@@ -129,25 +144,45 @@ class HubClient:
                 _("Réponse illisible du serveur (HTTP %(s)d).") % {"s": response.status_code},
                 response.status_code,
             ) from None
-        if isinstance(data, dict) and isinstance(data.get("hub_time"), int):
-            self.last_hub_time = data["hub_time"]
-        if response.status_code >= 500:
-            raise HubUnreachable(
-                _("Le serveur a une panne (HTTP %(s)d).") % {"s": response.status_code}
-            )
-        if response.status_code == 401 and self.enrolled:
+        self._check(response.status_code, data if isinstance(data, dict) else {})
+        return data
+
+    def _typed(self, response: httpx.Response, shape: type[M]) -> M:
+        """The hub's answer decoded as the protocol message ``shape``, or the refusal it
+        says, or :class:`HubRefused` if it is not that message (read in one pass)."""
+        if response.status_code < 400:
+            try:
+                message = decode(response.content, shape)
+            except ProtocolError as exc:
+                self._handle(response)  # what it is instead (another version?) said first
+                raise HubRefused(
+                    _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
+                ) from None
+            self.bytes_received += len(response.content)
+            envelope = {n: getattr(message, n, None) for n in ("hub_time", "protocol", "schema")}
+            self._check(response.status_code, envelope)
+            return message
+        self._handle(response)  # (raises)
+        raise AssertionError("unreachable")
+
+    def _check(self, status: int, fields: dict[str, Any]) -> None:
+        """Note the hub's time; refuse an error status or other versions."""
+        hub_time = fields.get("hub_time")
+        if isinstance(hub_time, int) and not isinstance(hub_time, bool):
+            self.last_hub_time = hub_time
+        if status >= 500:
+            raise HubUnreachable(_("Le serveur a une panne (HTTP %(s)d).") % {"s": status})
+        if status == 401 and self.enrolled:
             raise HubRefused(self._unrecognised(), 401)
-        if response.status_code >= 400:
-            message = data.get("error") if isinstance(data, dict) else None
-            raise HubRefused(str(message or response.status_code), response.status_code)
-        problem = check_versions(data.get("protocol"), data.get("schema"))
+        if status >= 400:
+            raise HubRefused(str(fields.get("error") or status), status)
+        problem = check_versions(fields.get("protocol"), fields.get("schema"))
         if problem:
             raise HubRefused(
                 _("Le serveur parle une autre version (%(p)s) : mettez comptoir à jour.")
                 % {"p": problem},
                 426,
             )
-        return data
 
     def _post_args(self) -> dict[str, str]:
         """This post's name and home, as the re-enrollment commands take them."""
@@ -185,6 +220,9 @@ class HubClient:
         )
 
     def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._handle(self._request(method, path, **kwargs))
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self.token_damaged:
             raise HubRefused(self._unrecognised(), 401)
         try:
@@ -201,33 +239,33 @@ class HubClient:
             raise HubUnreachable(
                 _("Serveur injoignable : %(e)s") % {"e": exc.__class__.__name__}
             ) from None
-        return self._handle(response)
+        return response
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, body: Any) -> dict[str, Any]:
+        """The request arguments of a POST of ``body`` (JSON, zstd)."""
         raw = compression.compress(jsontext.dumps(body))
         self.bytes_sent += len(raw)
-        return self._send(
-            "POST",
-            path,
-            content=raw,
-            headers={
-                "Content-Type": "application/json",
-                "Content-Encoding": "zstd",
-            },
-        )
+        return {
+            "content": raw,
+            "headers": {"Content-Type": "application/json", "Content-Encoding": "zstd"},
+        }
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
-        return self.post("push", {"changes": changes})
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send("POST", path, **self._post(body))
+
+    def push(self, changes: list[Change]) -> PushReply:
+        request = self._post(Push(changes=changes))
+        return self._typed(self._request("POST", "push", **request), PushReply)
 
     def pull(
         self, cursor: int, *, limit: int = 500, wait: int = 0, pending: int | None = None
-    ) -> dict[str, Any]:
+    ) -> Page:
         """A page of changes; ``pending`` (this post's outbox) is shown on the hub."""
         timeout = httpx.Timeout(30.0 + wait)
         params = {"cursor": cursor, "limit": limit, "wait": wait}
         if pending is not None:
             params["pending"] = pending
-        return self._send("GET", "pull", params=params, timeout=timeout)
+        return self._typed(self._request("GET", "pull", params=params, timeout=timeout), Page)
 
     def digest(self, model: str | None = None) -> dict[str, Any]:
         params = {"model": model} if model else {}

@@ -30,7 +30,14 @@ from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
 from comptoir.syncengine.apply import apply_batch
 from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
-from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, ProtocolError, check_change
+from comptoir.syncengine.protocol import (
+    CLOCK_TOLERANCE_MS,
+    Change,
+    FactChange,
+    Page,
+    Result,
+    change_of,
+)
 from comptoir.syncengine.selectors import pending_count
 
 Progress = Callable[[str, int], None]
@@ -152,14 +159,15 @@ def note_failure(message: str) -> None:
         state.save()
 
 
-def _count(counter: Counter[str], label: str, state: tuple[str, dict[str, Any]]) -> None:
+def _count(counter: Counter[str], label: str, rows: dict[str, list[Any]] | None) -> None:
     """Count a change as users see it: the document, and the parts it carries that are
-    counted on their own (a sale's stock movements: ``Naming.counted_in_parts``)."""
+    counted on their own (a sale's stock movements: ``Naming.counted_in_parts``); ``rows``
+    is a fact's, None for a reference row."""
     counter[label] += 1
-    if state[0] == "fact":
+    if rows is not None:
         for naming in registry.namings():
             if naming.counted_in_parts and naming.label != label:
-                counter[naming.label] += len(state[1]["rows"].get(naming.label, []))
+                counter[naming.label] += len(rows.get(naming.label, []))
 
 
 Key = tuple[str, UUID]
@@ -170,7 +178,7 @@ class _Batch:
     newest: dict[Key, UUID]  # row -> change id of its newest entry
     last_seq: int  # the entries it covers: up to this seq
     found: dict[Key, tuple[str, dict[str, Any]]]  # the rows' current states
-    changes: list[dict[str, Any]]
+    changes: list[Change]
 
 
 def _next_batch(after: int = 0, skip: frozenset[Key] = frozenset()) -> _Batch | None:
@@ -205,13 +213,13 @@ def _next_batch(after: int = 0, skip: frozenset[Key] = frozenset()) -> _Batch | 
     found = wire.states(list(newest))
     bases = _edit_bases([k for k in newest if k in found and found[k][0] == "reference"])
     changes = [
-        {
-            "id": str(change_id),
-            "model": key[0],
-            "row": str(key[1]),
-            "kind": found[key][0],
-            "data": {**found[key][1], "bases": bases[key]} if key in bases else found[key][1],
-        }
+        change_of(
+            found[key][0],
+            id=str(change_id),
+            model=key[0],
+            row=str(key[1]),
+            data={**found[key][1], "bases": bases[key]} if key in bases else found[key][1],
+        )
         for key, change_id in newest.items()
         if key in found
     ]
@@ -277,7 +285,7 @@ def push(
             sending = sender.submit(client.push, batch.changes) if batch.changes else None
             in_flight = frozenset(k for k in batch.newest if registry.fact_spec(k[0]))
             following = _next_batch(batch.last_seq, in_flight)
-            results = sending.result()["results"] if sending is not None else []
+            results = sending.result().results if sending is not None else []
             _settle(client, batch, results, report)
             if progress:
                 progress("push", sum(report.sent.values()))
@@ -287,20 +295,21 @@ def push(
     return report
 
 
-def _settle(client: HubClient, batch: _Batch, results: list[Any], report: Report) -> None:
+def _settle(client: HubClient, batch: _Batch, results: list[Result], report: Report) -> None:
     by_change = {str(change_id): key for key, change_id in batch.newest.items()}
     refused_before = len(report.rejected)
     with transaction.atomic():
         done = {k for k in batch.newest if k not in batch.found}  # rows gone: nothing to send
         for result in results:
-            key = by_change.get(result.get("id", ""))
+            key = by_change.get(result.id)
             if key is None:
                 continue
-            if result.get("status") in ("applied", "duplicate"):
+            if result.status in ("applied", "duplicate"):
                 done.add(key)
-                _count(report.sent, key[0], batch.found[key])
+                kind, data = batch.found[key]
+                _count(report.sent, key[0], data["rows"] if kind == "fact" else None)
             else:
-                reason = str(result.get("reason") or "refusé")
+                reason = result.reason or "refusé"
                 report.rejected.append((key[0], reason))
                 OutboxEntry.objects.filter(
                     model=key[0], row_id=key[1], seq__lte=batch.last_seq, rejected_at=None
@@ -328,9 +337,7 @@ def pull(
         page = client.pull(cursor, limit=PULL_LIMIT, wait=wait, pending=pending_count())
         while True:
             following = (
-                fetcher.submit(client.pull, int(page["cursor"]), limit=PULL_LIMIT)
-                if page.get("more")
-                else None
+                fetcher.submit(client.pull, page.cursor, limit=PULL_LIMIT) if page.more else None
             )
             if not _apply_page(page, cursor, report):
                 # Another puller moved on meanwhile: ask again from where it got to.
@@ -344,41 +351,35 @@ def pull(
                 progress("pull", sum(report.received.values()))
             if following is None:
                 return report
-            cursor, page = int(page["cursor"]), following.result()
+            cursor, page = page.cursor, following.result()
 
 
 def _stored_cursor() -> int:
     return SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0
 
 
-def _apply_page(page: dict[str, Any], cursor: int, report: Report) -> bool:
+def _apply_page(page: Page, cursor: int, report: Report) -> bool:
     """Apply a page received from ``cursor`` and store its cursor, in one transaction.
     False (and nothing done) if the stored cursor is no longer ``cursor``."""
     with transaction.atomic():
         state = state_locked()
         if state.pull_cursor != cursor:
             return False
-        changes = []
-        for raw in page.get("changes", []):
-            try:
-                changes.append(check_change(raw))
-            except ProtocolError as exc:
-                raise HubRefused(
-                    _("Réponse du serveur invalide : %(e)s") % {"e": exc}, 502
-                ) from None
+        changes = page.changes
         had_failures = PullFailure.objects.exists()
         for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
             if outcome.status == "rejected":
                 PullFailure.objects.create(
-                    model=change["model"], row_id=change["row"], reason=outcome.reason
+                    model=change.model, row_id=change.row, reason=outcome.reason
                 )
-                report.rejected.append((change["model"], outcome.reason))
+                report.rejected.append((change.model, outcome.reason))
                 continue
             if had_failures:  # applied now: an earlier failure of this row is resolved
-                PullFailure.objects.filter(model=change["model"], row_id=change["row"]).delete()
+                PullFailure.objects.filter(model=change.model, row_id=change.row).delete()
             if outcome.status == "applied":
-                _count(report.received, change["model"], (change["kind"], change["data"]))
-        state.pull_cursor = int(page["cursor"])
+                rows = change.data.rows if isinstance(change, FactChange) else None
+                _count(report.received, change.model, rows)
+        state.pull_cursor = page.cursor
         state.save(update_fields=["pull_cursor"])
     return True
 

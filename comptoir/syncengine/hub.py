@@ -13,7 +13,7 @@ from comptoir.sync import capture, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
 from comptoir.syncengine.apply import apply_batch
-from comptoir.syncengine.protocol import Change, Result
+from comptoir.syncengine.protocol import Change, FactChange, Page, Result, change_of
 
 LOG_NAMESPACE = uuid.UUID("6f1d2c3e-7a4b-4c5d-9e8f-0a1b2c3d4e5f")
 # Fact aggregates per pull page at most, whatever the limit asked: a page of 2,000
@@ -48,14 +48,14 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                 # This node's own ids only: another node reusing one of them must not make
                 # the hub answer "duplicate" for a change it never applied.
                 ReceivedChange.objects.filter(
-                    node_id=cred.node_id, change_id__in=[c["id"] for c in changes]
+                    node_id=cred.node_id, change_id__in=[c.id for c in changes]
                 ).values_list("change_id", flat=True)
             )
             received = []
             fresh: list[Change] = []
             for change in changes:  # ids seen before, or twice in this push, are duplicates
-                if uuid.UUID(change["id"]) not in seen:
-                    seen.add(uuid.UUID(change["id"]))
+                if uuid.UUID(change.id) not in seen:
+                    seen.add(uuid.UUID(change.id))
                     fresh.append(change)
             outcomes = {
                 o.change_id: o
@@ -63,21 +63,21 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
             }
             outcomes_by_id = dict(outcomes)  # ``outcomes`` is consumed below
             for change in changes:
-                outcome = outcomes.pop(change["id"], None)
+                outcome = outcomes.pop(change.id, None)
                 if outcome is None:
-                    results.append(Result(id=change["id"], status="duplicate", reason=""))
+                    results.append(Result(id=change.id, status="duplicate", reason=""))
                     continue
                 results.append(
                     Result(
-                        id=change["id"],
-                        status=outcome.status,  # type: ignore[typeddict-item]
+                        id=change.id,
+                        status=outcome.status,  # type: ignore[arg-type]
                         reason=outcome.reason,
                     )
                 )
                 if outcome.status != "rejected":
                     received.append(
                         ReceivedChange(
-                            change_id=change["id"], node_id=cred.node_id, result=outcome.status
+                            change_id=change.id, node_id=cred.node_id, result=outcome.status
                         )
                     )
             ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
@@ -93,18 +93,22 @@ def _integrity_alerts(
     now = timezone.now()
     refused, applied = [], []
     for change in changes:
-        outcome = outcomes.get(change["id"])
-        if outcome is None or change["kind"] != "fact" or not registry.fact_spec(change["model"]):
+        outcome = outcomes.get(change.id)
+        if (
+            outcome is None
+            or not isinstance(change, FactChange)
+            or not registry.fact_spec(change.model)
+        ):
             continue
         try:
-            row = uuid.UUID(change["row"])
+            row = uuid.UUID(change.row)
         except (TypeError, ValueError, AttributeError):
             continue
         if outcome.status == "rejected":
             refused.append(
                 IntegrityAlert(
                     node_id=cred.node_id,
-                    model=change["model"],
+                    model=change.model,
                     row_id=row,
                     document=_document_number(change),
                     reason=outcome.reason,
@@ -137,10 +141,10 @@ def _integrity_alerts(
         ).update(resolved_at=now)
 
 
-def _document_number(change: Change) -> str:
+def _document_number(change: FactChange) -> str:
     """The refused document's number as the till printed it, if the change carries one."""
     try:
-        number = change["data"]["rows"][change["model"]][0].get("number")
+        number = change.data.rows[change.model][0].get("number")
     except (KeyError, IndexError, TypeError, AttributeError):
         return ""
     return number[:40] if isinstance(number, str) else ""
@@ -161,7 +165,7 @@ def pull_page(
     *,
     touch: bool = True,
     note: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Page:
     """The changes after ``cursor`` this node should see, and the cursor to ask next.
 
     ``touch`` records the node's contact on its credential, with the ``note`` fields the
@@ -198,18 +202,18 @@ def pull_page(
             pull_cursor=cursor,
             **(note or {}),
         )
-    return {"changes": changes, "cursor": next_cursor, "more": more}
+    return Page(changes=changes, cursor=next_cursor, more=more)
 
 
 def serialize(items: list[tuple[tuple[str, uuid.UUID], int]]) -> list[Change]:
     """Current states of (model, row) in the given order, as wire changes."""
     found = wire.states([pair for pair, _seq in items])
     return [
-        Change(
+        change_of(
+            found[pair][0],
             id=str(uuid.uuid5(LOG_NAMESPACE, str(seq))),
             model=pair[0],
             row=str(pair[1]),
-            kind=found[pair][0],  # type: ignore[typeddict-item]
             data=found[pair][1],
         )
         for pair, seq in items

@@ -1,59 +1,76 @@
-"""JSON text of the sync API, by orjson: a page of a thousand invoices is written in a
-fifteenth of the standard library's time and read in a sixth.
+"""JSON text of the sync API, by msgspec (in C, both ways).
 
-The standard library stays the reference. Writing, what orjson declines (an integer past
-64 bits, a lone surrogate) is written by it instead; instants, days and lazy texts go
-through Django's own encoder, as ``JsonResponse`` does. Reading, orjson would turn an
-integer past 64 bits into a float (a JSON field would change unseen), so a body holding
-a number of 19 digits or more, or one that orjson refuses, is read by the standard library,
-which then decides: the same values, and the same refusals, as before orjson.
+Reading gives what the standard library gives, integers of any size included (exact,
+never a float), except what the API refused anyway: NaN and infinities (not JSON, and
+money is never a float) and lone surrogates (not UTF-8: no database stores them) are
+refused here. A NUL in a string is read, and refused by :func:`has_nul` where it would
+be stored. Writing, instants, days, decimals and UUIDs are written by msgspec, lazy
+texts as texts; a lone surrogate (which msgspec declines, and which never comes from
+the wire) is written escaped by the standard library.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-import orjson
+import msgspec
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.functional import Promise
 
 _DJANGO = DjangoJSONEncoder()
-_OPTIONS = (
-    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Promise):
+        return str(value)
+    return _DJANGO.default(value)
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_default)
+_DECODER = msgspec.json.Decoder()
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON of ``value``."""
+    """Compact UTF-8 JSON of ``value`` (built-in values or protocol structs)."""
     try:
-        return orjson.dumps(value, default=_DJANGO.default, option=_OPTIONS)
-    except orjson.JSONEncodeError:
-        # ASCII: a lone surrogate (which orjson also declines) travels escaped
-        return json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-
-
-# A number of 19 digits or more, where JSON puts values: at the start, after "[", "," or
-# ":" (digits inside strings, such as a hash's, are not numbers and let orjson read)
-_LONG_NUMBER = re.compile(rb"[\[,:]\s*-?[0-9]{19}")
-_LEADING_LONG_NUMBER = re.compile(rb"\s*-?[0-9]{19}")  # (an alternation with ^: 3x slower)
-
-
-def _long_number(raw: bytes) -> bool:
-    return bool(_LEADING_LONG_NUMBER.match(raw) or _LONG_NUMBER.search(raw))
+        return _ENCODER.encode(value)
+    except UnicodeEncodeError:
+        plain = msgspec.to_builtins(value, enc_hook=_default, str_keys=True)
+        return json.dumps(plain, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
 def loads(raw: bytes) -> Any:
     """The value of a UTF-8 JSON body; ``ValueError`` (or ``RecursionError``) if it is
-    not JSON. NaN and infinities are refused: not JSON, and money is never a float."""
-    if not _long_number(raw):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides, and says why
-    # UTF-8 only (json.loads would guess UTF-16 and UTF-32 from bytes)
-    return json.loads(raw.decode(), parse_constant=_no_constant)
+    not JSON (or holds NaN, an infinity or a lone surrogate)."""
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.MsgspecError as exc:
+        raise ValueError(str(exc)) from None
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
+# A NUL can only come from this escape (JSON text holds no raw control character).
+NUL_ESCAPE = b"\\u0000"
+
+
+def has_nul(raw: bytes) -> bool:
+    """True if a string (key or value) of the JSON ``raw`` holds NUL: no database takes
+    it in text (PostgreSQL refuses it), so a body holding one is refused up front, before
+    any change is applied, rather than half-way through a push. Only a body whose text
+    has the escape is read (and walked) here; one that is not JSON is left to its reader."""
+    if NUL_ESCAPE not in raw:
+        return False
+    try:
+        stack = [loads(raw)]
+    except (ValueError, RecursionError):
+        return False
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and "\x00" in item:
+            return True
+    return False

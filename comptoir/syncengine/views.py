@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
@@ -29,9 +30,13 @@ from comptoir.syncengine import digest as digests
 from comptoir.syncengine.protocol import (
     MAX_PULL_LIMIT,
     MAX_WAIT_SECONDS,
+    Enroll,
+    Page,
     ProtocolError,
-    check_push,
+    PushReply,
     check_versions,
+    decode,
+    decode_push,
     envelope,
 )
 
@@ -41,6 +46,11 @@ log = logging.getLogger("comptoir.sync")
 def reply(data: dict[str, Any], status: int = 200) -> HttpResponse:
     body = jsontext.dumps({**data, **envelope(wall_ms())})
     return HttpResponse(body, status=status, content_type="application/json")
+
+
+def _reply_struct(message: Any) -> HttpResponse:
+    """A typed reply (its envelope filled in by the caller)."""
+    return HttpResponse(jsontext.dumps(message), content_type="application/json")
 
 
 def error(message: str, status: int) -> HttpResponse:
@@ -103,37 +113,8 @@ def allow(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-# A ``\u0000`` or ``\uD800``-``\uDFFF`` escape in the raw JSON: only then are the decoded
-# strings walked (a paired surrogate is a legitimate emoji).
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-
-
-def _bad_string(body: Any) -> bool:
-    """True if a string (key or value) holds NUL or a lone surrogate.
-
-    Neither can be stored everywhere: PostgreSQL refuses NUL in text, and a lone
-    surrogate is not UTF-8, so neither database takes it. Refused up front, before any
-    change is applied, rather than half-way through a push.
-    """
-    stack = [body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                return True
-            try:
-                item.encode()
-            except UnicodeEncodeError:
-                return True
-    return False
-
-
-def _body(request: HttpRequest) -> Any:
+def _raw_body(request: HttpRequest) -> bytes:
+    """The request's JSON text, decompressed (not read yet)."""
     if request.content_type != "application/json":
         raise ProtocolError(_("Le corps doit être du JSON (Content-Type: application/json)."))
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
@@ -141,14 +122,12 @@ def _body(request: HttpRequest) -> Any:
         raw = request.body
     except RequestDataTooBig:
         raise ProtocolError(_("Corps trop volumineux.")) from None
-    raw = compression.decompress(encoding, raw)
-    try:
-        body = jsontext.loads(raw)
-    except (ValueError, RecursionError):
-        raise ProtocolError(_("JSON invalide.")) from None
-    if _SUSPECT_ESCAPE.search(raw) and _bad_string(body):
-        raise ProtocolError(_("JSON invalide : caractère nul ou demi-paire Unicode isolée."))
-    return body
+    return compression.decompress(encoding, raw)
+
+
+def _refuse_nul(raw: bytes) -> None:
+    if jsontext.has_nul(raw):
+        raise ProtocolError(_("JSON invalide : caractère nul dans un texte."))
 
 
 def _unrecognised() -> str:
@@ -178,10 +157,13 @@ def authenticated(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 @authenticated
 def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     try:
-        changes = check_push(_body(request))
+        raw = _raw_body(request)
+        _refuse_nul(raw)
+        changes = decode_push(raw)
     except ProtocolError as exc:
         return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
-    return reply({"results": hub.push_apply(cred, changes)})
+    results = hub.push_apply(cred, changes)
+    return _reply_struct(PushReply(results=results, **envelope(wall_ms())))
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -206,9 +188,7 @@ def _node_news(pending: int, agent: str) -> dict[str, Any]:
     return fields
 
 
-def _page(
-    cred: NodeCredential, cursor: int, limit: int, note: dict[str, Any] | None
-) -> dict[str, Any]:
+def _page(cred: NodeCredential, cursor: int, limit: int, note: dict[str, Any] | None) -> Page:
     """One turn of a pull, then the database connection goes back (to the pool, when
     served): a long poll must not hold one while it waits."""
     try:
@@ -241,9 +221,9 @@ async def pull(request: HttpRequest) -> HttpResponse:
         ticket = notify.waiter.ticket(str(cred.till.store_id), cred.node_id)
         page = await sync_to_async(_page)(cred, cursor, limit, note)
         note = None  # noted once per request, not on every turn of a long poll
-        if page["changes"] or page["more"] or loop.time() >= deadline:
-            return reply(page)
-        cursor = page["cursor"]
+        if page.changes or page.more or loop.time() >= deadline:
+            return _reply_struct(msgspec.structs.replace(page, **envelope(wall_ms())))
+        cursor = page.cursor
         await notify.waiter.wait(ticket, deadline - loop.time())
 
 
@@ -299,14 +279,19 @@ def enroll(request: HttpRequest) -> HttpResponse:
             429,
         )
     try:
-        body = _body(request)
-        if not isinstance(body, dict):
-            raise ProtocolError(_("Requête d'enrôlement invalide."))
+        raw = _raw_body(request)
+        _refuse_nul(raw)
+        try:
+            body = decode(raw, Enroll)
+        except ProtocolError as exc:
+            raise ProtocolError(
+                _("Requête d'enrôlement invalide : %(detail)s") % {"detail": exc}
+            ) from None
         token, till = auth.enrollment_redeem(
-            code=str(body.get("code", "")),
-            node_id=str(body.get("node_id", "")),
-            version=str(body.get("version", ""))[:20],
-            reenroll=body.get("reenroll") is True,
+            code=body.code,
+            node_id=body.node_id,
+            version=body.version[:20],
+            reenroll=body.reenroll,
         )
     except ProtocolError as exc:
         return error(str(exc), 400)

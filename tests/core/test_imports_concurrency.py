@@ -37,7 +37,7 @@ def test_a_push_commits_between_two_chunks_of_a_long_import(
     assert cred is not None
     rename = reference_change(bread, name="Pain de campagne")  # the till's edit
     later = Timestamp.decode(max(bread.sync_clocks.values())).wall_ms + 1000
-    rename["data"]["clocks"]["name"] = stamp(later, "node-2")
+    rename.data.clocks["name"] = stamp(later, "node-2")
     text = "code;name;price;barcode\n" + "".join(
         f"A{i:05d};Article {i};{1 + i % 50},50;B{i:05d}\n" for i in range(ROWS)
     )
@@ -65,7 +65,7 @@ def test_a_push_commits_between_two_chunks_of_a_long_import(
         if pusher.ident is not None:
             pusher.join(TIMEOUT)
 
-    assert [r["status"] for r in results["push"]] == ["applied"], results
+    assert [r.status for r in results["push"]] == ["applied"], results
     pushed = ChangeLog.objects.get(row_id=bread.pk, origin_node="node-2").seq
     imported = ChangeLog.objects.filter(model="catalogue.article").exclude(row_id=bread.pk)
     seqs = sorted(imported.values_list("seq", flat=True))

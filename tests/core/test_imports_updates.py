@@ -112,9 +112,9 @@ def test_an_edit_made_on_a_till_before_a_price_import_keeps_its_field(till: Any)
 
     till_clock = Timestamp(created.wall_ms + 1, 0, "node-b").encode()
     change = seen_by_till
-    change["id"] = "0196a1b2-0000-7000-8000-000000000001"
-    change["data"]["fields"]["name"] = "Nom donné en caisse"
-    change["data"]["clocks"]["name"] = till_clock
+    change.id = "0196a1b2-0000-7000-8000-000000000001"
+    change.data.fields["name"] = "Nom donné en caisse"
+    change.data.clocks["name"] = till_clock
     assert apply.apply_change(change, origin="node-b").status == "applied"
 
     article.refresh_from_db()

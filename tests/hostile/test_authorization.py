@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 
@@ -164,13 +165,14 @@ def test_a_node_cannot_edit_stores_or_tills(api: Api, node: Node, stranger: Node
 
     later = wall_ms() + 1000  # wins every clock, within the skew tolerance
     mine = reference_change(stranger.till, store_id=node.store.pk)
-    mine["data"]["clocks"]["store_id"] = stamp(later, "node-9")
+    mine.data.clocks["store_id"] = stamp(later, "node-9")
     theirs = reference_change(node.store, name="Pris")
-    theirs["data"]["clocks"]["name"] = stamp(later, "node-9")
+    theirs.data.clocks["name"] = stamp(later, "node-9")
     new_store = reference_change(node.store, name="Nouveau")
     new_id = str(uuid.uuid4())
-    new_store["row"] = new_store["data"]["fields"]["id"] = new_id
-    reasons = _rejected(api, stranger, [mine, theirs, new_store])  # type: ignore[list-item]
+    new_store.row = new_store.data.fields["id"] = new_id
+    changes = [msgspec.to_builtins(c) for c in (mine, theirs, new_store)]
+    reasons = _rejected(api, stranger, changes)
     assert set(reasons) == {"Les magasins et les caisses se modifient sur le serveur seulement."}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from comptoir.catalogue.models import Article
 from comptoir.stock.services import stock_count, stock_receive
 from comptoir.sync import wire
 from comptoir.syncengine.apply import apply_change
+from comptoir.syncengine.protocol import check_change
 from tests.hostile.conftest import Api, Node, change, sale, snapshot
 from tests.sync.helpers import reference_change, stamp
 
@@ -83,7 +85,7 @@ def test_a_pushed_fact_beyond_the_bounds_is_rejected_with_a_reason(
     assert result["reason"].startswith("Valeur invalide pour "), result
     assert snapshot() == before
     # The same, one by one (the path a batch falls back to), says the same.
-    outcome = apply_change(forged, origin="node-2", till=node.till)
+    outcome = apply_change(check_change(forged), origin="node-2", till=node.till)
     assert (outcome.status, outcome.reason) == ("rejected", result["reason"])
     assert snapshot() == before
     assert api.push(node.token, {"changes": [good]}).json()["results"][0]["status"] == "applied"
@@ -100,9 +102,9 @@ def test_an_article_edit_beyond_the_bounds_is_rejected_with_a_reason(
 
     article = Article.objects.get(code="PAIN")
     edit = reference_change(article, **{attname: value})
-    edit["data"]["clocks"][attname] = stamp(wall_ms(), "node-2")
+    edit.data.clocks[attname] = stamp(wall_ms(), "node-2")
     before = snapshot()
-    response = api.push(node.token, {"changes": [edit]})
+    response = api.push(node.token, {"changes": [msgspec.to_builtins(edit)]})
     (result,) = response.json()["results"]
     assert result["status"] == "rejected", result
     assert result["reason"].startswith(f"Valeur invalide pour {attname}"), result

@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -341,7 +342,7 @@ def test_mutated_reference_rows_are_merged_or_refused_cleanly(api: Api, node: No
     from comptoir.stores.models import Store
 
     bases = [
-        dict(reference_change(obj))
+        msgspec.to_builtins(reference_change(obj))
         for obj in [*Article.objects.all(), node.till, Store.objects.get(pk=node.store.pk)]
     ]
 

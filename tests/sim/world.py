@@ -14,7 +14,7 @@ gzip and the token each node obtained by real enrollment.
   generator), so that a schedule replays identically.
 - :class:`Network` is the stand-in for the HTTP transport: :class:`SimHubClient` is the
   real :class:`~comptoir.syncengine.client.HubClient` (same methods, same response handling)
-  whose ``_send`` goes through the network, which loses requests, loses responses after
+  whose ``_request`` goes through the network, which loses requests, loses responses after
   the hub applied them, delivers twice, or holds a request and delivers it later.
 - The engine's one-worker thread pools (a request in flight while the next batch is read
   or the previous page applied) are replaced by :class:`InlineExecutor`: the world is one
@@ -193,8 +193,8 @@ class SimHubClient(HubClient):
     def close(self) -> None:
         pass
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return self._handle(self.world.net.send(self, method, path, kwargs))
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.world.net.send(self, method, path, kwargs)
 
 
 class Network:

@@ -11,26 +11,32 @@ from django.db import models
 from comptoir.sync import registry, wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, OutboxEntry
-from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.protocol import (
+    FactChange,
+    FactData,
+    ReferenceChange,
+    ReferenceData,
+)
 
 
-def reference_change(obj: models.Model, **edits: Any) -> Change:
+def reference_change(obj: models.Model, **edits: Any) -> ReferenceChange:
     """The wire change carrying ``obj``'s current state, with ``edits`` (attname -> value)."""
     label = registry.label_of(obj)
     state = copy.deepcopy(wire.reference_states(label, [obj.pk])[obj.pk])
     for attname, value in edits.items():
         state["fields"][attname] = wire.to_wire(value)
-    return Change(id=str(uuid.uuid4()), model=label, row=str(obj.pk), kind="reference", data=state)
+    return ReferenceChange(
+        id=str(uuid.uuid4()), model=label, row=str(obj.pk), data=ReferenceData(**state)
+    )
 
 
 def stamp(wall_ms: int, node: str, counter: int = 0) -> str:
     return Timestamp(wall_ms, counter, node).encode()
 
 
-def fact_change(label: str, root_id: uuid.UUID, data: dict[str, Any]) -> Change:
-    return Change(
-        id=str(uuid.uuid4()), model=label, row=str(root_id), kind="fact", data=copy.deepcopy(data)
-    )
+def fact_change(label: str, root_id: uuid.UUID, data: dict[str, Any]) -> FactChange:
+    rows = copy.deepcopy(data["rows"])
+    return FactChange(id=str(uuid.uuid4()), model=label, row=str(root_id), data=FactData(rows))
 
 
 def traces() -> list[tuple[str, str, str | None]]:

@@ -10,22 +10,25 @@ from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.services import article_create, article_update
 from comptoir.sync import wire
 from comptoir.syncengine.apply import apply_batch
+from comptoir.syncengine.protocol import Change, ReferenceChange, change_of
 
 
-def _state(label: str, row: Any) -> dict[str, Any]:
+def _state(label: str, row: Any) -> Change:
     kind, data = wire.states([(label, row)])[(label, row)]
-    return {"id": str(uuid.uuid4()), "model": label, "row": str(row), "kind": kind, "data": data}
+    return change_of(kind, id=str(uuid.uuid4()), model=label, row=str(row), data=data)
 
 
-def _as_born_elsewhere(article: Article, category: Category) -> tuple[dict[str, Any], ...]:
+def _as_born_elsewhere(article: Article, category: Category) -> tuple[Change, ...]:
     """The same two rows as another post would send them: new ids, new code and name."""
     art, cat = _state("catalogue.article", article.pk), _state("catalogue.category", category.pk)
     art_id, cat_id = str(uuid.uuid4()), str(uuid.uuid4())
-    art["row"] = art["data"]["fields"]["id"] = art_id
-    art["data"]["fields"]["code"] = "B"
-    art["data"]["fields"]["category_id"] = cat_id
-    cat["row"] = cat["data"]["fields"]["id"] = cat_id
-    cat["data"]["fields"]["name"] = "Épicerie de l'autre poste"
+    assert isinstance(art, ReferenceChange)
+    assert isinstance(cat, ReferenceChange)
+    art.row = art.data.fields["id"] = art_id
+    art.data.fields["code"] = "B"
+    art.data.fields["category_id"] = cat_id
+    cat.row = cat.data.fields["id"] = cat_id
+    cat.data.fields["name"] = "Épicerie de l'autre poste"
     return art, cat
 
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 
@@ -75,7 +76,7 @@ def test_an_invoice_applied_elsewhere_lands_with_every_part_and_the_same_derived
     shop: Till,
 ) -> None:
     change, local = made_elsewhere("sales.invoice", sale)
-    rows = change["data"]["rows"]
+    rows = change.data.rows
     assert {label: len(r) for label, r in rows.items()} == {
         "sales.invoice": 1,
         "sales.invoiceline": 2,
@@ -88,8 +89,8 @@ def test_an_invoice_applied_elsewhere_lands_with_every_part_and_the_same_derived
 
     assert outcome.status == "applied", outcome.reason
     assert _state() == local
-    stored = wire.fact_aggregates("sales.invoice", [uuid.UUID(change["row"])])
-    assert stored[uuid.UUID(change["row"])] == change["data"]
+    stored = wire.fact_aggregates("sales.invoice", [uuid.UUID(change.row)])
+    assert stored[uuid.UUID(change.row)] == msgspec.to_builtins(change.data)
     levels, stats = stock_snapshot(), stats_snapshot()
     stock_rebuild()
     stats_rebuild()
@@ -105,7 +106,7 @@ def test_an_applied_invoice_is_logged_once_on_the_hub_with_its_store(shop: Till)
             "model", "row_id", "store_id", "origin_node"
         )
     )
-    assert logged == [("sales.invoice", uuid.UUID(change["row"]), shop.store_id, "node-b")]
+    assert logged == [("sales.invoice", uuid.UUID(change.row), shop.store_id, "node-b")]
 
 
 def test_a_credit_note_and_a_standalone_movement_apply_like_local_ones(shop: Till) -> None:
@@ -141,9 +142,9 @@ def test_an_aggregate_applied_twice_is_a_duplicate(shop: Till) -> None:
     change, _ = made_elsewhere("sales.invoice", sale)
     apply.apply_change(change, origin="node-b", till=shop)
     before, log = _state(), ChangeLog.objects.count()
-    again = {**copy.deepcopy(change), "id": str(uuid.uuid4())}
+    again = msgspec.structs.replace(copy.deepcopy(change), id=str(uuid.uuid4()))
     # Parts may arrive in another order: the content counts, not the order.
-    again["data"]["rows"]["sales.invoiceline"].reverse()
+    again.data.rows["sales.invoiceline"].reverse()
     assert apply.apply_change(again, origin="node-b", till=shop).status == "duplicate"
     assert (_state(), ChangeLog.objects.count()) == (before, log)
 
@@ -168,8 +169,8 @@ def test_the_same_invoice_with_another_content_is_refused(
     apply.apply_change(change, origin="node-b", till=shop)
     before, log = _state(), ChangeLog.objects.count()
     forged = copy.deepcopy(change)
-    forged["id"] = str(uuid.uuid4())
-    tamper(forged["data"]["rows"])
+    forged.id = str(uuid.uuid4())
+    tamper(forged.data.rows)
 
     outcome = apply.apply_change(forged, origin="node-b", till=shop)
 
@@ -205,7 +206,7 @@ def test_the_hub_refuses_an_invoice_from_a_till_that_does_not_own_its_series(
 
 def test_the_hub_refuses_a_number_outside_the_tills_series(shop: Till) -> None:
     change, _ = made_elsewhere("sales.invoice", sale)
-    root = change["data"]["rows"]["sales.invoice"][0]
+    root = change.data.rows["sales.invoice"][0]
     root["number"] = root["number"].replace("C1-", "C9-")
     before = _state()
     outcome = apply.apply_change(change, origin="node-b", till=shop)
@@ -226,47 +227,35 @@ def test_the_hub_refuses_stock_movements_for_another_store(elsewhere: dict[str, 
 
 
 def _part_of_another_invoice(change: Change) -> None:
-    change["data"]["rows"]["sales.invoiceline"][0]["invoice_id"] = str(uuid.uuid4())
+    change.data.rows["sales.invoiceline"][0]["invoice_id"] = str(uuid.uuid4())
 
 
 def _movement_of_another_invoice(change: Change) -> None:
-    change["data"]["rows"]["stock.stockmovement"][0]["invoice_id"] = str(uuid.uuid4())
+    change.data.rows["stock.stockmovement"][0]["invoice_id"] = str(uuid.uuid4())
 
 
 def _unexpected_part(change: Change) -> None:
-    change["data"]["rows"]["catalogue.article"] = []
-
-
-def _part_not_a_list(change: Change) -> None:
-    change["data"]["rows"]["sales.payment"] = 3
-
-
-def _part_not_an_object(change: Change) -> None:
-    change["data"]["rows"]["sales.payment"] = ["x"]
-
-
-def _root_not_an_object(change: Change) -> None:
-    change["data"]["rows"]["sales.invoice"] = ["x"]
+    change.data.rows["catalogue.article"] = []
 
 
 def _no_root(change: Change) -> None:
-    del change["data"]["rows"]["sales.invoice"]
+    del change.data.rows["sales.invoice"]
 
 
 def _root_of_another_id(change: Change) -> None:
-    change["row"] = str(uuid.uuid4())
+    change.row = str(uuid.uuid4())
 
 
 def _missing_article(change: Change) -> None:
-    change["data"]["rows"]["sales.invoiceline"][0]["article_id"] = str(uuid.uuid4())
+    change.data.rows["sales.invoiceline"][0]["article_id"] = str(uuid.uuid4())
 
 
 def _missing_field(change: Change) -> None:
-    del change["data"]["rows"]["sales.invoiceline"][0]["quantity"]
+    del change.data.rows["sales.invoiceline"][0]["quantity"]
 
 
 def _part_only_model(change: Change) -> None:
-    change["model"] = "sales.invoiceline"
+    change.model = "sales.invoiceline"
 
 
 @pytest.mark.parametrize(
@@ -275,9 +264,6 @@ def _part_only_model(change: Change) -> None:
         _part_of_another_invoice,
         _movement_of_another_invoice,
         _unexpected_part,
-        _part_not_a_list,
-        _part_not_an_object,
-        _root_not_an_object,
         _no_root,
         _root_of_another_id,
         _missing_article,
@@ -301,7 +287,7 @@ def test_a_malformed_aggregate_is_rejected_and_nothing_is_applied(
 
 def test_a_sale_movement_sent_on_its_own_is_refused(shop: Till) -> None:
     change, _ = made_elsewhere("sales.invoice", sale)
-    movement = change["data"]["rows"]["stock.stockmovement"][0]
+    movement = change.data.rows["stock.stockmovement"][0]
     alone = fact_change(
         "stock.stockmovement",
         uuid.UUID(movement["id"]),

@@ -83,9 +83,9 @@ def three_sales() -> list[tuple[str, Any]]:
 
 def _again(change: Change, tamper: Callable[[dict[str, Any]], None] | None = None) -> Change:
     copied = copy.deepcopy(change)
-    copied["id"] = str(uuid.uuid4())
+    copied.id = str(uuid.uuid4())
     if tamper:
-        tamper(copied["data"]["rows"])
+        tamper(copied.data.rows)
     return copied
 
 
@@ -118,16 +118,16 @@ def test_a_batch_of_new_duplicate_and_tampered_invoices_answers_each_change(
     outcomes = apply.apply_batch(batch, origin="node-b", till=shop)
 
     assert [(o.change_id, o.status, o.reason) for o in outcomes] == [
-        (batch[0]["id"], "applied", ""),
-        (batch[1]["id"], "duplicate", ""),
-        (batch[2]["id"], "rejected", TAMPERED),
-        (batch[3]["id"], "applied", ""),
-        (batch[4]["id"], "duplicate", ""),
-        (batch[5]["id"], "rejected", TAMPERED),
+        (batch[0].id, "applied", ""),
+        (batch[1].id, "duplicate", ""),
+        (batch[2].id, "rejected", TAMPERED),
+        (batch[3].id, "applied", ""),
+        (batch[4].id, "duplicate", ""),
+        (batch[5].id, "rejected", TAMPERED),
     ]
     assert _state() == local
     logged = list(ChangeLog.objects.filter(seq__gt=last).values_list("row_id", "origin_node"))
-    assert logged == [(uuid.UUID(second["row"]), "node-b"), (uuid.UUID(third["row"]), "node-b")]
+    assert logged == [(uuid.UUID(second.row), "node-b"), (uuid.UUID(third.row), "node-b")]
     _derived_match_a_rebuild()
 
 
@@ -159,13 +159,13 @@ def test_derived_figures_after_a_mixed_batch_equal_a_full_rebuild(shop: Till) ->
 def test_an_invoice_naming_an_unknown_article_is_refused_alone(shop: Till) -> None:
     (first, second, third), _local = made_elsewhere(three_sales)
     unknown = str(uuid.uuid4())
-    second["data"]["rows"]["sales.invoiceline"][0]["article_id"] = unknown
+    second.data.rows["sales.invoiceline"][0]["article_id"] = unknown
 
     outcomes = apply.apply_batch([first, second, third], origin="node-b", till=shop)
 
     assert [o.status for o in outcomes] == ["applied", "rejected", "applied"]
     assert outcomes[1].reason == f"article {unknown} inconnu (référencé par article)."
-    assert not Invoice.objects.filter(pk=second["row"]).exists()
+    assert not Invoice.objects.filter(pk=second.row).exists()
     _derived_match_a_rebuild()
 
 
@@ -173,15 +173,13 @@ def test_a_batch_the_database_refuses_goes_one_by_one_and_says_why(shop: Till) -
     (first, second, _third), _local = made_elsewhere(three_sales)
     # Another invoice under the first one's number: no check foresees it, the unique
     # constraint does.
-    second["data"]["rows"]["sales.invoice"][0]["number"] = first["data"]["rows"]["sales.invoice"][
-        0
-    ]["number"]
+    second.data.rows["sales.invoice"][0]["number"] = first.data.rows["sales.invoice"][0]["number"]
 
     outcomes = apply.apply_batch([first, second], origin="node-b", till=shop)
 
     assert [o.status for o in outcomes] == ["applied", "rejected"]
     assert outcomes[1].reason.startswith("Refusé par la base de données")
-    assert Invoice.objects.filter(pk__in=[first["row"], second["row"]]).count() == 1
+    assert Invoice.objects.filter(pk__in=[first.row, second.row]).count() == 1
     _derived_match_a_rebuild()
 
 

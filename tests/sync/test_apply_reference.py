@@ -7,6 +7,7 @@ import itertools
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ from comptoir.sync.clock import wall_ms
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, ConflictLog, SyncState
 from comptoir.syncengine import apply
-from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change, ReferenceData
 from tests.factories import db_state, make_article
 from tests.sync.helpers import reference_change, stamp
 
@@ -32,10 +33,10 @@ def article(till: Till) -> Article:
 def remote_edit(change: Change, clock: str, **values: Any) -> Change:
     """What another post sends after editing ``values`` at ``clock``."""
     edited = copy.deepcopy(change)
-    edited["id"] = str(uuid.uuid4())
+    edited.id = str(uuid.uuid4())
     for attname, value in values.items():
-        edited["data"]["fields"][attname] = value
-        edited["data"]["clocks"][attname] = clock
+        edited.data.fields[attname] = value
+        edited.data.clocks[attname] = clock
     return edited
 
 
@@ -88,7 +89,7 @@ def test_the_later_clock_wins_a_field_edited_on_both_sides_and_the_loser_is_kept
 
     article.refresh_from_db()
     assert article.name == "Pain distant"
-    assert article.sync_clocks["name"] == change["data"]["clocks"]["name"]
+    assert article.sync_clocks["name"] == change.data.clocks["name"]
     assert conflicts() == [("name", "Pain distant", "Pain local")]
 
 
@@ -106,7 +107,7 @@ def test_a_remote_edit_older_than_the_local_one_loses_and_is_kept_in_the_conflic
     assert article.name == "Pain local"
     assert article.sync_clocks["name"] == local_clock
     assert conflicts() == [("name", "Pain local", "Pain distant")]
-    assert ConflictLog.objects.get(field="name").lost_clock == change["data"]["clocks"]["name"]
+    assert ConflictLog.objects.get(field="name").lost_clock == change.data.clocks["name"]
 
 
 def test_ties_on_time_are_broken_by_node_id_the_same_way_on_every_side(article: Article) -> None:
@@ -126,7 +127,7 @@ def test_the_same_state_applied_twice_is_a_duplicate_the_second_time(article: Ar
     change = remote_edit(reference_change(article), later(), name="Pain distant")
     assert apply.apply_change(change, origin="node-b").status == "applied"
     before = untouched()
-    again = {**change, "id": str(uuid.uuid4())}
+    again = msgspec.structs.replace(change, id=str(uuid.uuid4()))
     assert apply.apply_change(again, origin="node-b").status == "duplicate"
     assert untouched()["db"] == before["db"]
     assert ChangeLog.objects.count() == before["log"]
@@ -145,20 +146,20 @@ def test_applying_a_change_on_the_hub_logs_it_once_with_its_origin(article: Arti
 def test_a_new_row_arrives_with_its_clocks_and_its_origin(article: Article) -> None:
     change = reference_change(article)
     new_id = str(uuid.uuid4())
-    change["row"] = change["data"]["fields"]["id"] = new_id
-    change["data"]["fields"].update(code="NEUF", origin_node="node-b")
-    change["data"]["clocks"] = dict.fromkeys(change["data"]["clocks"], later())
+    change.row = change.data.fields["id"] = new_id
+    change.data.fields.update(code="NEUF", origin_node="node-b")
+    change.data.clocks = dict.fromkeys(change.data.clocks, later())
 
     assert apply.apply_change(change, origin="node-b").status == "applied"
 
     row = Article.objects.get(pk=new_id)
     assert (row.code, row.origin_node) == ("NEUF", "node-b")
-    assert row.sync_clocks == change["data"]["clocks"]
+    assert row.sync_clocks == change.data.clocks
 
 
 def _garbage(change: Change, how: str) -> Change:
     bad = copy.deepcopy(change)
-    data = bad["data"]
+    data = msgspec.structs.asdict(bad.data)
     if how == "unknown field":
         data["fields"]["quantite_stock"] = "12"
     elif how == "unknown clocked field":
@@ -173,7 +174,7 @@ def _garbage(change: Change, how: str) -> Change:
         # Decodes to wall time 0 but sorts after every real clock: must not win.
         data["clocks"]["name"] = "０" * 15 + "-000000-node-b"
     elif how == "row id of another row":
-        bad["row"] = str(uuid.uuid4())
+        bad.row = str(uuid.uuid4())
     elif how == "bad value":
         data["fields"]["sale_price"] = "beaucoup"
     elif how == "value of the wrong type":
@@ -233,8 +234,8 @@ def test_a_row_pointing_to_a_missing_row_is_rejected_with_a_clear_reason(
 
 def test_a_new_row_pointing_to_a_missing_row_is_rejected(article: Article) -> None:
     change = reference_change(article)
-    change["row"] = change["data"]["fields"]["id"] = str(uuid.uuid4())
-    change["data"]["fields"].update(code="NEUF", supplier_id=str(uuid.uuid4()))
+    change.row = change.data.fields["id"] = str(uuid.uuid4())
+    change.data.fields.update(code="NEUF", supplier_id=str(uuid.uuid4()))
     before = untouched()
     outcome = apply.apply_change(change, origin="node-b")
     assert outcome.status == "rejected"
@@ -283,18 +284,18 @@ sides = st.lists(st.lists(edit, min_size=1, max_size=4), min_size=3, max_size=3)
 
 def _side_states(base: Change, side: int, edits: list[tuple[str, Any, int]], t0: int) -> list:
     node = f"node-{side}"
-    fields, clocks = dict(base["data"]["fields"]), dict(base["data"]["clocks"])
+    fields, clocks = dict(base.data.fields), dict(base.data.clocks)
     wall, counter = t0, 0
     states = []
     for name, value, step in edits:
         wall, counter = (wall + step, 0) if step else (wall, counter + 1)
         fields[name], clocks[name] = value, Timestamp(wall, counter, node).encode()
         states.append(
-            {
-                **base,
-                "id": str(uuid.uuid4()),
-                "data": {"fields": dict(fields), "clocks": dict(clocks)},
-            }
+            msgspec.structs.replace(
+                base,
+                id=str(uuid.uuid4()),
+                data=ReferenceData(fields=dict(fields), clocks=dict(clocks)),
+            )
         )
     return states
 
@@ -315,8 +316,8 @@ def test_states_from_three_sides_converge_whatever_the_order_they_arrive_in(
     )
     expected = {}
     for name in FIELDS:
-        candidates = [(base["data"]["clocks"][name], base["data"]["fields"][name])]
-        candidates += [(m["data"]["clocks"][name], m["data"]["fields"][name]) for m in messages]
+        candidates = [(base.data.clocks[name], base.data.fields[name])]
+        candidates += [(m.data.clocks[name], m.data.fields[name]) for m in messages]
         expected[name] = max(candidates)[1]
 
     orders = [messages, list(reversed(messages)), data.draw(st.permutations(messages))]

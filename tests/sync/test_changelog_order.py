@@ -79,13 +79,13 @@ def _until(predicate: Callable[[], bool]) -> None:
 
 def _movements_pulled(cred: NodeCredential, cursor: int) -> tuple[list[str], int]:
     page = hub.pull_page(cred, cursor, 100)
-    assert not page["more"]
+    assert not page.more
     codes = [
-        Article.objects.get(pk=c["data"]["rows"]["stock.stockmovement"][0]["article_id"]).code
-        for c in page["changes"]
-        if c["model"] == "stock.stockmovement"
+        Article.objects.get(pk=c.data.rows["stock.stockmovement"][0]["article_id"]).code
+        for c in page.changes
+        if c.model == "stock.stockmovement"
     ]
-    return codes, page["cursor"]
+    return codes, page.cursor
 
 
 def test_a_change_committed_late_is_not_skipped_by_a_puller(
@@ -149,7 +149,7 @@ def test_a_push_asks_for_the_log_lock_once_and_holds_it_to_the_end(
     head = hub.log_head()
     with CaptureQueriesContext(connection) as queries:
         results = hub.push_apply(cred, [node_edit(first, name="Pain de mie")])
-    assert [r["status"] for r in results] == ["applied"]
+    assert [r.status for r in results] == ["applied"]
     sql = [q["sql"] for q in queries.captured_queries]
     # Appended (by COPY, which the query log does not show) under the one lock.
     assert ChangeLog.objects.filter(seq__gt=head, row_id=first.pk).exists()

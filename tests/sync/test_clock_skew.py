@@ -17,7 +17,7 @@ from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import OutboxEntry, SyncState
 from comptoir.syncengine import engine
 from comptoir.syncengine.apply import apply_change
-from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change, change_of
 
 HOUR_MS = 3_600_000
 
@@ -26,15 +26,10 @@ def _latest_wall(article: Article) -> int:
     return max(Timestamp.decode(c).wall_ms for c in article.sync_clocks.values())
 
 
-def _change(article: Article) -> Any:
+def _change(article: Article) -> Change:
     state = wire.reference_states("catalogue.article", [article.pk])[article.pk]
-    return {
-        "id": str(uuid.uuid4()),
-        "model": "catalogue.article",
-        "row": str(article.pk),
-        "kind": "reference",
-        "data": state,
-    }
+    label, row = "catalogue.article", str(article.pk)
+    return change_of("reference", id=str(uuid.uuid4()), model=label, row=row, data=state)
 
 
 @override_settings(COMPTOIR_ROLE="node")

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -45,7 +46,7 @@ def pushed_by_a_till(edit: Callable[[], Any]) -> Change:
     transaction.savepoint_rollback(sid)
     assert batch is not None
     [change] = batch.changes
-    return copy.deepcopy(change)  # type: ignore[return-value]
+    return copy.deepcopy(change)
 
 
 def test_a_single_edit_on_a_till_is_applied_on_the_hub_without_a_conflict(
@@ -53,7 +54,7 @@ def test_a_single_edit_on_a_till_is_applied_on_the_hub_without_a_conflict(
 ) -> None:
     seen = article.sync_clocks["sale_price"]
     change = pushed_by_a_till(lambda: article_update(code="PAIN", sale_price="1.10"))
-    assert change["data"]["bases"] == {"sale_price": seen}
+    assert change.data.bases == {"sale_price": seen}
 
     assert apply.apply_change(change, origin="node-b").status == "applied"
 
@@ -78,7 +79,7 @@ def test_the_same_change_without_bases_logs_every_overwritten_value_as_before(
     article: Article,
 ) -> None:
     change = pushed_by_a_till(lambda: article_update(code="PAIN", sale_price="1.10"))
-    del change["data"]["bases"]  # a till of the previous version
+    change.data.bases = None  # a till of the previous version
 
     assert apply.apply_change(change, origin="node-b").status == "applied"
 
@@ -107,7 +108,7 @@ def test_two_unsent_edits_carry_the_base_of_the_first(article: Article) -> None:
 
     change = pushed_by_a_till(twice)
 
-    assert change["data"]["bases"] == {"sale_price": seen, "name": article.sync_clocks["name"]}
+    assert change.data.bases == {"sale_price": seen, "name": article.sync_clocks["name"]}
     apply.apply_change(change, origin="node-b")
     assert conflicts() == []
 
@@ -118,7 +119,7 @@ def test_an_outbox_entry_of_unknown_bases_sends_the_row_without_them(article: Ar
         article_update(code="PAIN", sale_price="1.10")
 
     change = pushed_by_a_till(legacy_then_edit)
-    assert "bases" not in change["data"]
+    assert change.data.bases is None
 
 
 def test_an_edit_inside_a_collected_write_keeps_its_bases(article: Article) -> None:
@@ -140,7 +141,7 @@ def test_a_bulk_update_carries_the_bases_a_save_would(article: Article) -> None:
     change = pushed_by_a_till(
         lambda: Article.objects.update_values([{"id": article.pk, "sale_price": 110}])
     )
-    assert change["data"]["bases"] == {"sale_price": seen}
+    assert change.data.bases == {"sale_price": seen}
 
     assert apply.apply_change(change, origin="node-b").status == "applied"
 
@@ -176,7 +177,7 @@ def test_a_pulled_customer_edit_concurrent_with_an_unsent_one_is_a_conflict(till
         transaction.savepoint_rollback(sid)
         OutboxEntry.objects.all().delete()
         customer_update(pk=customer.pk, phone="0999999999")  # this till's, not sent yet
-        change = {**change, "id": str(uuid.uuid4())}
+        change = msgspec.structs.replace(change, id=str(uuid.uuid4()))
 
         apply.apply_change(change, origin="hub")  # type: ignore[arg-type]
 
@@ -200,7 +201,7 @@ def test_malformed_bases_are_refused(bases: Any) -> None:
 
 def test_bases_of_unknown_fields_are_refused(article: Article) -> None:
     change = reference_change(article)
-    change["data"]["bases"] = {"stock_secret": ""}
+    change.data.bases = {"stock_secret": ""}
     outcome = apply.apply_change(change, origin="node-b")
     assert outcome.status == "rejected"
     assert "stock_secret" in outcome.reason

@@ -12,23 +12,22 @@ from comptoir.catalogue.services import article_create
 from comptoir.sync.models import OutboxEntry
 from comptoir.syncengine import engine
 from comptoir.syncengine.client import HubRefused
+from comptoir.syncengine.protocol import Change, PushReply, Result, Status
 
 
 class AnsweringHub:
     """Answers every push with ``status`` for each change (or with no result at all)."""
 
-    def __init__(self, status: str | None) -> None:
+    def __init__(self, status: Status | None) -> None:
         self.status = status
         self.pushes = 0
         self.last_hub_time = None
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    def push(self, changes: list[Change]) -> PushReply:
         self.pushes += 1
         if self.status is None:
-            return {"results": []}
-        return {
-            "results": [{"id": c["id"], "status": self.status, "reason": "non"} for c in changes]
-        }
+            return PushReply(results=[])
+        return PushReply(results=[Result(c.id, self.status, "non") for c in changes])
 
 
 @override_settings(COMPTOIR_ROLE="node")

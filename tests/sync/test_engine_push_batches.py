@@ -11,6 +11,7 @@ from django.test import override_settings
 from comptoir.sales.services import PaymentInput, SaleLine, invoice_sell
 from comptoir.sync.models import OutboxEntry
 from comptoir.syncengine import engine
+from comptoir.syncengine.protocol import Change, PushReply, Result
 from tests.factories import make_article
 
 
@@ -22,9 +23,9 @@ class RecordingHub:
     def __init__(self) -> None:
         self.pushes: list[list[tuple[str, str]]] = []
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
-        self.pushes.append([(c["model"], c["row"]) for c in changes])
-        return {"results": [{"id": c["id"], "status": "applied"} for c in changes]}
+    def push(self, changes: list[Change]) -> PushReply:
+        self.pushes.append([(c.model, c.row) for c in changes])
+        return PushReply(results=[Result(c.id, "applied") for c in changes])
 
 
 def _sell(count: int) -> list[str]:

@@ -18,7 +18,7 @@ from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, NodeCredential, ReceivedChange
 from comptoir.syncengine import auth, hub
-from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.protocol import Change, Page, ReferenceChange, ReferenceData
 from tests.factories import at, db_state, make_article
 from tests.sync.helpers import fact_change, reference_change, stamp
 
@@ -49,12 +49,12 @@ def node_edit(obj: Any, wall_offset_ms: int = 1_000, **values: Any) -> Change:
         Timestamp.decode(max(obj.sync_clocks.values())).wall_ms + wall_offset_ms, "node-2"
     )
     for attname in values:
-        change["data"]["clocks"][attname] = clock
+        change.data.clocks[attname] = clock
     return change
 
 
 def statuses(results: list[Any]) -> list[str]:
-    return [r["status"] for r in results]
+    return [r.status for r in results]
 
 
 def test_a_replayed_push_is_acknowledged_without_being_applied_twice(
@@ -65,7 +65,7 @@ def test_a_replayed_push_is_acknowledged_without_being_applied_twice(
     assert statuses(hub.push_apply(cred, changes)) == ["applied", "applied"]
     state, log = db_state(), ChangeLog.objects.count()
     received = dict(ReceivedChange.objects.values_list("change_id", "result"))
-    assert received == {uuid.UUID(c["id"]): "applied" for c in changes}
+    assert received == {uuid.UUID(c.id): "applied" for c in changes}
 
     assert statuses(hub.push_apply(cred, changes)) == ["duplicate", "duplicate"]
     assert (db_state(), ChangeLog.objects.count()) == (state, log)
@@ -78,7 +78,7 @@ def test_a_change_id_seen_before_is_not_applied_even_with_another_content(
     first = node_edit(pain, name="Pain de mie")
     hub.push_apply(cred, [first])
     replay = node_edit(Article.objects.get(pk=pain.pk), name="Pain brioché")
-    replay["id"] = first["id"]
+    replay.id = first.id
     assert statuses(hub.push_apply(cred, [replay])) == ["duplicate"]
     assert Article.objects.get(pk=pain.pk).name == "Pain de mie"
 
@@ -87,7 +87,7 @@ def test_the_same_change_id_twice_in_one_push_is_applied_once(cred: NodeCredenti
     pain = Article.objects.get(code="PAIN")
     first = node_edit(pain, name="Pain de mie")
     second = node_edit(pain, wall_offset_ms=2_000, name="Pain brioché")
-    second["id"] = first["id"]
+    second.id = first.id
     assert statuses(hub.push_apply(cred, [first, second])) == ["applied", "duplicate"]
     assert Article.objects.get(pk=pain.pk).name == "Pain de mie"
 
@@ -105,20 +105,19 @@ def test_a_rejected_change_is_not_remembered_and_applies_once_its_cause_is_fixed
 
     [result] = hub.push_apply(cred, [change])
 
-    assert result["status"] == "rejected"
-    assert "catégorie" in result["reason"]
-    assert not ReceivedChange.objects.filter(change_id=change["id"]).exists()
+    assert result.status == "rejected"
+    assert "catégorie" in result.reason
+    assert not ReceivedChange.objects.filter(change_id=change.id).exists()
     assert db_state() == state
 
-    category_change = Change(
+    category_change = ReferenceChange(
         id=str(uuid.uuid4()),
         model="catalogue.category",
         row=str(category.pk),
-        kind="reference",
-        data={
-            "fields": wire.row_to_wire(category, category.sync_clocks),
-            "clocks": category.sync_clocks,
-        },
+        data=ReferenceData(
+            fields=wire.row_to_wire(category, category.sync_clocks),
+            clocks=category.sync_clocks,
+        ),
     )
     assert statuses(hub.push_apply(cred, [category_change, change])) == ["applied", "applied"]
     assert Article.objects.get(pk=pain.pk).category_id == category.pk
@@ -129,7 +128,7 @@ def test_a_rejected_change_does_not_undo_the_others_of_its_push(cred: NodeCreden
     bad = node_edit(pain, category_id=uuid.uuid4())
     good = node_sale(cred)
     assert statuses(hub.push_apply(cred, [bad, good])) == ["rejected", "applied"]
-    assert ReceivedChange.objects.filter(change_id=good["id"]).exists()
+    assert ReceivedChange.objects.filter(change_id=good.id).exists()
 
 
 def test_a_push_records_when_the_node_was_last_seen(cred: NodeCredential) -> None:
@@ -147,10 +146,10 @@ def pull_all(cred: NodeCredential, cursor: int, limit: int) -> tuple[list[Change
     while True:
         page = hub.pull_page(cred, cursor, limit)
         pages.append(page)
-        changes += page["changes"]
-        assert page["cursor"] >= cursor
-        cursor = page["cursor"]
-        if not page["more"]:
+        changes += page.changes
+        assert page.cursor >= cursor
+        cursor = page.cursor
+        if not page.more:
             return changes, pages
 
 
@@ -162,16 +161,14 @@ def test_pulling_page_by_page_returns_every_change_in_log_order(cred: NodeCreden
 
     changes, pages = pull_all(cred, start, limit=2)
 
-    assert [c["data"]["fields"]["name"] for c in changes] == names
-    assert [len(p["changes"]) for p in pages] == [2, 2, 1]
-    assert [p["more"] for p in pages] == [True, True, False]
-    assert pages[-1]["cursor"] == hub.log_head()
-    assert all(c["kind"] == "reference" and c["model"] == "catalogue.category" for c in changes)
-    assert hub.pull_page(cred, pages[-1]["cursor"], 2) == {
-        "changes": [],
-        "cursor": hub.log_head(),
-        "more": False,
-    }
+    assert [c.data.fields["name"] for c in changes] == names
+    assert [len(p.changes) for p in pages] == [2, 2, 1]
+    assert [p.more for p in pages] == [True, True, False]
+    assert pages[-1].cursor == hub.log_head()
+    assert all(c.kind == "reference" and c.model == "catalogue.category" for c in changes)
+    assert hub.pull_page(cred, pages[-1].cursor, 2) == Page(
+        changes=[], cursor=hub.log_head(), more=False
+    )
 
 
 def test_a_full_page_says_more_and_stops_at_its_last_entry(cred: NodeCredential) -> None:
@@ -182,9 +179,9 @@ def test_a_full_page_says_more_and_stops_at_its_last_entry(cred: NodeCredential)
     seqs = list(
         ChangeLog.objects.filter(seq__gt=start).order_by("seq").values_list("seq", flat=True)
     )
-    assert (page["more"], page["cursor"], len(page["changes"])) == (False, seqs[-1], 3)
+    assert (page.more, page.cursor, len(page.changes)) == (False, seqs[-1], 3)
     page = hub.pull_page(cred, start, 2)
-    assert (page["more"], page["cursor"]) == (True, seqs[1])
+    assert (page.more, page.cursor) == (True, seqs[1])
 
 
 def test_a_row_changed_several_times_comes_once_with_its_latest_state(
@@ -194,9 +191,7 @@ def test_a_row_changed_several_times_comes_once_with_its_latest_state(
     article_update(code="PAIN", name="Pain 1")
     article_update(code="PAIN", name="Pain 2")
     changes, _ = pull_all(cred, start, limit=10)
-    assert [(c["model"], c["data"]["fields"]["name"]) for c in changes] == [
-        ("catalogue.article", "Pain 2")
-    ]
+    assert [(c.model, c.data.fields["name"]) for c in changes] == [("catalogue.article", "Pain 2")]
 
 
 def test_a_node_pulls_neither_its_own_changes_nor_another_stores_facts(
@@ -212,12 +207,12 @@ def test_a_node_pulls_neither_its_own_changes_nor_another_stores_facts(
 
     changes, _ = pull_all(cred, start, limit=100)
 
-    facts = [c["row"] for c in changes if c["kind"] == "fact"]
+    facts = [c.row for c in changes if c.kind == "fact"]
     assert facts == [str(here.pk)]
-    assert str(elsewhere.pk) not in {c["row"] for c in changes}
-    [invoice] = [c for c in changes if c["kind"] == "fact"]
-    assert len(invoice["data"]["rows"]["stock.stockmovement"]) == 1
-    assert {c["model"] for c in changes if c["kind"] == "reference"} >= {"core.till"}
+    assert str(elsewhere.pk) not in {c.row for c in changes}
+    [invoice] = [c for c in changes if c.kind == "fact"]
+    assert len(invoice.data.rows["stock.stockmovement"]) == 1
+    assert {c.model for c in changes if c.kind == "reference"} >= {"core.till"}
 
 
 def test_pull_change_ids_are_stable_so_a_repeated_page_is_recognised(
@@ -227,7 +222,7 @@ def test_pull_change_ids_are_stable_so_a_repeated_page_is_recognised(
     category_get_or_create(name="Rayon")
     first = hub.pull_page(cred, start, 10)
     again = hub.pull_page(cred, start, 10)
-    assert [c["id"] for c in first["changes"]] == [c["id"] for c in again["changes"]]
+    assert [c.id for c in first.changes] == [c.id for c in again.changes]
     assert copy.deepcopy(first) == again
 
 
@@ -237,8 +232,8 @@ def test_a_node_cannot_move_its_till_nor_touch_stores_and_other_tills(
     other_store = store_get_or_create(name="Autre magasin")
     own = Till.objects.get(pk=cred.till.pk)
     new_till = reference_change(own)
-    new_till["row"] = new_till["data"]["fields"]["id"] = str(uuid.uuid4())
-    new_till["data"]["fields"].update(name="Caisse pirate", prefix="ZZ")
+    new_till.row = new_till.data.fields["id"] = str(uuid.uuid4())
+    new_till.data.fields.update(name="Caisse pirate", prefix="ZZ")
     changes = [
         node_edit(own, store_id=other_store.pk),
         node_edit(own, prefix="C1"),
@@ -251,7 +246,7 @@ def test_a_node_cannot_move_its_till_nor_touch_stores_and_other_tills(
     results = hub.push_apply(cred, changes)
 
     assert statuses(results) == ["rejected"] * len(changes)
-    assert {r["reason"] for r in results} == {
+    assert {r.reason for r in results} == {
         "Les magasins et les caisses se modifient sur le serveur seulement."
     }
     assert db_state() == state

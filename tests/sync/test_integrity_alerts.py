@@ -12,6 +12,7 @@ import io
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 from django.core.management import call_command
 from django.db import transaction
@@ -26,7 +27,7 @@ from comptoir.sync import wire
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import IntegrityAlert, NodeCredential
 from comptoir.syncengine import auth, engine, hub
-from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.protocol import Change, FactData, PushReply, Result
 from comptoir.syncengine.selectors import sync_status
 from comptoir.web.views import badge_state
 from tests.factories import at, make_article
@@ -63,13 +64,15 @@ def test_a_fact_the_hub_refuses_is_an_integrity_alert_shown_to_managers(
     first, number = node_sale(cred, 2, cashier="x" * 200)
     second, _ = node_sale(cred, 3)
     results = hub.push_apply(cred, [first, second])
-    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert [r.status for r in results] == ["rejected", "applied"]
     alert = IntegrityAlert.objects.get()
     assert (alert.node_id, alert.model, alert.document) == ("node-2", "sales.invoice", number)
     assert "cashier" in alert.reason
     assert alert.resolved_at is None
 
-    hub.push_apply(cred, [{**first, "id": str(uuid.uuid4())}])  # refused again: one alert
+    hub.push_apply(
+        cred, [msgspec.structs.replace(first, id=str(uuid.uuid4()))]
+    )  # refused again: one alert
     assert IntegrityAlert.objects.count() == 1
 
     html = client_as("manager").get(SYNC).content.decode()
@@ -85,9 +88,9 @@ def test_copies_of_one_refused_fact_in_one_push_make_one_alert(cred: NodeCredent
     """Found by the fuzzer on PostgreSQL: two refused copies of a fact in one push were one
     upsert touching a row twice, and the whole push failed."""
     bad, _number = node_sale(cred, 2, cashier="x" * 200)
-    worse = {**bad, "id": str(uuid.uuid4())}
+    worse = msgspec.structs.replace(bad, id=str(uuid.uuid4()))
     results = hub.push_apply(cred, [bad, worse])
-    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    assert [r.status for r in results] == ["rejected", "rejected"]
     assert IntegrityAlert.objects.count() == 1
 
 
@@ -95,13 +98,12 @@ def test_an_altered_copy_of_a_stored_fact_leaves_no_hole_and_no_alert(
     cred: NodeCredential,
 ) -> None:
     sale, _number = node_sale(cred, 2)
-    assert [r["status"] for r in hub.push_apply(cred, [sale])] == ["applied"]
-    altered = {**sale, "id": str(uuid.uuid4())}
-    altered["data"] = {**sale["data"]}
-    altered["data"]["rows"] = {**sale["data"]["rows"]}
-    root = {**sale["data"]["rows"]["sales.invoice"][0], "cashier": "x" * 200}
-    altered["data"]["rows"]["sales.invoice"] = [root]
-    assert [r["status"] for r in hub.push_apply(cred, [altered])] == ["rejected"]
+    assert [r.status for r in hub.push_apply(cred, [sale])] == ["applied"]
+    altered = msgspec.structs.replace(sale, id=str(uuid.uuid4()))
+    altered.data = FactData(rows={**sale.data.rows})
+    root = {**sale.data.rows["sales.invoice"][0], "cashier": "x" * 200}
+    altered.data.rows["sales.invoice"] = [root]
+    assert [r.status for r in hub.push_apply(cred, [altered])] == ["rejected"]
     assert not IntegrityAlert.objects.exists()
 
 
@@ -117,10 +119,10 @@ def test_the_alert_closes_when_the_fact_is_applied_at_last(cred: NodeCredential)
         wire.fact_aggregates("sales.invoice", [invoice.pk])[invoice.pk],
     )
     transaction.savepoint_rollback(sid)
-    assert [r["status"] for r in hub.push_apply(cred, [sale])] == ["rejected"]
+    assert [r.status for r in hub.push_apply(cred, [sale])] == ["rejected"]
     assert IntegrityAlert.objects.filter(resolved_at=None).count() == 1
-    retried = {**sale, "id": str(uuid.uuid4())}
-    assert [r["status"] for r in hub.push_apply(cred, [new_customer, retried])] == [
+    retried = msgspec.structs.replace(sale, id=str(uuid.uuid4()))
+    assert [r.status for r in hub.push_apply(cred, [new_customer, retried])] == [
         "applied",
         "applied",
     ]
@@ -132,8 +134,8 @@ def test_a_refused_reference_change_is_no_integrity_alert(cred: NodeCredential) 
     store = cred.till.store
     store_edit = reference_change(store, name="Autre nom")
     newer = Timestamp.decode(max(store.sync_clocks.values()))
-    store_edit["data"]["clocks"]["name"] = stamp(newer.wall_ms + 1_000, "node-2")
-    assert [r["status"] for r in hub.push_apply(cred, [store_edit])] == ["rejected"]
+    store_edit.data.clocks["name"] = stamp(newer.wall_ms + 1_000, "node-2")
+    assert [r.status for r in hub.push_apply(cred, [store_edit])] == ["rejected"]
     assert not IntegrityAlert.objects.exists()
 
 
@@ -142,13 +144,9 @@ class RefusingHub:
 
     last_hub_time = None
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "results": [
-                {"id": c["id"], "status": "rejected", "reason": "Valeur invalide pour cashier"}
-                for c in changes
-            ]
-        }
+    def push(self, changes: list[Change]) -> PushReply:
+        reason = "Valeur invalide pour cashier"
+        return PushReply(results=[Result(c.id, "rejected", reason) for c in changes])
 
 
 @override_settings(COMPTOIR_ROLE="node", COMPTOIR_HUB_URL="http://127.0.0.1:9")

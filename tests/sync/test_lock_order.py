@@ -152,7 +152,7 @@ def test_a_back_office_edit_and_a_push_of_the_same_row_do_not_deadlock(
         pusher = Step("push", lambda: hub.push_apply(cred, [change]))
         pusher.start_blocked()
     editor.finish()  # raised "deadlock detected" in one of the two before the fix
-    assert [r["status"] for r in pusher.finish()] == ["applied"]
+    assert [r.status for r in pusher.finish()] == ["applied"]
     model = type(row)
     assert model.objects.get(pk=row.pk).name == "Par la caisse"  # the later clock wins
 
@@ -186,7 +186,7 @@ def test_a_push_arriving_while_an_edit_holds_its_row_waits_without_deadlock(
     pusher.start_blocked()
     checked.set()
     editor.finish()  # raised "deadlock detected" in one of the two before the fix
-    assert [r["status"] for r in pusher.finish()] == ["applied"]
+    assert [r.status for r in pusher.finish()] == ["applied"]
     assert type(row).objects.get(pk=row.pk).name == "Par la caisse"
 
 
@@ -226,7 +226,7 @@ def test_a_push_arriving_while_a_bulk_update_holds_its_rows_waits_without_deadlo
     pusher.start_blocked()
     go.set()
     assert editor.finish() == {row.pk: ("name",)}
-    assert [r["status"] for r in pusher.finish()] == ["applied"]
+    assert [r.status for r in pusher.finish()] == ["applied"]
     assert model.objects.get(pk=row.pk).name == "Par la caisse"  # the later clock wins
 
 

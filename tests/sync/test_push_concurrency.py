@@ -94,5 +94,5 @@ def test_a_retry_overlapping_the_first_push_is_a_duplicate(
         first.join(TIMEOUT)
         retry.join(TIMEOUT)
 
-    assert [r["status"] for r in results["first"]] == ["applied"]
-    assert [r["status"] for r in results["retry"]] == ["duplicate"], results["retry"]
+    assert [r.status for r in results["first"]] == ["applied"]
+    assert [r.status for r in results["retry"]] == ["duplicate"], results["retry"]

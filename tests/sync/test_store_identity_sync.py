@@ -65,14 +65,14 @@ def test_the_identity_set_on_the_hub_is_pulled_and_applied_by_a_till(
     store_update(pk=till.store_id, **IDENTITY)
     page = hub.pull_page(cred, start, 100)
     transaction.savepoint_rollback(sid)  # the till's database: the store as it was
-    [change] = [c for c in page["changes"] if c["model"] == "core.store"]
-    fields = change["data"]["fields"]
+    [change] = [c for c in page.changes if c.model == "core.store"]
+    fields = change.data.fields
     assert (fields["siret"], fields["share_capital"], fields["late_penalty_rate"]) == (
         "73282932000074",
         1_000_000,
         "12.50",
     )
-    assert {"legal_name", "siret", "fiscal_year_start"} <= change["data"]["clocks"].keys()
+    assert {"legal_name", "siret", "fiscal_year_start"} <= change.data.clocks.keys()
     assert stored(till.store_id)[0] == ""
 
     with override_settings(COMPTOIR_ROLE="node"):
@@ -121,7 +121,7 @@ def test_the_hub_checks_the_new_fields_of_a_received_store(
     column or bounds refuse is rejected, nothing applied."""
     store = Store.objects.get(pk=till.store_id)
     change = reference_change(store, **{field: value})
-    change["data"]["clocks"][field] = stamp(wall_ms() + 1_000, "hub")
+    change.data.clocks[field] = stamp(wall_ms() + 1_000, "hub")
     state = db_state()
     with override_settings(COMPTOIR_ROLE="node"):
         [outcome] = apply_batch([change], origin="hub")
@@ -134,7 +134,7 @@ def test_a_good_value_sent_the_same_way_is_applied(till: Till) -> None:
     store = Store.objects.get(pk=till.store_id)
     change = reference_change(store, fiscal_year_start=12, late_penalty_rate="100.00")
     for field in ("fiscal_year_start", "late_penalty_rate"):
-        change["data"]["clocks"][field] = stamp(wall_ms() + 1_000, "hub")
+        change.data.clocks[field] = stamp(wall_ms() + 1_000, "hub")
     with override_settings(COMPTOIR_ROLE="node"):
         [outcome] = apply_batch([change], origin="hub")
     assert outcome.status == "applied", outcome.reason

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -23,6 +24,7 @@ from comptoir.syncengine.protocol import MAX_BODY_BYTES, PREFIX, PROTOCOL_VERSIO
 from tests.factories import at, db_state, make_article
 from tests.sync.helpers import fact_change
 
+ID = "0190a6f2-8b1c-7d3e-9f40-000000000001"
 VERSIONS = {"X-Comptoir-Protocol": str(PROTOCOL_VERSION), "X-Comptoir-Schema": str(SCHEMA_VERSION)}
 
 
@@ -54,7 +56,7 @@ def node_sale(node_till: Till) -> dict[str, Any]:
     invoice = invoice_sell(lines=[SaleLine("PAIN", 2)], till=node_till, at=at(2))
     data = wire.fact_aggregates("sales.invoice", [invoice.pk])[invoice.pk]
     transaction.savepoint_rollback(sid)
-    return dict(fact_change("sales.invoice", invoice.pk, data))
+    return msgspec.to_builtins(fact_change("sales.invoice", invoice.pk, data))  # type: ignore[no-any-return]
 
 
 UNKNOWN = (
@@ -172,6 +174,40 @@ def test_a_malformed_push_mixed_with_good_changes_applies_none(
     assert not Invoice.objects.filter(pk=good["row"]).exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ({"changes": [{"id": "x"}]}, "changes[0] : champ « kind » manquant."),
+        ({"changes": [{"kind": "fact", "id": "x"}]}, "changes[0].id : il faut un UUID."),
+        (
+            {"changes": [{"kind": "fact", "id": ID, "model": "sales.invoice", "row": ID}]},
+            "changes[0] : champ « data » manquant.",
+        ),
+        ({"changes": [], "x": 1}, "champ « x » inconnu."),
+        ({"changes": "tout"}, "changes : il faut une liste, pas un texte."),
+    ],
+)
+def test_a_malformed_push_says_where_and_why_in_one_french_sentence(
+    node: dict[str, Any], client: Client, body: Any, why: str
+) -> None:
+    """The typed decoding says the place in the body; a key the hub does not know (from
+    a node of this version or the previous one) is an error, not silently dropped."""
+    response = push(client, body, node["token"])
+    assert (response.status_code, response.json()["error"]) == (400, f"Envoi invalide : {why}")
+
+
+def test_a_value_of_twenty_two_digits_is_refused_exactly_as_sent(
+    node: dict[str, Any], client: Client
+) -> None:
+    # read as the integer it is (never a float, never truncated), refused for the column
+    sale = node_sale(node["till"])
+    sale["data"]["rows"]["sales.invoice"][0]["sequence"] = 2**70
+    response = push(client, {"changes": [sale]}, node["token"])
+    [result] = response.json()["results"]
+    assert result["status"] == "rejected"
+    assert result["reason"] == f"Valeur invalide pour sequence : « {2**70} »."
+
+
 def test_pull_pages_with_a_cursor_and_a_limit(node: dict[str, Any], client: Client) -> None:
     start = hub.log_head()
     for i in range(3):
@@ -233,6 +269,22 @@ def test_enrolling_with_a_code_gives_a_token_and_a_till_bound_to_the_node(
     assert body["token"] not in {cred.token_hash}
     pulled = client.get(PREFIX + "pull", headers=headers(body["token"]))
     assert pulled.status_code == 200
+
+
+def test_an_enrollment_of_the_wrong_shape_says_why_and_is_not_counted(
+    till: Till, client: Client
+) -> None:
+    response = client.post(
+        PREFIX + "enroll",
+        json.dumps({"code": 1234, "node_id": "node-9"}),
+        content_type="application/json",
+        headers=headers(),
+    )
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "Requête d'enrôlement invalide : code : il faut un texte, pas un entier.",
+    )
+    assert not NodeCredential.objects.exists()
 
 
 def test_a_code_works_only_once(till: Till, client: Client) -> None:

@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 
 from comptoir.lib.ids import new_id, part_id
@@ -84,21 +85,21 @@ def test_parts_travel_without_what_their_root_gives(shop: Till) -> None:
 
 def test_a_travelling_sale_lands_elsewhere_row_for_row(shop: Till) -> None:
     change, local = made_elsewhere(LABEL, sale)
-    root = uuid.UUID(change["row"])
-    travelling = fact_change(LABEL, root, {"rows": wire.compact(LABEL, change["data"]["rows"])})
+    root = uuid.UUID(change.row)
+    travelling = fact_change(LABEL, root, {"rows": wire.compact(LABEL, change.data.rows)})
 
     outcome = apply.apply_change(travelling, origin="node-b", till=shop)
 
     assert outcome.status == "applied", outcome.reason
     assert _state() == local
-    assert wire.fact_aggregates(LABEL, [root])[root] == change["data"]
+    assert wire.fact_aggregates(LABEL, [root])[root] == msgspec.to_builtins(change.data)
     assert apply.apply_change(travelling, origin="node-b", till=shop).status == "duplicate"
 
 
 def test_a_part_moved_to_another_place_is_another_part(shop: Till) -> None:
     invoice = sale()
     moved = fact_change(LABEL, invoice.pk, _travelling(invoice))
-    lines = moved["data"]["rows"]["sales.invoiceline"]
+    lines = moved.data.rows["sales.invoiceline"]
     lines.reverse()  # each line now takes the other's derived id
 
     outcome = apply.apply_change(moved, origin="node-b", till=shop)
@@ -111,14 +112,14 @@ def test_parts_with_ids_of_their_own_keep_them(shop: Till) -> None:
     """Rows written before ids were derived: their ids travel, the rest is still left out."""
     mine: dict[str, list[uuid.UUID]] = {}
     change, _local = made_elsewhere(LABEL, sale)
-    rows = change["data"]["rows"]
+    rows = change.data.rows
     for label in PARTS:
         for row in rows[label]:
             row["id"] = str(new_id())
         mine[label] = sorted(uuid.UUID(r["id"]) for r in rows[label])
     assert apply.apply_change(change, origin="node-b", till=shop).status == "applied"
 
-    invoice = Invoice.objects.get(pk=change["row"])
+    invoice = Invoice.objects.get(pk=change.row)
     travelling = _travelling(invoice)["rows"]
     for label in PARTS:
         assert sorted(uuid.UUID(r["id"]) for r in travelling[label]) == mine[label]
@@ -131,7 +132,7 @@ def test_parts_with_ids_of_their_own_keep_them(shop: Till) -> None:
 def test_a_part_naming_another_root_is_refused(shop: Till, label: str) -> None:
     invoice = sale()
     change = fact_change(LABEL, invoice.pk, _travelling(invoice))
-    change["data"]["rows"][label][0]["invoice_id"] = str(uuid.uuid4())
+    change.data.rows[label][0]["invoice_id"] = str(uuid.uuid4())
     outcome = apply.apply_change(change, origin="node-b", till=shop)
     assert outcome.status == "rejected"
 
@@ -145,13 +146,13 @@ def test_a_field_equal_to_the_roots_is_left_out_and_comes_back(shop: Till) -> No
         )
 
     change, local = made_elsewhere(LABEL, one_line)
-    whole = copy.deepcopy(change["data"])
-    short = wire.compact(LABEL, change["data"]["rows"])
+    whole = msgspec.to_builtins(change.data)
+    short = wire.compact(LABEL, change.data.rows)
     line = short["sales.invoiceline"][0]
     assert not line.keys() & {"total_excl_tax", "total_tax", "total_incl_tax", "total_cost"}
-    travelling = fact_change(LABEL, uuid.UUID(change["row"]), {"rows": short})
+    travelling = fact_change(LABEL, uuid.UUID(change.row), {"rows": short})
 
     assert apply.apply_change(travelling, origin="node-b", till=shop).status == "applied"
     assert _state() == local
-    stored = wire.fact_aggregates(LABEL, [uuid.UUID(change["row"])])
-    assert stored[uuid.UUID(change["row"])] == whole
+    stored = wire.fact_aggregates(LABEL, [uuid.UUID(change.row)])
+    assert stored[uuid.UUID(change.row)] == whole

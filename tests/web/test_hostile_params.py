@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
+from django.utils import timezone
 
 import comptoir
 from comptoir.backoffice import forms as backoffice_forms
 from comptoir.backoffice import importjobs
 from comptoir.catalogue.services import category_create, supplier_create
+from comptoir.closings.services import closings_close
 from comptoir.customers.services import customer_create
 from comptoir.dashboard import forms as dashboard_forms
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
@@ -102,7 +105,10 @@ def objects(till: Till, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     invoice = invoice_sell(lines=[SaleLine(article="PAIN", quantity=2)], customer=customer)
     note = credit_note_issue(invoice_number=invoice.number, cashier="alice")
     job = importjobs.job_start(kind="articles", rows=[], filename="vide.csv", user="gerant")
+    tomorrow = timezone.localdate(invoice.validated_at) + timedelta(days=1)
+    closing = closings_close(till=till, until=tomorrow)[0]  # the day (a month end adds more)
     return {
+        "closing": closing,
         "invoice": invoice,
         "note": note,
         "article": article,

@@ -24,7 +24,7 @@ from comptoir.sync import capture
 from comptoir.syncengine.apply.base import Outcome, Rejected
 from comptoir.syncengine.apply.facts import apply_fact, apply_facts, batchable
 from comptoir.syncengine.apply.references import apply_reference, insert_new_references
-from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.protocol import Change, ReferenceChange
 
 __all__ = ["Outcome", "Rejected", "apply_batch", "apply_change"]
 
@@ -44,24 +44,24 @@ def apply_change(
     """Apply one change in a savepoint. ``till`` (hub only) is the pushing node's till."""
     try:
         with transaction.atomic(), _collected(origin):
-            if change["kind"] == "reference":
+            if isinstance(change, ReferenceChange):
                 status = apply_reference(change, origin, hub_now_ms, till)
             else:
                 status = apply_fact(change, origin, till)
     except Rejected as exc:
-        return Outcome(change["id"], change["model"], "rejected", exc.reason)
+        return Outcome(change.id, change.model, "rejected", exc.reason)
     except ComptoirError as exc:
-        return Outcome(change["id"], change["model"], "rejected", exc.message)
+        return Outcome(change.id, change.model, "rejected", exc.message)
     except (IntegrityError, DataError) as exc:
         return Outcome(
-            change["id"],
-            change["model"],
+            change.id,
+            change.model,
             "rejected",
             _("Refusé par la base de données : %(e)s") % {"e": str(exc).splitlines()[0]},
         )
     except DatabaseError:
         raise
-    return Outcome(change["id"], change["model"], status)
+    return Outcome(change.id, change.model, status)
 
 
 RETRY_PASSES = 3
@@ -80,10 +80,10 @@ def apply_batch(changes: list[Change], **options: Any) -> list[Outcome]:
     if options.get("till") is None and options.get("hub_now_ms") is None:
         outcomes.update(insert_new_references(changes, options["origin"]))
     rest = [i for i in range(len(changes)) if i not in outcomes]
-    facts = [i for i in rest if changes[i]["kind"] == "fact" and batchable(changes[i]["model"])]
+    facts = [i for i in rest if changes[i].kind == "fact" and batchable(changes[i].model)]
     batched = set(facts)
     refused = []
-    for index in [i for i in rest if i not in batched and changes[i]["kind"] == "reference"]:
+    for index in [i for i in rest if i not in batched and changes[i].kind == "reference"]:
         outcomes[index] = apply_change(changes[index], **options)
     outcomes.update(
         apply_facts(
@@ -94,7 +94,7 @@ def apply_batch(changes: list[Change], **options: Any) -> list[Outcome]:
             one_by_one=apply_change,
         )
     )
-    for index in [i for i in rest if i not in batched and changes[i]["kind"] != "reference"]:
+    for index in [i for i in rest if i not in batched and changes[i].kind != "reference"]:
         outcomes[index] = apply_change(changes[index], **options)
     refused = [i for i in rest if outcomes[i].status == "rejected"]
     pending = rest

@@ -55,7 +55,7 @@ Parts = list[tuple[type[models.Model], list[Any]]]
 
 
 def rejected(change: Change, reason: str) -> Outcome:
-    return Outcome(change["id"], change["model"], "rejected", reason)
+    return Outcome(change.id, change.model, "rejected", reason)
 
 
 def chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:

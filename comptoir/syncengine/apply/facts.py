@@ -24,25 +24,20 @@ from comptoir.syncengine.apply.base import (
     rejected,
     unknown_target,
 )
-from comptoir.syncengine.protocol import Change
+from comptoir.syncengine.protocol import Change, FactChange
 
 
 def _parse_fact(
-    change: Change, build: Callable[..., Any] = wire.build
+    change: FactChange, build: Callable[..., Any] = wire.build
 ) -> tuple[registry.FactSpec, Any, Parts]:
     """The root and parts of a fact change, built and checked in memory (no query): model
     instances, or what ``build`` makes of each row (``wire.build_record``)."""
-    spec = registry.fact_spec(change["model"])
+    spec = registry.fact_spec(change.model)
     if spec is None or spec.part_only:
-        raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
-    rows: dict[str, Any] = change["data"]["rows"]
-    roots = rows.get(spec.label)
-    if (
-        not isinstance(roots, list)
-        or len(roots) != 1
-        or not isinstance(roots[0], dict)
-        or str(roots[0].get("id")) != change["row"]
-    ):
+        raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change.model})
+    rows = change.data.rows
+    roots = rows.get(spec.label, [])
+    if len(roots) != 1 or str(roots[0].get("id")) != change.row:
         raise Rejected(_("Agrégat incomplet : la ligne principale manque."))
     allowed = {spec.label} | {registry.label_of(m) for m, _fk in spec.parts}
     if set(rows) - allowed:
@@ -58,12 +53,7 @@ def _parse_fact(
         part_spec = registry.fact_spec(registry.label_of(part_model))
         assert part_spec is not None
         built = []
-        raws = rows.get(part_spec.label, [])
-        if not isinstance(raws, list):
-            raise Rejected(_("Ligne d'agrégat invalide."))
-        for n, raw in enumerate(raws):
-            if not isinstance(raw, dict):
-                raise Rejected(_("Ligne d'agrégat invalide."))
+        for n, raw in enumerate(rows.get(part_spec.label, [])):
             row = wire.expanded(raw, roots[0], root.pk, part_spec, fk, n)
             part = build(part_model, row, part_spec.fields)
             if getattr(part, fk) != root.pk:
@@ -77,7 +67,7 @@ def _parse_fact(
     return spec, root, parts
 
 
-def apply_fact(change: Change, origin: str, till: Till | None) -> str:
+def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
     spec, root, parts = _parse_fact(change)
     existing = spec.model._default_manager.filter(pk=root.pk).first()
     if existing is not None:
@@ -165,6 +155,8 @@ def apply_facts(
     for index in indexes:
         change = changes[index]
         try:
+            if not isinstance(change, FactChange):
+                raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change.model})
             spec, root, parts = _parse_fact(change, wire.build_record)
         except Rejected as exc:
             outcomes[index] = rejected(change, exc.reason)
@@ -187,7 +179,7 @@ def apply_facts(
             elif key in first:
                 twins.append((agg, first[key]))
             else:
-                outcomes[agg.index] = Outcome(change["id"], change["model"], "duplicate")
+                outcomes[agg.index] = Outcome(change.id, change.model, "duplicate")
             continue
         if till is not None and agg.spec.authorize is not None:
             reason = agg.spec.authorize(till, agg.root)
@@ -209,13 +201,13 @@ def apply_facts(
         else:
             for agg in fresh:
                 outcomes[agg.index] = Outcome(
-                    changes[agg.index]["id"], changes[agg.index]["model"], "applied"
+                    changes[agg.index].id, changes[agg.index].model, "applied"
                 )
     for agg, twin in twins:
         outcome = outcomes[twin.index]
         status = "duplicate" if outcome.status == "applied" else outcome.status
         outcomes[agg.index] = Outcome(
-            changes[agg.index]["id"], changes[agg.index]["model"], status, outcome.reason
+            changes[agg.index].id, changes[agg.index].model, status, outcome.reason
         )
     return outcomes
 

@@ -30,7 +30,7 @@ from comptoir.sync.hlc import Timestamp
 from comptoir.sync.inserts import insert_rows
 from comptoir.sync.models import ConflictLog, OutboxEntry
 from comptoir.syncengine.apply.base import Outcome, Rejected, check_foreign_keys
-from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change
+from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS, Change, ReferenceChange
 
 
 def _authorize(spec: registry.ReferenceSpec, till: Till | None, obj: Any, names: set[str]) -> None:
@@ -41,16 +41,16 @@ def _authorize(spec: registry.ReferenceSpec, till: Till | None, obj: Any, names:
 
 
 def apply_reference(
-    change: Change, origin: str, hub_now_ms: int | None, till: Till | None = None
+    change: ReferenceChange, origin: str, hub_now_ms: int | None, till: Till | None = None
 ) -> str:
-    spec = registry.reference_spec(change["model"])
+    spec = registry.reference_spec(change.model)
     if spec is None:
-        raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change["model"]})
-    fields: dict[str, Any] = change["data"]["fields"]
-    clocks: dict[str, str] = change["data"]["clocks"]
-    if str(fields.get("id")) != change["row"]:
+        raise Rejected(_("Modèle non synchronisé : %(model)s.") % {"model": change.model})
+    fields: dict[str, Any] = change.data.fields
+    clocks: dict[str, str] = change.data.clocks
+    if str(fields.get("id")) != change.row:
         raise Rejected(_("Identifiant de ligne incohérent."))
-    bases: dict[str, str] | None = change["data"].get("bases")
+    bases: dict[str, str] | None = change.data.bases
     unknown = (set(fields) - {"id"} | set(clocks) | set(bases or ())) - set(spec.fields)
     if unknown:
         raise Rejected(_("Champs inconnus : %(f)s.") % {"f": ", ".join(sorted(unknown))})
@@ -73,7 +73,7 @@ def apply_reference(
             % {"m": minutes}
         )
     model = spec.model
-    obj: Any = model._default_manager.select_for_update().filter(pk=change["row"]).first()
+    obj: Any = model._default_manager.select_for_update().filter(pk=change.row).first()
     status = "applied"
     if obj is None:
         _authorize(spec, till, None, set(fields) - {"id"})
@@ -132,7 +132,7 @@ def _concurrency(change: Change, bases: dict[str, str] | None) -> Callable[[str,
 
     def from_outbox(attname: str, local: str, remote: str) -> bool:
         if not unsent:
-            unsent.append(_unsent_edits(change["model"], change["row"]))
+            unsent.append(_unsent_edits(change.model, change.row))
         edited = unsent[0]
         return edited is None or attname in edited
 
@@ -156,8 +156,8 @@ def _conflict(
     change: Change, attname: str, *, kept: tuple[Any, str], lost: tuple[Any, str]
 ) -> None:
     ConflictLog.objects.create(
-        model=change["model"],
-        row_id=change["row"],
+        model=change.model,
+        row_id=change.row,
         field=attname,
         kept_value=wire.to_wire(kept[0]),
         kept_clock=kept[1],
@@ -170,7 +170,7 @@ def _new_reference_rows(
     spec: registry.ReferenceSpec, changes: list[Change], indexes: list[int]
 ) -> list[tuple[int, Any]]:
     """The rows of ``indexes`` that do not exist here yet and are well-formed, built."""
-    rows = [changes[i]["row"] for i in indexes]
+    rows = [changes[i].row for i in indexes]
     existing = {
         str(pk)
         for pk in spec.model._default_manager.filter(pk__in=rows).values_list("pk", flat=True)
@@ -180,11 +180,11 @@ def _new_reference_rows(
     canonical: set[str] = set()  # clocks seen well-formed (a batch shares a few stamps)
     for index in indexes:
         change = changes[index]
-        fields, clocks = change["data"]["fields"], change["data"]["clocks"]
-        if change["row"] in existing or change["row"] in taken:
+        if not isinstance(change, ReferenceChange) or change.row in existing or change.row in taken:
             continue
+        fields, clocks = change.data.fields, change.data.clocks
         try:
-            if str(fields.get("id")) != change["row"] or set(clocks) - set(spec.fields):
+            if str(fields.get("id")) != change.row or set(clocks) - set(spec.fields):
                 continue
             for stamp in set(clocks.values()) - canonical:
                 if Timestamp.decode(stamp).encode() != stamp:
@@ -195,7 +195,7 @@ def _new_reference_rows(
             continue  # the one-by-one path gives the reason
         obj.sync_clocks = dict(clocks)
         built.append((index, obj))
-        taken.add(change["row"])
+        taken.add(change.row)
     return built
 
 
@@ -227,8 +227,8 @@ def insert_new_references(changes: list[Change], origin: str) -> dict[int, Outco
     """
     by_label: dict[str, list[int]] = {}
     for index, change in enumerate(changes):
-        if change["kind"] == "reference" and registry.reference_spec(change["model"]):
-            by_label.setdefault(change["model"], []).append(index)
+        if isinstance(change, ReferenceChange) and registry.reference_spec(change.model):
+            by_label.setdefault(change.model, []).append(index)
     outcomes: dict[int, Outcome] = {}
     created: dict[type[models.Model], set[Any]] = {}
     latest = ""
@@ -246,7 +246,7 @@ def insert_new_references(changes: list[Change], origin: str) -> dict[int, Outco
             continue
         created.setdefault(spec.model, set()).update(obj.pk for _i, obj in rows)
         for index, obj in rows:
-            outcomes[index] = Outcome(changes[index]["id"], label, "applied")
+            outcomes[index] = Outcome(changes[index].id, label, "applied")
             latest = max([latest, *obj.sync_clocks.values()])
     if latest:
         clock.observe(latest)
