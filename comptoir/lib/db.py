@@ -10,7 +10,9 @@ see, whereas SQLite empties them with DELETE. The ORM refuses deletes on both.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +49,7 @@ def database_error_message(exc: BaseException) -> str | None:
             "une base SQLite) : rien n'a été modifié, restaurez-la depuis une sauvegarde."
         )
     if isinstance(code, int) and str(cause).startswith(FOREIGN_SQLITE):
-        return _(
-            "la base de données de ce poste n'a pas les tables de comptoir (base vide, d'un "
-            "autre programme, ou d'une autre version) : rien n'a été modifié, restaurez-la "
-            "depuis une sauvegarde (« comptoir restore »)."
-        )
+        return _foreign_message()
     # No psycopg imported: the error cannot be one of its (a till never loads it).
     psycopg = sys.modules.get("psycopg")
     if psycopg is None or not isinstance(cause, psycopg.OperationalError):
@@ -70,10 +68,21 @@ def database_error_message(exc: BaseException) -> str | None:
     return None
 
 
+def _foreign_message() -> str:
+    return _(
+        "la base de données de ce poste n'a pas les tables de comptoir (base vide, d'un "
+        "autre programme, ou d'une autre version) : rien n'a été modifié, restaurez-la "
+        "depuis une sauvegarde (« comptoir restore »)."
+    )
+
+
 def sqlite_file_message(path: Path) -> str | None:
-    """A French sentence for a till's database file that is missing or empty, checked before
-    anything opens it (SQLite would create an empty database in its place); None if it has
-    content (whether that content is sound is for ``PRAGMA quick_check`` to say)."""
+    """A French sentence for a till's database file that is missing, empty or another
+    program's, checked read-only before anything opens it for writing (SQLite would create
+    an empty database in place of a missing one, and the connection's set-up would switch
+    another program's to WAL); None otherwise (a file that is not SQLite at all is told
+    when it is opened, by :func:`database_error_message`; whether a comptoir database is
+    sound is for ``PRAGMA quick_check`` to say, ``comptoir.health``)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -93,7 +102,15 @@ def sqlite_file_message(path: Path) -> str | None:
             "modifié. Restaurez la dernière sauvegarde avec « comptoir restore FICHIER --home "
             "%(home)s --force »."
         ) % {"path": path, "home": path.parent}
-    return None
+    try:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if found else _foreign_message()
 
 
 def storage_error_message(exc: DatabaseError) -> str | None:
