@@ -31,10 +31,13 @@ from comptoir.lib.private import restrict_to_owner
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-# What a home holds that a backup leaves out: the database (copied apart), its journal files,
-# the logs, the backups themselves and lock files.
+# What a home holds that a backup leaves out: the database (copied apart), its journal files
+# and damage mark (``comptoir.health``), the logs, the backups themselves, lock files and the
+# record of the scheduled backups and checks (it describes this home, not the one restored).
 SKIPPED_DIRS = {"logs", "backups", "static", "__pycache__"}
-SKIPPED_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal", ".lock", ".tmp")
+DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-damaged")
+SKIPPED_SUFFIXES = (*(f".sqlite3{s}" for s in DATABASE_SUFFIXES), ".lock", ".tmp")
+SKIPPED_FILES = {"maintenance.json"}
 
 
 class BackupError(Exception):
@@ -56,6 +59,8 @@ def _home_files(home: Path) -> list[Path]:
     for path in sorted(home.rglob("*")):
         relative = path.relative_to(home)
         if path.is_dir() or relative.parts[0] in SKIPPED_DIRS or path.name.startswith(".__"):
+            continue
+        if path.name in SKIPPED_FILES:
             continue
         if path.name.endswith(SKIPPED_SUFFIXES):
             continue
@@ -118,6 +123,27 @@ def _pg_dump(url: str, target: Path) -> None:
 
 def backup_name(config: HomeConfig, now: datetime) -> str:
     return f"comptoir-{config.role}-{config.till_prefix}-{now:%Y%m%d-%H%M%S}.zip"
+
+
+def own_backups(folder: Path, config: HomeConfig) -> list[Path]:
+    """The backups of this post (same node id in the manifest) in ``folder``, newest first
+    (by modification time). A folder shared by several tills (a network share) keeps each
+    one's apart; a file that is not a readable backup of this post is not listed.
+    Raises ``OSError`` if the folder cannot be read (``FileNotFoundError`` if it is not
+    there: a USB key that is not plugged in)."""
+    found = []
+    for path in folder.iterdir():
+        if not (path.name.startswith(f"comptoir-{config.role}-") and path.suffix == ".zip"):
+            continue
+        try:
+            with zipfile.ZipFile(path) as archive:
+                manifest = json.loads(archive.read(MANIFEST))
+            stat = path.stat()
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            continue
+        if isinstance(manifest, dict) and manifest.get("node_id") == config.node_id:
+            found.append((stat.st_mtime, path))
+    return [path for _mtime, path in sorted(found, reverse=True)]
 
 
 def make_backup(home: Path, out_dir: Path, *, now: datetime | None = None) -> Backup:
@@ -237,7 +263,7 @@ def restore_backup(path: Path, home: Path, *, force: bool = False) -> dict[str, 
         database = next(n for n in archive.namelist() if n.startswith("database/"))
         if manifest["database"] == "sqlite":
             target = config.database_path(home)
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in DATABASE_SUFFIXES:  # a damage mark goes aside with its database
                 old = Path(f"{target}{suffix}")
                 if old.exists():
                     old.replace(old.with_name(f"{old.name}.before-restore-{stamp}"))

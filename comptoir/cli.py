@@ -156,16 +156,22 @@ def _probe_database(connection: Any) -> None:
 
 
 def _run_command(args: list[str]) -> int:
-    """A Django management command, after a first connection to the database: a damaged,
-    foreign, unreachable or refusing database is then a sentence, whichever command (or
-    ``--help``) was asked for, and so is one that fails while the command runs."""
+    """A Django management command, after a first connection to the database: a missing,
+    empty, damaged, foreign, unreachable or refusing database is then a sentence, whichever
+    command (or ``--help``) was asked for, and so is one that fails while the command runs."""
     from django.core.management import execute_from_command_line
     from django.db import Error, connections
 
-    from comptoir.lib.db import database_error_message
+    from comptoir.lib.db import database_error_message, sqlite_file_message
 
+    connection = connections["default"]
+    if connection.vendor == "sqlite":
+        # Opening a missing file would create an empty database in its place.
+        message = sqlite_file_message(Path(connection.settings_dict["NAME"]))
+        if message is not None:
+            return _fail(message)
     try:
-        _probe_database(connections["default"])
+        _probe_database(connection)
         execute_from_command_line(["comptoir", *args])
     except (Error, sqlite3.Error) as exc:
         message = database_error_message(exc)

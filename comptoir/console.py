@@ -75,6 +75,7 @@ def config_error_text(exc: ConfigError) -> str:
     types = {
         "str": _("texte"),
         "bool": _("booléen (true ou false)"),
+        "int": _("nombre entier"),
         "list": _('liste de textes (par exemple ["127.0.0.1"])'),
     }
     expected = types.get(exc.expected, exc.expected)

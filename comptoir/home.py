@@ -33,6 +33,8 @@ SHARED_CACHE_ENV = "COMPTOIR_SHARED_CACHE"
 Role = Literal["hub", "node"]
 # The languages of the interface (``settings.LANGUAGES``); French is the source's.
 LANGUAGES = ("fr", "en")
+# The integer keys of ``comptoir.toml`` and the values they take.
+INT_RANGES = {"backup_keep": (1, 1000)}
 
 
 def default_home() -> Path:
@@ -72,10 +74,19 @@ class HomeConfig:
     # Reverse proxies (addresses or networks, e.g. "10.0.0.5", "10.0.0.0/24") whose
     # X-Forwarded-For and X-Forwarded-Proto are believed; empty: no one's (``comptoir serve``).
     trusted_proxies: list[str] = field(default_factory=list)
+    # The till's daily backups (``comptoir serve``): the folder (empty: HOME/backups; a
+    # relative path is taken from the home; may be a USB key or a network share) and how
+    # many of the latest are kept there.
+    backup_dir: str = ""
+    backup_keep: int = 7
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:
         return home / ("hub.sqlite3" if self.role == "hub" else "node.sqlite3")
+
+    def backup_path(self, home: Path) -> Path:
+        """Where the scheduled backups go (and ``comptoir backup`` without ``--out``)."""
+        return home / Path(self.backup_dir).expanduser() if self.backup_dir else home / "backups"
 
 
 def new_node_id() -> str:
@@ -122,9 +133,12 @@ def _check(path: Path, data: dict[str, Any]) -> None:
             if type(value) is not list or any(type(item) is not str for item in value):
                 raise ConfigError(path, "type", name, value, "list")
             continue
-        expected = bool if spec.type in ("bool", bool) else str
+        expected = {"bool": bool, bool: bool, "int": int, int: int}.get(spec.type, str)
         if type(value) is not expected:
             raise ConfigError(path, "type", name, value, expected.__name__)
+    for name, (low, high) in INT_RANGES.items():
+        if name in data and not low <= data[name] <= high:
+            raise ConfigError(path, "choice", name, data[name], f"{low}…{high}")
     choices = {"role": get_args(Role), "language": LANGUAGES}
     for name, allowed in choices.items():
         if name in data and data[name] not in allowed:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir import health
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import recent_cycles
 from comptoir.dashboard.sync_selectors import (
@@ -23,6 +24,7 @@ from comptoir.dashboard.sync_selectors import (
     nodes_overview,
 )
 from comptoir.lib.server_errors import server_errors
+from comptoir.maintenance import backup_status
 from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
 from comptoir.syncengine.selectors import integrity_alert_open_list, sync_status
 from comptoir.web.roles import cashier_required
@@ -33,6 +35,8 @@ CONFLICTS_PER_PAGE = 25
 
 
 def _node_context() -> dict[str, Any]:
+    home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
+    damage = health.current_damage()
     status = sync_status()
     for item in (*status.rejected, *status.integrity_alerts, *status.pull_failures):
         item["model_name"] = model_name(item["model"])
@@ -42,6 +46,9 @@ def _node_context() -> dict[str, Any]:
         "cycles": recent_cycles(),
         "skew_seconds": abs(status.clock_offset_ms) // 1000,
         "tolerance_seconds": CLOCK_TOLERANCE_MS // 1000,
+        "damage": damage,
+        "damage_text": health.damage_sentence(damage) if damage else "",
+        "backups": backup_status(home, config) if home and config else None,
     }
 
 

@@ -10,7 +10,10 @@ see, whereas SQLite empties them with DELETE. The ORM refuses deletes on both.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from django.db import DatabaseError, migrations
@@ -22,6 +25,9 @@ MESSAGE = "comptoir: facts are immutable"
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 11, 13, 14
 SQLITE_NOTADB = 26
 PG_DISK_FULL = "53100"
+# What SQLite says of a file that is a database, but not comptoir's (empty, another
+# program's): a table or a column that every comptoir database has is not there.
+FOREIGN_SQLITE = ("no such table", "no such column")
 # SQLSTATE classes of a PostgreSQL that cannot be reached or has gone away (none at all:
 # the client could not connect), and of one that refuses us (role, password, database).
 PG_GONE = ("08", "57P")
@@ -42,6 +48,8 @@ def database_error_message(exc: BaseException) -> str | None:
             "la base de données de ce poste est endommagée (fichier tronqué ou qui n'est pas "
             "une base SQLite) : rien n'a été modifié, restaurez-la depuis une sauvegarde."
         )
+    if isinstance(code, int) and str(cause).startswith(FOREIGN_SQLITE):
+        return _foreign_message()
     # No psycopg imported: the error cannot be one of its (a till never loads it).
     psycopg = sys.modules.get("psycopg")
     if psycopg is None or not isinstance(cause, psycopg.OperationalError):
@@ -58,6 +66,51 @@ def database_error_message(exc: BaseException) -> str | None:
             "de passe et le nom de la base dans database_url de comptoir.toml."
         )
     return None
+
+
+def _foreign_message() -> str:
+    return _(
+        "la base de données de ce poste n'a pas les tables de comptoir (base vide, d'un "
+        "autre programme, ou d'une autre version) : rien n'a été modifié, restaurez-la "
+        "depuis une sauvegarde (« comptoir restore »)."
+    )
+
+
+def sqlite_file_message(path: Path) -> str | None:
+    """A French sentence for a till's database file that is missing, empty or another
+    program's, checked read-only before anything opens it for writing (SQLite would create
+    an empty database in place of a missing one, and the connection's set-up would switch
+    another program's to WAL); None otherwise (a file that is not SQLite at all is told
+    when it is opened, by :func:`database_error_message`; whether a comptoir database is
+    sound is for ``PRAGMA quick_check`` to say, ``comptoir.health``)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return _(
+            "la base de données de ce poste est introuvable (%(path)s) : rien n'a été créé. "
+            "Si elle a été perdue, restaurez la dernière sauvegarde avec « comptoir restore "
+            "FICHIER --home %(home)s --force »."
+        ) % {"path": path, "home": path.parent}
+    except OSError as exc:
+        return _("impossible de lire la base de données %(path)s : %(error)s.") % {
+            "path": path,
+            "error": exc.strerror or exc,
+        }
+    if size == 0:
+        return _(
+            "la base de données de ce poste est vide (%(path)s, 0 octet) : rien n'a été "
+            "modifié. Restaurez la dernière sauvegarde avec « comptoir restore FICHIER --home "
+            "%(home)s --force »."
+        ) % {"path": path, "home": path.parent}
+    try:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if found else _foreign_message()
 
 
 def storage_error_message(exc: DatabaseError) -> str | None:

@@ -66,6 +66,18 @@ def on_outbox_written(listener: Callable[[], None]) -> None:
         _outbox_listeners.append(listener)
 
 
+# Called before a post writes rows of a synced model itself (not when applying what another
+# post sent): each may refuse the write by raising. The database health check registers here
+# (``syncengine`` app): nothing is written into a database found damaged.
+_local_write_guards: list[Callable[[], None]] = []
+
+
+def on_local_write(guard: Callable[[], None]) -> None:
+    """Call ``guard`` before each local write of synced rows (once per guard)."""
+    if guard not in _local_write_guards:
+        _local_write_guards.append(guard)
+
+
 _collecting: ContextVar[Traces | None] = ContextVar("comptoir_sync_collecting", default=None)
 
 LOG_LOCK_KEY = 0x636F6D70  # "comp": the advisory lock that orders change-log appends
@@ -142,8 +154,11 @@ def check_local(
 ) -> None:
     """Before a post writes rows of a synced model itself, refuse what the hub would refuse
     (see :mod:`comptoir.sync.wire.checks`; ``attnames``: only those columns are written).
-    Rows applied from another post were checked on arrival, by the same checks."""
+    Rows applied from another post were checked on arrival, by the same checks. The guards
+    (:func:`on_local_write`) run first."""
     if _applying.get() is None and registry.is_synced(registry.label_of(model)):
+        for guard in _local_write_guards:
+            guard()
         check_rows(model, objs, attnames)
 
 

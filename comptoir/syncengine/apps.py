@@ -11,7 +11,9 @@ class SyncEngineConfig(AppConfig):
     verbose_name = _("Synchronisation")
 
     def ready(self) -> None:
+        from comptoir import health
         from comptoir.sync import capture
         from comptoir.syncengine import worker
 
         capture.on_outbox_written(worker.outbox_changed.set)
+        capture.on_local_write(health.ensure_writable)

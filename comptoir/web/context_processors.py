@@ -1,4 +1,5 @@
-"""What every page's layout needs: the user's role and where this post stands."""
+"""What every page's layout needs: the user's role, where this post stands, and whether its
+database was found damaged (then every page says so, the till screen first)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from comptoir import health
 from comptoir.web.roles import MANAGER, role_of
 
 
@@ -17,4 +19,10 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         "is_hub": settings.COMPTOIR_ROLE == "hub",
         "user_role": role,
         "user_is_manager": role == MANAGER,
+        "database_damage": _damage_text() if request.user.is_authenticated else "",
     }
+
+
+def _damage_text() -> str:
+    damage = health.current_damage()
+    return health.damage_sentence(damage) if damage is not None else ""

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from comptoir import health
 from comptoir.syncengine.selectors import sync_status
 from comptoir.web.roles import MANAGER, role_of
 
@@ -56,6 +57,7 @@ def _since(now: datetime, when: datetime) -> str:
 
 def badge_state(now: datetime | None = None) -> dict[str, object]:
     """What the permanent badge says: a level (ok, pending, offline, error) and a sentence.
+    A damaged database (``comptoir.health``) is all it says then.
 
     Levels: ``ok`` synced recently with nothing waiting; ``pending`` changes waiting, never
     synced, or no contact for ``STALE_SECONDS``; ``offline`` the hub is unreachable (or
@@ -65,6 +67,10 @@ def badge_state(now: datetime | None = None) -> dict[str, object]:
     now = now or timezone.now()
     if settings.COMPTOIR_ROLE == "hub":
         return {"level": "ok", "text": _("Serveur central"), "pending": 0, "skew": ""}
+    if health.current_damage() is not None:
+        # Said first and alone: nothing is sold here until the database is restored.
+        text = _("⚠ Base de données endommagée : ventes refusées, restaurez une sauvegarde")
+        return {"level": "error", "text": text, "pending": 0, "skew": ""}
     status = sync_status()
     skew = ""
     if status.clock_skewed:

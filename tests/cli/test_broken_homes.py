@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,28 @@ def _truncated(home: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
+def _database_files(home: Path) -> list[Path]:
+    return sorted(home.glob("node.sqlite3*"))
+
+
+def _missing(home: Path) -> None:
+    for path in _database_files(home):
+        path.unlink()
+
+
+def _empty(home: Path) -> None:
+    _missing(home)
+    (home / "node.sqlite3").write_bytes(b"")
+
+
+def _foreign(home: Path) -> None:
+    """A sound SQLite database, but another program's."""
+    _missing(home)
+    with closing(sqlite3.connect(home / "node.sqlite3")) as db:
+        db.execute("CREATE TABLE contacts (name TEXT)")
+        db.commit()
+
+
 def _postgres(url: str) -> Callable[[Path], None]:
     def edit(home: Path) -> None:
         _config("role", '"hub"')(home)
@@ -127,6 +151,10 @@ CONFIG_CASES = {
 DATABASE_CASES = {
     "garbage node.sqlite3": _garbage,
     "truncated node.sqlite3": _truncated,
+    # SQLite would create an empty database in place of a missing one (nothing may be created).
+    "missing node.sqlite3": _missing,
+    "zero-byte node.sqlite3": _empty,
+    "another program's node.sqlite3": _foreign,
     # Nothing listens on port 1: PostgreSQL is down.
     "PostgreSQL down": _postgres("postgresql://comptoir@127.0.0.1:1/comptoir"),
     # A socket folder that does not exist: PostgreSQL cannot be reached at all.
@@ -166,6 +194,7 @@ def test_every_command_refuses_a_broken_configuration(
     case: str, node_home: Path, tmp_path: Path
 ) -> None:
     home = broken_home(node_home, tmp_path, CONFIG_CASES[case])
+    # ``restore`` never reads it, but refuses to replace a home that holds one.
     runs = [(" ".join(c), _argv(c, home)) for c in command_table()]
     for label, result in run_all(tmp_path, runs):
         assert_refused(result, f"{case}: {label}")

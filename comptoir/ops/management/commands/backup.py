@@ -23,13 +23,18 @@ class Command(ComptoirCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--out", default=None, help=_("dossier où écrire la sauvegarde (sinon HOME/backups)")
+            "--out",
+            default=None,
+            help=_(
+                "dossier où écrire la sauvegarde (sinon backup_dir de comptoir.toml, HOME/backups)"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        home = settings.COMPTOIR_HOME
+        home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
         assert home is not None  # the entry point runs commands in a home
-        out = Path(options["out"]).expanduser() if options["out"] else home / "backups"
+        assert config is not None
+        out = Path(options["out"]).expanduser() if options["out"] else config.backup_path(home)
         try:
             backup = make_backup(home, out)
         except BackupError as exc:

@@ -11,11 +11,13 @@ from django.core.management.base import CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from comptoir import health
 from comptoir.closings.services import closings_close_due
 from comptoir.home import SHARED_CACHE_ENV
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
+from comptoir.maintenance import MaintenanceWorker
 
 
 def parse_bind(value: str) -> tuple[str, int]:
@@ -79,6 +81,17 @@ class Command(ComptoirCommand):
             )
         if workers > 1:  # read by each server process's settings (see there)
             os.environ[SHARED_CACHE_ENV] = "1"
+        maintenance = None
+        if settings.COMPTOIR_ROLE == "node":
+            damage = health.check_at_start()
+            if damage is not None:
+                self.stderr.write(
+                    _("⚠ %(sentence)s") % {"sentence": health.damage_sentence(damage)}
+                )
+            home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
+            if home is not None and config is not None:
+                maintenance = MaintenanceWorker(home, config)
+                maintenance.start()
         # A post that was off at midnight closes the periods that are over as it starts.
         closings_close_due()
         worker = None
@@ -122,3 +135,5 @@ class Command(ComptoirCommand):
         finally:
             if worker is not None:
                 worker.shutdown()
+            if maintenance is not None:
+                maintenance.shutdown()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
+from comptoir import health
+from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import local_text
 from comptoir.lib.server_errors import server_errors
+from comptoir.maintenance import BackupStatus, backup_status
 from comptoir.syncengine.selectors import age_text, integrity_alert_open_list, sync_status
 
 
@@ -16,13 +21,44 @@ class Command(ComptoirCommand):
     help = _("Montre l'état de la synchronisation de ce poste.")
     json_output = True
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help=_(
+                "vérifier aussi toute la base de données de ce poste (PRAGMA integrity_check) ; "
+                "code de sortie 2 si elle est endommagée"
+            ),
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        database = health.database_file()
+        if database is not None and options["check"]:
+            damage = health.check_database(database, full=True)
+        else:
+            damage = health.current_damage()
+        if damage is not None and options["check"]:
+            raise ValidationError(health.damage_sentence(damage))
+        home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
+        backups = (
+            backup_status(home, config)
+            if home is not None and config is not None and config.role == "node"
+            else None
+        )
+        if not options.get("json"):
+            self._health(damage, backups, checked=options["check"] and database is not None)
         st = sync_status()
         errors = server_errors()
         if options.get("json"):
             self.emit_json(
                 {
                     "role": st.role,
+                    "database": {
+                        "damaged": damage is not None,
+                        "damage": damage.as_json() if damage else None,
+                        "checked": health.FULL if options["check"] and database else None,
+                    },
+                    "backup": backups.as_json() if backups else None,
                     "hub_url": st.hub_url,
                     "online": st.online,
                     "last_push_at": st.last_push_at,
@@ -56,6 +92,8 @@ class Command(ComptoirCommand):
             return
         out = self.stdout.write
         out(_("Rôle : serveur central (hub).") if st.role == "hub" else _("Rôle : caisse (node)."))
+        for line in self._health_lines:
+            out(line)
         if errors.last_24h:
             out(
                 _("⚠ Erreurs du serveur ces dernières 24 h : %(n)d (dernière : %(at)s, %(what)s).")
@@ -128,3 +166,26 @@ class Command(ComptoirCommand):
                 )
                 % {"s": st.clock_offset_ms // 1000}
             )
+
+    def _health(
+        self, damage: health.Damage | None, backups: BackupStatus | None, *, checked: bool
+    ) -> None:
+        """The lines on the database and the backups, printed after the role's."""
+        lines = []
+        if damage is not None:
+            lines.append("⚠ " + health.damage_sentence(damage))
+        elif checked:
+            lines.append(_("Base de données vérifiée en entier (integrity_check) : intacte."))
+        if backups is not None and backups.last_path is not None and backups.last_at:
+            lines.append(
+                _("Dernière sauvegarde : %(at)s (%(age)s), %(path)s, %(size)s octets.")
+                % {
+                    "at": local_text(backups.last_at),
+                    "age": age_text(backups.last_at),
+                    "path": backups.last_path,
+                    "size": f"{backups.last_size:,}".replace(",", "\u202f"),
+                }
+            )
+        if backups is not None and backups.warning:
+            lines.append(_("⚠ Sauvegardes : %(warning)s") % {"warning": backups.warning})
+        self._health_lines = lines
