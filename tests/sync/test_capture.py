@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.services import session_open
+from comptoir.events.models import TechnicalEvent
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.customers.models import Customer
 from comptoir.lib.errors import ImmutableError, ValidationError
@@ -550,6 +551,14 @@ FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
         counted_amount=0,
         expected_amount=0,
         difference=0,
+    ),
+    "events.technicalevent": lambda c: TechnicalEvent(
+        till=c["till"],
+        store=c["store"],
+        number=1000 + _n(),
+        kind="reprint",
+        occurred_at=timezone.now(),
+        details='{"document":"C1-2026-000001"}',
     ),
     "stock.stockmovement": lambda c: StockMovement(
         article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)

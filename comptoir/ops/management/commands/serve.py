@@ -11,6 +11,8 @@ from django.core.management.base import CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from comptoir import __version__
+from comptoir.events.services import post_started, post_stopped
 from comptoir.home import SHARED_CACHE_ENV
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
@@ -78,6 +80,8 @@ class Command(ComptoirCommand):
             )
         if workers > 1:  # read by each server process's settings (see there)
             os.environ[SHARED_CACHE_ENV] = "1"
+        post_started(version=__version__)
+        connection.close()  # the server's threads (and processes) open their own
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"
@@ -119,3 +123,4 @@ class Command(ComptoirCommand):
         finally:
             if worker is not None:
                 worker.shutdown()
+            post_stopped(version=__version__)
