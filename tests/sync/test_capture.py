@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.services import session_open
-from comptoir.events.models import TechnicalEvent
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.customers.models import Customer
+from comptoir.events.models import TechnicalEvent
 from comptoir.lib.errors import ImmutableError, ValidationError
 from comptoir.lib.money import format_amount
 from comptoir.sales.models import (
