@@ -6,7 +6,15 @@ used by the main navigation.
 
 from django.urls import path
 
-from comptoir.backoffice.views import articles, contacts, documents, imports, stock, store
+from comptoir.backoffice.views import (
+    articles,
+    contacts,
+    documents,
+    events,
+    imports,
+    stock,
+    store,
+)
 
 urlpatterns = [
     path("articles/", articles.article_list, name="articles"),
@@ -33,6 +41,7 @@ urlpatterns = [
     path("factures/<str:number>/", documents.invoice_view, name="invoice_detail"),
     path("avoirs/", documents.credit_note_list, name="credit_notes"),
     path("avoirs/<uuid:pk>/", documents.credit_note_view, name="credit_note_detail"),
+    path("evenements/", events.event_log, name="events"),
     path("magasin/", store.store_index, name="store"),
     path("magasin/<uuid:pk>/", store.store_edit, name="store_edit"),
 ]
