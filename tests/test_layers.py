@@ -82,6 +82,7 @@ def test_apps_name_their_models_in_the_order_a_shop_owner_reads_them() -> None:
         "catalogue.article",
         "customers.customer",
         "catalogue.supplier",
+        "events.technicalevent",
     ]
     sent = Counter({"catalogue.supplier": 2, "sales.invoice": 1, "core.till": 3})
     assert describe_moves(sent, Counter()) == (

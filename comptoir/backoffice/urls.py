@@ -11,6 +11,7 @@ from comptoir.backoffice.views import (
     closings,
     contacts,
     documents,
+    events,
     imports,
     stock,
     store,
@@ -43,6 +44,7 @@ urlpatterns = [
     path("avoirs/<uuid:pk>/", documents.credit_note_view, name="credit_note_detail"),
     path("clotures/", closings.closing_list_view, name="closings"),
     path("clotures/<uuid:pk>/", closings.closing_view, name="closing_detail"),
+    path("evenements/", events.event_log, name="events"),
     path("magasin/", store.store_index, name="store"),
     path("magasin/<uuid:pk>/", store.store_edit, name="store_edit"),
 ]

@@ -28,6 +28,8 @@ from comptoir.cash.denominations import count_parse, count_total
 from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, CashSessionClosing
 from comptoir.cash.reports import SessionReport
 from comptoir.cash.selectors import session_figures, session_open_get, till_bounds
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.lib.validators import clean_text
@@ -158,7 +160,7 @@ def _open(
     last = (
         CashSession.objects.filter(till=till).select_related("closing").order_by("-number").first()
     )
-    return CashSession.objects.create(
+    session = CashSession.objects.create(
         till=till,
         store_id=till.store_id,
         number=last.number + 1 if last else 1,
@@ -170,6 +172,13 @@ def _open(
         previous_closing=last.closing if last else None,
         **till_bounds(till=till),
     )
+    event_record(
+        kind=EventKind.SESSION_OPEN,
+        details={"session": session.number, "float": float_amount},
+        till=till,
+        user=cashier,
+    )
+    return session
 
 
 def _till(till: Till | None) -> Till:
@@ -328,4 +337,14 @@ def session_close(
     closing.difference = counted_amount - report.expected_cash
     closing.report = report.as_data()
     closing.save()
+    event_record(
+        kind=EventKind.SESSION_CLOSE,
+        details={
+            "session": current.number,
+            "counted": counted_amount,
+            "difference": closing.difference,
+        },
+        till=till,
+        user=cashier,
+    )
     return closing

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.catalogue.selectors import article_get, supplier_get, supplier_ref
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.lib.money import parse_amount
 from comptoir.lib.numbers import parse_decimal
@@ -166,6 +168,7 @@ def article_update_block(
     if sale_price is not None:
         article.sale_price = parse_price(sale_price, what=_("Le prix de vente"))
         changed.add("sale_price")
+    previous_rate = article.vat_rate
     if vat_rate is not None:
         article.vat_rate = parse_vat_rate(vat_rate)
         changed.add("vat_rate")
@@ -192,6 +195,15 @@ def article_update_block(
     cleaned = _check_barcodes_free(add_barcodes, article)
     if changed:
         article.save(update_fields=changed)
+    if article.vat_rate != previous_rate:
+        event_record(
+            kind=EventKind.VAT_RATE_CHANGE,
+            details={
+                "article": article.code,
+                "from": str(previous_rate),
+                "to": str(article.vat_rate),
+            },
+        )
     existing = set(article.barcodes.values_list("code", flat=True))
     for barcode in cleaned:
         if barcode not in existing and barcode != article.code:

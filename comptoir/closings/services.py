@@ -46,6 +46,8 @@ from comptoir.closings.selectors import (
     figures_by_day,
     first_document_day,
 )
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.lib.usecases import use_case
 from comptoir.stores.models import Till
 from comptoir.stores.services import chain_head_lock
@@ -273,6 +275,19 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
         lambda day: fiscal_year_of(day, first_month),
         end,
         at,
+    )
+    days = [c for c in made if c.kind == ClosingKind.DAY]
+    event_record(
+        kind=EventKind.CLOSING_MADE,
+        till=till,
+        at=at,
+        details={
+            "days": len(days),
+            "from": days[0].period_start.isoformat(),
+            "to": days[-1].period_end.isoformat(),
+            "months": sum(c.kind == ClosingKind.MONTH for c in made),
+            "years": sum(c.kind == ClosingKind.YEAR for c in made),
+        },
     )
     return made
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,6 +18,17 @@ from comptoir.lib.validators import clean_name
 from comptoir.stores.models import SeriesCounter, Store, Till
 
 CHAIN_KIND = "chain"
+
+# Called in ``store_update``'s transaction after a store's legal identity changed, with
+# the store and the fields edited: the technical event log registers here (events sits
+# above stores, which never imports it).
+IdentityHook = Callable[[Store, list[str]], None]
+_identity_hooks: list[IdentityHook] = []
+
+
+def store_identity_hook_register(hook: IdentityHook) -> None:
+    if hook not in _identity_hooks:
+        _identity_hooks.append(hook)
 
 
 def store_get_or_create(*, name: str, currency: str = "EUR") -> Store:
@@ -89,6 +101,8 @@ def store_update(
         setattr(store, name, cleaned[name])
     if edited:
         store.save(update_fields=edited)
+        for hook in _identity_hooks:
+            hook(store, sorted(edited))
     return store
 
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.lib.validators import clean_text
 from comptoir.stores.models import Store, Till
@@ -173,6 +175,10 @@ def enrollment_redeem(
         )
     entry.used_at = timezone.now()
     entry.save(update_fields=["used_at"])
+    event_record(
+        kind=EventKind.ENROLLMENT,
+        details={"post": entry.name, "prefix": till.prefix, "reenroll": entry.node_id is not None},
+    )
     return token, till
 
 
@@ -198,4 +204,5 @@ def node_revoke(*, name: str) -> NodeCredential:
         raise NotFoundError(_("Aucun poste actif nommé « %(name)s ».") % {"name": name})
     cred.revoked_at = timezone.now()
     cred.save(update_fields=["revoked_at"])
+    event_record(kind=EventKind.REVOCATION, details={"post": cred.name, "prefix": cred.till.prefix})
     return cred

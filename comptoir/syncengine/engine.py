@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.home import read_config
 from comptoir.lib import heap
 from comptoir.lib.errors import ComptoirError
@@ -104,13 +106,31 @@ def _contact(client: HubClient, **fields: Any) -> None:
         state.offline_since = None
         rewound = False
         if client.last_hub_time is not None:
+            previous_offset = state.clock_offset_ms
+            known = state.last_contact_at is not None
             state.clock_offset_ms = client.last_hub_time - clock.wall_ms()
             rewound = clock.rewind_if_ahead(state, client.last_hub_time, CLOCK_TOLERANCE_MS)
+            if known and abs(state.clock_offset_ms - previous_offset) > CLOCK_TOLERANCE_MS:
+                _clock_jumped(previous_offset, state.clock_offset_ms)
         for name, value in fields.items():
             setattr(state, name, value)
         state.save()
         if rewound and client.last_hub_time is not None:
             restamp_future(client.last_hub_time + CLOCK_TOLERANCE_MS)
+
+
+def _clock_jumped(previous_offset_ms: int, offset_ms: int) -> None:
+    """This post's wall clock moved against the hub's since the last contact, by more than
+    the tolerance (set back, or far forward): a technical event. The offsets are the
+    hub's time minus this post's, in milliseconds."""
+    event_record(
+        kind=EventKind.CLOCK_JUMP,
+        details={
+            "jump_ms": previous_offset_ms - offset_ms,
+            "offset_ms": offset_ms,
+            "previous_offset_ms": previous_offset_ms,
+        },
+    )
 
 
 def restamp_future(limit_ms: int) -> int:

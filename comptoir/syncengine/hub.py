@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
@@ -129,6 +131,7 @@ def _integrity_alerts(
             latest.pop((model, row))
     refused = [a for key, a in latest.items() if key[1] not in applied]
     if refused:
+        _alerts_logged(cred, refused)
         IntegrityAlert.objects.bulk_create(
             refused,
             update_conflicts=True,
@@ -139,6 +142,31 @@ def _integrity_alerts(
         IntegrityAlert.objects.filter(
             node_id=cred.node_id, row_id__in=applied, resolved_at=None
         ).update(resolved_at=now)
+
+
+def _alerts_logged(cred: NodeCredential, refused: list[IntegrityAlert]) -> None:
+    """A technical event of the hub's post for each alert raised now (not for a fact that
+    is refused again while its alert is open)."""
+    already = set(
+        IntegrityAlert.objects.filter(
+            node_id=cred.node_id,
+            row_id__in=[a.row_id for a in refused],
+            resolved_at=None,
+        ).values_list("model", "row_id")
+    )
+    for alert in refused:
+        if (alert.model, alert.row_id) in already:
+            continue
+        event_record(
+            kind=EventKind.INTEGRITY_ALERT,
+            details={
+                "post": cred.name,
+                "model": alert.model,
+                "row": str(alert.row_id),
+                "document": alert.document,
+                "reason": alert.reason,
+            },
+        )
 
 
 def _document_number(change: FactChange) -> str:

@@ -92,7 +92,11 @@ def test_a_re_import_updates_in_a_few_statements_what_a_save_per_row_would(
         stamps |= {state["clocks"][f] for f in renewed}
         assert all(state["clocks"][f] > old["clocks"][f] for f in renewed)
     assert len(stamps) == 1  # one clock value for the chunk
-    logged = ChangeLog.objects.filter(seq__gt=seq).values_list("model", "row_id")
+    logged = (
+        ChangeLog.objects.exclude(model="events.technicalevent")
+        .filter(seq__gt=seq)
+        .values_list("model", "row_id")
+    )
     assert sorted(logged) == sorted((registry.label_of(model), pk) for pk in changed)
     again = import_rows(kind, parse_csv(kind, second))
     assert (again.updated, again.unchanged) == (0, N)

@@ -25,6 +25,7 @@ from comptoir.cash.services import session_open
 from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.closings.models import Closing
 from comptoir.customers.models import Customer
+from comptoir.events.models import TechnicalEvent
 from comptoir.lib.errors import ImmutableError, ValidationError
 from comptoir.lib.money import format_amount
 from comptoir.sales.models import (
@@ -560,6 +561,14 @@ FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
         period_end=date(2020, 1, 1),
         closed_at=timezone.now(),
         currency="EUR",
+    ),
+    "events.technicalevent": lambda c: TechnicalEvent(
+        till=c["till"],
+        store=c["store"],
+        number=1000 + _n(),
+        kind="reprint",
+        occurred_at=timezone.now(),
+        details='{"document":"C1-2026-000001"}',
     ),
     "stock.stockmovement": lambda c: StockMovement(
         article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)

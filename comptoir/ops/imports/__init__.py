@@ -41,6 +41,8 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from comptoir.events.models import EventKind
+from comptoir.events.services import event_record
 from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.ops.imports import articles, contacts
 from comptoir.ops.imports.base import Counts, Plan, Row, RowError
@@ -234,9 +236,31 @@ def import_rows(
     # the collector's full passes (up to a quarter of a second each, within a chunk).
     gc.freeze()
     try:
-        return _write_chunks(kind, spec, plans, progress)
+        result = _write_chunks(kind, spec, plans, progress)
+    except ImportInterruptedError as exc:
+        try:
+            _logged(kind, {"rows": len(plans), "written": exc.done, "interrupted": True})
+        except DatabaseError:  # the database that stopped the import: say why it stopped
+            log.exception("import of %s: the event could not be recorded", kind)
+        raise
     finally:
         gc.unfreeze()
+    _logged(
+        kind,
+        {
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
+    return result
+
+
+def _logged(kind: str, details: dict[str, int | bool]) -> None:
+    """The import as a technical event of this post (what was written, if anything)."""
+    with transaction.atomic(durable=True):
+        event_record(kind=EventKind.IMPORT, details={"what": kind, **details})
 
 
 def _write_chunks(

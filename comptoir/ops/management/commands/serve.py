@@ -11,8 +11,9 @@ from django.core.management.base import CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from comptoir import health
+from comptoir import __version__, health
 from comptoir.closings.services import closings_close_due
+from comptoir.events.services import post_started, post_stopped
 from comptoir.home import SHARED_CACHE_ENV
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
@@ -94,6 +95,8 @@ class Command(ComptoirCommand):
                 maintenance.start()
         # A post that was off at midnight closes the periods that are over as it starts.
         closings_close_due()
+        post_started(version=__version__)
+        connection.close()  # the server's threads (and processes) open their own
         worker = None
         if (
             settings.COMPTOIR_ROLE == "node"
@@ -137,3 +140,4 @@ class Command(ComptoirCommand):
                 worker.shutdown()
             if maintenance is not None:
                 maintenance.shutdown()
+            post_stopped(version=__version__)

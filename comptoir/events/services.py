@@ -1,0 +1,160 @@
+"""Record technical events: :func:`event_record`, the one way in, called where things
+happen (see the hooks listed in ``events/signals.py`` and the callers of this module).
+
+An event belongs to a post: a till (``till``, or the till this installation sells
+through). An installation with no till yet (a home being set up) records nothing.
+Events are numbered per till, without gaps: the number is taken under a lock of the
+till's ``event`` series row, in the caller's transaction (an event recorded inside a
+use case that fails is rolled back with it).
+
+:func:`event_values` is the one place that builds an event's business values: the
+fiscal chain hashes and signs what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from comptoir.events.models import DETAILS_MAX, EventKind, TechnicalEvent
+from comptoir.lib.errors import NotFoundError
+from comptoir.stores.models import SeriesCounter, Store, Till
+from comptoir.stores.selectors import till_current
+from comptoir.sync import capture
+
+SERIES_KIND = "event"
+TEXT_MAX = 200  # characters of one text value in the details
+TEXT_SHORT = 60  # ... when the details would be too long otherwise
+USER_MAX = 150
+Details = Mapping[str, str | int | bool | None]
+
+
+def event_values(event: TechnicalEvent) -> dict[str, Any]:
+    """The business values of an event, as plain data (values stored with it only)."""
+    return {
+        "kind": "technical_event",
+        "till": str(event.till_id),
+        "number": event.number,
+        "event": event.kind,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "user": event.user,
+        "details": event.details,
+    }
+
+
+def _clean(text: str, limit: int) -> str:
+    # Canonical JSON is ASCII (escapes), but the user is a plain text column: no NUL, no
+    # lone surrogate, bounded, like every synced text.
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode()
+    return text[:limit]
+
+
+def details_text(details: Details | None) -> str:
+    """``details`` as canonical JSON: sorted keys, ASCII, each text value cut to
+    ``TEXT_MAX`` characters. Raises ``ValueError`` if it is still too long (a caller's
+    bug: details are a few small values)."""
+    if not details:
+        return ""
+    data: dict[str, Any] = {}
+    for key, value in details.items():
+        if not isinstance(value, str | int | bool | type(None)):
+            raise ValueError(f"event detail {key!r}: {type(value).__name__} is not a scalar")
+        data[str(key)[:40]] = value[:TEXT_MAX] if isinstance(value, str) else value
+    text = _dumps(data)
+    if len(text) > DETAILS_MAX:
+        # Long texts (a refusal's reason with many accents) are cut further.
+        text = _dumps({k: v[:TEXT_SHORT] if isinstance(v, str) else v for k, v in data.items()})
+    if len(text) > DETAILS_MAX:
+        raise ValueError(f"event details over {DETAILS_MAX} characters")
+    return text
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _till(till: Till | None) -> Till | None:
+    if till is not None:
+        return till
+    try:
+        return till_current()
+    except NotFoundError:
+        return None
+
+
+@transaction.atomic(savepoint=False)
+def event_record(
+    *,
+    kind: str,
+    details: Details | None = None,
+    till: Till | None = None,
+    user: str = "",
+    at: datetime | None = None,
+) -> TechnicalEvent | None:
+    """Record an event of ``kind`` (an :class:`EventKind` value) on ``till`` (default:
+    this post's), in the caller's transaction. None when there is no till to record on."""
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown event kind {kind!r}")
+    text = details_text(details)
+    till = _till(till)
+    if till is None:
+        return None
+    if capture.is_hub():
+        # One lock order on the hub: change log, then rows (``sync.synced``). A push that
+        # raises an integrity alert holds the log when it records the event.
+        capture.lock_log()
+    SeriesCounter.objects.bulk_create(
+        [SeriesCounter(till=till, kind=SERIES_KIND, year=0)], ignore_conflicts=True
+    )
+    SeriesCounter.objects.select_for_update().get(till=till, kind=SERIES_KIND, year=0)
+    last = TechnicalEvent.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0
+    return TechnicalEvent.objects.create(
+        till=till,
+        store_id=till.store_id,
+        number=last + 1,
+        kind=kind,
+        occurred_at=(at or timezone.now()).astimezone(UTC),
+        user=_clean(user or "", USER_MAX),
+        details=text,
+    )
+
+
+def post_started(*, version: str, till: Till | None = None) -> TechnicalEvent | None:
+    """The post starts: a ``version_change`` event first if the software's version is not
+    the one of its last start, then ``post_start`` with the version."""
+    with transaction.atomic(durable=True):
+        till = _till(till)
+        if till is None:
+            return None
+        last = (
+            TechnicalEvent.objects.filter(till=till, kind=EventKind.POST_START)
+            .order_by("-number")
+            .first()
+        )
+        previous = last.details_data.get("version") if last is not None else None
+        if previous is not None and previous != version:
+            event_record(
+                kind=EventKind.VERSION_CHANGE,
+                details={"from": str(previous), "to": version},
+                till=till,
+            )
+        return event_record(kind=EventKind.POST_START, details={"version": version}, till=till)
+
+
+def post_stopped(*, version: str, till: Till | None = None) -> TechnicalEvent | None:
+    with transaction.atomic(durable=True):
+        return event_record(kind=EventKind.POST_STOP, details={"version": version}, till=till)
+
+
+def store_identity_changed(store: Store, fields: list[str]) -> None:
+    """Registered with ``stores.services.store_update`` (see ``EventsConfig.ready``)."""
+    event_record(
+        kind=EventKind.STORE_IDENTITY_CHANGE,
+        details={"store": store.name, "fields": ",".join(fields)},
+    )
