@@ -10,6 +10,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import msgspec
 import pytest
 import uvicorn
 from django.core.management import call_command
@@ -211,8 +212,8 @@ def test_an_integrity_alert_is_recorded_once(till: Till) -> None:
     data["rows"]["sales.invoice"][0]["cashier"] = "x" * 200
     change = fact_change("sales.invoice", invoice.pk, data)
     start = TechnicalEvent.objects.count()
-    assert [r["status"] for r in hub.push_apply(cred, [change])] == ["rejected"]
-    hub.push_apply(cred, [{**change, "id": str(uuid.uuid4())}])  # refused again
+    assert [r.status for r in hub.push_apply(cred, [change])] == ["rejected"]
+    hub.push_apply(cred, [msgspec.structs.replace(change, id=str(uuid.uuid4()))])  # again
     alerts = TechnicalEvent.objects.filter(kind=EventKind.INTEGRITY_ALERT)
     assert TechnicalEvent.objects.count() == start + 1
     assert alerts.get().details_data["document"] == invoice.number
@@ -228,18 +229,19 @@ def test_a_posts_events_reach_the_hub_once(till: Till) -> None:
     data = wire.fact_aggregates("events.technicalevent", [event.pk])[event.pk]
     transaction.savepoint_rollback(sid)
     change = fact_change("events.technicalevent", event.pk, data)
-    assert [r["status"] for r in hub.push_apply(cred, [change])] == ["applied"]
-    again = {**change, "id": str(uuid.uuid4())}
-    assert [r["status"] for r in hub.push_apply(cred, [change, again])] == [
+    assert [r.status for r in hub.push_apply(cred, [change])] == ["applied"]
+    again = msgspec.structs.replace(change, id=str(uuid.uuid4()))
+    assert [r.status for r in hub.push_apply(cred, [change, again])] == [
         "duplicate",
         "duplicate",
     ]
     assert TechnicalEvent.objects.filter(pk=event.pk).count() == 1
     # Another post's events are refused: a till writes its own log only.
-    forged = fact_change("events.technicalevent", uuid.uuid4(), data)
-    forged["data"] = json.loads(json.dumps(data).replace(str(event.pk), forged["row"]))
-    forged["data"]["rows"]["events.technicalevent"][0]["till_id"] = str(till.pk)
-    assert hub.push_apply(cred, [forged])[0]["status"] == "rejected"
+    other = uuid.uuid4()
+    forged_data = json.loads(json.dumps(data).replace(str(event.pk), str(other)))
+    forged_data["rows"]["events.technicalevent"][0]["till_id"] = str(till.pk)
+    forged = fact_change("events.technicalevent", other, forged_data)
+    assert hub.push_apply(cred, [forged])[0].status == "rejected"
 
 
 @override_settings(COMPTOIR_ROLE="node")

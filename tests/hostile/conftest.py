@@ -178,11 +178,17 @@ def change(label: str, row: Any, kind: str, data: dict[str, Any]) -> dict[str, A
 
 def snapshot() -> dict[str, Any]:
     """Everything a push could write: business rows (counts and digests), derived data,
-    the change log, conflicts, idempotency records and the tills' credentials."""
+    the change log, conflicts, idempotency records and the tills' credentials. The hub's
+    technical events are left out: a refused fact raises an integrity alert, which the
+    hub's event log records (the one write a refusal makes, by design)."""
     return {
         **db_state(),
-        "digests": digests.digests(None),
-        "log": ChangeLog.objects.count(),
+        "digests": {
+            label: digest
+            for label, digest in digests.digests(None).items()
+            if label != "events.technicalevent"
+        },
+        "log": ChangeLog.objects.exclude(model="events.technicalevent").count(),
         "conflicts": ConflictLog.objects.count(),
         "received": ReceivedChange.objects.count(),
         "credentials": sorted(
