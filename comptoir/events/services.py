@@ -158,3 +158,37 @@ def store_identity_changed(store: Store, fields: list[str]) -> None:
         kind=EventKind.STORE_IDENTITY_CHANGE,
         details={"store": store.name, "fields": ",".join(fields)},
     )
+
+
+@transaction.atomic(savepoint=False)
+def reprint_record(*, document: str, number: str, form: str, user: str = "") -> int:
+    """Record a reprint (« DUPLICATA ») of ``document`` ``number`` printed as ``form``, in
+    the caller's transaction, and return its copy number on this post: 1 for the first
+    duplicate, then 2, ... (counted per document over every form). 0 when this
+    installation has no till to record on (nothing is recorded)."""
+    till = _till(None)
+    if till is None:
+        return 0
+    # The event series row is locked first (as ``event_record`` does), so two reprints of
+    # one document at once get two copy numbers.
+    SeriesCounter.objects.bulk_create(
+        [SeriesCounter(till=till, kind=SERIES_KIND, year=0)], ignore_conflicts=True
+    )
+    SeriesCounter.objects.select_for_update().get(till=till, kind=SERIES_KIND, year=0)
+    key = _dumps({"number": number})[1:-1]
+    copies = [
+        int(event.details_data.get("copy") or 0)
+        for event in TechnicalEvent.objects.filter(
+            till=till, kind=EventKind.REPRINT, details__contains=key
+        )
+        if event.details_data.get("number") == number
+        and event.details_data.get("document") == document
+    ]
+    copy = max(copies, default=0) + 1
+    event_record(
+        kind=EventKind.REPRINT,
+        details={"document": document, "number": number, "form": form, "copy": copy},
+        till=till,
+        user=user,
+    )
+    return copy

@@ -13,14 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from comptoir.events.services import reprint_record
 from comptoir.lib.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.lib.numbers import parse_decimal
 from comptoir.pos.guards import till_required
+from comptoir.pos.originals import A4, CREDIT_NOTE_RECEIPT, RECEIPT, original_grant, original_take
 from comptoir.pos.selectors import invoice_line_returned_map, invoice_number_typed
 from comptoir.sales.calculations import excl_from_incl
 from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
@@ -38,15 +41,32 @@ def _invoice(request: HttpRequest, number: str) -> Invoice:
         raise Http404(error.message) from None
 
 
+def _duplicate(request: HttpRequest, *, document: str, number: str, form: str) -> int:
+    """0 for the original print; otherwise the copy number of this duplicate, recorded."""
+    if original_take(request.session, number, form):
+        return 0
+    with transaction.atomic(durable=True):
+        copy = reprint_record(
+            document=document, number=number, form=form, user=request.user.get_username()
+        )
+    # A post with no till records nothing: the print still says it is a duplicate.
+    return copy or 1
+
+
 @require_GET
 @cashier_required
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     """The till receipt, sized for 80 mm thermal paper; ``?imprimer=1`` prints on load."""
     invoice = _invoice(request, number)
+    duplicate = _duplicate(request, document="invoice", number=invoice.number, form=RECEIPT)
     return render(
         request,
         "pos/receipt.html",
-        {"invoice": invoice, "autoprint": request.GET.get("imprimer") == "1"},
+        {
+            "invoice": invoice,
+            "duplicate": duplicate,
+            "autoprint": request.GET.get("imprimer") == "1",
+        },
     )
 
 
@@ -61,6 +81,7 @@ class A4Line:
 def invoice_a4(request: HttpRequest, number: str) -> HttpResponse:
     """The A4 invoice with the mentions a French invoice to a business must carry."""
     invoice = _invoice(request, number)
+    duplicate = _duplicate(request, document="invoice", number=invoice.number, form=A4)
     lines = [
         A4Line(line, excl_from_incl(line.unit_price, line.vat_rate)) for line in invoice.lines.all()
     ]
@@ -69,6 +90,7 @@ def invoice_a4(request: HttpRequest, number: str) -> HttpResponse:
         "pos/invoice_a4.html",
         {
             "invoice": invoice,
+            "duplicate": duplicate,
             "lines": lines,
             "store": invoice.store,
             "customer": invoice.customer,
@@ -138,6 +160,7 @@ def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpRespons
         except ComptoirError as exc:
             error = exc.message
         else:
+            original_grant(request.session, note.number, CREDIT_NOTE_RECEIPT)
             return redirect("pos:credit_note_receipt", number=note.number)
     return render(
         request,
@@ -163,11 +186,13 @@ def credit_note_receipt(request: HttpRequest, number: str) -> HttpResponse:
     note = notes.values_list("pk", flat=True).first()
     if note is None:
         raise Http404(_("Avoir inconnu : « %(number)s ».") % {"number": number})
+    duplicate = _duplicate(request, document="credit_note", number=number, form=CREDIT_NOTE_RECEIPT)
     return render(
         request,
         "pos/credit_note_receipt.html",
         {
             "note": credit_note_detail(pk=note, store_ids=scope.ids),
+            "duplicate": duplicate,
             "autoprint": request.GET.get("imprimer") == "1",
         },
     )

@@ -31,6 +31,7 @@ from comptoir.pos.basket import (
     scan_parse,
 )
 from comptoir.pos.guards import is_fetch, till_required
+from comptoir.pos.originals import A4, RECEIPT, original_grant
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
 from comptoir.sales.selectors import invoice_detail
 from comptoir.sales.services import (
@@ -229,4 +230,5 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     except ComptoirError as error:
         return _answer(request, till, draft, pay_error=error.message)
     request.session.pop(SESSION_KEY, None)
+    original_grant(request.session, invoice.number, RECEIPT, A4)
     return _answer(request, till, None, invoice=invoice_detail(number=invoice.number))
