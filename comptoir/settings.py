@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "comptoir.stores",
+    "comptoir.journal",
     "comptoir.catalogue",
     "comptoir.customers",
     "comptoir.sales",

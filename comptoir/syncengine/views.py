@@ -307,6 +307,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
             node_id=str(body.get("node_id", "")),
             version=str(body.get("version", ""))[:20],
             reenroll=body.get("reenroll") is True,
+            public_key=str(body.get("public_key", ""))[:64],
         )
     except ProtocolError as exc:
         return error(str(exc), 400)

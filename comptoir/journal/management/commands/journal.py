@@ -1,0 +1,104 @@
+"""``comptoir journal verify [--post PREFIX] [--json]``: the fiscal journal of this post
+(on the hub: of every post) recomputed, chain by chain.
+
+``comptoir journal archive-verify FILE.zip`` is run by the entry point itself, before it
+looks for a home (``comptoir.cli``, :mod:`comptoir.fiscal.command`): it never reaches
+this command.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from comptoir.journal.verify import ChainResult, journal_verify
+from comptoir.lib.errors import NotFoundError
+from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_action, add_actions
+
+EXIT_BROKEN = 1
+
+
+def chain_name(chain: str) -> str:
+    names = {
+        "doc": _("factures et avoirs"),
+        "sess": _("sessions de caisse"),
+        "move": _("mouvements d'espèces"),
+    }
+    return names.get(chain, chain)
+
+
+def result_line(result: ChainResult) -> str:
+    head = _("Poste %(post)s, %(chain)s (%(n)d enregistrements)") % {
+        "post": result.till.prefix,
+        "chain": chain_name(result.chain),
+        "n": len(result.stored),
+    }
+    if result.status == "whole":
+        return _("%(head)s : intègre.") % {"head": head}
+    found = result.first_record()
+    first = result.first
+    what = (found.spec.number(found.obj) if found else "") or (
+        f"n° {first.sequence}" if first else ""
+    )
+    text = _("%(head)s : %(state)s au n° %(seq)s (%(what)s) : %(why)s")
+    return text % {
+        "head": head,
+        "state": _("rompue") if result.status == "broken" else _("en attente"),
+        "seq": first.sequence if first else "?",
+        "what": what,
+        "why": result.message(),
+    }
+
+
+class Command(ComptoirCommand):
+    help = _(
+        "Journal fiscal : « verify » recalcule chaque chaîne d'enregistrements fiscaux et "
+        "leurs signatures (sur le serveur : de chaque poste). « comptoir journal "
+        "archive-verify FICHIER.zip » vérifie une archive, sans base de données."
+    )
+    json_output = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = add_actions(parser)
+        verify = add_action(
+            actions,
+            "verify",
+            _(
+                "Recalcule les chaînes et les signatures du journal fiscal ; code de sortie 0 "
+                "seulement si toutes sont intègres, sinon 1 avec le premier enregistrement "
+                "en cause de chaque chaîne."
+            ),
+        )
+        verify.add_argument("--post", metavar="PREFIXE", help=_("le poste de ce préfixe seul"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "verify":
+            self._verify(options)
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        post = options.get("post")
+        results = journal_verify(post)
+        if post and not results:
+            from comptoir.stores.models import Till
+
+            if not Till.objects.filter(prefix=post.strip().upper()).exists():
+                raise NotFoundError(_("Poste inconnu : « %(post)s ».") % {"post": post})
+        whole = all(r.status == "whole" for r in results)
+        if options.get("json"):
+            self.emit_json({"ok": whole, "chains": [r.as_json() for r in results]})
+        else:
+            for result in results:
+                self.stdout.write(result_line(result))
+            if not results:
+                self.stdout.write(_("Aucun enregistrement fiscal à vérifier."))
+            elif whole:
+                self.stdout.write(_("Journal fiscal intègre."))
+            else:
+                self.stdout.write(_("Journal fiscal NON intègre."))
+        if not whole:
+            sys.stdout.flush()
+            sys.exit(EXIT_BROKEN)
