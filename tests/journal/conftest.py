@@ -58,9 +58,7 @@ def trading_day(till: Till) -> Callable[[], None]:
             at=at(2, 10),
         )
         invoice_sell(lines=[SaleLine("VIN", 3)], cashier="Alice", at=at(2, 11))
-        credit_note_issue(
-            invoice_number=first.number, lines=[ReturnLine("PAIN", 1)], at=at(2, 12)
-        )
+        credit_note_issue(invoice_number=first.number, lines=[ReturnLine("PAIN", 1)], at=at(2, 12))
         invoice_sell(lines=[SaleLine("PAIN", 5)], cashier="Bob", at=at(2, 13))
         cash_out(amount="5", reason="Fournisseur", cashier="Alice", at=at(2, 14))
         cash_out(amount="3", reason="Timbres", cashier="Alice", at=at(2, 15))

@@ -65,8 +65,10 @@ def test_a_field_altered_in_the_database_is_named(
     trading_day()
     second = Invoice.objects.get(chain_sequence=2)
     with triggers_dropped("sales_invoice"):
-        raw("UPDATE sales_invoice SET total_incl_tax = total_incl_tax - 100 WHERE id = %s",
-            second.pk.hex if _sqlite() else str(second.pk))
+        raw(
+            "UPDATE sales_invoice SET total_incl_tax = total_incl_tax - 100 WHERE id = %s",
+            second.pk.hex if _sqlite() else str(second.pk),
+        )
     code, document = _verify()
     assert code == 1
     doc = _chain(document, "doc")
@@ -169,8 +171,11 @@ def test_a_forged_signature_is_named(till: Till, trading_day: Callable[[], None]
     closing = CashSessionClosing.objects.get()
     forged = sign(key_generate(), b"comptoir-fiscal-record\n" + closing.chain_hash.encode())
     with triggers_dropped("cash_cashsessionclosing"):
-        raw("UPDATE cash_cashsessionclosing SET signature = %s WHERE id = %s", forged,
-            _id(closing.pk))
+        raw(
+            "UPDATE cash_cashsessionclosing SET signature = %s WHERE id = %s",
+            forged,
+            _id(closing.pk),
+        )
     code, document = _verify()
     assert code == 1
     sess = _chain(document, "sess")
