@@ -34,6 +34,7 @@ from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, Ca
 from comptoir.cash.reports import SessionReport
 from comptoir.cash.selectors import session_figures, session_open_get, till_bounds
 from comptoir.journal.services import journal_link, snapshots
+from comptoir.journal.verify import journal_verify_quietly
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.lib.validators import clean_text
@@ -346,4 +347,6 @@ def session_close(
     closing.expected_amount = report.expected_cash
     closing.difference = counted_amount - report.expected_cash
     closing.report = report.as_data()
+    # The fiscal journal is recomputed after each closing (its result: status, sync page).
+    transaction.on_commit(journal_verify_quietly)
     return _chained(closing, till, "session_close", session_close_values(closing))

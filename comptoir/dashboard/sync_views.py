@@ -22,6 +22,7 @@ from comptoir.dashboard.sync_selectors import (
     node_names,
     nodes_overview,
 )
+from comptoir.journal.verify import checks_summary
 from comptoir.lib.server_errors import server_errors
 from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
 from comptoir.syncengine.selectors import integrity_alert_open_list, sync_status
@@ -42,6 +43,7 @@ def _node_context() -> dict[str, Any]:
         "cycles": recent_cycles(),
         "skew_seconds": abs(status.clock_offset_ms) // 1000,
         "tolerance_seconds": CLOCK_TOLERANCE_MS // 1000,
+        "journal": checks_summary(),
     }
 
 
@@ -64,6 +66,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         "conflicts": rows,
         "page": page,
         "alerts": alerts,
+        "journal": checks_summary(store_ids),
     }
 
 

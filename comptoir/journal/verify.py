@@ -9,6 +9,7 @@ verify_chain` with the post's public key. The result of every chain walked is ke
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +20,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from comptoir.fiscal.canonical import GENESIS
-from comptoir.fiscal.chains import ChainReport, Finding, Record, reason_text, verify_chain
+from comptoir.fiscal.chains import (
+    REASONS,
+    ChainReport,
+    Finding,
+    Record,
+    reason_text,
+    verify_chain,
+)
 from comptoir.journal.kinds import FiscalKind, chains
 from comptoir.journal.models import ChainCheck
 from comptoir.journal.postkey import till_public_key
@@ -29,6 +38,7 @@ from comptoir.lib.chain import chain_hash
 from comptoir.stores.models import Till
 
 NO_KEY = "no_key"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,7 @@ def chain_stored(till: Till, chain: str, *, since: int | None = None) -> list[St
     legacy: list[tuple[FiscalKind, Any]] = []
     current: list[tuple[FiscalKind, Any]] = []
     for spec in chains().get(chain, []):
-        rows = spec.model._default_manager.filter(till=till)
+        rows: Any = spec.model._default_manager.filter(till=till)
         if since is not None:
             rows = rows.filter(chain_sequence__gte=since)
         else:
@@ -218,6 +228,15 @@ def journal_verify(prefix: str | None = None) -> list[ChainResult]:
     return results
 
 
+def journal_verify_quietly() -> None:
+    """``journal_verify`` run by itself (at start, after a cash closing): its result is
+    kept for the status and sync pages; a failure to check is logged, never raised."""
+    try:
+        journal_verify()
+    except Exception:  # noqa: BLE001 - a background check must not break what ran it
+        logger.exception("journal verify failed")
+
+
 def check_save(
     till: Till,
     chain: str,
@@ -263,11 +282,36 @@ def checks_list() -> list[ChainCheck]:
     return list(ChainCheck.objects.select_related("till").order_by("till__prefix", "chain"))
 
 
-def checks_summary() -> dict[str, Any]:
+CHAIN_NAMES = {
+    "doc": _lazy("factures et avoirs"),
+    "sess": _lazy("sessions de caisse"),
+    "move": _lazy("mouvements d'espèces"),
+}
+
+
+def chain_name(chain: str) -> str:
+    return str(CHAIN_NAMES.get(chain, chain))
+
+
+def check_reason_text(check: ChainCheck) -> str:
+    if check.reason == NO_KEY:
+        return _("clé publique du poste inconnue : ses signatures ne peuvent pas être vérifiées.")
+    if check.reason in REASONS:
+        return reason_text(check.reason)  # type: ignore[arg-type]
+    return ""
+
+
+def checks_summary(store_ids: Iterable[Any] | None = None) -> dict[str, Any]:
     """What ``comptoir status`` and the sync pages show: the overall state (``whole``,
     ``pending``, ``broken`` or ``unknown`` before any check), when, and the chains that
-    are not whole."""
+    are not whole. ``store_ids``: those stores' posts only."""
     checks = checks_list()
+    if store_ids:
+        wanted = {str(s) for s in store_ids}
+        checks = [c for c in checks if str(c.till.store_id) in wanted]
+    for check in checks:
+        check.chain_name = chain_name(check.chain)  # type: ignore[attr-defined]
+        check.reason_text = check_reason_text(check)  # type: ignore[attr-defined]
     if not checks:
         return {"status": "unknown", "checked_at": None, "problems": []}
     problems = [c for c in checks if c.status != "whole"]

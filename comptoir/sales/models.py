@@ -86,8 +86,8 @@ class Invoice(FactModel, ChainedFact):
     change_given = MoneyField(_("rendu"), default=0)
     total_cost = MoneyField(_("coût de revient"), default=0)
     # Declared as they were before the fiscal journal (its mixin's are nullable).
-    previous_hash = models.CharField(max_length=64, blank=True)  # type: ignore[assignment]
-    chain_hash = models.CharField(max_length=64)  # type: ignore[assignment]
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("facture")
@@ -189,8 +189,8 @@ class CreditNote(FactModel, ChainedFact):
     total_incl_tax = MoneyField(_("total TTC"))
     total_cost = MoneyField(default=0)
     # Declared as they were before the fiscal journal (its mixin's are nullable).
-    previous_hash = models.CharField(max_length=64, blank=True)  # type: ignore[assignment]
-    chain_hash = models.CharField(max_length=64)  # type: ignore[assignment]
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("avoir")

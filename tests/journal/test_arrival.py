@@ -95,7 +95,7 @@ def test_a_record_whose_predecessor_has_not_arrived_is_pending_then_whole(
     assert [r["status"] for r in hub.push_apply(cred, [third])] == ["applied"]
     check = ChainCheck.objects.get(till=cred.till, chain="doc")
     assert (check.status, check.sequence) == ("pending", 3)
-    [result] = [r for r in journal_verify("C2")]
+    [result] = list(journal_verify("C2"))
     assert result.status == "pending"
     hub.push_apply(cred, [first])
     assert ChainCheck.objects.get(till=cred.till, chain="doc").status == "pending"
@@ -122,7 +122,8 @@ def test_a_chain_that_does_not_link_is_kept_and_raises_an_alert(cred: NodeCreden
     assert ChainCheck.objects.get(till=cred.till, chain="doc").status == "broken"
     [result] = journal_verify("C2")
     assert result.status == "broken"
-    assert result.first is not None and result.first.sequence == 2
+    assert result.first is not None
+    assert result.first.sequence == 2
 
 
 def test_reenrolling_sends_the_key_again(cred: NodeCredential) -> None:

@@ -145,9 +145,11 @@ def test_an_altered_version_1_document_is_named(till: Till, version_1: None) -> 
         )
     [result] = journal_verify()
     assert result.status == "broken"
-    assert result.first is not None and result.first.reason == "altered"
+    assert result.first is not None
+    assert result.first.reason == "altered"
     found = result.first_record()
-    assert found is not None and found.obj.pk == note.pk
+    assert found is not None
+    assert found.obj.pk == note.pk
 
 
 def version_1_restored() -> tuple[Any, Any]:

@@ -1,4 +1,5 @@
-"""Validated documents are chained per till: any alteration breaks the chain. (The whole\njournal, and documents of chain version 1, are tested in ``tests/journal``.)"""
+"""Validated documents are chained per till: any alteration breaks the chain. (The whole
+journal, and documents of chain version 1, are tested in ``tests/journal``.)"""
 
 import itertools
 from datetime import timedelta

@@ -14,21 +14,12 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from comptoir.journal.verify import ChainResult, journal_verify
+from comptoir.journal.verify import ChainResult, chain_name, journal_verify
 from comptoir.lib.errors import NotFoundError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_action, add_actions
 
 EXIT_BROKEN = 1
-
-
-def chain_name(chain: str) -> str:
-    names = {
-        "doc": _("factures et avoirs"),
-        "sess": _("sessions de caisse"),
-        "move": _("mouvements d'espèces"),
-    }
-    return names.get(chain, chain)
 
 
 def result_line(result: ChainResult) -> str:

@@ -88,6 +88,7 @@ class Command(ComptoirCommand):
 
             worker = SyncWorker(interval=max(1.0, options["interval"]))
             worker.start()
+        _journal_verify_at_start()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
             _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
@@ -119,3 +120,21 @@ class Command(ComptoirCommand):
         finally:
             if worker is not None:
                 worker.shutdown()
+
+
+def _journal_verify_at_start() -> None:
+    """The fiscal journal recomputed once at start, beside the server (its result shows on
+    the status and sync pages)."""
+    import threading
+
+    from django.db import connections
+
+    from comptoir.journal.verify import journal_verify_quietly
+
+    def run() -> None:
+        try:
+            journal_verify_quietly()
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=run, name="journal-verify", daemon=True).start()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from comptoir.journal.verify import checks_summary
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import local_text
 from comptoir.lib.server_errors import server_errors
@@ -19,6 +20,7 @@ class Command(ComptoirCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         st = sync_status()
         errors = server_errors()
+        journal = checks_summary()
         if options.get("json"):
             self.emit_json(
                 {
@@ -49,6 +51,21 @@ class Command(ComptoirCommand):
                     "pull_failures": st.pull_failures,
                     "clock_offset_ms": st.clock_offset_ms,
                     "clock_skewed": st.clock_skewed,
+                    "journal": {
+                        "status": journal["status"],
+                        "checked_at": journal["checked_at"],
+                        "problems": [
+                            {
+                                "post": c.till.prefix,
+                                "chain": c.chain,
+                                "status": c.status,
+                                "number": c.number,
+                                "sequence": c.sequence,
+                                "reason": c.reason,
+                            }
+                            for c in journal["problems"]
+                        ],
+                    },
                     "server_errors_24h": errors.last_24h,
                     "last_server_error_at": errors.last_at or None,
                 }
@@ -56,6 +73,7 @@ class Command(ComptoirCommand):
             return
         out = self.stdout.write
         out(_("Rôle : serveur central (hub).") if st.role == "hub" else _("Rôle : caisse (node)."))
+        self._journal(journal)
         if errors.last_24h:
             out(
                 _("⚠ Erreurs du serveur ces dernières 24 h : %(n)d (dernière : %(at)s, %(what)s).")
@@ -127,4 +145,31 @@ class Command(ComptoirCommand):
                     "corrigez l'heure."
                 )
                 % {"s": st.clock_offset_ms // 1000}
+            )
+
+    def _journal(self, journal: dict[str, Any]) -> None:
+        """The fiscal journal's last known state (``comptoir journal verify``)."""
+        out = self.stdout.write
+        when = (
+            _(" (vérifié le %(at)s)") % {"at": local_text(journal["checked_at"])}
+            if journal["checked_at"]
+            else ""
+        )
+        texts = {
+            "whole": _("Journal fiscal : intègre%(when)s."),
+            "pending": _("Journal fiscal : en attente d'enregistrements%(when)s."),
+            "broken": _("⚠ Journal fiscal : ROMPU%(when)s."),
+            "unknown": _("Journal fiscal : pas encore vérifié (comptoir journal verify)."),
+        }
+        out(texts[journal["status"]] % {"when": when})
+        for check in journal["problems"]:
+            out(
+                _("  Poste %(post)s, %(chain)s : %(number)s (n° %(seq)s) : %(why)s")
+                % {
+                    "post": check.till.prefix,
+                    "chain": check.chain_name,
+                    "number": check.number or "—",
+                    "seq": check.sequence or "?",
+                    "why": check.reason_text,
+                }
             )
