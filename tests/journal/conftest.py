@@ -17,6 +17,10 @@ def triggers_dropped(*tables: str) -> Iterator[None]:
     """The immutability triggers of ``tables`` out of the way, as someone with the database
     file (or a PostgreSQL superuser) could do; back in place afterwards."""
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Deferred foreign-key checks pending in the test's transaction would forbid
+            # the ALTER TABLE: run them now (and from now on).
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in tables:
             if connection.vendor == "sqlite":
                 cur.execute(f'DROP TRIGGER IF EXISTS "{table}_immutable_upd"')
