@@ -44,12 +44,13 @@ def test_a_tills_journal_is_whole_on_the_hub_and_an_alteration_is_named(shop: Sh
     assert _chains(on_hub) == _chains(mine)  # checked with the key the till enrolled with
 
     # Someone with the till's database file rewrites a sale.
+    update = f"UPDATE sales_invoice SET total_incl_tax = 1 WHERE number = '{first['number']}'"
     shop.shell(
         till,
         "from django.db import connection\n"
         "with connection.cursor() as c:\n"
         "    c.execute('DROP TRIGGER sales_invoice_immutable_upd')\n"
-        f"    c.execute(\"UPDATE sales_invoice SET total_incl_tax = 1 WHERE number = '{first['number']}'\")\n"
+        f"    c.execute({update!r})\n"
         "out = True\n",
     )
     broken = shop.run(till, "journal", "verify", check=False)

@@ -1,9 +1,10 @@
-"""``comptoir journal verify [--post PREFIX] [--json]``: the fiscal journal of this post
-(on the hub: of every post) recomputed, chain by chain.
+"""``comptoir journal ACTION``: the fiscal journal of this post.
 
-``comptoir journal archive-verify FILE.zip`` is run by the entry point itself, before it
-looks for a home (``comptoir.cli``, :mod:`comptoir.fiscal.command`): it never reaches
-this command.
+One sub-parser and one handler per action: ``verify [--post PREFIX] [--json]``
+recomputes every chain of this post (on the hub: of every post) and exits 1 unless all
+are whole. ``comptoir journal archive-verify FILE.zip`` is run by the entry point
+itself, before it looks for a home (``comptoir.cli``, :mod:`comptoir.fiscal.command`):
+it never reaches this command.
 """
 
 from __future__ import annotations
@@ -67,10 +68,10 @@ class Command(ComptoirCommand):
         verify.add_argument("--post", metavar="PREFIXE", help=_("le poste de ce préfixe seul"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "verify":
-            self._verify(options)
+        handler = {"verify": self.verify}[options["action"]]
+        handler(options)
 
-    def _verify(self, options: dict[str, Any]) -> None:
+    def verify(self, options: dict[str, Any]) -> None:
         post = options.get("post")
         results = journal_verify(post)
         if post and not results:
