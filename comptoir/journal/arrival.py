@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from comptoir.fiscal.canonical import GENESIS, signed_message
 from comptoir.fiscal.chains import reason_text, verify_chain
 from comptoir.fiscal.keys import signature_valid
-from comptoir.journal.kinds import FiscalKind, chains, kind_of_model
+from comptoir.journal.kinds import chains, kind_of_model
 from comptoir.journal.models import ChainCheck
 from comptoir.journal.postkey import till_public_key
 from comptoir.journal.verify import Stored, chain_stored, check_save
@@ -161,7 +161,3 @@ def _alert(node_id: str, broken: list[Stored], report: Any) -> None:
             unique_fields=["node_id", "model", "row_id"],
             update_fields=["reason", "last_at", "resolved_at"],
         )
-
-
-def kind_for(label: str) -> FiscalKind | None:
-    return kind_of_model(label)
