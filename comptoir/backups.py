@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -220,7 +221,16 @@ def check_backup(path: Path) -> dict[str, object]:
                     )
     except FileNotFoundError:
         raise BackupError(_("fichier introuvable : %(path)s.") % {"path": path}) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,  # zipfile's answer to a member flagged as encrypted (one changed bit)
+    ) as exc:
         raise BackupError(
             _("la sauvegarde %(path)s est illisible : %(error)s") % {"path": path, "error": exc}
         ) from None

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "comptoir.stores",
     "comptoir.events",
+    "comptoir.journal",
     "comptoir.catalogue",
     "comptoir.customers",
     "comptoir.sales",

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.journal.models import ChainedFact
 from comptoir.lib.fields import MoneyField
 from comptoir.stores.models import Store, Till
 from comptoir.sync.synced import FactModel
@@ -40,7 +41,7 @@ class DocumentBounds(models.Model):
         abstract = True
 
 
-class CashSession(FactModel, DocumentBounds):
+class CashSession(FactModel, ChainedFact, DocumentBounds):
     """The opening of a cash session: the float counted into the drawer."""
 
     till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="cash_sessions")
@@ -81,7 +82,7 @@ class CashMovementKind(models.TextChoices):
     OUT = "out", _("sortie")
 
 
-class CashMovement(FactModel):
+class CashMovement(FactModel, ChainedFact):
     """Cash put into or taken out of the drawer during a session, with its reason."""
 
     session = models.ForeignKey(CashSession, on_delete=models.PROTECT, related_name="movements")
@@ -106,7 +107,7 @@ class CashMovement(FactModel):
         return f"{self.kind} {self.amount}"
 
 
-class CashSessionClosing(FactModel, DocumentBounds):
+class CashSessionClosing(FactModel, ChainedFact, DocumentBounds):
     """The closing of a session: the blind count, what was expected, and the Z report.
 
     ``report`` is the Z as computed at the close (minor units), kept as printed.

@@ -25,11 +25,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.cash.denominations import count_parse, count_total
+from comptoir.cash.journal_setup import (
+    cash_movement_values,
+    session_close_values,
+    session_open_values,
+)
 from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, CashSessionClosing
 from comptoir.cash.reports import SessionReport
 from comptoir.cash.selectors import session_figures, session_open_get, till_bounds
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
+from comptoir.journal.services import journal_link, snapshots
+from comptoir.journal.verify import journal_verify_quietly
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.lib.validators import clean_text
@@ -160,7 +167,7 @@ def _open(
     last = (
         CashSession.objects.filter(till=till).select_related("closing").order_by("-number").first()
     )
-    session = CashSession.objects.create(
+    session = CashSession(
         till=till,
         store_id=till.store_id,
         number=last.number + 1 if last else 1,
@@ -171,7 +178,9 @@ def _open(
         float_counts=checked,
         previous_closing=last.closing if last else None,
         **till_bounds(till=till),
+        **snapshots(till),
     )
+    _chained(session, till, "session_open", session_open_values(session))
     event_record(
         kind=EventKind.SESSION_OPEN,
         details={"session": session.number, "float": float_amount},
@@ -179,6 +188,14 @@ def _open(
         user=cashier,
     )
     return session
+
+
+def _chained(fact: Any, till: Till, kind: str, values: dict[str, Any]) -> Any:
+    """Link a new cash fact into its chain of the fiscal journal, then store it."""
+    for name, value in journal_link(till=till, kind=kind, values=values).items():
+        setattr(fact, name, value)
+    fact.save(force_insert=True)
+    return fact
 
 
 def _till(till: Till | None) -> Till:
@@ -246,7 +263,7 @@ def _move(
     chain_head_lock(till=till)
     session = _open_session(till)
     last = CashMovement.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0
-    movement = CashMovement.objects.create(
+    movement = CashMovement(
         session=session,
         till=till,
         store_id=till.store_id,
@@ -256,7 +273,9 @@ def _move(
         reason=reason,
         occurred_at=_instant(at),
         cashier=cashier,
+        **snapshots(till),
     )
+    _chained(movement, till, "cash_movement", cash_movement_values(movement))
     expected = SessionReport(session_figures(session=session)).expected_cash
     return MovementResult(movement, expected)
 
@@ -331,12 +350,15 @@ def session_close(
         counted_amount=counted_amount,
         counted_counts=checked,
         **bounds,
+        **snapshots(till),
     )
     report = SessionReport(session_figures(session=current, end=closing), counted=counted_amount)
     closing.expected_amount = report.expected_cash
     closing.difference = counted_amount - report.expected_cash
     closing.report = report.as_data()
-    closing.save()
+    # The fiscal journal is recomputed after each closing (its result: status, sync page).
+    transaction.on_commit(journal_verify_quietly)
+    _chained(closing, till, "session_close", session_close_values(closing))
     event_record(
         kind=EventKind.SESSION_CLOSE,
         details={

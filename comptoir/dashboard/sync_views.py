@@ -23,6 +23,7 @@ from comptoir.dashboard.sync_selectors import (
     node_names,
     nodes_overview,
 )
+from comptoir.journal.verify import checks_summary
 from comptoir.lib.server_errors import server_errors
 from comptoir.maintenance import backup_status
 from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
@@ -49,6 +50,7 @@ def _node_context() -> dict[str, Any]:
         "damage": damage,
         "damage_text": health.damage_sentence(damage) if damage else "",
         "backups": backup_status(home, config) if home and config else None,
+        "journal": checks_summary(),
     }
 
 
@@ -71,6 +73,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         "conflicts": rows,
         "page": page,
         "alerts": alerts,
+        "journal": checks_summary(store_ids),
     }
 
 

@@ -154,7 +154,15 @@ def _read(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
         raise _NotWhole(_("Le fichier « %(name)s » de l'archive a été modifié.") % {"name": name})
     try:
         return archive.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        ValueError,
+        RuntimeError,
+    ):
+        # RuntimeError: zipfile's answer to a member flagged as encrypted (one changed bit).
         raise _NotWhole(
             _("Le fichier « %(name)s » de l'archive a été modifié.") % {"name": name}
         ) from None

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from comptoir.home import HomeConfig
+from comptoir.journal.postkey import post_key
+from comptoir.journal.services import post_key_register
 from comptoir.stores.services import store_get_or_create, till_create
 from comptoir.web.roles import ROLES as ROLE_GROUPS
 
@@ -26,9 +28,13 @@ def home_setup(
         Group.objects.get_or_create(name=name)
     if create_till:
         store = store_get_or_create(name=config.store_name, currency=config.currency)
-        till_create(
+        till = till_create(
             store=store, name=config.till_name, prefix=config.till_prefix, node_id=config.node_id
         )
+        # The post's fiscal signing key, made now in its home; its public half on its till.
+        post_key_register(till=till)
+    else:
+        post_key()  # an enrolling till: the enrollment request carries its public key
     user_model = get_user_model()
     if not user_model.objects.filter(username=admin_user).exists():
         user = user_model.objects.create_superuser(admin_user, "", admin_password)

@@ -8,6 +8,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Ventes")
 
     def ready(self) -> None:
-        from comptoir.sales import sync_setup
+        from comptoir.sales import journal_setup, sync_setup
 
         sync_setup.register()
+        journal_setup.register()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article
 from comptoir.customers.models import Customer
+from comptoir.journal.models import ChainedFact
 from comptoir.lib.fields import MoneyField, QuantityField
 from comptoir.lib.ids import new_id
 from comptoir.stores.models import Store, Till
@@ -62,7 +63,7 @@ class InvoiceDraftLine(models.Model):
         return f"{self.position}: {self.quantity}"
 
 
-class Invoice(FactModel):
+class Invoice(FactModel, ChainedFact):
     """A validated sales invoice (the seed's ``FactureVente``). Immutable."""
 
     number = models.CharField(_("numéro"), max_length=40, unique=True)
@@ -84,6 +85,7 @@ class Invoice(FactModel):
     total_paid = MoneyField(_("payé"))
     change_given = MoneyField(_("rendu"), default=0)
     total_cost = MoneyField(_("coût de revient"), default=0)
+    # Declared as they were before the fiscal journal (its mixin's are nullable).
     previous_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64)
 
@@ -165,7 +167,7 @@ class Payment(FactModel):
         ordering = ["invoice", "position"]
 
 
-class CreditNote(FactModel):
+class CreditNote(FactModel, ChainedFact):
     """A credit note (avoir) against an invoice: returned goods go back to stock."""
 
     number = models.CharField(_("numéro"), max_length=40, unique=True)
@@ -186,6 +188,7 @@ class CreditNote(FactModel):
     total_tax = MoneyField(_("TVA"))
     total_incl_tax = MoneyField(_("total TTC"))
     total_cost = MoneyField(default=0)
+    # Declared as they were before the fiscal journal (its mixin's are nullable).
     previous_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64)
 

@@ -69,6 +69,11 @@ class Till(ReferenceModel):
         blank=True,
         help_text=_("Identifiant du poste qui tient cette caisse et sa série de numéros."),
     )
+    # The post's Ed25519 public key (base64 of its 32 bytes) and its short id: set on the
+    # hub, from the enrollment request (or by the hub for its own web till), and synced
+    # to the tills; the hub checks each fiscal record's signature with it on arrival.
+    public_key = models.CharField(_("clé publique"), max_length=64, blank=True)
+    key_id = models.CharField(_("identifiant de clé"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("caisse")

@@ -128,9 +128,12 @@ def _locked_counter(till: Till, kind: str, year: int) -> SeriesCounter:
     return SeriesCounter.objects.select_for_update().get(till=till, kind=kind, year=year)
 
 
-def chain_head_lock(*, till: Till) -> SeriesCounter:
-    """Lock the till's document chain; take it before any series lock (lock order)."""
-    return _locked_counter(till, CHAIN_KIND, 0)
+def chain_head_lock(*, till: Till, chain: str = CHAIN_KIND) -> SeriesCounter:
+    """Lock one of the till's fiscal chains: by default its document chain (invoices and
+    credit notes), which every fiscal use case takes first; take it before any series
+    lock (lock order). The head row keeps the chain's last hash (``last_hash``) and, for
+    the chains of the fiscal journal, its last sequence number (``last_number``)."""
+    return _locked_counter(till, chain, 0)
 
 
 def series_next(*, till: Till, kind: str, year: int) -> tuple[int, str]:

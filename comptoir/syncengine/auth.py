@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
+from comptoir.fiscal.errors import KeyFileError
+from comptoir.fiscal.keys import key_id, public_key_from_text, public_key_text
 from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.lib.validators import clean_text
 from comptoir.stores.models import Store, Till
@@ -116,7 +118,12 @@ def reenrollment_create(*, name: str, store: str | None = None) -> str:
 
 @transaction.atomic(durable=True)
 def enrollment_redeem(
-    *, code: str, node_id: str, version: str = "", reenroll: bool = False
+    *,
+    code: str,
+    node_id: str,
+    version: str = "",
+    reenroll: bool = False,
+    public_key: str = "",
 ) -> tuple[str, Till]:
     """Turn a valid code into a secret token for ``node_id``, and the till it is bound to.
 
@@ -124,7 +131,10 @@ def enrollment_redeem(
     replaces its post's token (the old one stops working, the revocation is lifted) and
     is refused, changing nothing, to any other node id. ``reenroll``: the node asks to
     be re-enrolled, so a new-till code is refused rather than making it a new post.
+    ``public_key``: the post's fiscal signing key (``fiscal.keys.public_key_text``), kept
+    on its till: the hub checks the signature of each fiscal record it receives with it.
     """
+    key_fields = _public_key_fields(public_key)
     entry = (
         EnrollmentCode.objects.select_for_update()
         .select_related("store")
@@ -173,6 +183,9 @@ def enrollment_redeem(
         NodeCredential.objects.create(
             node_id=node_id, name=entry.name, till=till, token_hash=_hash(token), version=version
         )
+    if key_fields and (till.public_key, till.key_id) != key_fields:
+        till.public_key, till.key_id = key_fields
+        till.save(update_fields=["public_key", "key_id"])
     entry.used_at = timezone.now()
     entry.save(update_fields=["used_at"])
     event_record(
@@ -180,6 +193,17 @@ def enrollment_redeem(
         details={"post": entry.name, "prefix": till.prefix, "reenroll": entry.node_id is not None},
     )
     return token, till
+
+
+def _public_key_fields(text: str) -> tuple[str, str] | None:
+    """(key text, key id) of an enrolling post's public key; None when none is given."""
+    if not text:
+        return None
+    try:
+        key = public_key_from_text(text)
+    except KeyFileError as exc:
+        raise ValidationError(exc.message) from None
+    return public_key_text(key), key_id(key)
 
 
 def credential_for(token: str) -> NodeCredential | None:

@@ -13,6 +13,7 @@ import httpx
 from django.utils.translation import gettext as _
 
 from comptoir import __version__
+from comptoir.journal.postkey import post_public_text
 from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.syncengine import compression, jsontext
 from comptoir.syncengine.protocol import (
@@ -273,7 +274,13 @@ class HubClient:
 
     def enroll(self, code: str, node_id: str, *, reenroll: bool = False) -> dict[str, Any]:
         """Redeem ``code``; ``reenroll``: for this enrolled post, never as a new till."""
-        body: dict[str, Any] = {"code": code, "node_id": node_id, "version": __version__}
+        body: dict[str, Any] = {
+            "code": code,
+            "node_id": node_id,
+            "version": __version__,
+            # The post's fiscal signing key: the hub checks its records' signatures with it.
+            "public_key": post_public_text()[0],
+        }
         if reenroll:
             body["reenroll"] = True
         return self.post("enroll", body)

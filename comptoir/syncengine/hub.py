@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
+from comptoir.journal.arrival import records_arrived
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
@@ -84,6 +85,15 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
                     )
             ReceivedChange.objects.bulk_create(received, ignore_conflicts=True)
             _integrity_alerts(cred, fresh, outcomes_by_id)
+            # The fiscal journal: the chains of the records just applied (pending, broken).
+            records_arrived(
+                cred.node_id,
+                [
+                    (c.model, c.row)
+                    for c in fresh
+                    if isinstance(c, FactChange) and outcomes_by_id[c.id].status == "applied"
+                ],
+            )
     return results
 
 

@@ -156,6 +156,7 @@ class Enroll(msgspec.Struct, forbid_unknown_fields=True):
     node_id: str = ""
     version: str = ""
     reenroll: bool = False  # for this enrolled post, never as a new till
+    public_key: str = ""  # the post's Ed25519 public key (the fiscal journal's signatures)
 
 
 def envelope(hub_time_ms: int) -> dict[str, Any]:

@@ -292,6 +292,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
             node_id=body.node_id,
             version=body.version[:20],
             reenroll=body.reenroll,
+            public_key=body.public_key[:64],
         )
     except ProtocolError as exc:
         return error(str(exc), 400)

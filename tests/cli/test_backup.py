@@ -107,7 +107,12 @@ def _rewrite_member(source: Path, target: Path, name: str, change: bytes | None)
 
 @pytest.mark.parametrize(
     ("how", "expected"),
-    [("one byte", "endommagée"), ("member gone", "incomplète"), ("not a zip", "illisible")],
+    [
+        ("one byte", "endommagée"),
+        ("member gone", "incomplète"),
+        ("not a zip", "illisible"),
+        ("encrypted flag", "illisible"),  # one bit of a member's header: zipfile raises
+    ],
 )
 def test_a_damaged_backup_is_refused_and_nothing_is_written(
     tmp_path: Path, how: str, expected: str
@@ -120,6 +125,11 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(
         _rewrite_member(backup, bad, "database/node.sqlite3", b"x")
     elif how == "member gone":
         _rewrite_member(backup, bad, "home/comptoir.toml", None)
+    elif how == "encrypted flag":
+        data = bytearray(backup.read_bytes())
+        header = data.index(b"PK\x01\x02")  # the first member's central directory entry
+        data[header + 8] |= 1  # general purpose flag, bit 0: encrypted
+        bad.write_bytes(bytes(data))
     else:
         bad.write_bytes(backup.read_bytes()[: len(backup.read_bytes()) // 2])
     with pytest.raises(BackupError):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.selectors import article_get
-from comptoir.lib.chain import chain_hash
+from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.quantity import parse_quantity
 from comptoir.lib.validators import clean_text
@@ -24,6 +24,7 @@ from comptoir.sales.calculations import (
     tax_breakdown,
 )
 from comptoir.sales.hooks import document_hooks
+from comptoir.sales.journal_setup import credit_note_values
 from comptoir.sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -167,22 +168,11 @@ def credit_note_issue(
     till = Till.objects.select_related("store").get(pk=till.pk)
     for hook in document_hooks():
         hook(till, timezone.localdate(issued_at))
-    head = chain_head_lock(till=till)
+    head = chain_head_lock(till=till)  # the document chain first: the lock order
     sequence, number = series_next(till=till, kind="credit", year=year)
     total_incl = sum(t.total_incl_tax for t in taxes)
-    hashed_values = {
-        "kind": "credit_note",
-        "number": number,
-        "invoice": invoice.number,
-        "issued_at": issued_at.isoformat(),
-        "store": till.store.name,
-        "total_incl_tax": total_incl,
-        "lines": [[ln.article_code, str(q), incl] for ln, q, incl, _e, _c in line_amounts],
-        "taxes": [[str(t.vat_rate), t.base_excl_tax, t.tax] for t in taxes],
-    }
-    digest = chain_hash(head.last_hash, hashed_values)
     with capture.traced_once():  # one trace for the whole aggregate
-        note = CreditNote.objects.create(
+        note = CreditNote(
             number=number,
             invoice=invoice,
             till=till,
@@ -199,43 +189,44 @@ def credit_note_issue(
             total_tax=sum(t.tax for t in taxes),
             total_incl_tax=total_incl,
             total_cost=sum(c for *_rest, c in line_amounts),
-            previous_hash=head.last_hash,
-            chain_hash=digest,
+            **snapshots(till),
         )
-        head.last_hash = digest
-        head.save(update_fields=["last_hash"])
         parts: dict[type[models.Model], list[Any]] = {}
-        parts[CreditNoteLine] = CreditNoteLine.objects.bulk_create(
-            [
-                CreditNoteLine(
-                    **note.part_keys(CreditNoteLine, i - 1),
-                    credit_note=note,
-                    invoice_line=line,
-                    position=i,
-                    article_id=line.article_id,
-                    quantity=qty,
-                    vat_rate=line.vat_rate,
-                    total_excl_tax=excl,
-                    total_tax=incl - excl,
-                    total_incl_tax=incl,
-                    total_cost=cost,
-                )
-                for i, (line, qty, incl, excl, cost) in enumerate(line_amounts, start=1)
-            ]
-        )
-        parts[CreditNoteTax] = CreditNoteTax.objects.bulk_create(
-            [
-                CreditNoteTax(
-                    **note.part_keys(CreditNoteTax, n),
-                    credit_note=note,
-                    vat_rate=t.vat_rate,
-                    base_excl_tax=t.base_excl_tax,
-                    tax=t.tax,
-                    total_incl_tax=t.total_incl_tax,
-                )
-                for n, t in enumerate(taxes)
-            ]
-        )
+        parts[CreditNoteLine] = [
+            CreditNoteLine(
+                **note.part_keys(CreditNoteLine, i - 1),
+                credit_note=note,
+                invoice_line=line,
+                position=i,
+                article_id=line.article_id,
+                quantity=qty,
+                vat_rate=line.vat_rate,
+                total_excl_tax=excl,
+                total_tax=incl - excl,
+                total_incl_tax=incl,
+                total_cost=cost,
+            )
+            for i, (line, qty, incl, excl, cost) in enumerate(line_amounts, start=1)
+        ]
+        parts[CreditNoteTax] = [
+            CreditNoteTax(
+                **note.part_keys(CreditNoteTax, n),
+                credit_note=note,
+                vat_rate=t.vat_rate,
+                base_excl_tax=t.base_excl_tax,
+                tax=t.tax,
+                total_incl_tax=t.total_incl_tax,
+            )
+            for n, t in enumerate(taxes)
+        ]
+        values = credit_note_values(note, parts[CreditNoteLine], parts[CreditNoteTax])
+        for name, value in journal_link(
+            till=till, kind="credit_note", values=values, head=head
+        ).items():
+            setattr(note, name, value)
+        note.save(force_insert=True)
+        for model in (CreditNoteLine, CreditNoteTax):
+            parts[model] = model.objects.bulk_create(parts[model])
         back: dict[UUID, Decimal] = {}
         for line, qty, *_rest in line_amounts:
             back[line.article_id] = back.get(line.article_id, Decimal(0)) + qty

@@ -23,8 +23,8 @@ from comptoir.catalogue.models import Article
 from comptoir.catalogue.selectors import article_get
 from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
+from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.bounds import MAX_QUANTITY, quantity_fits
-from comptoir.lib.chain import chain_hash
 from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.lib.money import format_amount, parse_amount
 from comptoir.lib.quantity import format_for_people, parse_quantity
@@ -39,6 +39,7 @@ from comptoir.sales.calculations import (
     settle,
 )
 from comptoir.sales.hooks import document_hooks
+from comptoir.sales.journal_setup import invoice_values
 from comptoir.sales.models import (
     Invoice,
     InvoiceDraft,
@@ -255,34 +256,11 @@ def _validate(
     year = timezone.localtime(validated_at).year
     for hook in document_hooks():
         hook(till, timezone.localdate(validated_at))
-    head = chain_head_lock(till=till)
+    head = chain_head_lock(till=till)  # the document chain first: the lock order
     sequence, number = series_next(till=till, kind="invoice", year=year)
     customer = draft.customer
-    hashed_values = {
-        "kind": "invoice",
-        "number": number,
-        "validated_at": validated_at.isoformat(),
-        "store": store.name,
-        "currency": currency,
-        "total_excl_tax": totals.total_excl_tax,
-        "total_tax": totals.total_tax,
-        "total_incl_tax": totals.total_incl_tax,
-        "lines": [
-            [
-                ln.article.code,
-                str(ln.quantity),
-                ln.unit_price,
-                str(ln.discount_rate),
-                t.total_incl_tax,
-            ]
-            for ln, t in zip(lines, totals.lines, strict=True)
-        ],
-        "taxes": [[str(t.vat_rate), t.base_excl_tax, t.tax] for t in totals.taxes],
-        "payments": parsed,
-    }
-    digest = chain_hash(head.last_hash, hashed_values)
     with capture.traced_once():  # one trace for the whole aggregate
-        invoice = Invoice.objects.create(
+        invoice = Invoice(
             number=number,
             till=till,
             store=store,
@@ -300,61 +278,60 @@ def _validate(
             total_paid=settlement.paid,
             change_given=settlement.change,
             total_cost=totals.total_cost,
-            previous_hash=head.last_hash,
-            chain_hash=digest,
+            **snapshots(till),
         )
-        head.last_hash = digest
-        head.save(update_fields=["last_hash"])
         parts: dict[type[models.Model], list[Any]] = {}
-        parts[InvoiceLine] = InvoiceLine.objects.bulk_create(
-            [
-                InvoiceLine(
-                    **invoice.part_keys(InvoiceLine, i - 1),
-                    invoice=invoice,
-                    position=i,
-                    article=line.article,
-                    article_code=line.article.code,
-                    label=line.article.name,
-                    quantity=line.quantity,
-                    unit=line.article.unit,
-                    unit_price=line.unit_price,
-                    discount_rate=line.discount_rate,
-                    discount_amount=t.discount,
-                    vat_rate=line.article.vat_rate,
-                    total_excl_tax=t.total_excl_tax,
-                    total_tax=t.total_tax,
-                    total_incl_tax=t.total_incl_tax,
-                    unit_cost=line.article.cost,
-                    total_cost=t.total_cost,
-                )
-                for i, (line, t) in enumerate(zip(lines, totals.lines, strict=True), start=1)
-            ]
-        )
-        parts[InvoiceTax] = InvoiceTax.objects.bulk_create(
-            [
-                InvoiceTax(
-                    **invoice.part_keys(InvoiceTax, n),
-                    invoice=invoice,
-                    vat_rate=t.vat_rate,
-                    base_excl_tax=t.base_excl_tax,
-                    tax=t.tax,
-                    total_incl_tax=t.total_incl_tax,
-                )
-                for n, t in enumerate(totals.taxes)
-            ]
-        )
-        parts[Payment] = Payment.objects.bulk_create(
-            [
-                Payment(
-                    **invoice.part_keys(Payment, i - 1),
-                    invoice=invoice,
-                    position=i,
-                    method=method,
-                    amount=amount,
-                )
-                for i, (method, amount) in enumerate(parsed, start=1)
-            ]
-        )
+        parts[InvoiceLine] = [
+            InvoiceLine(
+                **invoice.part_keys(InvoiceLine, i - 1),
+                invoice=invoice,
+                position=i,
+                article=line.article,
+                article_code=line.article.code,
+                label=line.article.name,
+                quantity=line.quantity,
+                unit=line.article.unit,
+                unit_price=line.unit_price,
+                discount_rate=line.discount_rate,
+                discount_amount=t.discount,
+                vat_rate=line.article.vat_rate,
+                total_excl_tax=t.total_excl_tax,
+                total_tax=t.total_tax,
+                total_incl_tax=t.total_incl_tax,
+                unit_cost=line.article.cost,
+                total_cost=t.total_cost,
+            )
+            for i, (line, t) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+        ]
+        parts[InvoiceTax] = [
+            InvoiceTax(
+                **invoice.part_keys(InvoiceTax, n),
+                invoice=invoice,
+                vat_rate=t.vat_rate,
+                base_excl_tax=t.base_excl_tax,
+                tax=t.tax,
+                total_incl_tax=t.total_incl_tax,
+            )
+            for n, t in enumerate(totals.taxes)
+        ]
+        parts[Payment] = [
+            Payment(
+                **invoice.part_keys(Payment, i - 1),
+                invoice=invoice,
+                position=i,
+                method=method,
+                amount=amount,
+            )
+            for i, (method, amount) in enumerate(parsed, start=1)
+        ]
+        values = invoice_values(invoice, parts[InvoiceLine], parts[InvoiceTax], parts[Payment])
+        for name, value in journal_link(
+            till=till, kind="invoice", values=values, head=head
+        ).items():
+            setattr(invoice, name, value)
+        invoice.save(force_insert=True)
+        for model in (InvoiceLine, InvoiceTax, Payment):
+            parts[model] = model.objects.bulk_create(parts[model])
         # One movement per article, bounded like any movement (``_sold``).
         parts[StockMovement] = StockMovement.objects.bulk_create(
             [

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from comptoir.journal.arrival import signature_problem
 from comptoir.lib.errors import ComptoirError
 from comptoir.stores.models import Till
 from comptoir.sync import capture, registry, wire
@@ -77,6 +78,10 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
         return "duplicate"
     if till is not None and spec.authorize is not None:
         reason = spec.authorize(till, root)
+        if reason:
+            raise Rejected(reason)
+    if till is not None:
+        reason = signature_problem(spec.label, root)  # the fiscal journal's check
         if reason:
             raise Rejected(reason)
     check_foreign_keys(root)
@@ -183,6 +188,11 @@ def apply_facts(
             continue
         if till is not None and agg.spec.authorize is not None:
             reason = agg.spec.authorize(till, agg.root)
+            if reason:
+                outcomes[agg.index] = rejected(change, reason)
+                continue
+        if till is not None:
+            reason = signature_problem(agg.spec.label, agg.root)  # the fiscal journal's check
             if reason:
                 outcomes[agg.index] = rejected(change, reason)
                 continue

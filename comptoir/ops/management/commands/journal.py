@@ -1,18 +1,27 @@
 """``comptoir journal ACTION``: the fiscal journal of this post.
 
-One sub-parser and one handler per action (``events`` here; ``journal archive-verify``
-is handled by the entry point, with no home: see ``comptoir.cli``).
+One sub-parser and one handler per action: ``verify [--post PREFIX] [--json]``
+recomputes every chain of this post (on the hub: of every post) and exits 1 unless all
+are whole; ``events`` lists the technical events (JET). ``comptoir journal
+archive-verify FILE.zip`` is run by the entry point
+itself, before it looks for a home (``comptoir.cli``, :mod:`comptoir.fiscal.command`):
+it never reaches this command.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.events.models import EventKind
 from comptoir.events.selectors import event_data, event_label, event_list
+from comptoir.events.services import event_record
+from comptoir.journal.verify import ChainResult, chain_name, journal_verify
+from comptoir.lib.errors import NotFoundError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import (
     add_action,
@@ -24,13 +33,53 @@ from comptoir.lib.management.helpers import (
     write_table,
 )
 
+EXIT_BROKEN = 1
+
+
+def result_line(result: ChainResult) -> str:
+    head = _("Poste %(post)s, %(chain)s (%(n)d enregistrements)") % {
+        "post": result.till.prefix,
+        "chain": chain_name(result.chain),
+        "n": len(result.stored),
+    }
+    if result.status == "whole":
+        return _("%(head)s : intègre.") % {"head": head}
+    found = result.first_record()
+    first = result.first
+    what = (found.spec.number(found.obj) if found else "") or (
+        f"n° {first.sequence}" if first else ""
+    )
+    text = _("%(head)s : %(state)s au n° %(seq)s (%(what)s) : %(why)s")
+    return text % {
+        "head": head,
+        "state": _("rompue") if result.status == "broken" else _("en attente"),
+        "seq": first.sequence if first else "?",
+        "what": what,
+        "why": result.message(),
+    }
+
 
 class Command(ComptoirCommand):
-    help = _("Journal fiscal de ce poste : événements techniques.")
+    help = _(
+        "Journal fiscal : « verify » recalcule chaque chaîne d'enregistrements fiscaux et "
+        "leurs signatures (sur le serveur : de chaque poste) ; « events » liste les "
+        "événements techniques. « comptoir journal archive-verify FICHIER.zip » vérifie "
+        "une archive, sans base de données."
+    )
     json_output = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = add_actions(parser)
+        verify = add_action(
+            actions,
+            "verify",
+            _(
+                "Recalcule les chaînes et les signatures du journal fiscal ; code de sortie 0 "
+                "seulement si toutes sont intègres, sinon 1 avec le premier enregistrement "
+                "en cause de chaque chaîne."
+            ),
+        )
+        verify.add_argument("--post", metavar="PREFIXE", help=_("le poste de ce préfixe seul"))
         events = add_action(
             actions, "events", _("Événements techniques (JET), les plus récents d'abord.")
         )
@@ -48,8 +97,36 @@ class Command(ComptoirCommand):
         add_limit(events)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handler = {"events": self.events}[options["action"]]
+        handler = {"verify": self.verify, "events": self.events}[options["action"]]
         handler(options)
+
+    def verify(self, options: dict[str, Any]) -> None:
+        post = options.get("post")
+        results = journal_verify(post)
+        if post and not results:
+            from comptoir.stores.models import Till
+
+            if not Till.objects.filter(prefix=post.strip().upper()).exists():
+                raise NotFoundError(_("Poste inconnu : « %(post)s ».") % {"post": post})
+        whole = all(r.status == "whole" for r in results)
+        broken = any(r.status == "broken" for r in results)
+        outcome = "whole" if whole else "broken" if broken else "pending"
+        with transaction.atomic():
+            event_record(kind=EventKind.JOURNAL_VERIFIED, details={"outcome": outcome})
+        if options.get("json"):
+            self.emit_json({"ok": whole, "chains": [r.as_json() for r in results]})
+        else:
+            for result in results:
+                self.stdout.write(result_line(result))
+            if not results:
+                self.stdout.write(_("Aucun enregistrement fiscal à vérifier."))
+            elif whole:
+                self.stdout.write(_("Journal fiscal intègre."))
+            else:
+                self.stdout.write(_("Journal fiscal NON intègre."))
+        if not whole:
+            sys.stdout.flush()
+            sys.exit(EXIT_BROKEN)
 
     def events(self, options: dict[str, Any]) -> None:
         start, end = parse_period(options)

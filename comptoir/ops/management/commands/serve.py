@@ -107,6 +107,7 @@ class Command(ComptoirCommand):
 
             worker = SyncWorker(interval=max(1.0, options["interval"]), on_cycle=closings_close_due)
             worker.start()
+        _journal_verify_at_start()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
             _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
@@ -141,3 +142,21 @@ class Command(ComptoirCommand):
             if maintenance is not None:
                 maintenance.shutdown()
             post_stopped(version=__version__)
+
+
+def _journal_verify_at_start() -> None:
+    """The fiscal journal recomputed once at start, beside the server (its result shows on
+    the status and sync pages)."""
+    import threading
+
+    from django.db import connections
+
+    from comptoir.journal.verify import journal_verify_quietly
+
+    def run() -> None:
+        try:
+            journal_verify_quietly()
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=run, name="journal-verify", daemon=True).start()

@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir import health
+from comptoir.journal.verify import checks_summary
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import local_text
@@ -49,6 +50,7 @@ class Command(ComptoirCommand):
             self._health(damage, backups, checked=options["check"] and database is not None)
         st = sync_status()
         errors = server_errors()
+        journal = checks_summary()
         if options.get("json"):
             self.emit_json(
                 {
@@ -85,6 +87,21 @@ class Command(ComptoirCommand):
                     "pull_failures": st.pull_failures,
                     "clock_offset_ms": st.clock_offset_ms,
                     "clock_skewed": st.clock_skewed,
+                    "journal": {
+                        "status": journal["status"],
+                        "checked_at": journal["checked_at"],
+                        "problems": [
+                            {
+                                "post": c.till.prefix,
+                                "chain": c.chain,
+                                "status": c.status,
+                                "number": c.number,
+                                "sequence": c.sequence,
+                                "reason": c.reason,
+                            }
+                            for c in journal["problems"]
+                        ],
+                    },
                     "server_errors_24h": errors.last_24h,
                     "last_server_error_at": errors.last_at or None,
                 }
@@ -94,6 +111,7 @@ class Command(ComptoirCommand):
         out(_("Rôle : serveur central (hub).") if st.role == "hub" else _("Rôle : caisse (node)."))
         for line in self._health_lines:
             out(line)
+        self._journal(journal)
         if errors.last_24h:
             out(
                 _("⚠ Erreurs du serveur ces dernières 24 h : %(n)d (dernière : %(at)s, %(what)s).")
@@ -189,3 +207,30 @@ class Command(ComptoirCommand):
         if backups is not None and backups.warning:
             lines.append(_("⚠ Sauvegardes : %(warning)s") % {"warning": backups.warning})
         self._health_lines = lines
+
+    def _journal(self, journal: dict[str, Any]) -> None:
+        """The fiscal journal's last known state (``comptoir journal verify``)."""
+        out = self.stdout.write
+        when = (
+            _(" (vérifié le %(at)s)") % {"at": local_text(journal["checked_at"])}
+            if journal["checked_at"]
+            else ""
+        )
+        texts = {
+            "whole": _("Journal fiscal : intègre%(when)s."),
+            "pending": _("Journal fiscal : en attente d'enregistrements%(when)s."),
+            "broken": _("⚠ Journal fiscal : ROMPU%(when)s."),
+            "unknown": _("Journal fiscal : pas encore vérifié (comptoir journal verify)."),
+        }
+        out(texts[journal["status"]] % {"when": when})
+        for check in journal["problems"]:
+            out(
+                _("  Poste %(post)s, %(chain)s : %(number)s (n° %(seq)s) : %(why)s")
+                % {
+                    "post": check.till.prefix,
+                    "chain": check.chain_name,
+                    "number": check.number or "—",
+                    "seq": check.sequence or "?",
+                    "why": check.reason_text,
+                }
+            )
