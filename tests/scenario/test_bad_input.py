@@ -36,7 +36,8 @@ out = {
     "invoices": sorted(Invoice.objects.values_list("number", flat=True)),
     "movements": StockMovement.objects.count(),
     "counts": InventoryCount.objects.count(),
-    "log": ChangeLog.objects.count(),
+    # the hub's own technical events (an integrity alert per refused fact) left out
+    "log": ChangeLog.objects.exclude(model="events.technicalevent").count(),
     "received": ReceivedChange.objects.count(),
     "conflicts": ConflictLog.objects.count(),
     "tills": sorted(Till.objects.values_list("prefix", "name", "node_id")),

@@ -20,6 +20,7 @@ def test_the_badge_follows_the_hub_and_the_hub_lists_its_tills(page: Page, shop:
     home = shop.add_till("Caisse 1")
     shop.run(home, "user", "add", CASHIER[0], "--role", "cashier", "--password", CASHIER[1])
     shop.run(home, "user", "add", MANAGER[0], "--role", "manager", "--password", MANAGER[1])
+    shop.run(home, "session", "open", "--float", "0")  # the sale below changes one thing
     till = shop.serve(home, "caisse1")
 
     login(page, till, CASHIER)  # type: ignore[arg-type]
