@@ -7,21 +7,35 @@ login too).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
 
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
+from comptoir.lib.errors import ComptoirError
+
+log = logging.getLogger("comptoir.events")
+
+
+def _record(kind: str, user: str) -> None:
+    """A login is never refused for its event: a post that cannot write (a damaged
+    database, which its pages say) still lets its users in to read and restore."""
+    try:
+        with transaction.atomic():
+            event_record(kind=kind, user=user)
+    except ComptoirError as exc:
+        log.warning("événement %s non enregistré : %s", kind, exc.message)
 
 
 def _logged_in(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
-    event_record(kind=EventKind.LOGIN_OK, user=getattr(user, "username", "") or "")
+    _record(EventKind.LOGIN_OK, getattr(user, "username", "") or "")
 
 
 def _login_failed(sender: Any, credentials: Any = None, request: Any = None, **kwargs: Any) -> None:
-    username = (credentials or {}).get("username") or ""
-    event_record(kind=EventKind.LOGIN_FAILED, user=str(username))
+    _record(EventKind.LOGIN_FAILED, str((credentials or {}).get("username") or ""))
 
 
 def connect() -> None:

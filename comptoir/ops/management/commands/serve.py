@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -15,10 +17,12 @@ from comptoir import __version__, health
 from comptoir.closings.services import closings_close_due
 from comptoir.events.services import post_started, post_stopped
 from comptoir.home import SHARED_CACHE_ENV
-from comptoir.lib.errors import ValidationError
+from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
+
+log = logging.getLogger("comptoir.serve")
 
 
 def parse_bind(value: str) -> tuple[str, int]:
@@ -93,9 +97,11 @@ class Command(ComptoirCommand):
             if home is not None and config is not None:
                 maintenance = MaintenanceWorker(home, config)
                 maintenance.start()
-        # A post that was off at midnight closes the periods that are over as it starts.
-        closings_close_due()
-        post_started(version=__version__)
+        # A post that was off at midnight closes the periods that are over as it starts, and
+        # its start is a technical event. A till that cannot write (a damaged database: said
+        # above) still serves, so that its pages say so and what it sold still syncs.
+        _unless_refused(closings_close_due)
+        _unless_refused(lambda: post_started(version=__version__))
         connection.close()  # the server's threads (and processes) open their own
         worker = None
         if (
@@ -141,7 +147,16 @@ class Command(ComptoirCommand):
                 worker.shutdown()
             if maintenance is not None:
                 maintenance.shutdown()
-            post_stopped(version=__version__)
+            _unless_refused(lambda: post_stopped(version=__version__))
+
+
+def _unless_refused(write: Callable[[], object]) -> None:
+    """A write at start or stop that the post refuses (damaged database) is skipped: the
+    refusal is already said, and the server must still come up or go down."""
+    try:
+        write()
+    except ComptoirError as exc:
+        log.warning("%s", exc.message)
 
 
 def _journal_verify_at_start() -> None:
