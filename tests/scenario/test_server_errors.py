@@ -9,7 +9,6 @@ The error is a genuine one: the till's database file disappears under the runnin
 from __future__ import annotations
 
 import contextlib
-
 import http.cookiejar
 import json
 import re
