@@ -23,7 +23,7 @@ from stdnum.fr import siret, tva
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import parse_amount
 from comptoir.lib.numbers import parse_decimal
-from comptoir.lib.validators import clean_text
+from comptoir.lib.validators import clean_text, stdnum_clean
 
 # The fields ``clean_identity`` knows, in the order the settings page and ``store show``
 # list them.
@@ -93,16 +93,11 @@ def clean_country(value: str) -> str:
 
 
 def clean_siret(value: str) -> str:
-    value = value.strip()
-    if not value:
-        return ""
-    try:
-        return str(siret.validate(value))
-    except StdnumError:
-        raise ValidationError(
-            _("SIRET invalide : « %(value)s » (14 chiffres avec une clé de contrôle).")
-            % {"value": value}
-        ) from None
+    return stdnum_clean(
+        siret.validate,
+        value,
+        _("SIRET invalide : « %(value)s » (14 chiffres avec une clé de contrôle)."),
+    )
 
 
 def clean_store_vat_number(value: str, *, country: str) -> str:

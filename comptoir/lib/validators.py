@@ -9,6 +9,7 @@ CLI, the back office, the till screen and CSV imports thus refuse the same chara
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -40,29 +41,30 @@ def clean_text(value: str, *, label: str, multiline: bool = False) -> str:
     return value
 
 
-def clean_siren(value: str) -> str:
+def stdnum_clean(validate: Callable[[str], object], value: str, message: str) -> str:
+    """``value`` checked by a python-stdnum ``validate`` (its compact form), "" when empty;
+    else ``message`` (with ``%(value)s``) as a :class:`ValidationError`."""
     value = value.strip()
     if not value:
         return ""
     try:
-        return str(siren.validate(value))
+        return str(validate(value))
     except StdnumError:
-        raise ValidationError(
-            _("SIREN invalide : « %(value)s » (9 chiffres avec une clé de contrôle).")
-            % {"value": value}
-        ) from None
+        raise ValidationError(message % {"value": value}) from None
+
+
+def clean_siren(value: str) -> str:
+    return stdnum_clean(
+        siren.validate,
+        value,
+        _("SIREN invalide : « %(value)s » (9 chiffres avec une clé de contrôle)."),
+    )
 
 
 def clean_vat_number(value: str) -> str:
-    value = value.strip()
-    if not value:
-        return ""
-    try:
-        return str(vat.validate(value))
-    except StdnumError:
-        raise ValidationError(
-            _("Numéro de TVA intracommunautaire invalide : « %(value)s ».") % {"value": value}
-        ) from None
+    return stdnum_clean(
+        vat.validate, value, _("Numéro de TVA intracommunautaire invalide : « %(value)s ».")
+    )
 
 
 def clean_email(value: str) -> str:
