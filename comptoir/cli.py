@@ -23,7 +23,9 @@ from comptoir.console import (
     config_error_text,
     language_of,
     language_option,
+    reader_may_leave,
     speak,
+    streams_without_console,
 )
 from comptoir.home import (
     HOME_ENV,
@@ -383,31 +385,14 @@ def _archive_verify(args: list[str], language: str) -> int:
     return code if error is None else _fail(error, code)
 
 
-def _without_console(home: Path) -> None:
-    """Under ``pythonw`` (the Windows task that starts the till without a window) there is
-    no console: ``sys.stdout`` and ``sys.stderr`` are None and printing would fail. What a
-    command prints then goes to the home's ``logs/console.log`` (nowhere without a home)."""
-    if sys.stdout is not None and sys.stderr is not None:
-        return
-    log = home / "logs" / "console.log"
-    try:
-        if not config_path(home).is_file():
-            raise FileNotFoundError(config_path(home))  # no home: nothing is created
-        log.parent.mkdir(exist_ok=True)
-        stream = open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-    except OSError:
-        stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    sys.stdout = sys.stdout or stream
-    sys.stderr = sys.stderr or stream
-
-
+@reader_may_leave
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--home")
     known, _rest = pre.parse_known_args(args)
     home = resolve_home(known.home)
-    _without_console(home)
+    streams_without_console(home)
     # The home's language, French without one; ``init`` has its own ``--language``.
     speak(language_of(home))
     undecodable = _not_utf8(args)

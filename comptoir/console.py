@@ -1,4 +1,6 @@
-"""Texts printed outside Django: by the ``comptoir`` entry point and ``comptoir demo``.
+"""Texts printed outside Django: by the ``comptoir`` entry point and ``comptoir demo``; and
+the standard streams of the command line, whatever the terminal (no console at all under
+``pythonw``, or a reader that leaves early: ``comptoir --help | head``).
 
 Django's translation cannot serve there: it needs the settings, which need the home. The
 standard ``gettext`` reads the same compiled catalogue (``locale/``); French, the source
@@ -10,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Sequence
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
 from gettext import NullTranslations, translation
 from pathlib import Path
 
 # The languages of the interface (``settings.LANGUAGES``), known to the home's reader too.
 from comptoir.home import LANGUAGES as LANGUAGES
-from comptoir.home import ConfigError, read_config
+from comptoir.home import ConfigError, config_path, read_config
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 
@@ -99,3 +104,43 @@ def config_error_text(exc: ConfigError) -> str:
     else:
         text = _("dans %(path)s, le fuseau horaire « %(value)s » (clé « %(key)s ») est inconnu.")
     return text % values
+
+
+def streams_without_console(home: Path) -> None:
+    """Under ``pythonw`` (the Windows task that starts the till without a window) there is
+    no console: ``sys.stdout`` and ``sys.stderr`` are None and printing would fail. What a
+    command prints then goes to the home's ``logs/console.log`` (nowhere without a home)."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    log = home / "logs" / "console.log"
+    try:
+        if not config_path(home).is_file():
+            raise FileNotFoundError(config_path(home))  # no home: nothing is created
+        log.parent.mkdir(exist_ok=True)
+        stream = open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    except OSError:
+        stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    sys.stdout = sys.stdout or stream
+    sys.stderr = sys.stderr or stream
+
+
+def reader_may_leave(main: Callable[..., int]) -> Callable[..., int]:
+    """``main``, for a reader that stops reading before the end (``| head``, ``| grep -q``):
+    what is left to print goes nowhere and the command ends as it would have, with no
+    ``BrokenPipeError`` traceback (Python's documentation, "Note on SIGPIPE"). Exit code 0:
+    the command did what it was asked until its reader left."""
+
+    @functools.wraps(main)
+    def wrapped(*args: object, **kwargs: object) -> int:
+        try:
+            code = main(*args, **kwargs)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+            return code
+        except BrokenPipeError:
+            # Python flushes stdout again at exit: point it at nothing first.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+
+    return wrapped

@@ -81,3 +81,35 @@ def test_argparse_errors_exit_2(home: Path) -> None:
     result = comptoir(home, "article", "list", "--limit", "zero")
     assert result.returncode == 2
     assert "--limit" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),  # printed by the entry point itself
+        ("journal", "events"),  # printed by a Django command (the home's start and init)
+        ("article", "list", "--json"),
+    ],
+)
+def test_a_reader_that_leaves_early_gets_no_traceback(home: Path, args: tuple[str, ...]) -> None:
+    # ``comptoir … | head``: the reader has gone before the command writes. A pipe whose
+    # reading end is already closed makes every write fail at once, deterministically.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "comptoir", *args, "--home", str(home)],
+            cwd=REPO,
+            env=_env(),
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr
+    assert result.stderr == ""
+    assert result.returncode == 0
