@@ -15,7 +15,17 @@ from comptoir.stores.models import Till
 
 
 @pytest.fixture
-def cli(till: Till) -> Callable[..., str]:
+def home_manager(till: Till) -> str:
+    """The manager ``init`` makes with every home (``--admin-user``, "admin" by default):
+    the commands that record a cashier name it when ``--cashier`` is not given."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model()._default_manager.create_superuser("admin", "", "x" * 12)
+    return "admin"
+
+
+@pytest.fixture
+def cli(till: Till, home_manager: str) -> Callable[..., str]:
     """Run a command with string arguments; returns what it printed on stdout."""
 
     def run(*args: str) -> str:
@@ -38,7 +48,10 @@ def cli_json(cli: Callable[..., str]) -> Callable[..., Any]:
 
 @pytest.fixture
 def cli_fail(
-    till: Till, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    till: Till,
+    home_manager: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., str]:
     """Run a command through ``run_from_argv`` (the entry point's path), expect exit code 2
     and return its stderr."""

@@ -139,3 +139,29 @@ def test_invoice_list_refuses_a_bad_date(shelf, cli_fail):
 
 def test_invoice_show_unknown(shelf, cli_fail):
     assert "Facture inconnue" in cli_fail("invoice", "show", "X")
+
+
+def test_records_made_without_cashier_belong_to_the_home_manager(shelf, cli, cli_json):
+    # Every command that records a person: a sale, a credit note, a cash session.
+    invoice = cli_json("sell", "A:1", "--pay", "cash")
+    assert Invoice.objects.get(number=invoice["number"]).cashier == "admin"
+    cli("credit_note", invoice["number"], "A:1")
+    assert CreditNote.objects.get().cashier == "admin"
+    cli("session", "cash-in", "5", "--reason", "Monnaie")
+    from comptoir.cash.models import CashMovement, CashSession
+
+    assert CashSession.objects.get().cashier == "admin"  # opened by the first sale
+    assert CashMovement.objects.get().cashier == "admin"
+    # Given, it is kept as given.
+    named = cli_json("sell", "A:1", "--pay", "cash", "--cashier", "Léa")
+    assert Invoice.objects.get(number=named["number"]).cashier == "Léa"
+
+
+def test_a_blank_cashier_or_a_home_without_manager_is_refused(shelf, cli_fail):
+    from django.contrib.auth import get_user_model
+
+    assert "--cashier" in cli_fail("sell", "A:1", "--cashier", "  ")
+    get_user_model()._default_manager.all().update(is_active=False)
+    assert "aucun gérant actif" in cli_fail("sell", "A:1")
+    assert "aucun gérant actif" in cli_fail("session", "open", "--float", "10")
+    assert not Invoice.objects.exists()

@@ -173,3 +173,39 @@ def add_archive_flags(parser: CommandParser) -> None:
     group.add_argument(
         "--archived", dest="archived", action="store_true", default=None, help=_("archiver")
     )
+
+
+def add_cashier(parser: CommandParser) -> None:
+    """``--cashier``: who makes the record. Without it, the manager created with the home
+    (:func:`cashier_of`): a record made from the command line always belongs to someone, in
+    the per-cashier statistics and in the fiscal journal."""
+    parser.add_argument(
+        "--cashier",
+        default=argparse.SUPPRESS,
+        help=_("nom du caissier (par défaut : le gérant créé à l'installation)"),
+    )
+
+
+def cashier_of(options: dict[str, Any]) -> str:
+    """The ``--cashier`` given, else the home's first manager (the superuser ``init``
+    made, ``--admin-user``); refused when the home has none and none is given."""
+    given = options.get("cashier")
+    if given is not None:
+        name = str(given).strip()
+        if not name:
+            raise ValidationError(_("--cashier : indiquez un nom."))
+        return name
+    from django.contrib.auth import get_user_model
+
+    first = (
+        get_user_model()
+        ._default_manager.filter(is_active=True, is_superuser=True)
+        .order_by("date_joined", "pk")
+        .values_list("username", flat=True)
+        .first()
+    )
+    if first is None:
+        raise ValidationError(
+            _("Ce poste n'a aucun gérant actif : indiquez le caissier avec --cashier NOM.")
+        )
+    return str(first)

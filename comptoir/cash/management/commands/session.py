@@ -19,7 +19,13 @@ from comptoir.cash.selectors import report_x, report_z, session_list, session_op
 from comptoir.cash.services import cash_in, cash_out, session_close, session_open
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.management.base import ComptoirCommand
-from comptoir.lib.management.helpers import add_action, add_actions, add_limit
+from comptoir.lib.management.helpers import (
+    add_action,
+    add_actions,
+    add_cashier,
+    add_limit,
+    cashier_of,
+)
 from comptoir.lib.money import format_amount, parse_amount
 from comptoir.stores.selectors import till_current
 
@@ -57,7 +63,7 @@ class Command(ComptoirCommand):
         opening = add_action(actions, "open", _("Ouvre la session avec son fond de caisse."))
         opening.add_argument("--float", dest="amount", metavar="MONTANT", help=_("fond de caisse"))
         opening.add_argument("--count", action="append", default=[], help=count_help)
-        opening.add_argument("--cashier", default="", help=_("nom du caissier"))
+        add_cashier(opening)
         for name, text in (
             ("cash-in", _("Entrée d'espèces dans le tiroir (monnaie de la banque...).")),
             ("cash-out", _("Sortie d'espèces du tiroir (fournisseur payé, retrait...).")),
@@ -65,7 +71,7 @@ class Command(ComptoirCommand):
             sub = add_action(actions, name, text)
             sub.add_argument("amount", metavar="MONTANT", help=_("montant"))
             sub.add_argument("--reason", required=True, help=_("motif (obligatoire)"))
-            sub.add_argument("--cashier", default="", help=_("nom du caissier"))
+            add_cashier(sub)
         add_action(actions, "x", _("Rapport X de la session ouverte (ne modifie rien)."))
         closing = add_action(
             actions,
@@ -74,7 +80,7 @@ class Command(ComptoirCommand):
         )
         closing.add_argument("--counted", metavar="MONTANT", help=_("montant compté"))
         closing.add_argument("--count", action="append", default=[], help=count_help)
-        closing.add_argument("--cashier", default="", help=_("nom du caissier"))
+        add_cashier(closing)
         listing = add_action(actions, "list", _("Sessions de caisse, les plus récentes d'abord."))
         add_limit(listing)
 
@@ -93,7 +99,7 @@ class Command(ComptoirCommand):
             session = session_open(
                 amount=options["amount"],
                 counts=parse_counts(options["count"], currency),
-                cashier=options["cashier"],
+                cashier=cashier_of(options),
                 till=till,
             )
             self._opened(session, options)
@@ -102,7 +108,7 @@ class Command(ComptoirCommand):
             result = move(
                 amount=options["amount"],
                 reason=options["reason"],
-                cashier=options["cashier"],
+                cashier=cashier_of(options),
                 till=till,
             )
             self._moved(result.movement.kind, result.movement.amount, result, currency, options)
@@ -118,7 +124,7 @@ class Command(ComptoirCommand):
             closing = session_close(
                 counted=options["counted"],
                 counts=parse_counts(options["count"], currency),
-                cashier=options["cashier"],
+                cashier=cashier_of(options),
                 till=till,
             )
             session = CashSession.objects.select_related("till", "closing").get(

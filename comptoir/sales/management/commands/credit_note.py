@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_cashier, cashier_of
 from comptoir.lib.money import format_amount
 from comptoir.sales.management.output import credit_note_data
 from comptoir.sales.management.parsing import parse_item
@@ -41,7 +42,7 @@ class Command(ComptoirCommand):
             choices=PaymentMethod.values,
             help=_("moyen de remboursement (cash par défaut)"),
         )
-        parser.add_argument("--cashier", default="", help=_("nom du caissier"))
+        add_cashier(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         returns = []
@@ -53,7 +54,7 @@ class Command(ComptoirCommand):
             lines=returns,
             reason=options["reason"],
             refund_method=options["refund"],
-            cashier=options["cashier"],
+            cashier=cashier_of(options),
         )
         note = credit_note_detail(pk=note.pk)
         if options.get("json"):

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.helpers import add_cashier, cashier_of
 from comptoir.lib.money import format_amount
 from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.management.output import invoice_data, write_invoice
@@ -47,9 +48,10 @@ class Command(ComptoirCommand):
                 "rendues"
             ),
         )
-        parser.add_argument("--cashier", default="", help=_("nom du caissier"))
+        add_cashier(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        cashier = cashier_of(options)
         lines = [parse_item(item) for item in options["items"]]
         payments = None
         if options["pay"]:
@@ -64,7 +66,7 @@ class Command(ComptoirCommand):
             # What the apps above sales do first (cash: open a session), in the sale's
             # transaction: a refused sale leaves nothing of it.
             for hook in quick_sale_hooks():
-                notice = hook(till, options["cashier"])
+                notice = hook(till, cashier)
                 if notice:
                     notices.append(notice)
 
@@ -72,7 +74,7 @@ class Command(ComptoirCommand):
             lines=lines,
             payments=payments,
             customer=options["customer"],
-            cashier=options["cashier"],
+            cashier=cashier,
             prepare=prepare,
         )
         for notice in notices:
