@@ -304,3 +304,18 @@ def test_switching_back_to_french_restores_the_french_screen(cashier_client):
     page = _page(cashier_client, "/caisse/")
     assert "Valider la vente" in page
     assert "Complete the sale" not in page
+
+
+def test_every_model_names_itself_in_french_singular_and_plural() -> None:
+    # The admin and every message naming a model read these: without them Django makes
+    # English ones from the class name (« Daily taxs », « Credit note taxs »).
+    from django.apps import apps
+
+    unnamed = [
+        (model._meta.label, key)
+        for model in apps.get_models()
+        if model.__module__.startswith("comptoir.")
+        for key in ("verbose_name", "verbose_name_plural")
+        if key not in model._meta.original_attrs
+    ]
+    assert unnamed == []

@@ -56,6 +56,8 @@ class ChainCheck(models.Model):
     checked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("contrôle de chaîne")
+        verbose_name_plural = _("contrôles de chaîne")
         constraints = [
             models.UniqueConstraint(fields=["till", "chain"], name="chaincheck_unique_chain")
         ]

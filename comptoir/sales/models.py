@@ -57,6 +57,8 @@ class InvoiceDraftLine(models.Model):
     discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
 
     class Meta:
+        verbose_name = _("ligne de panier")
+        verbose_name_plural = _("lignes de panier")
         ordering = ["position"]
 
     def __str__(self) -> str:
@@ -234,6 +236,8 @@ class CreditNoteTax(FactModel):
     total_incl_tax = MoneyField()
 
     class Meta:
+        verbose_name = _("TVA d'avoir")
+        verbose_name_plural = _("TVA des avoirs")
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_note", "vat_rate"], name="creditnotetax_unique_rate"

@@ -93,6 +93,8 @@ class DailyTax(models.Model):
     returns_tax = MoneyField(default=0)
 
     class Meta:
+        verbose_name = _("TVA du jour")
+        verbose_name_plural = _("TVA par jour")
         constraints = [
             models.UniqueConstraint(fields=["day", "store", "vat_rate"], name="dailytax_unique"),
         ]
@@ -112,6 +114,8 @@ class DailyPayment(models.Model):
     refunds = MoneyField(default=0)
 
     class Meta:
+        verbose_name = _("encaissement du jour")
+        verbose_name_plural = _("encaissements par jour")
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "store", "till", "method"], name="dailypayment_unique"

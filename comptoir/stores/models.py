@@ -102,6 +102,8 @@ class SeriesCounter(models.Model):
     last_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("compteur de série")
+        verbose_name_plural = _("compteurs de série")
         constraints = [
             models.UniqueConstraint(fields=["till", "kind", "year"], name="series_unique"),
         ]

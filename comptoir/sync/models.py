@@ -36,6 +36,7 @@ class SyncState(models.Model):
 
     class Meta:
         verbose_name = _("état de la synchronisation")
+        verbose_name_plural = _("états de la synchronisation")
 
     def __str__(self) -> str:
         return f"hlc={self.hlc} cursor={self.pull_cursor}"
@@ -93,6 +94,7 @@ class ChangeLog(models.Model):
 
     class Meta:
         verbose_name = _("journal des changements")
+        verbose_name_plural = _("journal des changements")
 
     def __str__(self) -> str:
         return f"{self.seq} {self.model} {self.row_id}"
@@ -110,6 +112,10 @@ class PullFailure(models.Model):
     row_id = models.UUIDField()
     reason = models.TextField()
     at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("échec de réception")
+        verbose_name_plural = _("échecs de réception")
 
     def __str__(self) -> str:
         return f"{self.model} {self.row_id}: {self.reason}"
@@ -129,6 +135,8 @@ class ReceivedChange(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("changement reçu")
+        verbose_name_plural = _("changements reçus")
         constraints = [
             models.UniqueConstraint(fields=["node_id", "change_id"], name="received_per_node")
         ]
@@ -207,6 +215,10 @@ class EnrollmentCode(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code d'enrôlement")
+        verbose_name_plural = _("codes d'enrôlement")
 
     def __str__(self) -> str:
         return self.name
