@@ -115,6 +115,18 @@ def period_parse(*, year: str | None, month: str | None, store: Store) -> Period
     return Period(ClosingKind.MONTH, start, end, month.strip())
 
 
+def store_posts(store: Store) -> list[Till]:
+    """On the hub, every post of ``store`` (archived ones too: their records stay)."""
+    return list(Till.objects.select_related("store").filter(store=store).order_by("prefix"))
+
+
+def period_of_label(label: str, *, store: Store) -> Period:
+    """The period a label names: ``2026`` (a fiscal year) or ``2026-11`` (a month)."""
+    if "-" in label:
+        return period_parse(year=None, month=label, store=store)
+    return period_parse(year=label, month=None, store=store)
+
+
 def archive_scope(*, store_name: str | None, post: str | None) -> tuple[Store, list[Till]]:
     """The store and the posts an archive covers (see the module docstring)."""
     if not is_hub():
@@ -146,11 +158,7 @@ def archive_scope(*, store_name: str | None, post: str | None) -> tuple[Store, l
                     )
                 )
             store = stores[0]
-        tills = (
-            list(Till.objects.select_related("store").filter(store=store).order_by("prefix"))
-            if store is not None
-            else []
-        )
+        tills = store_posts(store) if store is not None else []
     if post:
         tills = [t for t in tills if t.prefix == post.strip().upper()]
         if not tills:
@@ -265,20 +273,16 @@ def journal_archive(
 
 def archive_periods(tills: Sequence[Till], store: Store) -> list[Period]:
     """The years and months closed on ``tills`` that can be archived, the latest first
-    (what the download page offers)."""
+    (what the download page offers). A period still open on one post is not offered."""
     rows = (
         Closing.objects.filter(till__in=tills, kind__in=(ClosingKind.YEAR, ClosingKind.MONTH))
         .values_list("kind", "period_start")
         .distinct()
     )
     periods = []
-    for kind, start in sorted(set(rows), key=lambda r: (r[1], r[0] == ClosingKind.MONTH)):
-        if kind == ClosingKind.YEAR:
-            period = period_parse(year=f"{start.year:04d}", month=None, store=store)
-        else:
-            period = period_parse(
-                year=None, month=f"{start.year:04d}-{start.month:02d}", store=store
-            )
+    for kind, start in sorted(set(rows), key=lambda r: r[1], reverse=True):
+        label = f"{start.year:04d}" if kind == ClosingKind.YEAR else f"{start:%Y-%m}"
+        period = period_of_label(label, store=store)
         if period.start == start and period_open_reason(tills, period) is None:
             periods.append(period)
-    return periods[::-1]
+    return periods
