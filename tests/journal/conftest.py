@@ -9,6 +9,9 @@ from django.db import connection
 from comptoir.cash.services import cash_in, cash_out, session_close, session_open
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stores.models import Till
+
+# The in-process command runners of the CLI tests.
+from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: F401
 from tests.factories import at, make_article
 
 

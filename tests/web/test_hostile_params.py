@@ -135,6 +135,10 @@ def _path_kwargs(name: str, pattern: URLPattern, objs: dict[str, Any]) -> dict[s
             kwargs[key] = objs[{"stock": "article", "credit_note": "note"}.get(target, target)].pk
         elif key == "job_id":
             kwargs[key] = objs["job"].id
+        elif key == "store":
+            kwargs[key] = objs["store"].pk
+        elif key == "period":  # an archive's period: a fiscal year or a month
+            kwargs[key] = objs["closing"].period_start.strftime("%Y-%m")
         elif key == "position":
             kwargs[key] = 1
         elif name.startswith("admin:") and key == "object_id":

@@ -2,8 +2,10 @@
 
 One sub-parser and one handler per action: ``verify [--post PREFIX] [--json]``
 recomputes every chain of this post (on the hub: of every post) and exits 1 unless all
-are whole; ``events`` lists the technical events (JET). ``comptoir journal
-archive-verify FILE.zip`` is run by the entry point
+are whole; ``events`` lists the technical events (JET); ``archive --period YEAR
+[--month YYYY-MM] --out FILE.zip`` writes the archive of a closed period
+(:mod:`comptoir.ops.archives`). ``comptoir journal archive-verify FILE.zip`` is run by
+the entry point
 itself, before it looks for a home (``comptoir.cli``, :mod:`comptoir.fiscal.command`):
 it never reaches this command.
 """
@@ -11,6 +13,7 @@ it never reaches this command.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -32,6 +35,7 @@ from comptoir.lib.management.helpers import (
     parse_period,
     write_table,
 )
+from comptoir.ops.archives import archive_scope, journal_archive, period_parse
 
 EXIT_BROKEN = 1
 
@@ -63,8 +67,8 @@ class Command(ComptoirCommand):
     help = _(
         "Journal fiscal : « verify » recalcule chaque chaîne d'enregistrements fiscaux et "
         "leurs signatures (sur le serveur : de chaque poste) ; « events » liste les "
-        "événements techniques. « comptoir journal archive-verify FICHIER.zip » vérifie "
-        "une archive, sans base de données."
+        "événements techniques ; « archive » écrit l'archive d'une période close. "
+        "« comptoir journal archive-verify FICHIER.zip » vérifie une archive, sans base de données."
     )
     json_output = True
 
@@ -95,9 +99,37 @@ class Command(ComptoirCommand):
         )
         events.add_argument("--till", metavar="PREFIXE", help=_("préfixe de la caisse, ex. C1"))
         add_limit(events)
+        archive = add_action(
+            actions,
+            "archive",
+            _(
+                "Écrit l'archive d'une période close (exercice ou mois) : chaque "
+                "enregistrement fiscal en CSV et JSON, un manifeste des empreintes SHA-256 et "
+                "des têtes de chaîne, signé par ce poste. Sur le serveur : un magasin, tous "
+                "ses postes."
+            ),
+        )
+        archive.add_argument(
+            "--period", metavar="AAAA", help=_("l'exercice qui commence cette année-là")
+        )
+        archive.add_argument("--month", metavar="AAAA-MM", help=_("un mois seulement"))
+        archive.add_argument(
+            "--out", metavar="FICHIER.zip", required=True, help=_("fichier à écrire")
+        )
+        archive.add_argument("--post", metavar="PREFIXE", help=_("le poste de ce préfixe seul"))
+        archive.add_argument(
+            "--store",
+            metavar="NOM",
+            help=_("sur le serveur : le magasin (obligatoire s'il y en a plusieurs)"),
+        )
+        archive.add_argument(
+            "--force", action="store_true", help=_("remplace le fichier s'il existe")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handler = {"verify": self.verify, "events": self.events}[options["action"]]
+        handler = {"verify": self.verify, "events": self.events, "archive": self.archive}[
+            options["action"]
+        ]
         handler(options)
 
     def verify(self, options: dict[str, Any]) -> None:
@@ -157,3 +189,37 @@ class Command(ComptoirCommand):
                 for e in rows
             ],
         )
+
+    def archive(self, options: dict[str, Any]) -> None:
+        store, tills = archive_scope(store_name=options["store"], post=options["post"])
+        period = period_parse(year=options["period"], month=options["month"], store=store)
+        made = journal_archive(
+            tills=tills, period=period, out=Path(options["out"]), force=options["force"]
+        )
+        if options.get("json"):
+            self.emit_json(made.as_json())
+        else:
+            self.stdout.write(
+                _(
+                    "Archive écrite : %(path)s (%(n)d enregistrements du %(start)s au %(end)s, "
+                    "SHA-256 %(sha)s)."
+                )
+                % {
+                    "path": made.path,
+                    "n": made.records,
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat(),
+                    "sha": made.sha256,
+                }
+            )
+        if not made.whole:
+            sys.stdout.flush()
+            sys.stderr.write(
+                _(
+                    "Attention : le journal de la période n'est pas intègre ; l'archive le "
+                    "montre telle quelle. %(problem)s"
+                )
+                % {"problem": made.problem}
+                + "\n"
+            )
+            sys.exit(EXIT_BROKEN)
