@@ -104,3 +104,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def home_manager(till: Till) -> str:
+    """The manager ``init`` makes with every home (``--admin-user``, "admin" by default):
+    the commands that record a cashier name it when ``--cashier`` is not given."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model()._default_manager.create_superuser("admin", "", "x" * 12)
+    return "admin"

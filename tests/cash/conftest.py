@@ -19,4 +19,4 @@ def xof_till(db: None, settings: Any) -> Till:
 
 
 # The in-process command runners of the CLI tests.
-from tests.cli.conftest import cli, cli_fail, cli_json, home_manager  # noqa: E402, F401
+from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: E402, F401

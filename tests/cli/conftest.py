@@ -15,16 +15,6 @@ from comptoir.stores.models import Till
 
 
 @pytest.fixture
-def home_manager(till: Till) -> str:
-    """The manager ``init`` makes with every home (``--admin-user``, "admin" by default):
-    the commands that record a cashier name it when ``--cashier`` is not given."""
-    from django.contrib.auth import get_user_model
-
-    get_user_model()._default_manager.create_superuser("admin", "", "x" * 12)
-    return "admin"
-
-
-@pytest.fixture
 def cli(till: Till, home_manager: str) -> Callable[..., str]:
     """Run a command with string arguments; returns what it printed on stdout."""
 

@@ -1,2 +1,2 @@
 # The in-process command runners of the CLI tests.
-from tests.cli.conftest import cli, cli_fail, cli_json, home_manager  # noqa: F401
+from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: F401
