@@ -27,6 +27,7 @@ from comptoir.syncengine.protocol import (
     PushReply,
     check_versions,
     decode,
+    hub_is_older,
 )
 
 M = TypeVar("M")
@@ -175,9 +176,23 @@ class HubClient:
             raise HubUnreachable(_("Le serveur a une panne (HTTP %(s)d).") % {"s": status})
         if status == 401 and self.enrolled:
             raise HubRefused(self._unrecognised(), 401)
+        problem = check_versions(fields.get("protocol"), fields.get("schema"))
+        if (
+            problem
+            and (status == 426 or status < 400)
+            and hub_is_older(fields.get("protocol"), fields.get("schema"))
+        ):
+            raise HubRefused(
+                _(
+                    "Le serveur a une version plus ancienne que ce poste (%(p)s) : mettez "
+                    "d'abord comptoir à jour sur le serveur, puis sur les caisses ; ce poste "
+                    "continue de vendre et enverra ses ventes ensuite."
+                )
+                % {"p": problem},
+                426,
+            )
         if status >= 400:
             raise HubRefused(str(fields.get("error") or status), status)
-        problem = check_versions(fields.get("protocol"), fields.get("schema"))
         if problem:
             raise HubRefused(
                 _("Le serveur parle une autre version (%(p)s) : mettez comptoir à jour.")

@@ -24,6 +24,30 @@ why (:class:`ProtocolError`). The row values inside ``data`` stay plain JSON val
 each synced model's fields are checked when the change is applied
 (``wire.values``), so that one bad value refuses its change, not the whole push.
 Unknown keys are ignored (a newer peer may add some); the bytes are those of protocol 2.
+
+Versions, and upgrading one post at a time. A post sends its versions in the headers
+``X-Comptoir-Protocol`` and ``X-Comptoir-Schema`` of every request; every answer's envelope
+says the versions it is written in.
+
+- ``PROTOCOL_VERSION`` is the shape of the messages (envelope, kinds of change, what a fact
+  part leaves out, compression). A hub speaks only its own: a bump makes every post upgrade
+  with the hub, so a new need is met by an optional key (which an older peer ignores) rather
+  than a bump whenever it can be.
+- ``SCHEMA_VERSION`` is which models are synced and which fields each one carries (the
+  lists per schema: ``comptoir/syncengine/schemas.json``, written by ``python -m
+  comptoir.syncengine.schemas --write``). A release bumps it at most once, when it adds a
+  synced model or a field of one. A hub at schema N serves posts at N and N-1
+  (:data:`OLDEST_SCHEMA`): it answers each in its own schema (the envelope carries the
+  post's versions; a page carries only the models and fields that schema knows), and a
+  change of an N-1 post gets, for the fields its schema lacks, their default (``NULL`` for
+  a nullable field), as a row the hub's own code writes without them would. So a schema bump
+  may only add a synced model, or a field that is nullable or has a default. Renaming or
+  removing a synced field or model, or adding a required one, takes two releases: the first
+  stops needing it, the next removes it (``tests/syncengine/test_versions.py`` checks the
+  rule against the previous schema's list).
+- A post of an older schema, or a post newer than its hub, is refused (426) with a French
+  sentence saying what to update: the hub first, then the tills, in any order and at any
+  pace. A post checks that the hub answers in its own versions (:func:`check_versions`).
 """
 
 from __future__ import annotations
@@ -36,9 +60,12 @@ from django.utils.translation import gettext as _
 
 # 2: fact parts leave out their derived ids and what their root gives; zstd bodies.
 PROTOCOL_VERSION = 2
-# Bump when the synced models change shape; a node and a hub must agree on it.
-# 2: the store's legal identity; cash sessions and cash movements.
-SCHEMA_VERSION = 2
+# Bump when the synced models change shape (see the docstring: what a bump may do).
+# 2 (0.1.0): the store's legal identity; cash sessions and cash movements.
+# 3 (0.2.0): the fields this release adds to synced models (``schemas.json``).
+SCHEMA_VERSION = 3
+# The oldest schema a hub serves: the previous release's.
+OLDEST_SCHEMA = SCHEMA_VERSION - 1
 PREFIX = "/api/sync/v1/"
 
 MAX_PUSH_CHANGES = 1000
@@ -62,6 +89,10 @@ Row = dict[str, Any]  # a row's columns by attname, as JSON values (``wire.to_wi
 
 class ProtocolError(ValueError):
     """A body that is not a valid message of this protocol (the message says why)."""
+
+
+class VersionRefused(ValueError):
+    """A post whose versions this hub does not serve (the message says what to update)."""
 
 
 class ReferenceData(msgspec.Struct, omit_defaults=True):
@@ -159,8 +190,10 @@ class Enroll(msgspec.Struct, forbid_unknown_fields=True):
     public_key: str = ""  # the post's Ed25519 public key (the fiscal journal's signatures)
 
 
-def envelope(hub_time_ms: int) -> dict[str, Any]:
-    return {"hub_time": hub_time_ms, "protocol": PROTOCOL_VERSION, "schema": SCHEMA_VERSION}
+def envelope(hub_time_ms: int, schema: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """What every answer carries: the hub's time, and the versions it is written in (the
+    post's schema, for a post of the previous one)."""
+    return {"hub_time": hub_time_ms, "protocol": PROTOCOL_VERSION, "schema": schema}
 
 
 M = TypeVar("M")
@@ -259,7 +292,56 @@ def _json_type(name: str) -> str:
 
 
 def check_versions(protocol: Any, schema: Any) -> str | None:
-    """Why a peer with these versions cannot talk to us, or None."""
+    """Why an answer in these versions is not in ours, or None (a post's check of its hub,
+    which answers each post in the post's own versions)."""
     if str(protocol) != str(PROTOCOL_VERSION) or str(schema) != str(SCHEMA_VERSION):
         return f"protocol {protocol}/schema {schema} != {PROTOCOL_VERSION}/{SCHEMA_VERSION}"
     return None
+
+
+_VERSION = re.compile(r"[0-9]{1,6}")
+
+
+def _version(value: Any) -> int | None:
+    text = str(value) if value is not None else ""
+    return int(text) if _VERSION.fullmatch(text) else None
+
+
+def peer_schema(protocol: Any, schema: Any) -> int:
+    """The schema a hub speaks with a post that sent these versions (its own, or the
+    previous one); :class:`VersionRefused` (a French sentence: what to update) if none."""
+    p, s = _version(protocol), _version(schema)
+    if p == PROTOCOL_VERSION and s is not None and OLDEST_SCHEMA <= s <= SCHEMA_VERSION:
+        return s
+    detail = check_versions(protocol, schema) or ""
+    if p is not None and s is not None and (p, s) > (PROTOCOL_VERSION, SCHEMA_VERSION):
+        raise VersionRefused(
+            _(
+                "Versions incompatibles (%(p)s) : ce poste est plus récent que le serveur ; "
+                "mettez à jour comptoir sur le serveur d'abord, puis sur les caisses."
+            )
+            % {"p": detail}
+        )
+    if p is not None and s is not None:
+        raise VersionRefused(
+            _(
+                "Versions incompatibles (%(p)s) : ce poste est trop ancien pour ce serveur, qui "
+                "accepte les schémas %(oldest)d à %(newest)d ; mettez à jour comptoir sur ce "
+                "poste."
+            )
+            % {"p": detail, "oldest": OLDEST_SCHEMA, "newest": SCHEMA_VERSION}
+        )
+    raise VersionRefused(
+        _(
+            "Versions incompatibles (%(p)s) : mettez à jour comptoir sur ce poste ou sur le "
+            "serveur pour qu'ils parlent la même version."
+        )
+        % {"p": detail}
+    )
+
+
+def hub_is_older(protocol: Any, schema: Any) -> bool:
+    """Whether a hub answering in these versions is older than this post (which it then
+    refuses: the hub is upgraded first)."""
+    p, s = _version(protocol), _version(schema)
+    return p is not None and s is not None and (p, s) < (PROTOCOL_VERSION, SCHEMA_VERSION)

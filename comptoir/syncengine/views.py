@@ -25,26 +25,29 @@ from comptoir.lib.errors import ComptoirError
 from comptoir.sync import notify
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
-from comptoir.syncengine import auth, compression, hub, jsontext
+from comptoir.syncengine import auth, compression, hub, jsontext, schemas
 from comptoir.syncengine import digest as digests
 from comptoir.syncengine.protocol import (
     MAX_PULL_LIMIT,
     MAX_WAIT_SECONDS,
+    SCHEMA_VERSION,
     Enroll,
     Page,
     ProtocolError,
     PushReply,
-    check_versions,
+    VersionRefused,
     decode,
     decode_push,
     envelope,
+    peer_schema,
 )
 
 log = logging.getLogger("comptoir.sync")
 
 
-def reply(data: dict[str, Any], status: int = 200) -> HttpResponse:
-    body = jsontext.dumps({**data, **envelope(wall_ms())})
+def reply(data: dict[str, Any], status: int = 200, *, schema: int = SCHEMA_VERSION) -> HttpResponse:
+    """``data`` with the envelope, in the versions of a post of ``schema``."""
+    body = jsontext.dumps({**data, **envelope(wall_ms(), schema)})
     return HttpResponse(body, status=status, content_type="application/json")
 
 
@@ -58,19 +61,21 @@ def error(message: str, status: int) -> HttpResponse:
 
 
 def _version_problem(request: HttpRequest) -> HttpResponse | None:
-    problem = check_versions(
-        request.headers.get("X-Comptoir-Protocol"), request.headers.get("X-Comptoir-Schema")
-    )
-    if problem:
-        return error(
-            _(
-                "Versions incompatibles (%(p)s) : mettez à jour comptoir sur ce poste ou sur le "
-                "serveur pour qu'ils parlent la même version."
-            )
-            % {"p": problem},
-            426,
+    """A 426 for a post whose versions this hub does not serve, or None; the schema to
+    answer it in is then in ``request.comptoir_schema`` (its own: this one or the previous,
+    see ``protocol``). The refusal carries the hub's own versions."""
+    try:
+        schema = peer_schema(
+            request.headers.get("X-Comptoir-Protocol"), request.headers.get("X-Comptoir-Schema")
         )
+    except VersionRefused as exc:
+        return error(str(exc), 426)
+    request.comptoir_schema = schema  # type: ignore[attr-defined]
     return None
+
+
+def _schema(request: HttpRequest) -> int:
+    return int(getattr(request, "comptoir_schema", SCHEMA_VERSION))
 
 
 def _credential(request: HttpRequest) -> NodeCredential | None:
@@ -162,8 +167,9 @@ def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
         changes = decode_push(raw)
     except ProtocolError as exc:
         return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
-    results = hub.push_apply(cred, changes)
-    return _reply_struct(PushReply(results=results, **envelope(wall_ms())))
+    schema = _schema(request)
+    results = hub.push_apply(cred, schemas.upgraded(changes, schema))
+    return _reply_struct(PushReply(results=results, **envelope(wall_ms(), schema)))
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -222,7 +228,14 @@ async def pull(request: HttpRequest) -> HttpResponse:
         page = await sync_to_async(_page)(cred, cursor, limit, note)
         note = None  # noted once per request, not on every turn of a long poll
         if page.changes or page.more or loop.time() >= deadline:
-            return _reply_struct(msgspec.structs.replace(page, **envelope(wall_ms())))
+            schema = _schema(request)
+            return _reply_struct(
+                msgspec.structs.replace(
+                    page,
+                    changes=schemas.downgraded(page.changes, schema),
+                    **envelope(wall_ms(), schema),
+                )
+            )
         cursor = page.cursor
         await notify.waiter.wait(ticket, deadline - loop.time())
 
@@ -234,12 +247,15 @@ def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     """Per-model digests for this node's store, or one model's row hashes (drill-down)."""
     label = request.GET.get("model")
     store_id = cred.till.store_id
+    schema = _schema(request)
+    known = schemas.shape(schema)  # a post of the previous schema: what it holds
     if label is None:
-        return reply({"models": digests.digests(store_id)})
+        return reply({"models": digests.digests(store_id, known)}, schema=schema)
     try:
-        return reply({"model": label, "rows": digests.row_hashes(label, store_id)})
+        rows = digests.row_hashes(label, store_id, known)
     except KeyError:
         return error(_("Modèle inconnu : %(m)s.") % {"m": label}, 400)
+    return reply({"model": label, "rows": rows}, schema=schema)
 
 
 # Refused enrollments allowed per client address and window, before the address is
@@ -309,7 +325,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 "currency": till.store.currency,
             },
             "hub_version": __version__,
-        }
+        },
+        schema=_schema(request),
     )
 
 

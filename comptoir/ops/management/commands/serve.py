@@ -21,6 +21,7 @@ from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
+from comptoir.ops.upgrade import migrate_at_start
 
 log = logging.getLogger("comptoir.serve")
 
@@ -87,16 +88,26 @@ class Command(ComptoirCommand):
         if workers > 1:  # read by each server process's settings (see there)
             os.environ[SHARED_CACHE_ENV] = "1"
         maintenance = None
+        damage = None
+        home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
         if settings.COMPTOIR_ROLE == "node":
             damage = health.check_at_start()
             if damage is not None:
                 self.stderr.write(
                     _("⚠ %(sentence)s") % {"sentence": health.damage_sentence(damage)}
                 )
-            home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
-            if home is not None and config is not None:
-                maintenance = MaintenanceWorker(home, config)
-                maintenance.start()
+        if home is not None and config is not None and damage is None:
+            # A new version of comptoir on this home: its database is brought up to date
+            # first, after a backup (a damaged one is left as it is, to be restored).
+            backup = migrate_at_start(home, config)
+            if backup is not None:
+                self.stdout.write(
+                    _("Base mise à jour pour comptoir %(version)s, après une sauvegarde : %(path)s")
+                    % {"version": __version__, "path": backup}
+                )
+        if settings.COMPTOIR_ROLE == "node" and home is not None and config is not None:
+            maintenance = MaintenanceWorker(home, config)
+            maintenance.start()
         # A post that was off at midnight closes the periods that are over as it starts, and
         # its start is a technical event. A till that cannot write (a damaged database: said
         # above) still serves, so that its pages say so and what it sold still syncs.
