@@ -34,11 +34,13 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 # What a home holds that a backup leaves out: the database (copied apart), its journal files
 # and damage mark (``comptoir.health``), the logs, the backups themselves, lock files and the
-# record of the scheduled backups and checks (it describes this home, not the one restored).
+# record of the scheduled backups and checks (it describes this home, not the one restored),
+# and the mark of a recovery still to do (``comptoir.syncengine.recovery``).
 SKIPPED_DIRS = {"logs", "backups", "static", "__pycache__"}
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-damaged")
 SKIPPED_SUFFIXES = (*(f".sqlite3{s}" for s in DATABASE_SUFFIXES), ".lock", ".tmp")
-SKIPPED_FILES = {"maintenance.json"}
+RECOVERY_MARK = "recovery.json"
+SKIPPED_FILES = {"maintenance.json", RECOVERY_MARK}
 
 
 class BackupError(Exception):
@@ -277,10 +279,37 @@ def restore_backup(path: Path, home: Path, *, force: bool = False) -> dict[str, 
                 old = Path(f"{target}{suffix}")
                 if old.exists():
                     old.replace(old.with_name(f"{old.name}.before-restore-{stamp}"))
+            if config.role == "node" and config.hub_url:
+                # What it sent to the hub after this backup is there, not here: taken back
+                # before the till numbers anything (drill 1).
+                mark_recovery(home, since=str(manifest.get("made_at") or ""))
             target.write_bytes(archive.read(database))
         else:
             _pg_restore(config.database_url, archive.read(database))
     return manifest
+
+
+def mark_recovery(home: Path, *, since: str) -> None:
+    """Mark ``home`` as brought back from an older state: until it has taken back from the
+    hub what it had sent since ``since`` (an instant, or "" for everything), its post makes
+    no document (``comptoir.syncengine.recovery``). Written atomically."""
+    path = home / RECOVERY_MARK
+    partial = path.with_name(path.name + ".tmp")
+    data = {"since": since, "marked_at": datetime.now(UTC).isoformat()}
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
+
+
+def read_recovery_mark(home: Path) -> dict[str, str] | None:
+    """The mark of :func:`mark_recovery`, or None. A mark that cannot be read is still a
+    mark (everything is taken back)."""
+    try:
+        data = json.loads((home / RECOVERY_MARK).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"since": ""}
+    return {"since": str(data.get("since") or "")} if isinstance(data, dict) else {"since": ""}
 
 
 def _pg_restore(url: str, dump: bytes) -> None:

@@ -74,7 +74,14 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         "page": page,
         "alerts": alerts,
         "journal": checks_summary(store_ids),
+        "backups": _backups(),
     }
+
+
+def _backups() -> Any:
+    """This installation's backups (a till's, or the hub's ``pg_dump``), as ``status``."""
+    home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
+    return backup_status(home, config) if home and config else None
 
 
 @require_GET

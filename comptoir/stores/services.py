@@ -145,5 +145,10 @@ def series_next(*, till: Till, kind: str, year: int) -> tuple[int, str]:
     counter = _locked_counter(till, kind, year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
+    return counter.last_number, series_number(till.prefix, kind, year, counter.last_number)
+
+
+def series_number(prefix: str, kind: str, year: int, sequence: int) -> str:
+    """The number printed for ``sequence`` in a till's series of ``kind`` and ``year``."""
     infix = "" if kind == "invoice" else "AV-"
-    return counter.last_number, f"{till.prefix}-{infix}{year}-{counter.last_number:06d}"
+    return f"{prefix}-{infix}{year}-{sequence:06d}"

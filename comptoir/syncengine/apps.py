@@ -13,7 +13,8 @@ class SyncEngineConfig(AppConfig):
     def ready(self) -> None:
         from comptoir import health
         from comptoir.sync import capture
-        from comptoir.syncengine import worker
+        from comptoir.syncengine import recovery, worker
 
         capture.on_outbox_written(worker.outbox_changed.set)
         capture.on_local_write(health.ensure_writable)
+        capture.on_local_write(recovery.ensure_recovered)

@@ -25,6 +25,7 @@ from comptoir.syncengine.protocol import (
     ProtocolError,
     Push,
     PushReply,
+    Recovery,
     check_versions,
     decode,
     hub_is_older,
@@ -282,6 +283,13 @@ class HubClient:
         if pending is not None:
             params["pending"] = pending
         return self._typed(self._request("GET", "pull", params=params, timeout=timeout), Page)
+
+    def recovery(self, *, since: str = "", after: int = 0, limit: int = 0) -> Recovery:
+        """What the hub holds of this post's own records, with a page of its facts."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if since:
+            params["since"] = since
+        return self._typed(self._request("GET", "recovery", params=params), Recovery)
 
     def digest(self, model: str | None = None) -> dict[str, Any]:
         params = {"model": model} if model else {}

@@ -30,6 +30,7 @@ from comptoir.sync import clock, registry, wire
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
+from comptoir.syncengine import recovery
 from comptoir.syncengine.apply import apply_batch
 from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
 from comptoir.syncengine.protocol import (
@@ -420,11 +421,19 @@ def sync(
     own = client is None
     client = client or client_from_settings()
     report = Report()
+    steps = ("pull", "push") if mode == "sync" else (mode,)
+    if mode != "pull" and recovery.due():
+        # After the pull (the reference rows its own documents need are here), before
+        # the push: a restored post takes its own documents back first (drills 1 and 3);
+        # a post whose hub went back sends again what the hub lost (drill 2).
+        steps = (*steps[:-1], "recover", steps[-1])
     try:
-        for step in ("pull", "push") if mode == "sync" else (mode,):
+        for step in steps:
             try:
                 if step == "pull":
                     pull(client, progress=progress, report=report)
+                elif step == "recover":
+                    recovery.reconcile(client)
                 else:
                     push(client, progress=progress, report=report)
             except (HubUnreachable, HubRefused) as exc:

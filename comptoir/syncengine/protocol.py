@@ -164,6 +164,29 @@ class Page(Envelope, kw_only=True):
     more: bool = False
 
 
+class Head(msgspec.Struct):
+    """A fiscal chain's last record: its sequence number and hash."""
+
+    sequence: int
+    hash: str
+
+
+class Recovery(Envelope, kw_only=True):
+    """What the hub holds of the asking post's own records (``GET recovery``): each of its
+    chains' head, each series' highest number (``label:year``), the hub's log head, the
+    post's outbox size at its last contact, and a page of its own facts (``cursor``: the
+    next ``after``)."""
+
+    heads: dict[str, Head]
+    series: dict[str, int]
+    log_head: int
+    pending_count: int | None = None
+    pending_at: str | None = None
+    changes: list[Change]
+    cursor: int
+    more: bool = False
+
+
 def change_of(kind: str, *, id: str, model: str, row: str, data: dict[str, Any]) -> Change:
     """The change of ``kind`` carrying ``data`` (a row's state as ``wire`` reads it)."""
     if kind == "reference":

@@ -7,5 +7,6 @@ urlpatterns = [
     path("pull", views.pull, name="sync-pull"),
     path("enroll", views.enroll, name="sync-enroll"),
     path("digest", views.digest, name="sync-digest"),
+    path("recovery", views.recovery_view, name="sync-recovery"),
     path("openapi.json", views.openapi, name="sync-openapi"),
 ]

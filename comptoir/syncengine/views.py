@@ -25,7 +25,7 @@ from comptoir.lib.errors import ComptoirError
 from comptoir.sync import notify
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
-from comptoir.syncengine import auth, compression, hub, jsontext, schemas
+from comptoir.syncengine import auth, compression, hub, jsontext, recovery, schemas
 from comptoir.syncengine import digest as digests
 from comptoir.syncengine.protocol import (
     MAX_PULL_LIMIT,
@@ -256,6 +256,22 @@ def digest(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
     except KeyError:
         return error(_("Modèle inconnu : %(m)s.") % {"m": label}, 400)
     return reply({"model": label, "rows": rows}, schema=schema)
+
+
+@csrf_exempt
+@allow("GET")
+@authenticated
+def recovery_view(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
+    """What the hub holds of this post's own records, with a page of its facts
+    (``comptoir.syncengine.recovery``: a post restored from a backup takes them back)."""
+    try:
+        after = _int(request.GET.get("after"), 0, 0, 2**62)
+        limit = _int(request.GET.get("limit"), 0, 0, recovery.MAX_PAGE)
+        since = recovery.parse_since(request.GET.get("since"))
+    except ProtocolError as exc:
+        return error(str(exc), 400)
+    message = recovery.recovery_reply(cred, since=since, after=after, limit=limit)
+    return _reply_struct(msgspec.structs.replace(message, **envelope(wall_ms())))
 
 
 # Refused enrollments allowed per client address and window, before the address is

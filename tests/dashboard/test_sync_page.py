@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -309,3 +311,29 @@ def test_the_hub_tells_a_conflict_in_words_a_manager_reads(
         assert text.replace("\u00a0", "&nbsp;") in table or text in table, text
     assert str(article.pk) not in table
     assert hub_with_a_till not in table
+
+
+def test_the_hub_shows_its_own_last_backup_and_warns_when_there_is_none(
+    manager: Client, hub_with_a_till: str, settings: Any, tmp_path: Path
+) -> None:
+    from comptoir.home import HomeConfig
+
+    settings.COMPTOIR_HOME = tmp_path
+    settings.COMPTOIR_CONFIG = HomeConfig(
+        role="hub",
+        node_id="hub-node",
+        store_name="Magasin principal",
+        till_name="Web",
+        till_prefix="WEB",
+    )
+    html = manager.get(SYNC).content.decode()
+    assert 'id="backup-warning"' in html  # none yet: the operator is told
+    assert "ucune sauvegarde de ce poste" in html
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    name = "comptoir-hub-WEB-20260101-000000.zip"
+    with zipfile.ZipFile(folder / name, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"node_id": "hub-node"}))
+    html = manager.get(SYNC).content.decode()
+    assert name in html
+    assert 'id="backup-warning"' not in html

@@ -43,7 +43,7 @@ class Command(ComptoirCommand):
         home, config = settings.COMPTOIR_HOME, settings.COMPTOIR_CONFIG
         backups = (
             backup_status(home, config)
-            if home is not None and config is not None and config.role == "node"
+            if home is not None and config is not None  # the hub's pg_dump files too
             else None
         )
         if not options.get("json"):
