@@ -367,3 +367,23 @@ def test_a_downgraded_page_leaves_the_shared_aggregates_unchanged(
     assert rows == before
     assert down.data.rows["sales.invoiceline"] == [{"position": 1, "origin_node": "n"}]
     assert "sales.invoicetax" not in down.data.rows
+
+
+def test_the_published_api_names_the_versions_the_hub_speaks() -> None:
+    # openapi.json is written by hand: it must move with the constants (it said schema 2
+    # after the bump to 3, and every fuzzed request was refused).
+    import json
+    from pathlib import Path
+
+    from comptoir.syncengine import protocol
+
+    spec = json.loads(
+        (Path(protocol.__file__).with_name("openapi.json")).read_text(encoding="utf-8")
+    )
+    speaks = list(range(protocol.OLDEST_SCHEMA, protocol.SCHEMA_VERSION + 1))
+    parameters = spec["components"]["parameters"]
+    assert parameters["Schema"]["schema"]["enum"] == [str(v) for v in speaks]
+    assert parameters["Protocol"]["schema"]["const"] == str(protocol.PROTOCOL_VERSION)
+    envelope = spec["components"]["schemas"]["Envelope"]["properties"]
+    assert envelope["schema"]["enum"] == speaks
+    assert envelope["protocol"]["const"] == protocol.PROTOCOL_VERSION
