@@ -13,6 +13,8 @@ from django.db import models
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create
+from comptoir.events.journal_setup import EVENTS
+from comptoir.journal.kinds import head_kind
 from comptoir.stats.models import DailyPayment, DailyRevenue, DailyTax, SalesStat
 from comptoir.stock.models import StockLevel
 from comptoir.stores.models import SeriesCounter
@@ -60,11 +62,15 @@ def row_counts() -> dict[str, int]:
 
 
 def db_state() -> dict[str, Any]:
-    """Row counts plus the values a failed operation could have changed in place."""
+    """Row counts plus the values a failed operation could have changed in place. The
+    technical event log is left out (not in ``COMPTOIR_APPS``), with the head of its
+    chain: a refused push raises an integrity alert, which the hub's log records."""
     return {
         "counts": row_counts(),
         "series": sorted(
-            SeriesCounter.objects.values_list("till_id", "kind", "year", "last_number", "last_hash")
+            SeriesCounter.objects.exclude(kind=head_kind(EVENTS)).values_list(
+                "till_id", "kind", "year", "last_number", "last_hash"
+            )
         ),
         "levels": sorted(
             (str(a), str(s), q)

@@ -2,7 +2,9 @@
 
 A :class:`Closing` is a fact of one till (a post): made on that post from its own
 invoices and credit notes (never from the statistics tables, which may be rebuilt),
-immutable, synced, and made once per till, kind and period (the unique constraint).
+immutable, synced, made once per till, kind and period (the unique constraint), and
+chained and signed in its post's ``close`` chain of the fiscal journal
+(``closings.journal_setup``; the closings made before it are not chained).
 Amounts are minor units of the store's currency. A period's documents are those whose
 ``business_date`` (their day in the installation's time zone) falls in it.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.journal.models import ChainedFact
 from comptoir.lib.fields import MoneyField
 from comptoir.stores.models import Store, Till
 from comptoir.sync.synced import FactModel
@@ -34,7 +37,7 @@ class ClosingKind(models.TextChoices):
     YEAR = "year", _("exercice")
 
 
-class Closing(FactModel):
+class Closing(FactModel, ChainedFact):
     """The closing of one period of a till (see the module docstring).
 
     ``by_rate`` lists, per VAT rate (a decimal string), the sales and the returns

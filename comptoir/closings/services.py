@@ -12,8 +12,9 @@ Each run locks the till's document chain (``stores.services.chain_head_lock``, t
 document takes to be numbered), so that a worker and a sale at midnight queue: the second
 finds the periods closed. The unique constraint of ``Closing`` holds it anyway.
 
-:func:`fact_values` is the one place that builds a closing's business values: the fiscal
-chain hashes and signs what it returns.
+Each closing is chained and signed in its post's ``close`` chain of the fiscal journal
+as it is made, in that transaction (:func:`_linked`; the hashed values:
+``closings.journal_setup.closing_values``, from what the closing stores).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from comptoir.closings.figures import (
     month_of,
     rates_from_data,
 )
+from comptoir.closings.journal_setup import CLOSINGS, closing_values
 from comptoir.closings.models import Closing, ClosingKind
 from comptoir.closings.selectors import (
     closing_last,
@@ -48,24 +50,14 @@ from comptoir.closings.selectors import (
 )
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
+from comptoir.journal.kinds import head_kind
+from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.usecases import use_case
 from comptoir.stores.models import Till
 from comptoir.stores.services import chain_head_lock
+from comptoir.sync import capture
 
 log = logging.getLogger("comptoir.closings")
-
-
-def fact_values(closing: Closing) -> dict[str, Any]:
-    """The business values of a closing, as plain data: what it proves, the one source of
-    what the fiscal chain will hash (values stored with the closing only)."""
-    return {
-        "kind": f"closing_{closing.kind}",
-        "till": str(closing.till_id),
-        "period_start": closing.period_start.isoformat(),
-        "period_end": closing.period_end.isoformat(),
-        "closed_at": closing.closed_at.astimezone(UTC).isoformat(),
-        **_totals(closing),
-    }
 
 
 def _totals(closing: Closing) -> dict[str, Any]:
@@ -137,7 +129,22 @@ def closing_build(
         refunds=dict(figures.refunds),
         perpetual_total=perpetual.total,
         perpetual_absolute_total=perpetual.absolute,
+        **snapshots(till),
     )
+
+
+def _linked(till: Till, closings: list[Closing]) -> list[Closing]:
+    """Chain and sign ``closings`` (made on ``till``, this post's), in order, then store
+    them. Runs in the closings' transaction, under the document chain's lock (taken
+    first: the lock order), then the closing chain's."""
+    if not closings:
+        return []
+    head = chain_head_lock(till=till, chain=head_kind(CLOSINGS))
+    for closing in closings:
+        link = journal_link(till=till, kind="closing", values=closing_values(closing), head=head)
+        for name, value in link.items():
+            setattr(closing, name, value)
+    return Closing.objects.bulk_create(closings)
 
 
 def closing_figures(closing: Closing) -> PeriodFigures:
@@ -182,7 +189,7 @@ def _close_days(till: Till, last: Closing | None, end: date, at: datetime) -> li
                 at=at,
             )
         )
-    return Closing.objects.bulk_create(made)
+    return _linked(till, made)
 
 
 def _close_from(
@@ -221,7 +228,7 @@ def _close_from(
             else:
                 made.append(closing)
         start, stop = bounds(stop + timedelta(days=1))
-    return Closing.objects.bulk_create(made)
+    return _linked(till, made)
 
 
 def _check(closing: Closing, facts: PeriodFigures) -> None:
@@ -258,6 +265,10 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
     at = at or timezone.now()
     if not Till.store.is_cached(till):
         till = Till.objects.select_related("store").get(pk=till.pk)
+    if capture.is_hub():
+        # One lock order on the hub: change log, then rows (``sync.synced``): the closings
+        # and their event append to the log after locking the chain heads.
+        capture.lock_log()
     chain_head_lock(till=till)
     end = until - timedelta(days=1)
     last = closing_last(till=till, kind=ClosingKind.DAY)

@@ -2,8 +2,9 @@
 
 An event is what happened on a post that the fiscal rules want traced (a start, a
 login, a closing, a reprint, a change of VAT rate...): immutable, synced to the hub like
-every fact, and later chained and signed with the other fiscal records (its business
-values come from :func:`comptoir.events.services.event_values`).
+every fact, and chained and signed in its post's ``event`` chain of the fiscal journal
+(its hashed values: ``events.journal_setup``; the events recorded before it are not
+chained).
 
 ``details`` is a small JSON object kept as canonical text (sorted keys, no spaces), so
 that it is bounded and checked on every post like any other text field.
@@ -17,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.journal.models import ChainedFact
 from comptoir.stores.models import Store, Till
 from comptoir.sync.synced import FactModel
 
@@ -46,7 +48,7 @@ class EventKind(models.TextChoices):
     INTEGRITY_ALERT = "integrity_alert", _("alerte d'intégrité")
 
 
-class TechnicalEvent(FactModel):
+class TechnicalEvent(FactModel, ChainedFact):
     """One event of a post's technical log."""
 
     till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")

@@ -3,12 +3,11 @@ happen (see the hooks listed in ``events/signals.py`` and the callers of this mo
 
 An event belongs to a post: a till (``till``, or the till this installation sells
 through). An installation with no till yet (a home being set up) records nothing.
-Events are numbered per till, without gaps: the number is taken under a lock of the
-till's ``event`` series row, in the caller's transaction (an event recorded inside a
-use case that fails is rolled back with it).
-
-:func:`event_values` is the one place that builds an event's business values: the
-fiscal chain hashes and signs what it returns.
+Events are numbered per till, without gaps: the number is taken under the lock of the
+till's event chain head (``journal_link`` then moves that head on: each event is chained
+and signed in the same transaction), in the caller's transaction (an event recorded
+inside a use case that fails is rolled back with it). The hashed values are built by
+``events.journal_setup.event_values``, from what the event stores.
 """
 
 from __future__ import annotations
@@ -22,30 +21,20 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from comptoir.events.journal_setup import EVENTS, event_values
 from comptoir.events.models import DETAILS_MAX, EventKind, TechnicalEvent
+from comptoir.journal.kinds import head_kind
+from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.errors import NotFoundError
 from comptoir.stores.models import SeriesCounter, Store, Till
 from comptoir.stores.selectors import till_current
+from comptoir.stores.services import chain_head_lock
 from comptoir.sync import capture
 
-SERIES_KIND = "event"
 TEXT_MAX = 200  # characters of one text value in the details
 TEXT_SHORT = 60  # ... when the details would be too long otherwise
 USER_MAX = 150
 Details = Mapping[str, str | int | bool | None]
-
-
-def event_values(event: TechnicalEvent) -> dict[str, Any]:
-    """The business values of an event, as plain data (values stored with it only)."""
-    return {
-        "kind": "technical_event",
-        "till": str(event.till_id),
-        "number": event.number,
-        "event": event.kind,
-        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
-        "user": event.user,
-        "details": event.details,
-    }
 
 
 def _clean(text: str, limit: int) -> str:
@@ -105,16 +94,11 @@ def event_record(
     till = _till(till)
     if till is None:
         return None
-    if capture.is_hub():
-        # One lock order on the hub: change log, then rows (``sync.synced``). A push that
-        # raises an integrity alert holds the log when it records the event.
-        capture.lock_log()
-    SeriesCounter.objects.bulk_create(
-        [SeriesCounter(till=till, kind=SERIES_KIND, year=0)], ignore_conflicts=True
-    )
-    SeriesCounter.objects.select_for_update().get(till=till, kind=SERIES_KIND, year=0)
+    head = _head_lock(till)
+    if not Till.store.is_cached(till):
+        till = Till.objects.select_related("store").get(pk=till.pk)
     last = TechnicalEvent.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0
-    return TechnicalEvent.objects.create(
+    event = TechnicalEvent(
         till=till,
         store_id=till.store_id,
         number=last + 1,
@@ -122,7 +106,22 @@ def event_record(
         occurred_at=(at or timezone.now()).astimezone(UTC),
         user=_clean(user or "", USER_MAX),
         details=text,
+        **snapshots(till),
     )
+    link = journal_link(till=till, kind="event", values=event_values(event), head=head)
+    for name, value in link.items():
+        setattr(event, name, value)
+    event.save(force_insert=True)
+    return event
+
+
+def _head_lock(till: Till) -> SeriesCounter:
+    """Lock the till's event chain head: it numbers the events and heads their chain."""
+    if capture.is_hub():
+        # One lock order on the hub: change log, then rows (``sync.synced``). A push that
+        # raises an integrity alert holds the log when it records the event.
+        capture.lock_log()
+    return chain_head_lock(till=till, chain=head_kind(EVENTS))
 
 
 def post_started(*, version: str, till: Till | None = None) -> TechnicalEvent | None:
@@ -169,12 +168,9 @@ def reprint_record(*, document: str, number: str, form: str, user: str = "") -> 
     till = _till(None)
     if till is None:
         return 0
-    # The event series row is locked first (as ``event_record`` does), so two reprints of
+    # The event chain head is locked first (as ``event_record`` does), so two reprints of
     # one document at once get two copy numbers.
-    SeriesCounter.objects.bulk_create(
-        [SeriesCounter(till=till, kind=SERIES_KIND, year=0)], ignore_conflicts=True
-    )
-    SeriesCounter.objects.select_for_update().get(till=till, kind=SERIES_KIND, year=0)
+    _head_lock(till)
     key = _dumps({"number": number})[1:-1]
     copies = [
         int(event.details_data.get("copy") or 0)

@@ -133,6 +133,9 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "amount": _f(AMOUNT),
         "reason": _f(TEXT),
     },
+    # A closing as it is stored: its period, its documents' counts and number ranges, its
+    # totals per VAT rate (sales and returns apart), per payment method (received and
+    # refunded), the period's totals and the perpetual ones.
     "closing": {
         **POST,
         "period": _f(TEXT),  # "day", "month" or "year"
@@ -141,23 +144,49 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "instant": _f(INSTANT),
         "currency": _f(TEXT),
         "invoice_count": _f(INT),
+        "invoice_first": _f(TEXT),  # "" when the period has none
+        "invoice_last": _f(TEXT),
         "credit_note_count": _f(INT),
-        "first_number": _n(TEXT),
-        "last_number": _n(TEXT),
-        "vat": _f(VAT_TABLE),
+        "credit_note_first": _f(TEXT),
+        "credit_note_last": _f(TEXT),
+        "by_rate": _f(
+            Rows(
+                {
+                    "rate": _f(DECIMAL),
+                    "sales_excl_vat": _f(AMOUNT),
+                    "sales_vat": _f(AMOUNT),
+                    "sales_incl_vat": _f(AMOUNT),
+                    "returns_excl_vat": _f(AMOUNT),
+                    "returns_vat": _f(AMOUNT),
+                    "returns_incl_vat": _f(AMOUNT),
+                }
+            )
+        ),
         "payments": _f(PAYMENTS),
+        "refunds": _f(PAYMENTS),
+        "sales_excl_vat": _f(AMOUNT),
+        "sales_vat": _f(AMOUNT),
+        "sales_incl_vat": _f(AMOUNT),
+        "returns_excl_vat": _f(AMOUNT),
+        "returns_vat": _f(AMOUNT),
         "returns_incl_vat": _f(AMOUNT),
+        "total_excl_vat": _f(AMOUNT),
+        "total_vat": _f(AMOUNT),
         "total_incl_vat": _f(AMOUNT),
         "perpetual_total": _f(AMOUNT),
         "perpetual_absolute_total": _f(AMOUNT),
     },
+    # A technical event, numbered per post; a reprint is one too (code "reprint", the
+    # document and the copy number in its details).
     "event": {
         **POST,
+        "number": _f(INT),
         "instant": _f(INSTANT),
         "code": _f(TEXT),
         "actor": _n(TEXT),
-        "details": _f(FREE),
+        "details": _n(FREE),
     },
+    # Not used by stored records yet: a post logs its reprints as "event" records.
     "reprint": {
         **POST,
         "instant": _f(INSTANT),

@@ -15,5 +15,6 @@ verify); this app puts it to work on stored records:
 
 One chain per post and per chain name: ``doc`` (invoices and credit notes: the chain
 they already formed before version 2, continued), ``sess`` (a cash session's opening
-and closing), ``move`` (cash movements); other apps add theirs (closings, events).
+and closing), ``move`` (cash movements), ``close`` (day, month and year closings), ``event`` (the
+technical event log, reprints included).
 """

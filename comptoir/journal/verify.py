@@ -286,6 +286,8 @@ CHAIN_NAMES = {
     "doc": _lazy("factures et avoirs"),
     "sess": _lazy("sessions de caisse"),
     "move": _lazy("mouvements d'espèces"),
+    "close": _lazy("clôtures"),
+    "event": _lazy("événements techniques"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from comptoir.closings.models import Closing
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stores.services import till_create
 from tests.factories import at, make_article
@@ -31,7 +32,8 @@ def test_closing_list_gives_each_closing_with_its_totals(closed, cli_json, cli):
     assert day["perpetual_total"] == "9.60"
     assert day["perpetual_absolute_total"] == "12.00"
     assert day["period_end"] == "2026-03-30"
-    assert day["chain_hash"] == ""  # until closings are chained (fiscal journal)
+    assert day["chain_hash"] == Closing.objects.get(pk=day["id"]).chain_hash
+    assert len(day["chain_hash"]) == 64  # chained in the fiscal journal
     assert day["key"] == "day:2026-03-30"
     assert [c["kind"] for c in cli_json("closing", "list", "--kind", "month")] == ["month"]
     assert "9.60" in cli("closing", "list")

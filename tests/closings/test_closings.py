@@ -13,8 +13,10 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from comptoir.closings.figures import fiscal_year_of, month_of
+from comptoir.closings.journal_setup import closing_values
 from comptoir.closings.models import Closing
-from comptoir.closings.services import closings_close, closings_close_due, fact_values
+from comptoir.closings.services import closings_close, closings_close_due
+from comptoir.fiscal.canonical import normalize
 from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
 from comptoir.sales.services import (
     PaymentInput,
@@ -376,9 +378,10 @@ def test_a_closing_is_immutable(articles, till):
 def test_a_closing_s_business_values_are_in_one_place(articles, till):
     invoice_sell(lines=[SaleLine("PAIN", 2)], payments=[PaymentInput("cash", "5")], at=at(3))
     (closing,) = closings_close(till=till, until=date(2026, 3, 4), at=at(4, 0, 1))
-    values = fact_values(closing)
-    assert values["kind"] == "closing_day"
-    assert values["closed_at"] == "2026-03-03T23:01:00+00:00"
-    assert values["payments"] == {"cash": 240}
-    assert values["perpetual_total"] == 240
+    values = normalize("closing", closing_values(closing))
+    assert values["period"] == "day"
+    assert values["instant"] == "2026-03-03T23:01:00.000000Z"
+    assert values["payments"] == [{"method": "cash", "amount": "2.40"}]
+    assert values["perpetual_total"] == "2.40"
+    assert (values["post_prefix"], values["store_name"]) == ("C1", "Magasin principal")
     assert month_of(date(2026, 2, 10)) == (date(2026, 2, 1), date(2026, 2, 28))

@@ -15,8 +15,8 @@ from comptoir.sales.models import PaymentMethod
 
 
 def closing_data(closing: Closing, *, detail: bool = False) -> dict[str, Any]:
-    """A closing, amounts as decimal strings. ``chain_hash`` stays empty until closings are
-    chained (the fiscal journal)."""
+    """A closing, amounts as decimal strings. ``chain_hash``: its hash in the fiscal
+    journal (empty for a closing made before closings were chained)."""
     money = partial(format_amount, currency=closing.currency)
     data: dict[str, Any] = {
         "id": str(closing.pk),
@@ -44,7 +44,7 @@ def closing_data(closing: Closing, *, detail: bool = False) -> dict[str, Any]:
         "total_incl_vat": money(closing.total_incl_vat),
         "perpetual_total": money(closing.perpetual_total),
         "perpetual_absolute_total": money(closing.perpetual_absolute_total),
-        "chain_hash": getattr(closing, "chain_hash", "") or "",
+        "chain_hash": closing.chain_hash or "",
     }
     if detail:
         data |= {
