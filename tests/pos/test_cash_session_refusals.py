@@ -42,8 +42,8 @@ def test_a_second_session_and_a_second_close_are_refused(
 ) -> None:
     cashier_client.post("/caisse/session/ouvrir/", {"float": "10"})
     response = cashier_client.post("/caisse/session/ouvrir/", {"float": "20"}, follow=True)
-    assert "Une session de caisse est déjà ouverte sur la caisse C1 (n° 1)" in (
-        _messages(response)[0]
+    assert (
+        "Une session de caisse est déjà ouverte sur la caisse C1 (n° 1)" in (_messages(response)[0])
     )
     session = CashSession.objects.get()
     response = cashier_client.post(
