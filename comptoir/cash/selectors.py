@@ -6,10 +6,16 @@ opening's bounds and, once closed, up to the closing's (``models.DocumentBounds`
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from django.db.models import Q, QuerySet, Sum
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, DocumentBounds
@@ -165,3 +171,91 @@ def report_z(*, session: CashSession) -> SessionReport:
             % {"n": session.number}
         )
     return SessionReport.from_data(closing.report)
+
+
+@dataclass(frozen=True)
+class CashierBalance:
+    """A cashier's closed sessions of a period in one currency: how many, and the sums of
+    their over (counted above expected) and short (below) differences, in minor units."""
+
+    cashier: str
+    currency: str
+    sessions: int
+    over: int
+    short: int
+
+    @property
+    def net(self) -> int:
+        return self.over + self.short
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def session_search(
+    *,
+    store_ids: Collection[UUID] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    till: Till | None = None,
+    cashier: str | None = None,
+) -> QuerySet[CashSession]:
+    """Sessions opened in the period (local days, both included), in the given stores
+    (all when None), of one till and one cashier (the one who opened it) when given;
+    newest first, with their till and closing (None while open)."""
+    qs = session_list().select_related("till__store")
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=list(store_ids))
+    if date_from is not None:
+        qs = qs.filter(opened_at__gte=_day_start(date_from))
+    if date_to is not None:
+        qs = qs.filter(opened_at__lt=_day_start(date_to + timedelta(days=1)))
+    if till is not None:
+        qs = qs.filter(till=till)
+    if cashier:
+        qs = qs.filter(cashier=cashier)
+    return qs
+
+
+def session_cashiers(*, store_ids: Collection[UUID] | None = None) -> list[str]:
+    """The names of the cashiers who opened a session in those stores (all when None)."""
+    qs = CashSession.objects.all()
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=list(store_ids))
+    return list(qs.exclude(cashier="").values_list("cashier", flat=True).distinct().order_by())
+
+
+def session_balances(*, sessions: QuerySet[CashSession]) -> list[CashierBalance]:
+    """Over and short per cashier (and currency) of the closed ones of ``sessions``."""
+    difference = "closing__difference"
+    rows = (
+        sessions.filter(closing__isnull=False)
+        .order_by()
+        .values("cashier", "currency")
+        .annotate(
+            n=Count("pk"),
+            over=Sum(difference, filter=Q(closing__difference__gt=0)),
+            short=Sum(difference, filter=Q(closing__difference__lt=0)),
+        )
+    )
+    balances = [
+        CashierBalance(r["cashier"], r["currency"], r["n"], r["over"] or 0, r["short"] or 0)
+        for r in rows
+    ]
+    return sorted(balances, key=lambda b: (b.cashier.casefold(), b.currency))
+
+
+def session_find(*, pk: Any, store_ids: Collection[UUID] | None = None) -> CashSession:
+    """One session by id, within the given stores (all when None); another store's is
+    not found, like an id that does not exist."""
+    qs = session_list().select_related("till__store")
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=list(store_ids))
+    try:
+        session = qs.filter(pk=pk).first()
+    except (ValueError, DjangoValidationError):
+        session = None
+    if session is None:
+        raise NotFoundError(_("Session de caisse introuvable."))
+    return session

@@ -30,6 +30,7 @@ from django.utils import timezone
 import comptoir
 from comptoir.backoffice import forms as backoffice_forms
 from comptoir.backoffice import importjobs
+from comptoir.cash.services import session_close, session_open
 from comptoir.catalogue.services import category_create, supplier_create
 from comptoir.closings.services import closings_close
 from comptoir.customers.services import customer_create
@@ -107,8 +108,11 @@ def objects(till: Till, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     job = importjobs.job_start(kind="articles", rows=[], filename="vide.csv", user="gerant")
     tomorrow = timezone.localdate(invoice.validated_at) + timedelta(days=1)
     closing = closings_close(till=till, until=tomorrow)[0]  # the day (a month end adds more)
+    session_open(amount="10", cashier="alice", till=till)
+    cash_session = session_close(counted="10", cashier="alice", till=till).session
     return {
         "closing": closing,
+        "session_z": cash_session,  # a closed cash session's Z
         "invoice": invoice,
         "note": note,
         "article": article,

@@ -8,6 +8,7 @@ first; the difference is shown on the Z that follows.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -111,7 +112,11 @@ def session_move(request: HttpRequest, *, till: Till) -> HttpResponse:
 @require_POST
 @till_required
 def session_close_view(request: HttpRequest, *, till: Till) -> HttpResponse:
-    session = CashSession.objects.filter(till=till, pk=request.POST.get("session", "")).first()
+    try:
+        pk = UUID(request.POST.get("session", ""))
+    except ValueError:
+        raise Http404 from None  # a garbled form names no session, like an unknown id
+    session = CashSession.objects.filter(till=till, pk=pk).first()
     if session is None:
         raise Http404
     try:
