@@ -14,11 +14,11 @@ from comptoir.stock.services import stock_receive
 from comptoir.stores.models import Till
 from comptoir.training.services import training_set
 from comptoir.web.roles import CASHIER, MANAGER
-from tests.factories import make_article
-from tests.pos.conftest import make_user
 
 # The in-process command runners of the CLI tests.
-from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: E402, F401
+from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: F401
+from tests.factories import make_article
+from tests.pos.conftest import make_user
 
 
 @pytest.fixture(autouse=True)

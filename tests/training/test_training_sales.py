@@ -106,9 +106,7 @@ def test_training_sales_number_in_their_own_series_and_the_real_one_has_no_gap(
 ) -> None:
     first = invoice_sell(lines=[SaleLine("PAIN", 1)], till=till)
     training_set(on=True, till=till)
-    numbers = [
-        training_sale_validate(draft=basket(), payments=CASH_20).number for _ in range(2)
-    ]
+    numbers = [training_sale_validate(draft=basket(), payments=CASH_20).number for _ in range(2)]
     training_set(on=False, till=till)
     second = invoice_sell(lines=[SaleLine("PAIN", 1)], till=till)
     assert numbers == ["FORMATION-C1-000001", "FORMATION-C1-000002"]
