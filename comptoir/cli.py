@@ -79,6 +79,7 @@ Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir session open --float MONTANT | cash-in|cash-out MONTANT --reason MOTIF
   comptoir session x | close --counted MONTANT | list
   comptoir closing list [--kind day|month|year] | show ID|day:AAAA-MM-JJ
+  comptoir training on|off [--user NOM] | status   (mode formation : ventes sans valeur)
   comptoir stock receive|loss|count|show|rebuild
   comptoir invoice list|show NUMERO
   comptoir stats [--from J --to J] [--by day|article|till|cashier|payment]

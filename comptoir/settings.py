@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "comptoir.sales",
     "comptoir.stock",
     "comptoir.cash",
+    "comptoir.training",
     "comptoir.closings",
     "comptoir.stats",
     "comptoir.sync",

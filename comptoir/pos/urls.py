@@ -6,7 +6,7 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import documents, lookup, session, till
+from comptoir.pos.views import documents, lookup, session, till, training
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -28,6 +28,8 @@ urlpatterns = [
     path("session/mouvement/", session.session_move, name="session_move"),
     path("session/fermer/", session.session_close_view, name="session_close"),
     path("session/<int:number>/z/", session.session_z, name="session_z"),
+    path("formation/", training.training, name="training"),
+    path("formation/ticket/<str:number>/", training.training_receipt, name="training_receipt"),
     path("mes-ventes/", lookup.my_sales, name="my_sales"),
     path("stock/", lookup.stock_lookup, name="stock_lookup"),
 ]

@@ -30,6 +30,7 @@ from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMetho
 from comptoir.sales.selectors import credit_note_detail, invoice_detail
 from comptoir.sales.services import ReturnLine, credit_note_issue
 from comptoir.stores.models import Till
+from comptoir.training.selectors import training_active
 from comptoir.web.roles import cashier_required
 from comptoir.web.scope import stores_visible
 
@@ -144,6 +145,15 @@ def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpRespons
     if request.method == "POST":
         everything = "all" in request.POST
         try:
+            if training_active(till=till):
+                # A real refund from a till in training: a trainee's practice would move
+                # stock and money in the books. A manager switches the mode off first.
+                raise ValidationError(
+                    _(
+                        "Cette caisse est en mode formation : un avoir n'y est pas possible. "
+                        "Un gérant doit d'abord désactiver le mode formation."
+                    )
+                )
             lines = [] if everything else _wanted(rows)
             if not everything and not lines:
                 raise ValidationError(

@@ -46,10 +46,17 @@ from comptoir.sales.services import (
 )
 from comptoir.stock.selectors import article_list
 from comptoir.stores.models import Till
+from comptoir.training.models import TrainingSale
+from comptoir.training.selectors import training_active, training_sale_detail
+from comptoir.training.services import training_sale_validate
 
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8
 PAY_PREFIX = "pay_"
+# The payment form says which mode the screen showed: a sale is validated in that mode
+# only (a cashier who saw no banner never hands out a « FORMATION » ticket, nor the
+# reverse), whatever a manager switched meanwhile.
+TRAINING_FIELD = "training"
 
 
 def _is_zero(text: str) -> bool:
@@ -79,6 +86,8 @@ def _answer(
     customer_error: str = "",
     results: QuerySet[Article] | None = None,
     invoice: Invoice | None = None,
+    training_sale: TrainingSale | None = None,
+    training: bool = False,
 ) -> HttpResponse:
     """The changed fragments for the script; a redirect back to the screen otherwise."""
     error = scan_error or pay_error or customer_error
@@ -87,6 +96,8 @@ def _answer(
             messages.error(request, error)
         if invoice is not None:
             return redirect("pos:receipt", number=invoice.number)
+        if training_sale is not None:
+            return redirect("pos:training_receipt", number=training_sale.number)
         return redirect("pos:index")
     context = _context(
         till,
@@ -96,6 +107,8 @@ def _answer(
         customer_error=customer_error,
         results=results,
         invoice=invoice,
+        training_sale=training_sale,
+        training=training,
         fragments=True,
     )
     return render(request, "pos/_update.html", context, status=422 if error else 200)
@@ -106,7 +119,12 @@ def _answer(
 def index(request: HttpRequest, *, till: Till) -> HttpResponse:
     draft = draft_current(request.session, till=till)
     # No open cash session: the screen asks for the float first (pos:session).
-    context = _context(till, draft, cash_session=session_open_get(till=till))
+    context = _context(
+        till,
+        draft,
+        cash_session=session_open_get(till=till),
+        training=training_active(till=till),
+    )
     return render(request, "pos/index.html", context)
 
 
@@ -225,6 +243,16 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
             draft,
             pay_error=_("Saisissez le montant reçu (espèces, carte, mobile ou chèque)."),
         )
+    training = training_active(till=till)
+    if (request.POST.get(TRAINING_FIELD) == "1") != training:
+        message = (
+            _("Le mode formation vient d'être activé : rechargez l'écran de caisse.")
+            if training
+            else _("Le mode formation vient d'être désactivé : rechargez l'écran de caisse.")
+        )
+        return _answer(request, till, draft, pay_error=message, training=training)
+    if training:
+        return _validate_training(request, till, draft, payments)
     try:
         invoice = invoice_validate(draft=draft, payments=payments)
     except ComptoirError as error:
@@ -232,3 +260,16 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
     original_grant(request.session, invoice.number, RECEIPT, A4)
     return _answer(request, till, None, invoice=invoice_detail(number=invoice.number))
+
+
+def _validate_training(
+    request: HttpRequest, till: Till, draft: InvoiceDraft, payments: list[PaymentInput]
+) -> HttpResponse:
+    """The basket becomes a training sale (``comptoir.training``), not an invoice."""
+    try:
+        sale = training_sale_validate(draft=draft, payments=payments)
+    except ComptoirError as error:
+        return _answer(request, till, draft, pay_error=error.message, training=True)
+    request.session.pop(SESSION_KEY, None)
+    detail = training_sale_detail(number=sale.number, till=till)
+    return _answer(request, till, None, training_sale=detail, training=True)

@@ -5,9 +5,11 @@ from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue
 from comptoir.sales.services.invoices import (
     MAX_LINES,
     PaymentInput,
+    PricedDraft,
     invoice_draft_abandon,
     invoice_draft_add_line,
     invoice_draft_create,
+    invoice_draft_price,
     invoice_draft_remove_line,
     invoice_draft_set_customer,
     invoice_draft_update_line,
@@ -18,6 +20,7 @@ from comptoir.sales.services.invoices import (
 __all__ = [
     "MAX_LINES",
     "PaymentInput",
+    "PricedDraft",
     "ReturnLine",
     "SaleLine",
     "credit_note_issue",
@@ -25,6 +28,7 @@ __all__ = [
     "invoice_draft_abandon",
     "invoice_draft_add_line",
     "invoice_draft_create",
+    "invoice_draft_price",
     "invoice_draft_remove_line",
     "invoice_draft_set_customer",
     "invoice_draft_update_line",

@@ -30,8 +30,10 @@ from comptoir.lib.money import format_amount, parse_amount
 from comptoir.lib.quantity import format_for_people, parse_quantity
 from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
+    DocumentTotals,
     LineInput,
     SaleLine,
+    Settlement,
     check_document_bounds,
     check_line_bounds,
     discount_parse,
@@ -223,12 +225,23 @@ def _payments(payments: Sequence[PaymentInput], currency: str) -> list[tuple[str
     return parsed
 
 
-def _validate(
-    draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None
-) -> Invoice:
-    till = Till.objects.select_related("store").get(pk=draft.till_id)
-    store = till.store
-    currency = store.currency
+@dataclass(frozen=True)
+class PricedDraft:
+    """A basket priced for validation: its lines (with their articles), the totals of the
+    one arithmetic (``sales.calculations``) and the payments settled."""
+
+    lines: list[InvoiceDraftLine]
+    totals: DocumentTotals
+    payments: list[tuple[str, int]]
+    settlement: Settlement
+
+
+def invoice_draft_price(
+    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
+) -> PricedDraft:
+    """Price ``draft`` and settle ``payments`` as validation does, refusing what it refuses
+    (no line, a line or a total out of bounds, payments short or unknown). Writes nothing:
+    an invoice and a training sale (``comptoir.training``) are priced by this one path."""
     lines = list(draft.lines.select_related("article").order_by("position"))
     if not lines:
         raise ValidationError(_("La vente ne contient aucune ligne."))
@@ -246,9 +259,21 @@ def _validate(
         check_line_bounds(line_input, code=line.article.code, currency=currency)
     totals = document_totals(inputs)
     check_document_bounds(totals, currency=currency)
-    sold = _sold(lines)
     parsed = _payments(payments, currency)
     settlement = settle(totals.total_incl_tax, parsed, currency)
+    return PricedDraft(lines=lines, totals=totals, payments=parsed, settlement=settlement)
+
+
+def _validate(
+    draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None
+) -> Invoice:
+    till = Till.objects.select_related("store").get(pk=draft.till_id)
+    store = till.store
+    currency = store.currency
+    priced = invoice_draft_price(draft=draft, payments=payments, currency=currency)
+    lines, totals, parsed = priced.lines, priced.totals, priced.payments
+    settlement = priced.settlement
+    sold = _sold(lines)
 
     # Hashed and stored in UTC: the chain must recompute from the stored value, which the
     # database gives back in UTC whatever time zone the caller's datetime carried.
