@@ -65,6 +65,26 @@ def _database_stamp() -> tuple[int, ...] | None:
     return tuple(stamp)
 
 
+class OutboxWatch:
+    """When to look at the outbox again, from the database files' stamps.
+
+    A commit is written to the write-ahead log before it is made visible (in its index):
+    a look in between sees the new stamp and the old outbox. So a new stamp is looked at
+    twice, now and at the next turn; without that, a sale written by another process
+    (the CLI) waited for the next write, which a till on the live stream may not make
+    for minutes.
+    """
+
+    def __init__(self) -> None:
+        self.seen: tuple[int, ...] | None = None
+        self.again = True
+
+    def due(self, stamp: tuple[int, ...] | None) -> bool:
+        changed = stamp is None or stamp != self.seen
+        due, self.again, self.seen = changed or self.again, changed, stamp
+        return due
+
+
 def backoff_delay(failures: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: up to 1, 2, 4... seconds, capped at a minute."""
     ceiling = min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, failures - 1))
@@ -147,14 +167,12 @@ class SyncWorker:
         last_seq = -1
         next_full = time.monotonic()
         client: HubClient | None = None
-        seen: tuple[int, ...] | None = None
+        watch = OutboxWatch()
         woken = True
         while not self.stop.is_set():
             try:
                 close_old_connections()
-                stamp = _database_stamp()
-                if woken or stamp is None or stamp != seen:
-                    seen = stamp
+                if watch.due(_database_stamp()) or woken:
                     pending = OutboxEntry.objects.filter(rejected_at=None)
                     seq = pending.aggregate(m=Max("seq"))["m"] or 0
                 full = time.monotonic() >= next_full
