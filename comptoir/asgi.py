@@ -6,6 +6,9 @@ authenticates with a bearer token and is exempt from CSRF: sessions, authenticat
 messages, the login lockout and static files have nothing to do there, and WhiteNoise,
 which only works synchronously, would force every API request through a thread of its
 own and back (a long poll is an ``async`` view).
+
+The live stream of a till's store (``/api/sync/v1/stream``, ``syncengine.stream``) is an
+ASGI application of its own, before both: it is answered once and then only sends.
 """
 
 import os
@@ -55,10 +58,14 @@ def _api_handler() -> ASGIHandler:
 
 api = _api_handler()
 
+from comptoir.syncengine import stream  # noqa: E402  (Django is set up above)
+
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
+    elif scope["type"] == "http" and scope["path"] == stream.PATH:
+        await stream.application(scope, receive, send)
     elif scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
         await api(scope, receive, send)
     else:
@@ -70,7 +77,8 @@ async def _lifespan(receive: Any, send: Any) -> None:
 
     At start-up a served hub begins listening for the change log's notifications in this
     process's event loop, before any request: with ``--workers N`` every process listens,
-    whichever of them the long polls happen to reach.
+    whichever of them the long polls happen to reach. Under ``comptoir serve``, a signal
+    to stop ends the live streams first (uvicorn waits for responses under way).
     """
     from comptoir.sync.notify import waiter
 
@@ -78,6 +86,8 @@ async def _lifespan(receive: Any, send: Any) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             waiter.start()
+            if os.environ.get(SERVING_ENV) == "1":
+                stream.close_on_exit_signals()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

@@ -4,7 +4,10 @@ Three duties, in two threads:
 - push soon after each local commit: the outbox is watched (an in-process event set on
   commit, and a cheap look at the outbox every ``WATCH_SECONDS`` for writes made by other
   processes, such as the CLI), then pushed after a short debounce;
-- pull continuously with a long poll, so another till's sale arrives within a second;
+- receive continuously: on the hub's live stream (``streamclient``: one held connection,
+  each page applied as it comes), or with a long poll where the stream cannot be had
+  (an older hub, a proxy holding events back), trying the stream again every
+  ``STREAM_RETRY_SECONDS``; so another till's sale arrives within a second;
 - a full sync (pull then push) every ``interval`` seconds as a safety net.
 When the hub is unreachable both threads back off exponentially with jitter (the first
 one to reach the hub again ends the other's backoff), and say plainly how long the till
@@ -26,7 +29,7 @@ from django.db.models import Max
 
 from comptoir.lib.errors import ComptoirError
 from comptoir.sync.models import OutboxEntry
-from comptoir.syncengine import engine
+from comptoir.syncengine import engine, streamclient
 from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
 from comptoir.syncengine.describe import describe_moves
 from comptoir.syncengine.selectors import age_text, sync_status
@@ -37,6 +40,7 @@ WATCH_SECONDS = 0.02  # a look for commits by other processes: two stat calls
 DEBOUNCE_SECONDS = 0.01
 LONG_POLL_SECONDS = 25
 MAX_BACKOFF_SECONDS = 60.0
+STREAM_RETRY_SECONDS = 300.0
 
 # Set (after commit) when this process wrote to the outbox: the pusher wakes at once.
 # Registered with ``capture.on_outbox_written`` by the app (``SyncEngineConfig.ready``).
@@ -61,6 +65,26 @@ def _database_stamp() -> tuple[int, ...] | None:
     return tuple(stamp)
 
 
+class OutboxWatch:
+    """When to look at the outbox again, from the database files' stamps.
+
+    A commit is written to the write-ahead log before it is made visible (in its index):
+    a look in between sees the new stamp and the old outbox. So a new stamp is looked at
+    twice, now and at the next turn; without that, a sale written by another process
+    (the CLI) waited for the next write, which a till on the live stream may not make
+    for minutes.
+    """
+
+    def __init__(self) -> None:
+        self.seen: tuple[int, ...] | None = None
+        self.again = True
+
+    def due(self, stamp: tuple[int, ...] | None) -> bool:
+        changed = stamp is None or stamp != self.seen
+        due, self.again, self.seen = changed or self.again, changed, stamp
+        return due
+
+
 def backoff_delay(failures: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: up to 1, 2, 4... seconds, capped at a minute."""
     ceiling = min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, failures - 1))
@@ -74,6 +98,7 @@ class SyncWorker:
         interval: float = 60.0,
         client_factory: Callable[[], HubClient] | None = None,
         on_cycle: Callable[[], object] | None = None,
+        stream: bool = True,
     ) -> None:
         self.interval = interval
         self.client_factory = client_factory or engine.client_from_settings
@@ -81,6 +106,8 @@ class SyncWorker:
         # answers or not: what is due by the clock (``comptoir serve`` closes the periods
         # that are over), given by the caller, as the engine imports no business app.
         self.on_cycle = on_cycle
+        self.stream = stream  # receive on the hub's live stream when it offers one
+        self._receiving: HubClient | None = None  # closed at shutdown: the stream ends
         self.stop = threading.Event()
         # Set when either loop reached the hub: the other one stops backing off at once
         # (after an outage or a full disk, the push need not wait out its backoff).
@@ -100,6 +127,9 @@ class SyncWorker:
     def shutdown(self, timeout: float = 5.0) -> None:
         self.stop.set()
         outbox_changed.set()
+        receiving = self._receiving
+        if receiving is not None:
+            receiving.close()
         for thread in self.threads:
             thread.join(timeout)
 
@@ -137,14 +167,12 @@ class SyncWorker:
         last_seq = -1
         next_full = time.monotonic()
         client: HubClient | None = None
-        seen: tuple[int, ...] | None = None
+        watch = OutboxWatch()
         woken = True
         while not self.stop.is_set():
             try:
                 close_old_connections()
-                stamp = _database_stamp()
-                if woken or stamp is None or stamp != seen:
-                    seen = stamp
+                if watch.due(_database_stamp()) or woken:
                     pending = OutboxEntry.objects.filter(rejected_at=None)
                     seq = pending.aggregate(m=Max("seq"))["m"] or 0
                 full = time.monotonic() >= next_full
@@ -189,28 +217,57 @@ class SyncWorker:
         if client is not None:
             client.close()
 
+    def _received(self, report: engine.Report) -> None:
+        if report.received or report.rejected:
+            log.info("%s", describe_moves(report.sent, report.received))
+
     def _pull_loop(self) -> None:
         failures = 0
         client: HubClient | None = None
+        stream_from = 0.0  # (monotonic) the stream is tried from then on
         while not self.stop.is_set():
             try:
                 close_old_connections()
-                client = client or self.client_factory()
-                report = engine.pull(client, wait=LONG_POLL_SECONDS)
-                if report.received or report.rejected:
-                    log.info("%s", describe_moves(report.sent, report.received))
+                client = self._receiving = client or self.client_factory()
+                streaming = self.stream and time.monotonic() >= stream_from
+                # Before the stream, what is already there (compressed pages, pipelined).
+                self._received(engine.pull(client, wait=0 if streaming else LONG_POLL_SECONDS))
                 failures = 0
                 self.reachable.set()
+                if streaming:
+                    stream_from = self._follow(client)
             except (HubUnreachable, HubRefused) as exc:
+                if self.stop.is_set():
+                    break
                 failures += 1
                 self._offline(exc)
                 if client is not None:
                     client.close()
-                    client = None
+                    client = self._receiving = None
                 self._pause(backoff_delay(failures))
             except Exception:
+                if self.stop.is_set():
+                    break
                 failures += 1
                 log.exception("erreur de réception (nouvel essai)")
                 self._pause(backoff_delay(failures))
         if client is not None:
             client.close()
+
+    def _follow(self, client: HubClient) -> float:
+        """Receive on the hub's stream until it ends; when to try it next."""
+        started = time.monotonic()
+        try:
+            streamclient.follow(
+                client, stop=self.stop, on_page=self._received, on_open=self.reachable.set
+            )
+        except streamclient.StreamUnavailable as exc:
+            log.info(
+                "pas de flux en direct (%s) : attente longue, nouvel essai dans %d s",
+                exc.message,
+                STREAM_RETRY_SECONDS,
+            )
+            return time.monotonic() + STREAM_RETRY_SECONDS
+        if time.monotonic() - started < 1.0:  # ended at once: not again and again
+            self._pause(1.0)
+        return 0.0

@@ -1,0 +1,513 @@
+"""The hub's live stream (``GET /api/sync/v1/stream``): a store's changes, sent to its
+tills as they commit, over one held connection per till (server-sent events, :mod:`sse`).
+
+A small ASGI application of its own, mounted by ``comptoir.asgi`` before Django: a
+stream is answered once and then only sends, so Django's per-request path (middleware,
+a thread per request) would cost more than the sending. It checks what the pull view
+checks: the versions, the host, the bearer token (unknown and revoked tokens are refused,
+and a stream whose token is revoked or replaced is closed within
+:data:`CHECK_SECONDS`), and the store scoping of pulls (the till's store's facts and
+reference data, never what the till wrote itself).
+
+Per process, one task per store with subscribers (:class:`StoreFeed`) reads each
+committed batch of the store's changes once (woken by the change log's ``NOTIFY``, as
+long polls are, or looking every 0.1 s where there is none: SQLite) and sends it to
+every till of the store that is streaming, as the page a pull would have answered from
+that till's cursor: the till applies it with the same code and stores the same cursor.
+A till that connects with an older cursor is first brought up to the feed with pages
+read for it alone (``hub.pull_page``), then joins it. Every event's id is its cursor:
+after a cut, the till resumes from the last page it applied (``Last-Event-ID``).
+
+A till that reads too slowly (:data:`QUEUE_LIMIT` events waiting) has its stream
+closed; it reconnects from its cursor. The long poll stays: a till whose stream cannot
+be had falls back to it (``worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.http.request import split_domain_port, validate_host
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from comptoir.sync import notify, registry, wire
+from comptoir.sync.clock import wall_ms
+from comptoir.sync.models import ChangeLog, NodeCredential
+from comptoir.syncengine import auth, compression, hub, jsontext, sse
+from comptoir.syncengine.protocol import PREFIX, Page, change_of, check_versions, envelope
+from comptoir.syncengine.views import _unrecognised
+
+log = logging.getLogger("comptoir.sync")
+
+PATH = PREFIX + "stream"
+HEARTBEAT_SECONDS = 15.0
+CHECK_SECONDS = 5.0  # revoked or replaced tokens: their streams close within this
+TOUCH_SECONDS = 30.0  # the tills' contact and cursor, on the hub's sync page
+QUEUE_LIMIT = 100  # events waiting for one till: beyond, it reads too slowly
+FEED_LIMIT = 2000  # log entries a feed reads at once
+CATCH_UP_LIMIT = 500  # entries per page for a till brought up to its feed
+RETRY_MILLISECONDS = 2000
+FEED_NODE = "*stream*"  # the feeds' own tickets on the log's waiter (no node has it)
+
+T = TypeVar("T")
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="comptoir-stream")
+
+
+def _closing(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``function`` in a stream thread, then its database connection goes back (to the
+    pool, when served): a stream holds none between two reads."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+async def _db(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, lambda: _closing(function, *args, **kwargs))
+
+
+# -- reading a store's changes once -----------------------------------------------------
+
+Key = tuple[str, uuid.UUID]
+
+
+@dataclass
+class Batch:
+    """The store's log entries in (``start``, ``end``], with the rows' current states."""
+
+    start: int
+    end: int
+    more: bool
+    entries: list[tuple[int, str, uuid.UUID, str]]  # seq, model, row, origin node
+    states: dict[Key, tuple[str, dict[str, Any]]]
+
+
+def store_batch(store: str, after: int, limit: int = FEED_LIMIT) -> Batch:
+    """What a pull from ``after`` would see of this store (its facts and reference data),
+    for every node at once: the origin of each entry is kept, each till leaves out its own.
+
+    The head is read first, as ``hub.pull_page`` does: log appends commit in sequence
+    order, so the batch may end at the head, past entries of other stores.
+    """
+    head = hub.log_head()
+    entries = list(
+        ChangeLog.objects.filter(Q(store=None) | Q(store_id=store), seq__gt=after)
+        .order_by("seq")
+        .values_list("seq", "model", "row_id", "origin_node")[: limit + 1]
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    documents: set[Key] = set()
+    for index, (_seq, model, row, _origin) in enumerate(entries):
+        if registry.fact_spec(model) and (model, row) not in documents:
+            if len(documents) == hub.MAX_PAGE_FACTS:
+                entries, more = entries[:index], True
+                break
+            documents.add((model, row))
+    end = entries[-1][0] if more else max(head, entries[-1][0] if entries else after)
+    keys = list(dict.fromkeys((model, row) for _seq, model, row, _origin in entries))
+    return Batch(after, end, more, entries, wire.states(keys) if keys else {})
+
+
+def frames(page: Page, *, packed: bool) -> tuple[bytes, bytes | None]:
+    """The event of ``page`` (stamped with the hub's time now), plain and, if asked, as
+    a zstd frame of its own."""
+    stamped = Page(changes=page.changes, cursor=page.cursor, more=page.more, **envelope(wall_ms()))
+    plain = sse.event(page.cursor, jsontext.dumps(stamped))
+    return plain, compression.compress(plain) if packed else None
+
+
+# -- subscribers and feeds ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One till's stream. ``cursor``: where its stream has brought it (events sent, or
+    nothing it could see in between)."""
+
+    node: str
+    token_hash: str
+    store: str
+    cursor: int
+    packed: bool  # zstd frames
+    waiting: deque[bytes] = field(default_factory=deque)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+    def offer(self, plain: bytes, packed: bytes | None) -> None:
+        if len(self.waiting) >= QUEUE_LIMIT:
+            log.warning("flux de %s fermé : il lit trop lentement", self.node)
+            self.close()
+            return
+        self.waiting.append(packed if self.packed and packed is not None else plain)
+        self.ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.ready.set()
+
+
+class StoreFeed:
+    """One store's changes, read once per committed batch and sent to its subscribers."""
+
+    def __init__(self, streams: Streams, store: str, position: int) -> None:
+        self.streams = streams
+        self.store = store
+        self.position = position  # read up to here
+        self.subscribers: set[Subscriber] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.reads = 0
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + CHECK_SECONDS
+        next_touch = loop.time() + TOUCH_SECONDS
+        try:
+            while self.subscribers:
+                ticket = notify.waiter.ticket(self.store, FEED_NODE)
+                batch = await _db(store_batch, self.store, self.position)
+                self.reads += 1
+                self.dispatch(batch)
+                if batch.more:
+                    continue
+                now = loop.time()
+                if now >= next_check and self.subscribers:
+                    touch = now >= next_touch
+                    await self._check(touch=touch)
+                    next_check = now + CHECK_SECONDS
+                    if touch:
+                        next_touch = now + TOUCH_SECONDS
+                if self.subscribers:
+                    await notify.waiter.wait(ticket, max(0.0, next_check - loop.time()))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database is away: every till reconnects, and resumes
+            log.exception("flux du magasin %s interrompu", self.store)
+            for subscriber in self.subscribers:
+                subscriber.close()
+        finally:
+            if self.streams.feeds.get(self.store) is self:
+                del self.streams.feeds[self.store]
+
+    def dispatch(self, batch: Batch) -> None:
+        """Send ``batch`` to each subscriber: the entries after its cursor that it did not
+        write, as one page (built and encoded once per distinct content)."""
+        built: dict[tuple[tuple[Key, int], ...], tuple[bytes, bytes | None]] = {}
+        packed = any(s.packed for s in self.subscribers)
+        for subscriber in list(self.subscribers):
+            if subscriber.cursor < batch.start:  # (never: it joined at the feed's position)
+                subscriber.close()
+                continue
+            latest: dict[Key, int] = {}
+            for seq, model, row, origin in batch.entries:
+                if seq > subscriber.cursor and origin != subscriber.node:
+                    latest.pop((model, row), None)  # (its latest entry's place)
+                    latest[(model, row)] = seq
+            subscriber.cursor = max(subscriber.cursor, batch.end)
+            if not latest:
+                continue
+            content = tuple(latest.items())
+            if content not in built:
+                page = Page(changes=_changes(batch, content), cursor=batch.end)
+                built[content] = frames(page, packed=packed)
+            subscriber.offer(*built[content])
+        self.position = batch.end
+
+    async def _check(self, *, touch: bool) -> None:
+        subscribers = list(self.subscribers)
+        tokens = {s.node: s.token_hash for s in subscribers}
+        cursors = {s.node: s.cursor for s in subscribers}
+        gone = await _db(credentials_check, tokens, cursors if touch else None)
+        for subscriber in subscribers:
+            if subscriber.node in gone:
+                log.info("flux de %s fermé : accès retiré", subscriber.node)
+                subscriber.close()
+
+
+def _changes(batch: Batch, content: tuple[tuple[Key, int], ...]) -> list[Any]:
+    return [
+        change_of(
+            batch.states[key][0],
+            id=str(uuid.uuid5(hub.LOG_NAMESPACE, str(seq))),
+            model=key[0],
+            row=str(key[1]),
+            data=batch.states[key][1],
+        )
+        for key, seq in content
+        if key in batch.states
+    ]
+
+
+def credentials_check(tokens: dict[str, str], cursors: dict[str, int] | None) -> set[str]:
+    """The nodes among ``tokens`` (node -> token hash) whose token was revoked or replaced;
+    with ``cursors``, the others' contact and cursor noted (one write per cursor)."""
+    live = dict(
+        NodeCredential.objects.filter(node_id__in=list(tokens), revoked_at=None).values_list(
+            "node_id", "token_hash"
+        )
+    )
+    gone = {node for node, token in tokens.items() if live.get(node) != token}
+    if cursors is not None:
+        now = timezone.now()
+        by_cursor: dict[int, list[str]] = {}
+        for node, cursor in cursors.items():
+            if node not in gone:
+                by_cursor.setdefault(cursor, []).append(node)
+        for cursor, nodes in by_cursor.items():
+            NodeCredential.objects.filter(node_id__in=nodes).update(
+                last_seen_at=now, last_pull_at=now, pull_cursor=cursor
+            )
+    return gone
+
+
+class Streams:
+    """This process's streams and store feeds."""
+
+    def __init__(self) -> None:
+        self.feeds: dict[str, StoreFeed] = {}
+        self.subscribers: set[Subscriber] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _here(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (tests): start over in it
+            self._loop, self.feeds, self.subscribers = loop, {}, set()
+
+    async def follow(self, cred: NodeCredential, subscriber: Subscriber, send: Any) -> None:
+        """Bring ``subscriber`` up to its store's feed, then send what the feed gives it
+        (heartbeats in between) until it is closed."""
+        self._here()
+        self.subscribers.add(subscriber)
+        try:
+            await self._join(cred, subscriber, send)
+            while not subscriber.closed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(subscriber.ready.wait(), HEARTBEAT_SECONDS)
+                subscriber.ready.clear()
+                if not subscriber.waiting and not subscriber.closed:
+                    await _body(send, sse.HEARTBEAT, subscriber.packed)
+                while subscriber.waiting and not subscriber.closed:
+                    await _body(send, subscriber.waiting.popleft(), None)
+        finally:
+            self.subscribers.discard(subscriber)
+            feed = self.feeds.get(subscriber.store)
+            if feed is not None:
+                feed.subscribers.discard(subscriber)
+
+    async def _join(self, cred: NodeCredential, subscriber: Subscriber, send: Any) -> None:
+        """Pages read for this till alone until its cursor reaches its store's feed (or
+        there is none yet and it is up to date), then it joins the feed. The check and
+        the joining are one step of the event loop: no batch can pass in between."""
+        caught_up, first = False, True
+        while not subscriber.closed:
+            feed = self.feeds.get(subscriber.store)
+            if feed is None and caught_up:
+                feed = self.feeds[subscriber.store] = StoreFeed(
+                    self, subscriber.store, subscriber.cursor
+                )
+                feed.subscribers.add(subscriber)
+                feed.start()
+                return
+            if feed is not None and not first and subscriber.cursor >= feed.position:
+                feed.subscribers.add(subscriber)
+                return
+            page = await _db(hub.pull_page, cred, subscriber.cursor, CATCH_UP_LIMIT, touch=first)
+            first = False
+            if page.changes:
+                plain, packed = frames(page, packed=subscriber.packed)
+                await _body(send, packed or plain, None)
+            subscriber.cursor = max(subscriber.cursor, page.cursor)
+            caught_up = not page.more
+
+    def close_all(self) -> None:
+        """The server stops: every stream ends (its till reconnects, to another process
+        or after the restart), and the feeds with them."""
+        for subscriber in list(self.subscribers):
+            subscriber.close()
+        for feed in list(self.feeds.values()):
+            if feed.task is not None:
+                feed.task.cancel()
+
+
+streams = Streams()
+
+
+async def _body(send: Any, data: bytes, packed_from: bool | None) -> None:
+    """Send ``data``; ``packed_from``: compress it first (True) or not."""
+    if packed_from:
+        data = compression.compress(data)
+    await send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+# -- the ASGI application -----------------------------------------------------------------
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
+    with translation.override(_language(headers.get("accept-language", ""))):
+        refusal = await _refusal(scope, headers)
+        if refusal is not None:
+            status, message, extra = refusal
+            await _error(send, status, message, extra)
+            return
+        cred, cursor = await _credential(scope, headers)
+        if cred is None:
+            await _error(send, 401, _unrecognised(), [])
+            return
+    packed = "zstd" in compression.accepted(headers.get("accept-encoding", ""))
+    subscriber = Subscriber(
+        node=cred.node_id,
+        token_hash=cred.token_hash,
+        store=str(cred.till.store_id),
+        cursor=cursor,
+        packed=packed,
+    )
+    response_headers = [
+        (b"content-type", b"text/event-stream; charset=utf-8"),
+        (b"cache-control", b"no-cache, no-store"),
+        (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+        (b"vary", b"Accept-Encoding"),
+    ]
+    if packed:
+        response_headers.append((b"content-encoding", b"zstd"))
+    await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+    await _body(send, sse.retry(RETRY_MILLISECONDS), packed)
+    follower = asyncio.ensure_future(streams.follow(cred, subscriber, send))
+    watcher = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait([follower, watcher], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone = watcher.done()
+        subscriber.close()
+        watcher.cancel()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+    if follower.done() and not follower.cancelled() and follower.exception() is not None:
+        log.error("flux de %s interrompu", cred.node_id, exc_info=follower.exception())
+    if not gone:
+        with contextlib.suppress(OSError):  # (the till may go meanwhile)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _disconnected(receive: Any) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _language(header: str) -> str:
+    for code, _quality in parse_accept_lang_header(header):
+        with contextlib.suppress(LookupError):
+            return translation.get_supported_language_variant(code)
+    return str(settings.LANGUAGE_CODE)
+
+
+async def _refusal(
+    scope: dict[str, Any], headers: dict[str, str]
+) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+    """Why this request gets no stream (status, message, extra headers), or None."""
+    if scope["method"] != "GET":
+        return (
+            405,
+            _("Méthode %(m)s non acceptée ici (attendu : %(a)s).")
+            % {"m": scope["method"][:10], "a": "GET"},
+            [(b"allow", b"GET")],
+        )
+    domain, _port = split_domain_port(headers.get("host", ""))
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return 400, _("Hôte non autorisé."), []
+    problem = check_versions(headers.get("x-comptoir-protocol"), headers.get("x-comptoir-schema"))
+    if problem:
+        return (
+            426,
+            _(
+                "Versions incompatibles (%(p)s) : mettez à jour comptoir sur ce poste ou sur le "
+                "serveur pour qu'ils parlent la même version."
+            )
+            % {"p": problem},
+            [],
+        )
+    if settings.COMPTOIR_ROLE != "hub":
+        return 404, _("Pas de flux ici : seul le serveur central en sert un."), []
+    return None
+
+
+async def _credential(
+    scope: dict[str, Any], headers: dict[str, str]
+) -> tuple[NodeCredential | None, int]:
+    """The live credential of the request's token, and the cursor to start from:
+    ``Last-Event-ID`` (a reconnection), else the ``cursor`` parameter, else 0."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    cursor = 0
+    for text in (headers.get("last-event-id"), *(query.get("cursor") or [])[:1]):
+        if text is not None and text.strip().isdigit() and len(text.strip()) <= 19:
+            cursor = min(int(text), 2**62)
+            break
+    authorization = headers.get("authorization", "")
+    token = authorization[7:] if authorization.startswith("Bearer ") else ""
+    if not token:
+        return None, cursor
+    return await _db(auth.credential_for, token), cursor
+
+
+async def _error(send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
+    body = jsontext.dumps({"error": message, **envelope(wall_ms())})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"content-language", translation.get_language().encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- the server process's stop ----------------------------------------------------------------
+
+
+def close_on_exit_signals() -> None:
+    """Under ``comptoir serve``: on SIGTERM or SIGINT, end every stream, then let uvicorn
+    stop as it does (it waits for the responses under way, which a stream never ends by
+    itself). Call at start-up, in the server's event loop."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue
+
+        def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(streams.close_all)
+            previous(signum, frame)
+
+        signal.signal(number, handler)
