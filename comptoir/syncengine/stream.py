@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 import uuid
 from collections import deque
@@ -499,6 +500,9 @@ def close_on_exit_signals() -> None:
     stop as it does (it waits for the responses under way, which a stream never ends by
     itself). Call at start-up, in the server's event loop."""
     if threading.current_thread() is not threading.main_thread():
+        return
+    if sys.platform == "win32":
+        # Streams are served by a hub, on a Linux server; a till (Windows too) serves none.
         return
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):

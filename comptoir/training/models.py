@@ -73,6 +73,8 @@ class TrainingSaleLine(models.Model):
     total_incl_tax = MoneyField()
 
     class Meta:
+        verbose_name = _("ligne de vente de formation")
+        verbose_name_plural = _("lignes de vente de formation")
         ordering = ["sale", "position"]
         constraints = [
             models.UniqueConstraint(fields=["sale", "position"], name="trainingline_unique_pos"),
@@ -93,6 +95,8 @@ class TrainingSaleTax(models.Model):
     total_incl_tax = MoneyField()
 
     class Meta:
+        verbose_name = _("TVA de vente de formation")
+        verbose_name_plural = _("TVA des ventes de formation")
         ordering = ["sale", "vat_rate"]
         constraints = [
             models.UniqueConstraint(fields=["sale", "vat_rate"], name="trainingtax_unique_rate"),
@@ -112,6 +116,8 @@ class TrainingPayment(models.Model):
     amount = MoneyField(_("montant"))
 
     class Meta:
+        verbose_name = _("paiement de vente de formation")
+        verbose_name_plural = _("paiements de vente de formation")
         ordering = ["sale", "position"]
 
     def __str__(self) -> str:
