@@ -501,17 +501,16 @@ def close_on_exit_signals() -> None:
     itself). Call at start-up, in the server's event loop."""
     if threading.current_thread() is not threading.main_thread():
         return
-    if sys.platform == "win32":
-        # Streams are served by a hub, on a Linux server; a till (Windows too) serves none.
-        return
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        previous = signal.getsignal(number)
-        if not callable(previous):
-            continue
+    # Streams are served by a hub, on a Linux server; a till (Windows too) serves none.
+    if sys.platform != "win32":
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+            if not callable(previous):
+                continue
 
-        def handler(signum: int, frame: Any, previous: Any = previous) -> None:
-            loop.call_soon_threadsafe(streams.close_all)
-            previous(signum, frame)
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(streams.close_all)
+                previous(signum, frame)
 
-        signal.signal(number, handler)
+            signal.signal(number, handler)
