@@ -20,8 +20,12 @@ enrolled with ``comptoir node init --server``, then runs:
   node init --server --code``: the command timed from start to return, and what the till
   received compared with the hub.
 - ``capacity``: K simulated tills (one process, asyncio) each selling one invoice every
-  2 s and long-polling; K grows (``--tills``) until the push p99 reaches 500 ms: the
-  largest K under it, and the hub's CPU time per invoice. Not in the default run.
+  2 s and following their store's changes, once with long polls and once with the live
+  stream (one held connection per till), in the same run; K grows (``--tills``) until
+  the push p99 reaches 500 ms or a sale's p99 to the other tills of its store reaches
+  1 s: per mode, the largest K under both, and the CPU time per sale of the hub and of
+  PostgreSQL. Not in the default run; ``--quick`` runs it at 10 tills for 5 s per mode
+  (printing only).
 - ``pages``: the back office's list pages (``bench/pages.py``) on the hub's PostgreSQL
   filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000):
   server time p50 and max per page, through Django's test client. Not in the default run.

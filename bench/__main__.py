@@ -35,10 +35,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sales", type=int, help="latency: number of sales (200; --quick: 20)")
     parser.add_argument(
         "--tills",
-        default="50,100,200,300,400,500,700",
-        help="capacity: numbers of simulated tills, in steps (default 50,...,700)",
+        help="capacity: numbers of simulated tills, in steps (default 50,...,700; --quick: 10)",
     )
-    parser.add_argument("--seconds", type=float, default=20.0, help="capacity: per step")
+    parser.add_argument(
+        "--seconds", type=float, help="capacity: per step and mode (default 20; --quick: 5)"
+    )
     parser.add_argument(
         "--pages-data",
         default="50000,200000",
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     selected = set(args.only or suite.DEFAULT)
     if args.quick:
         selected.discard("pouchdb")  # never in --quick (npm, node start-up)
+        if not args.only:
+            selected.add("capacity")  # the stream against the long poll, at a small size
     sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "1000,10000")).split(",")]
     sales = args.sales or (suite.QUICK.sales if args.quick else suite.FULL.sales)
     scale = suite.Scale(invoices=sizes[0], sales=sales)
@@ -133,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             if "latency" in selected:
                 suite.latency(world, till_a, till_b, scale, results)
             if "capacity" in selected:
-                steps = [int(k) for k in args.tills.split(",")]
-                capacity.run(world, steps, args.seconds, results)
+                tills = args.tills or ("10" if args.quick else "50,100,200,300,400,500,700")
+                steps = [int(k) for k in tills.split(",")]
+                seconds = args.seconds or (5.0 if args.quick else 20.0)
+                capacity.run(world, steps, seconds, results, quick=args.quick)
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))
                 out = world.shell(

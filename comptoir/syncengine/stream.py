@@ -51,8 +51,15 @@ from comptoir.sync import notify, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, NodeCredential
 from comptoir.syncengine import auth, compression, hub, jsontext, sse
-from comptoir.syncengine.protocol import PREFIX, Page, change_of, check_versions, envelope
-from comptoir.syncengine.views import _unrecognised
+from comptoir.syncengine.protocol import (
+    PREFIX,
+    Page,
+    ProtocolError,
+    change_of,
+    check_versions,
+    envelope,
+)
+from comptoir.syncengine.views import _int, _unrecognised
 
 log = logging.getLogger("comptoir.sync")
 
@@ -375,9 +382,14 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
             status, message, extra = refusal
             await _error(send, status, message, extra)
             return
-        cred, cursor = await _credential(scope, headers)
+        cred = await _credential(headers)
         if cred is None:
             await _error(send, 401, _unrecognised(), [])
+            return
+        try:
+            cursor = _cursor(scope, headers)
+        except ProtocolError as exc:
+            await _error(send, 400, str(exc), [])
             return
     packed = "zstd" in compression.accepted(headers.get("accept-encoding", ""))
     subscriber = Subscriber(
@@ -457,22 +469,24 @@ async def _refusal(
     return None
 
 
-async def _credential(
-    scope: dict[str, Any], headers: dict[str, str]
-) -> tuple[NodeCredential | None, int]:
-    """The live credential of the request's token, and the cursor to start from:
-    ``Last-Event-ID`` (a reconnection), else the ``cursor`` parameter, else 0."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    cursor = 0
-    for text in (headers.get("last-event-id"), *(query.get("cursor") or [])[:1]):
-        if text is not None and text.strip().isdigit() and len(text.strip()) <= 19:
-            cursor = min(int(text), 2**62)
-            break
+async def _credential(headers: dict[str, str]) -> NodeCredential | None:
+    """The live credential of the request's bearer token, or None."""
     authorization = headers.get("authorization", "")
     token = authorization[7:] if authorization.startswith("Bearer ") else ""
     if not token:
-        return None, cursor
-    return await _db(auth.credential_for, token), cursor
+        return None
+    return await _db(auth.credential_for, token)
+
+
+def _cursor(scope: dict[str, Any], headers: dict[str, str]) -> int:
+    """Where the stream starts: ``Last-Event-ID`` (a reconnection), else the ``cursor``
+    parameter, else 0; clamped as a pull's cursor is, and refused as it is when it is
+    not an integer (:class:`ProtocolError`)."""
+    last = headers.get("last-event-id")
+    if last is not None:
+        return _int(last, 0, 0, 2**62)
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return _int((query.get("cursor") or [None])[0], 0, 0, 2**62)
 
 
 async def _error(send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:

@@ -2,8 +2,12 @@
 by ``deploy/postgresql-setup.sh``, ``comptoir serve --workers 2`` behind the real nginx
 running ``deploy/nginx-comptoir.conf`` with a certificate from a private CA. A till
 enrolls through it trusting that CA (``--ca-file``), sells, and its sale arrives; a long
-poll through nginx is answered within a second of a change; plain HTTP is redirected to
-HTTPS; ``comptoir hub check`` sees HTTPS through the proxy as a browser does."""
+poll through nginx is answered within a second of a change; the live stream through
+nginx (zstd frames, as a till reads it) brings a sale of the store's other till and a
+change made on the hub within a second, unbuffered, and its heartbeat passes when
+nothing happens; a bad token or cursor on the stream is refused in French through the
+proxy; plain HTTP is redirected to HTTPS; ``comptoir hub check`` sees HTTPS through the
+proxy as a browser does."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ import tomli_w
 
 from comptoir.devtools import processes
 from comptoir.devtools.pgcluster import TempPostgres
+from comptoir.syncengine import sse
 from comptoir.syncengine.protocol import PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine.stream import HEARTBEAT_SECONDS
 from tests.deploy.recipe import DEPLOY, private_ca, render_nginx
 from tests.scenario.conftest import (
     CLI_TIMEOUT,
@@ -80,6 +86,70 @@ def _wait_for_https(
             pass
         assert time.monotonic() < deadline, f"{url} ne répond pas"
         time.sleep(0.1)
+
+
+class StreamWatch:
+    """A till's live stream through the proxy, read in a thread as a till reads it (zstd
+    frames, server-sent events): when each event and each heartbeat arrived."""
+
+    def __init__(self, url: str, verify: ssl.SSLContext, headers: dict[str, str], cursor: int):
+        self.url, self.verify, self.cursor = url, verify, cursor
+        self.headers = {**headers, "Accept": "text/event-stream", "Accept-Encoding": "zstd"}
+        self.events: list[tuple[float, sse.Event]] = []
+        self.heartbeats: list[float] = []
+        self.opened = threading.Event()
+        self.status = 0
+        self.coding = ""
+        self.error: BaseException | None = None
+        self._response: httpx.Response | None = None
+
+    def start(self) -> StreamWatch:
+        threading.Thread(target=self._run, daemon=True).start()
+        assert self.opened.wait(30), self.error
+        assert self.status == 200, self.status
+        return self
+
+    def _run(self) -> None:
+        try:
+            with httpx.Client(verify=self.verify, headers=self.headers, timeout=60) as http:
+                url = f"{self.url}/api/sync/v1/stream"
+                with http.stream("GET", url, params={"cursor": self.cursor}) as response:
+                    self._response, self.status = response, response.status_code
+                    self.coding = response.headers.get("content-encoding", "")
+                    self.opened.set()
+                    frames, parser = sse.FrameDecoder(), sse.EventParser()
+                    for chunk in response.iter_raw():
+                        now = time.monotonic()
+                        text = frames.feed(chunk) if self.coding == "zstd" else chunk
+                        if sse.HEARTBEAT in text.replace(b"\r\n", b"\n"):
+                            self.heartbeats.append(now)
+                        self.events += [(now, event) for event in parser.feed(text)]
+        except BaseException as exc:  # closed by the test, or a failure it reports
+            self.error = exc
+        finally:
+            self.opened.set()
+
+    def arrival(self, text: str, timeout: float) -> float:
+        """When the first event holding ``text`` arrived (waiting up to ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, event in list(self.events):
+                if text.encode() in event.data:
+                    return at
+            time.sleep(0.02)
+        raise AssertionError(f"« {text} » pas reçu sur le flux en {timeout} s ({self.error!r})")
+
+    def close(self) -> None:
+        if self._response is not None:
+            self._response.close()
+
+
+def _up_to_date(http: httpx.Client, pull: str) -> int:
+    """The cursor of a till that pulled everything there is."""
+    page: dict[str, Any] = {"more": True, "cursor": 0}
+    while page["more"]:
+        page = http.get(pull, params={"cursor": page["cursor"], "limit": 2000}).json()
+    return int(page["cursor"])
 
 
 def test_a_till_enrolls_sells_and_long_polls_through_nginx_with_a_private_ca(
@@ -146,8 +216,6 @@ def test_a_till_enrolls_sells_and_long_polls_through_nginx_with_a_private_ca(
         shop.sync(till)
         assert shop.invoice_numbers(shop.hub_home) == {number: 1}
 
-        # A long poll through nginx (either server process) answers within a second of a
-        # change made on the hub, instead of waiting out its 25 s.
         headers = {
             "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
             "X-Comptoir-Schema": str(SCHEMA_VERSION),
@@ -156,9 +224,47 @@ def test_a_till_enrolls_sells_and_long_polls_through_nginx_with_a_private_ca(
         }
         pull = f"{proxy}/api/sync/v1/pull"
         with httpx.Client(verify=trust, headers=headers, timeout=60) as http:
-            page: dict[str, Any] = {"more": True, "cursor": 0}
-            while page["more"]:
-                page = http.get(pull, params={"cursor": page["cursor"], "limit": 2000}).json()
+            cursor = _up_to_date(http, pull)
+            # The stream refuses a bad token or cursor in French, through the proxy too.
+            for params, extra, status in (
+                ({"cursor": cursor}, {"Authorization": "Bearer nope"}, 401),
+                ({"cursor": "x"}, {}, 400),
+            ):
+                refused = http.get(f"{proxy}/api/sync/v1/stream", params=params, headers=extra)
+                assert refused.status_code == status, refused.text
+                assert refused.json()["error"].startswith(("Poste non reconnu", "Paramètre"))
+
+        # The live stream of till 1 through nginx: a sale on the store's other till, pushed
+        # through nginx too, arrives on it within a second, not held in a buffer.
+        watch = StreamWatch(proxy, trust, headers, cursor).start()
+        assert watch.coding == "zstd"
+        till2 = tmp_path / "till2"
+        enrolled = processes.run(
+            [
+                "node", "init", "--home", str(till2), "--server", proxy,
+                "--code", shop.enroll("Caisse 2"), "--ca-file", str(ca),
+                "--admin-password", PASSWORD,
+            ],
+            env=child_env(),
+            timeout=CLI_TIMEOUT,
+        )  # fmt: skip
+        assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+        sold = shop.run(till2, "sell", "A:1")
+        other = next(w for w in sold.stdout.split() if w.startswith("C2-"))
+        started = time.monotonic()
+        shop.sync(till2)
+        pushed = time.monotonic()
+        arrived = watch.arrival(other, 10)
+        print(
+            f"  vente de la caisse 2 sur le flux de la caisse 1 à travers nginx "
+            f"{arrived - started:.2f} s après le début de « sync » ({pushed - started:.2f} s)"
+        )
+        assert arrived - pushed < WOKEN_WITHIN
+
+        # A long poll through nginx (either server process) answers within a second of a
+        # change made on the hub, instead of waiting out its 25 s; the stream brings it too.
+        with httpx.Client(verify=trust, headers=headers, timeout=60) as http:
+            page = {"cursor": _up_to_date(http, pull)}
             answered: dict[str, Any] = {}
 
             def long_poll() -> None:
@@ -178,6 +284,9 @@ def test_a_till_enrolls_sells_and_long_polls_through_nginx_with_a_private_ca(
         woken = answered["at"] - changed
         print(f"  long poll à travers nginx réveillé {woken:.2f} s après le changement")
         assert woken < WOKEN_WITHIN, woken
+        streamed = watch.arrival('"sale_price":300', 10) - changed
+        print(f"  flux à travers nginx : le changement reçu {streamed:.2f} s après")
+        assert streamed < WOKEN_WITHIN, streamed
 
         # The nightly backup, then the operator's check through the public address.
         shop.run(shop.hub_home, "backup")
@@ -193,5 +302,18 @@ def test_a_till_enrolls_sells_and_long_polls_through_nginx_with_a_private_ca(
         # Only loopback names are allowed in this test (COMPTOIR_ALLOWED_HOSTS unset).
         assert checked.returncode == 1
         assert not findings["allowed_hosts"]["ok"]
+
+        # Nothing happened on the stream meanwhile: its heartbeat passes through nginx, on
+        # time (nginx neither holds it nor cuts the idle connection).
+        quiet_since = max(at for at, _event in watch.events)
+        deadline = quiet_since + HEARTBEAT_SECONDS + 5
+        while not [t for t in watch.heartbeats if t > quiet_since]:
+            assert time.monotonic() < deadline, (watch.heartbeats, watch.error)
+            time.sleep(0.1)
+        beat = min(t for t in watch.heartbeats if t > quiet_since) - quiet_since
+        print(f"  battement du flux à travers nginx {beat:.1f} s après le dernier événement")
+        assert beat < HEARTBEAT_SECONDS + 2, beat
+        assert watch.error is None, watch.error
+        watch.close()
     finally:
         shop.cleanup()
