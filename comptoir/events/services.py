@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from comptoir.events.journal_setup import EVENTS, event_values
 from comptoir.events.models import DETAILS_MAX, EventKind, TechnicalEvent
+from comptoir.journal.hooks import BrokenLink
 from comptoir.journal.kinds import head_kind
 from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.errors import NotFoundError
@@ -156,6 +157,22 @@ def store_identity_changed(store: Store, fields: list[str]) -> None:
     event_record(
         kind=EventKind.STORE_IDENTITY_CHANGE,
         details={"store": store.name, "fields": ",".join(fields)},
+    )
+
+
+def broken_link_logged(broken: BrokenLink) -> None:
+    """Registered with ``journal.hooks`` (see ``EventsConfig.ready``): an integrity alert
+    raised on the hub by a chain that does not link, logged on the hub's post. Runs in the
+    push's transaction, which holds the change-log lock (the hub's lock order)."""
+    event_record(
+        kind=EventKind.INTEGRITY_ALERT,
+        details={
+            "post": broken.post.prefix,
+            "chain": broken.chain,
+            "record": broken.record,
+            "sequence": broken.sequence,
+            "reason": broken.reason,
+        },
     )
 
 
