@@ -13,9 +13,11 @@ inside a use case that fails is rolled back with it). The hashed values are buil
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Max
@@ -26,11 +28,14 @@ from comptoir.events.models import DETAILS_MAX, EventKind, TechnicalEvent
 from comptoir.journal.hooks import BrokenLink
 from comptoir.journal.kinds import head_kind
 from comptoir.journal.services import journal_link, snapshots
+from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.lib.errors import NotFoundError
 from comptoir.stores.models import SeriesCounter, Store, Till
 from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock
 from comptoir.sync import capture
+
+log = logging.getLogger("comptoir.events")
 
 TEXT_MAX = 200  # characters of one text value in the details
 TEXT_SHORT = 60  # ... when the details would be too long otherwise
@@ -174,6 +179,29 @@ def broken_link_logged(broken: BrokenLink) -> None:
             "reason": broken.reason,
         },
     )
+
+
+def post_verified(till_id: UUID, *, cause: str) -> str | None:
+    """``journal verify`` of one post's chains, run by itself (after closings are made:
+    ``cause``), then logged as a ``journal_verified`` event with its outcome; the result
+    is kept for the status and sync pages. Runs after the commit of what caused it, in a
+    transaction of its own. Returns the outcome, or None when the check failed (logged,
+    never raised: a background check must not break what ran it)."""
+    try:
+        till = Till.objects.get(pk=till_id)
+        outcome = journal_outcome(journal_verify(till.prefix))
+        with transaction.atomic(durable=True):
+            event_record(
+                kind=EventKind.JOURNAL_VERIFIED,
+                details={"outcome": outcome, "post": till.prefix, "cause": cause},
+                till=till,
+            )
+    except Exception:
+        log.exception("vérification du journal fiscal impossible (%s)", cause)
+        return None
+    if outcome == "broken":
+        log.error("journal fiscal NON intègre sur le poste %s (%s)", till.prefix, cause)
+    return outcome
 
 
 @transaction.atomic(savepoint=False)
