@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -34,9 +35,8 @@ from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, Ca
 from comptoir.cash.reports import SessionReport
 from comptoir.cash.selectors import session_figures, session_open_get, till_bounds
 from comptoir.events.models import EventKind
-from comptoir.events.services import event_record
+from comptoir.events.services import event_record, post_verified
 from comptoir.journal.services import journal_link, snapshots
-from comptoir.journal.verify import journal_verify_quietly
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.lib.validators import clean_text
@@ -356,8 +356,9 @@ def session_close(
     closing.expected_amount = report.expected_cash
     closing.difference = counted_amount - report.expected_cash
     closing.report = report.as_data()
-    # The fiscal journal is recomputed after each closing (its result: status, sync page).
-    transaction.on_commit(journal_verify_quietly)
+    # The fiscal journal is recomputed after each closing, this post's chains only (its
+    # result: status, sync page, and a ``journal_verified`` event).
+    transaction.on_commit(partial(post_verified, till.pk, cause="session_close"))
     _chained(closing, till, "session_close", session_close_values(closing))
     event_record(
         kind=EventKind.SESSION_CLOSE,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +50,7 @@ from comptoir.closings.selectors import (
     first_document_day,
 )
 from comptoir.events.models import EventKind
-from comptoir.events.services import event_record
+from comptoir.events.services import event_record, post_verified
 from comptoir.journal.kinds import head_kind
 from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.usecases import use_case
@@ -300,6 +301,10 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
             "years": sum(c.kind == ClosingKind.YEAR for c in made),
         },
     )
+    # ``journal verify`` runs by itself after each closing: once for the closings made
+    # together, on this post's chains only, after they are committed (not in the sale's
+    # or the push's transaction; dropped with them if they roll back).
+    transaction.on_commit(partial(post_verified, till.pk, cause="closing"))
     return made
 
 
@@ -311,21 +316,25 @@ def own_tills() -> Iterable[Till]:
     return Till.objects.filter(node_id=settings.COMPTOIR_NODE_ID, archived=False).order_by("pk")
 
 
+# Per process: the day up to which a till's periods are known closed (committed). Closings
+# are immutable and never removed, so the next actions of that day need not look again: a
+# sale, or a worker's cycle, then costs no query (and no lock) for its closings. Set only
+# once the closing's transaction committed.
+_closed_before: dict[object, date] = {}
+
+
 def closings_close_due(*, at: datetime | None = None) -> list[Closing]:
     """Close what is due on every till of this post, as of ``at`` (now by default): what the
-    start of ``comptoir serve`` and the worker's cycle call."""
+    start of ``comptoir serve`` and the workers' cycles call."""
     at = at or timezone.now()
+    day = timezone.localdate(at)
     made: list[Closing] = []
     for till in own_tills():
-        made += closings_close(till=till, until=timezone.localdate(at), at=at)
+        if _closed_before.get(till.pk) == day:
+            continue
+        made += closings_close(till=till, until=day, at=at)
+        _closed_before[till.pk] = day  # committed (``closings_close`` is durable)
     return made
-
-
-# Per process: the day up to which a till's periods are known closed (committed). Closings
-# are immutable and never removed, so the next documents of that day need not look again:
-# a sale then costs no query for its closings. Set only once the closing's transaction
-# committed; the worker and ``serve`` close without it.
-_closed_before: dict[object, date] = {}
 
 
 def closings_close_before_document(till: Till, day: date) -> None:

@@ -13,9 +13,11 @@ inside a use case that fails is rolled back with it). The hashed values are buil
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Max
@@ -23,13 +25,17 @@ from django.utils import timezone
 
 from comptoir.events.journal_setup import EVENTS, event_values
 from comptoir.events.models import DETAILS_MAX, EventKind, TechnicalEvent
+from comptoir.journal.hooks import BrokenLink
 from comptoir.journal.kinds import head_kind
 from comptoir.journal.services import journal_link, snapshots
+from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.lib.errors import NotFoundError
 from comptoir.stores.models import SeriesCounter, Store, Till
 from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock
 from comptoir.sync import capture
+
+log = logging.getLogger("comptoir.events")
 
 TEXT_MAX = 200  # characters of one text value in the details
 TEXT_SHORT = 60  # ... when the details would be too long otherwise
@@ -157,6 +163,45 @@ def store_identity_changed(store: Store, fields: list[str]) -> None:
         kind=EventKind.STORE_IDENTITY_CHANGE,
         details={"store": store.name, "fields": ",".join(fields)},
     )
+
+
+def broken_link_logged(broken: BrokenLink) -> None:
+    """Registered with ``journal.hooks`` (see ``EventsConfig.ready``): an integrity alert
+    raised on the hub by a chain that does not link, logged on the hub's post. Runs in the
+    push's transaction, which holds the change-log lock (the hub's lock order)."""
+    event_record(
+        kind=EventKind.INTEGRITY_ALERT,
+        details={
+            "post": broken.post.prefix,
+            "chain": broken.chain,
+            "record": broken.record,
+            "sequence": broken.sequence,
+            "reason": broken.reason,
+        },
+    )
+
+
+def post_verified(till_id: UUID, *, cause: str) -> str | None:
+    """``journal verify`` of one post's chains, run by itself (after closings are made:
+    ``cause``), then logged as a ``journal_verified`` event with its outcome; the result
+    is kept for the status and sync pages. Runs after the commit of what caused it, in a
+    transaction of its own. Returns the outcome, or None when the check failed (logged,
+    never raised: a background check must not break what ran it)."""
+    try:
+        till = Till.objects.get(pk=till_id)
+        outcome = journal_outcome(journal_verify(till.prefix))
+        with transaction.atomic(durable=True):
+            event_record(
+                kind=EventKind.JOURNAL_VERIFIED,
+                details={"outcome": outcome, "post": till.prefix, "cause": cause},
+                till=till,
+            )
+    except Exception:
+        log.exception("vérification du journal fiscal impossible (%s)", cause)
+        return None
+    if outcome == "broken":
+        log.error("journal fiscal NON intègre sur le poste %s (%s)", till.prefix, cause)
+    return outcome
 
 
 @transaction.atomic(savepoint=False)

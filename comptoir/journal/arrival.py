@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from comptoir.fiscal.canonical import GENESIS, signed_message
 from comptoir.fiscal.chains import reason_text, verify_chain
 from comptoir.fiscal.keys import signature_valid
+from comptoir.journal.hooks import BrokenLink, broken_link_hooks
 from comptoir.journal.kinds import chains, kind_of_model
 from comptoir.journal.models import ChainCheck
 from comptoir.journal.postkey import till_public_key
@@ -133,14 +134,26 @@ def _check_from(node_id: str, till: Till, chain: str, since: int) -> None:
     if status == "broken":
         _alert(
             node_id,
+            till,
+            chain,
             [s for s in stored if s.record.sequence in {f.sequence for f in report.broken}],
             report,
         )
 
 
-def _alert(node_id: str, broken: list[Stored], report: Any) -> None:
+def _alert(node_id: str, till: Till, chain: str, broken: list[Stored], report: Any) -> None:
+    """Raise (or raise again) an integrity alert per broken record; the hooks hear of each
+    alert once, when it is raised, not when a record is checked again while its alert is
+    open (a copy sent again, a later check of the chain)."""
     now = timezone.now()
     reasons = {f.sequence: f.reason for f in report.broken}
+    already = set(
+        IntegrityAlert.objects.filter(
+            node_id=node_id,
+            row_id__in=[s.obj.pk for s in broken],
+            resolved_at=None,
+        ).values_list("model", "row_id")
+    )
     alerts = [
         IntegrityAlert(
             node_id=node_id,
@@ -161,3 +174,16 @@ def _alert(node_id: str, broken: list[Stored], report: Any) -> None:
             unique_fields=["node_id", "model", "row_id"],
             update_fields=["reason", "last_at", "resolved_at"],
         )
+    for s in broken:
+        if (s.spec.label, uuid.UUID(str(s.obj.pk))) in already:
+            continue
+        for hook in broken_link_hooks():
+            hook(
+                BrokenLink(
+                    post=till,
+                    chain=chain,
+                    record=s.spec.number(s.obj) or str(s.obj.pk),
+                    sequence=s.record.sequence,
+                    reason=reason_text(reasons[s.record.sequence]),
+                )
+            )

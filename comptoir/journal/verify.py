@@ -228,8 +228,17 @@ def journal_verify(prefix: str | None = None) -> list[ChainResult]:
     return results
 
 
+def journal_outcome(results: Iterable[ChainResult]) -> str:
+    """One word for a verification: ``whole`` if every chain is, else ``broken`` if one
+    is, else ``pending`` (a record whose predecessor has not arrived)."""
+    statuses = {r.status for r in results}
+    if statuses <= {"whole"}:
+        return "whole"
+    return "broken" if "broken" in statuses else "pending"
+
+
 def journal_verify_quietly() -> None:
-    """``journal_verify`` run by itself (at start, after a cash closing): its result is
+    """``journal_verify`` run by itself (at start): its result is
     kept for the status and sync pages; a failure to check is logged, never raised."""
     try:
         journal_verify()

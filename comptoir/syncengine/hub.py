@@ -128,7 +128,10 @@ def _integrity_alerts(
                     last_at=now,
                 )
             )
-        else:
+        elif outcome.status == "applied":
+            # Stored now: its hole is filled. A copy of a fact the hub holds already
+            # ("duplicate") closes nothing: an alert open on a stored fact is a chain
+            # that does not link (``journal.arrival``), never hidden by a copy sent again.
             applied.append(row)
     # One alert per fact, the last refusal's (a push may carry several copies of it), and
     # none for a fact the hub holds: an altered copy of a stored invoice leaves no hole.

@@ -4,6 +4,7 @@ from the documents, perpetual totals carried. Runs on SQLite and on PostgreSQL."
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,10 @@ from comptoir.closings.figures import fiscal_year_of, month_of
 from comptoir.closings.journal_setup import closing_values
 from comptoir.closings.models import Closing
 from comptoir.closings.services import closings_close, closings_close_due
+from comptoir.closings.worker import ClosingsWorker
+from comptoir.events.models import EventKind, TechnicalEvent
 from comptoir.fiscal.canonical import normalize
+from comptoir.journal.models import ChainCheck
 from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
 from comptoir.sales.services import (
     PaymentInput,
@@ -385,3 +389,81 @@ def test_a_closing_s_business_values_are_in_one_place(articles, till):
     assert values["perpetual_total"] == "2.40"
     assert (values["post_prefix"], values["store_name"]) == ("C1", "Magasin principal")
     assert month_of(date(2026, 2, 10)) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_journal_verify_runs_once_after_the_closings_made_together_on_this_post_only(
+    articles, till, django_capture_on_commit_callbacks
+):
+    other = till_create(store=till.store, name="Caisse 2", prefix="C2", node_id="autre-poste")
+    invoice_sell(lines=[SaleLine("PAIN", 1)], till=other, at=at(3, 12))
+    invoice_sell(lines=[SaleLine("PAIN", 2)], at=at(1, 19))
+    verified = TechnicalEvent.objects.filter(kind=EventKind.JOURNAL_VERIFIED)
+    # Off for a week: eight days closed together at start, one verification.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(closings_close_due(at=at(9, 8))) == 8
+    [event] = verified.all()
+    assert event.till == till
+    assert event.details_data == {"outcome": "whole", "post": "C1", "cause": "closing"}
+    assert set(ChainCheck.objects.values_list("till__prefix", flat=True)) == {"C1"}
+    assert ChainCheck.objects.get(till=till, chain="close").count == 8
+    # The first sale after midnight closes the 9th: verified again, after the sale.
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_sell(lines=[SaleLine("VIN", 1)], at=at(10, 9))
+    assert verified.all().count() == 2
+    assert ChainCheck.objects.get(till=till, chain="close").count == 9
+    # A sale that closes nothing verifies nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_sell(lines=[SaleLine("VIN", 1)], at=at(10, 10))
+    assert verified.all().count() == 2
+
+
+def test_a_failed_verification_after_closings_is_logged_not_raised(
+    articles, till, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    import comptoir.events.services as event_services
+
+    def broken(prefix: str | None = None) -> list[Any]:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(event_services, "journal_verify", broken)
+    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(4, 9))  # the sale is made
+    assert Closing.objects.filter(till=till).count() == 1
+    assert "vérification du journal fiscal impossible" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_left_running_past_midnight_closes_the_day_within_a_cycle(till):
+    """A till with no hub (no sync worker): the closings' own worker, in its thread."""
+    make_article("PAIN", "1.20", vat="5.5")
+    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
+    looks: list[datetime] = []
+    second_look = threading.Event()
+
+    def now() -> datetime:  # just past midnight; asked once per cycle
+        looks.append(at(4, 0, 1))
+        if len(looks) == 2:  # the first cycle is over
+            second_look.set()
+        return looks[-1]
+
+    worker = ClosingsWorker(interval=0.05, now=now)
+    worker.start()
+    try:
+        assert second_look.wait(10), "the worker never cycled"
+    finally:
+        worker.shutdown()
+    assert not worker.thread.is_alive()
+    assert [c.period_start for c in Closing.objects.filter(till=till)] == [date(2026, 3, 3)]
+    assert TechnicalEvent.objects.filter(kind=EventKind.JOURNAL_VERIFIED, till=till).exists()
+
+
+def test_a_cycle_on_a_day_already_closed_takes_no_lock(
+    articles, till, django_assert_max_num_queries
+):
+    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
+    assert len(closings_close_due(at=at(4, 0, 1))) == 1
+    # The workers look every minute: on the hub a closing run takes the change-log lock.
+    with django_assert_max_num_queries(1):  # the post's tills, nothing else
+        assert closings_close_due(at=at(4, 9)) == []
+    assert len(closings_close_due(at=at(5, 0, 1))) == 1  # the next day closes

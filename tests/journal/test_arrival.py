@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from django.db import transaction
 
+from comptoir.events.models import EventKind, TechnicalEvent
 from comptoir.fiscal.chains import link
 from comptoir.fiscal.keys import key_generate, sign
 from comptoir.journal.kinds import kind_get
@@ -127,6 +128,36 @@ def test_a_chain_that_does_not_link_is_kept_and_raises_an_alert(cred: NodeCreden
     assert result.status == "broken"
     assert result.first is not None
     assert result.first.sequence == 2
+
+
+def test_a_broken_link_is_logged_as_a_technical_event_once_per_alert(
+    cred: NodeCredential,
+) -> None:
+    first, second, third = node_sales(cred, 3, relink={1: "f" * 64})
+    hub.push_apply(cred, [second])  # its predecessor has not arrived: pending
+    alerts = TechnicalEvent.objects.filter(kind=EventKind.INTEGRITY_ALERT)
+    assert not alerts.exists()
+    # The third follows the genuine second, not the one the hub holds: broken.
+    hub.push_apply(cred, [third])
+    [event] = alerts.all()
+    assert event.till.node_id != "node-2"  # logged on the hub's own post
+    details = event.details_data
+    assert (details["post"], details["chain"], details["record"], details["sequence"]) == (
+        "C2",
+        "doc",
+        _row(third)["number"],
+        3,
+    )
+    assert "manquant" in details["reason"]
+    # The first arrives: the chain is checked again from it, the second is broken too;
+    # the third's alert is still open, it is not logged again.
+    hub.push_apply(cred, [first])
+    assert [e.details_data["sequence"] for e in alerts.order_by("number")] == [3, 2]
+    # The till sends the second again (a new change id: an outbox restored from a backup):
+    # the hub holds it already; its break stays shown, and is not logged again.
+    hub.push_apply(cred, [msgspec.structs.replace(second, id=second.id[:-1] + "0")])
+    assert alerts.all().count() == 2
+    assert IntegrityAlert.objects.filter(resolved_at=None).count() == 2
 
 
 def test_reenrolling_sends_the_key_again(cred: NodeCredential) -> None:

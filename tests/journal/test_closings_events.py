@@ -295,6 +295,39 @@ def _row(change: Change, label: str) -> dict[str, Any]:
     return row
 
 
+def test_a_closing_altered_before_the_next_closing_is_found_by_the_verify_after_it(
+    till: Till, closed: Callable[[], list[Closing]], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        made = closed()  # two batches: the 29th and 30th, then the 31st and March
+    verified = TechnicalEvent.objects.filter(kind=EventKind.JOURNAL_VERIFIED).order_by("number")
+    assert [e.details_data["outcome"] for e in verified] == ["whole", "whole"]
+    with triggers_dropped("closings_closing"):
+        raw("UPDATE closings_closing SET total_vat = 0 WHERE id = %s", _id(made[0].pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(2, 9, month=4))  # closes April 1st
+    assert [e.details_data["outcome"] for e in verified.all()] == ["whole", "whole", "broken"]
+    check = ChainCheck.objects.get(till=till, chain="close")
+    assert (check.status, check.sequence) == ("broken", 1)
+
+
+def test_a_cash_session_close_verifies_this_post_s_chains_only(
+    cred: NodeCredential, till: Till, django_capture_on_commit_callbacks: Any
+) -> None:
+    """On the hub, its web till's session close: not every post's chains (the hub's
+    ``journal verify`` does that), its own, then logged."""
+    from comptoir.cash.services import session_close, session_open
+
+    hub.push_apply(cred, _node_closings(cred))  # another post's chain, on the hub
+    ChainCheck.objects.all().delete()
+    session_open(amount="10", cashier="Alice")
+    with django_capture_on_commit_callbacks(execute=True):
+        session_close(counted="10", cashier="Alice")
+    assert {c.till_id for c in ChainCheck.objects.all()} == {till.pk}
+    [event] = TechnicalEvent.objects.filter(kind=EventKind.JOURNAL_VERIFIED)
+    assert event.details_data == {"outcome": "whole", "post": "C1", "cause": "session_close"}
+
+
 def test_the_hub_refuses_a_closing_with_a_bad_signature(cred: NodeCredential) -> None:
     first, _second = _node_closings(cred)
     row = _row(first, "closings.closing")
@@ -328,6 +361,9 @@ def test_the_hub_raises_an_alert_on_a_closing_chain_that_does_not_link(
     alert = IntegrityAlert.objects.get(model="closings.closing")
     assert str(alert.row_id) == second.row
     assert ChainCheck.objects.get(till=cred.till, chain="close").status == "broken"
+    # Logged on the hub's post, as a document chain's break is.
+    [event] = TechnicalEvent.objects.filter(kind=EventKind.INTEGRITY_ALERT)
+    assert (event.details_data["chain"], event.details_data["sequence"]) == ("close", 2)
 
 
 def _fields(row: dict[str, Any]) -> dict[str, Any]:

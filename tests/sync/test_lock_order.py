@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,13 +21,17 @@ from django.db import OperationalError, connection, transaction
 from comptoir.catalogue import services as catalogue_services
 from comptoir.catalogue.models import Article, Category
 from comptoir.catalogue.services import article_create, article_update
+from comptoir.closings.models import Closing
+from comptoir.closings.services import closings_close
 from comptoir.customers import services as customer_services
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_create, customer_update
-from comptoir.stores.models import Till
+from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stores.models import SeriesCounter, Till
 from comptoir.sync import capture, clock
 from comptoir.sync.models import NodeCredential, SyncState
 from comptoir.syncengine import auth, hub
+from tests.factories import at, make_article
 from tests.sync.test_hub import node_edit
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -254,6 +259,33 @@ def test_a_local_write_waiting_for_the_change_log_holds_no_clock(model: type[Any
         push.go.set()
     writer.finish()
     assert model.objects.filter(name="Nouveau").count() == 1
+
+
+def test_a_closing_on_the_hub_waits_for_the_change_log_holding_no_chain_head(till: Till) -> None:
+    """The hub's own post closes its day (the worker's cycle, the first sale after
+    midnight) while a push holds the change-log lock: the closing waits for it before
+    locking its till's document chain head, which the closing's event and every document
+    of that till lock after the log (a push of the hub's own till's facts, a web sale)."""
+    make_article("PAIN", "1.20")
+    invoice_sell(lines=[SaleLine("PAIN", 1)], till=till, at=at(3, 12))
+    with Holder(capture.lock_log) as push:
+        closer = Step("close", lambda: closings_close(till=till, until=date(2026, 3, 4)))
+        closer.start_blocked()
+        head = Step("head", lambda: _row_free(SeriesCounter, till=till, kind="chain"))
+        head.start()
+        assert head.finish() is True, "the waiting closing holds its till's chain head"
+        push.go.set()
+    assert [c.period_start for c in closer.finish()] == [date(2026, 3, 3)]
+    assert Closing.objects.filter(till=till).count() == 1
+
+
+def _row_free(model: type[Any], **lookup: Any) -> bool:
+    try:
+        with transaction.atomic():
+            model.objects.select_for_update(nowait=True).get(**lookup)
+    except OperationalError:
+        return False
+    return True
 
 
 def _clock_free() -> bool:

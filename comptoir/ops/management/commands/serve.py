@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from comptoir import __version__, health
 from comptoir.closings.services import closings_close_due
+from comptoir.closings.worker import ClosingsWorker
 from comptoir.events.services import post_started, post_stopped
 from comptoir.home import SHARED_CACHE_ENV
 from comptoir.lib.errors import ComptoirError, ValidationError
@@ -124,6 +125,10 @@ class Command(ComptoirCommand):
 
             worker = SyncWorker(interval=max(1.0, options["interval"]), on_cycle=closings_close_due)
             worker.start()
+        closer = None
+        if worker is None:  # else the sync worker's cycle closes the periods
+            closer = ClosingsWorker()
+            closer.start()
         _journal_verify_at_start()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
@@ -156,6 +161,8 @@ class Command(ComptoirCommand):
         finally:
             if worker is not None:
                 worker.shutdown()
+            if closer is not None:
+                closer.shutdown()
             if maintenance is not None:
                 maintenance.shutdown()
             _unless_refused(lambda: post_stopped(version=__version__))
