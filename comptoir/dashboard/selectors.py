@@ -140,11 +140,16 @@ def margin_get(*, scope: Scope, date_from: date, date_to: date) -> dict[str, Any
 
     ``revenue_without_cost`` is the revenue of lines sold with no cost price recorded
     (cost 0): their margin is overstated, so the dashboard says how much of it there is.
+    A row's cost also nets to 0 when a costed article's sale and a return cancel out (by
+    another cashier, the same day), leaving a cent of rounding on the revenue: so the rows
+    at cost 0 are summed per article and only a positive sum counts, bounded by the
+    revenue. The share is never negative and never more than the whole.
     """
     qs = _sales_stats(scope=scope, date_from=date_from, date_to=date_to)
     sums = qs.aggregate(revenue=Sum("revenue_excl_tax"), cost=Sum("cost"))
-    no_cost = qs.filter(cost=0).aggregate(revenue=Sum("revenue_excl_tax"))["revenue"]
     revenue, cost = int(sums["revenue"] or 0), int(sums["cost"] or 0)
+    per_article = qs.filter(cost=0).values("article_id").annotate(revenue=Sum("revenue_excl_tax"))
+    no_cost = sum(max(int(r["revenue"] or 0), 0) for r in per_article)
     value = revenue - cost
     rate = (Decimal(value) * 100 / revenue).quantize(Decimal("0.1")) if revenue else None
     return {
@@ -152,7 +157,7 @@ def margin_get(*, scope: Scope, date_from: date, date_to: date) -> dict[str, Any
         "cost": cost,
         "margin": value,
         "rate": str(rate) if rate is not None else None,
-        "revenue_without_cost": int(no_cost or 0),
+        "revenue_without_cost": min(no_cost, max(revenue, 0)),
         "source": "sales_stats",
     }
 

@@ -145,6 +145,11 @@ def check_document_bounds(totals: DocumentTotals, *, currency: str) -> None:
         )
 
 
+# The payment methods that may give change back: the excess of the payments over the total
+# is refused beyond what was paid in these. The till's screen reads it to preview the change.
+CHANGE_METHODS = frozenset({"cash"})
+
+
 @dataclass(frozen=True, slots=True)
 class Settlement:
     paid: int
@@ -171,7 +176,7 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
             }
         )
     change = paid - total
-    cash = sum(amount for method, amount in payments if method == "cash")
+    cash = sum(amount for method, amount in payments if method in CHANGE_METHODS)
     if change > cash:
         raise ValidationError(
             _(

@@ -7,8 +7,9 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +29,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if role is None:
         return render(request, "web/no_role.html", status=403)
     return redirect("pos:index")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page whatever the page links (the
+    admin's and the printed pages' too): the SVG icon the pages link, with no login."""
+    response = HttpResponseRedirect(static("web/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -95,6 +95,32 @@ def test_returns_are_counted_apart_and_deducted_from_net(
     assert today["credit_note_count"] == 1
 
 
+def test_a_return_netting_a_costed_row_to_zero_is_not_revenue_without_cost(
+    manager: Client, till: Till, articles
+) -> None:
+    # 1,00 € TTC at 20 %: one sold alone is 0,83 € HT, two on a line 1,67 € HT, so one of
+    # those two returned is 0,84 € HT. Bob sells one and takes one back from Anne's sale:
+    # his row nets to quantity 0 and cost 0, with -0,01 € HT of rounding left on it.
+    make_article("STYLO", "1.00", vat="20", cost="0.50")
+    anne = invoice_sell(lines=[SaleLine("STYLO", 2)], cashier="anne", till=till)
+    invoice_sell(lines=[SaleLine("STYLO", 1)], cashier="bob", till=till)
+    credit_note_issue(
+        invoice_number=anne.number, lines=[ReturnLine("STYLO", 1)], cashier="bob", till=till
+    )
+    margin = _json(manager)["margin"]
+    assert margin["revenue_excl_tax"] == 167 + 83 - 84
+    assert margin["cost"] == 100
+    assert margin["margin"] == 166 - 100
+    assert margin["revenue_without_cost"] == 0  # not « Dont -0,01 € HT »
+    response = manager.get(reverse("dashboard:index"))
+    assert "sans coût de revient" not in response.content.decode()
+
+    # An article sold with no cost price still counts, net of its own returns.
+    book = invoice_sell(lines=[SaleLine("LIVRE", 2)], till=till)
+    credit_note_issue(invoice_number=book.number, lines=[ReturnLine("LIVRE", 1)], till=till)
+    assert _json(manager)["margin"]["revenue_without_cost"] == 1500
+
+
 def test_sales_before_the_period_are_not_counted(manager: Client, till: Till, articles) -> None:
     invoice_sell(lines=[SaleLine("VIN", 1)], till=till, at=timezone.now() - timedelta(days=40))
     data = _json(manager)

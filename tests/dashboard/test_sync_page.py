@@ -131,6 +131,62 @@ def test_recent_cycles_reads_only_the_end_of_a_big_log(tmp_path: Path) -> None:
     assert recent_cycles(tmp_path / "absent.log") == []
 
 
+IDLE = (
+    "2026-03-02 {}:{:02d},000 INFO comptoir.sync: Rien à échanger : tout est à jour."
+    " (complète, 40 ms)"
+)
+SALE = "2026-03-02 09:00:00,000 INFO comptoir.sync: Envoyés : 1 facture (envoi, 35 ms)"
+
+
+def test_idle_cycles_collapse_into_one_line_and_keep_the_sale_in_view() -> None:
+    # A sale sent at 09:00, then an idle cycle every 5 s for an hour (720 of them).
+    idle = [
+        IDLE.format(f"{9 + (n * 5) // 3600:02d}:{(n * 5) // 60 % 60:02d}", n * 5 % 60)
+        for n in range(1, 721)
+    ]
+    lines = [SALE, *idle]
+    cycles = parse_cycles(lines)
+    assert [c.message for c in cycles] == [
+        "720 cycles sans changement depuis 09:00",
+        "Envoyés : 1 facture (envoi, 35 ms)",
+    ]
+    assert cycles[0].at == "2026-03-02 10:00:00"
+    assert cycles[0].idle == 720
+    assert not cycles[0].failed
+
+    # Idle runs between exchanges are one line each; failures are kept apart.
+    lines = [
+        IDLE.format("08:00", 0),
+        SALE,
+        IDLE.format("09:00", 5),
+        IDLE.format("09:00", 10),
+        "2026-03-02 09:01:00,000 WARNING comptoir.sync: hors ligne depuis 5 s",
+        IDLE.format("09:02", 0),
+    ]
+    assert [c.message for c in parse_cycles(lines)] == [
+        "1 cycle sans changement depuis 09:02",
+        "hors ligne depuis 5 s",
+        "2 cycles sans changement depuis 09:00",
+        "Envoyés : 1 facture (envoi, 35 ms)",
+        "1 cycle sans changement depuis 08:00",
+    ]
+    assert len(parse_cycles(lines, limit=2)) == 2
+
+
+def test_the_page_reads_back_past_idle_cycles_to_the_last_exchange(
+    cashier: Client, node: Till, settings: Any
+) -> None:
+    # 2,000 idle cycles after the sale: more than the last 64 KB of the file.
+    home = Path(settings.COMPTOIR_HOME)
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    idle = [IDLE.format("09:30", n % 60) for n in range(2000)]
+    (home / "logs" / "comptoir.log").write_text("\n".join([SALE, *idle]) + "\n", encoding="utf-8")
+    html = cashier.get(SYNC).content.decode()
+    assert "Envoyés : 1 facture (envoi, 35 ms)" in html
+    assert "2000 cycles sans changement depuis 09:30" in html
+    assert 'class="cycle-idle"' in html
+
+
 # -- « Synchroniser maintenant » ----------------------------------------------------------
 
 

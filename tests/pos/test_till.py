@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from html import unescape
 
@@ -96,6 +97,26 @@ def test_the_screen_has_a_labelled_scan_field_with_focus_and_the_shortcuts(cashi
         assert f"<kbd>{key}</kbd>" in html
     for method in ("pay_cash", "pay_card", "pay_mobile", "pay_cheque"):
         assert f'<label for="{method}">' in html
+
+
+def test_the_screen_marks_the_methods_that_give_change_as_the_server_settles(
+    cashier_client, catalogue
+):
+    """The screen's change preview reads ``data-change``: the methods ``settle`` lets give
+    change back. Each field marked so gives change on the server, each other is refused."""
+    html = body(cashier_client.get(reverse("pos:index")))
+    inputs = dict(re.findall(r'<input id="pay_(\w+)"([^>]*)>', html))
+    fields = set(inputs)
+    marked = {method for method, attributes in inputs.items() if "data-change" in attributes}
+    assert marked == {"cash"}
+    assert fields == {"cash", "card", "mobile", "cheque"}
+    for method in sorted(fields):
+        scan(cashier_client, "PAIN")
+        _status, html = pay(cashier_client, **{method: "100"})
+        if method in marked:
+            assert "Monnaie à rendre" in html, method
+        else:
+            assert "seul un paiement en espèces" in html, method
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ rate-limited; every page speaks French by default and escapes what users typed."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+import comptoir
 from comptoir.web.roles import CASHIER, MANAGER, role_of, role_set
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -125,3 +127,33 @@ def test_user_command_creates_accounts_with_a_role(db: None, capsys: Any) -> Non
     out = capsys.readouterr().out
     assert "Compte nina créé (cashier)." in out
     assert '"role": "manager"' in out
+
+
+# ---- the icon ---------------------------------------------------------------------------
+
+ICON = "/static/web/favicon.svg"
+
+
+def test_favicon_ico_answers_without_login_with_the_svg_icon(client: Client, db: None) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == ICON
+    icon = client.get(ICON)
+    assert icon.status_code == 200
+    assert icon["Content-Type"].startswith("image/svg+xml")
+    assert b"".join(icon.streaming_content).startswith(b"<svg")  # type: ignore[attr-defined]
+
+
+def test_the_pages_link_the_icon(client: Client, db: None) -> None:
+    html = client.get("/connexion/").content.decode()
+    assert f'<link rel="icon" href="{ICON}" type="image/svg+xml">' in html
+
+
+def test_every_page_layout_with_a_head_links_the_icon() -> None:
+    """A layout of its own (printed tickets, A4 invoices) has its own <head>: each one
+    links the icon, or the browser asks for it and shows none."""
+    root = Path(comptoir.__file__).parent
+    layouts = [p for p in root.rglob("templates/**/*.html") if "<head>" in p.read_text()]
+    assert len(layouts) >= 2
+    for layout in layouts:
+        assert "web/favicon.svg" in layout.read_text(), layout

@@ -32,6 +32,7 @@ from comptoir.pos.basket import (
 )
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.originals import A4, RECEIPT, original_grant
+from comptoir.sales.calculations import CHANGE_METHODS
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
 from comptoir.sales.selectors import invoice_detail
 from comptoir.sales.services import (
@@ -71,7 +72,11 @@ def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, 
     return {
         "till": till,
         "basket": basket_view(draft, currency=till.store.currency),
-        "payment_methods": [(PAY_PREFIX + value, label) for value, label in PaymentMethod.choices],
+        # Whether each method may give change: the screen previews what ``settle`` accepts.
+        "payment_methods": [
+            (PAY_PREFIX + value, label, value in CHANGE_METHODS)
+            for value, label in PaymentMethod.choices
+        ],
         **extra,
     }
 

@@ -167,6 +167,38 @@ def test_the_scan_field_keeps_the_focus_after_each_action(page: Page, till_site:
     expect(rows).to_have_count(0)
 
 
+def test_a_card_paying_more_than_is_due_promises_no_change(page: Page, till_site: Site) -> None:
+    """The screen applies the server's rule: only cash gives change back."""
+    (article,) = piece_articles(till_site, 1)
+    open_till(page, till_site)
+    scan(page, article["barcodes"][0])
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+    total = int(page.locator("#basket-totals").get_attribute("data-total") or "0")
+    status = page.locator(".pay-status")
+    amount = page.locator("#pay-status-amount")
+    hint = page.locator("#pay-no-change")
+
+    page.locator("#pay_card").fill("100")
+    expect(status).to_have_class(re.compile(r"\binvalid\b"))
+    expect(status).not_to_contain_text("Monnaie à rendre")
+    expect(status).to_contain_text("Trop payé")
+    expect(amount).to_contain_text(euros(10_000 - total))
+    expect(hint).to_be_visible()
+    page.keyboard.press("F9")  # the server refuses it, as the screen said
+    expect(page.locator("#pay-feedback")).to_contain_text("seul un paiement en espèces")
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+
+    # Card for what is due and a note on top: the cash gives the change back.
+    page.locator("#pay_card").fill(euros(total))
+    page.locator("#pay_cash").fill("20")
+    expect(status).to_have_class(re.compile(r"\bpaid\b"))
+    expect(status).to_contain_text("Monnaie à rendre")
+    expect(amount).to_contain_text(euros(2000))
+    expect(hint).to_be_hidden()
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt .change-due")).to_contain_text(euros(2000))
+
+
 def _one_article_in_english(page: Page, till_site: Site) -> int:
     """The till in English with one article in the basket; its total in cents."""
     (article,) = piece_articles(till_site, 1)

@@ -248,24 +248,35 @@
       zero: box.getAttribute("data-zero"),
     };
   }
-  function paidBy(exp, except) {
+  function paidBy(exp, except, selector) {
     var sum = 0;
-    document.querySelectorAll("[data-pay]").forEach(function (field) {
+    document.querySelectorAll(selector || "[data-pay]").forEach(function (field) {
       if (field !== except) sum += minor(field.value, exp);
     });
     return sum;
   }
+  /* The rule of the server's settle() (comptoir/sales/calculations.py): the excess over
+   * the total is change, and change comes only from the methods the server marks
+   * data-change (cash); a card paying more than is due is refused, so never promised. */
   function updatePay() {
     var t = totals();
     var status = $("pay-status-amount");
     var label = $("pay-status-label");
     if (!status) return;
     var paid = paidBy(t.exp, null);
+    var givesChange = paidBy(t.exp, null, "[data-pay][data-change]");
     var box = status.parentNode;
+    var hint = $("pay-no-change");
+    if (hint) hint.hidden = true;
     if (isNaN(paid)) {
       label.textContent = box.getAttribute("data-label-invalid");
       status.textContent = "";
       box.className = "pay-status invalid";
+    } else if (paid > t.total && paid - t.total > givesChange) {
+      label.textContent = box.getAttribute("data-label-excess");
+      status.textContent = money(paid - t.total, t.exp, t.zero);
+      box.className = "pay-status invalid";
+      if (hint) hint.hidden = false;
     } else if (paid >= t.total && paid > 0) {
       label.textContent = box.getAttribute("data-label-change");
       status.textContent = money(paid - t.total, t.exp, t.zero);
