@@ -17,7 +17,8 @@ with how many unsent changes the hub last heard of.
 hub's log, or records the hub had acknowledged are missing there (its heads of this
 till's chains are behind the till's acknowledged ones). The till pulls everything again
 from the start (applying is idempotent) and puts back in its outbox every fact the hub
-lacks (found by the digest drill-down), which its push then sends again.
+lacks (found by the digest drill-down), and every reference row it edited whose state the
+hub does not hold, which its push then sends again (merged by field clocks, as always).
 
 The hub side (:func:`recovery_reply`) reads facts and the change log; the node side
 (:func:`reconcile`) runs in ``engine.sync`` after the pull, when :func:`due`.
@@ -49,6 +50,7 @@ from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock, series_number
 from comptoir.sync import registry
 from comptoir.sync.clock import state_locked
+from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, NodeCredential, OutboxEntry, SyncState
 from comptoir.syncengine import digest as digests
 from comptoir.syncengine.apply import apply_batch
@@ -412,7 +414,11 @@ def move_counters(till: Till) -> list[str]:
 
 def _hub_went_back(client: HubClient, till: Till) -> None:
     """Pull everything again, and put back in the outbox every fact of this post's store
-    the hub lacks that this post may send (its own documents; stock facts of its store)."""
+    the hub lacks that this post may send (its own documents; stock facts of its store),
+    and every reference row (article, customer...) whose state differs from the hub's:
+    an edit the hub had acknowledged and lost with its restore. A reference row is sent
+    with its per-field clocks, so where the hub holds a later edit of a field (made on
+    another post since), the hub keeps it: the merge is the usual one, not an overwrite."""
     with transaction.atomic():
         state = state_locked()
         state.pull_cursor = 0
@@ -430,6 +436,34 @@ def _hub_went_back(client: HubClient, till: Till) -> None:
                 )
             )
         _enqueue(spec.label, missing)
+    for ref in registry.references():
+        local = digests.row_hashes(ref.label, till.store_id)
+        if not local:
+            continue
+        remote = client.digest(ref.label).get("rows", {})
+        differing = [UUID(key) for key, value in local.items() if remote.get(key) != value]
+        _enqueue(ref.label, _edited_here(ref.model, differing))
+
+
+def _edited_here(model: type[models.Model], rows: list[UUID]) -> list[UUID]:
+    """Those of ``rows`` with a field last written on this post (its clock names it): what
+    this post may have told the hub. A row only others edited is theirs to send again (the
+    hub's own edits, another till's), and sending it would be refused."""
+    node = str(settings.COMPTOIR_NODE_ID)
+    out = []
+    for start in range(0, len(rows), 500):
+        chunk = model._default_manager.filter(pk__in=rows[start : start + 500])
+        for pk, clocks in chunk.values_list("pk", "sync_clocks"):
+            if any(_node_of(stamp) == node for stamp in (clocks or {}).values()):
+                out.append(pk)
+    return out
+
+
+def _node_of(stamp: object) -> str:
+    try:
+        return Timestamp.decode(str(stamp)).node
+    except ValueError:
+        return ""
 
 
 def _enqueue(label: str, rows: Iterable[UUID]) -> None:

@@ -92,6 +92,10 @@ def test_drill_2_the_hub_restored_from_an_older_backup_gets_back_what_the_tills_
     _sell(shop, one, "A:2")
     _sell(shop, two, "A:3")
     shop.run(one, "stock", "receive", "A", "10")
+    # Reference data edited on a till and acknowledged, then lost with the hub's restore:
+    # a price changed, a customer created.
+    shop.run(one, "article", "set", "A", "--price", "2.40")
+    shop.run(one, "customer", "add", "--name", "Awa Diop", "--code", "CLI-AWA")
     for till in (one, two, one):
         shop.sync(till)
     held = shop.invoice_numbers(one)
@@ -110,6 +114,12 @@ def test_drill_2_the_hub_restored_from_an_older_backup_gets_back_what_the_tills_
         assert shop.invoice_numbers(till) == held
         assert shop.stock(till, "A") == shop.stock(hub, "A")
         shop.verify(till)
+    # The till sent its edits again: the hub and the other till hold them.
+    for home in (hub, two):
+        [article] = [a for a in shop.json(home, "article", "list", "--json") if a["code"] == "A"]
+        assert article["price"] in ("2.40", "2,40"), article
+        codes = [c["code"] for c in shop.json(home, "customer", "list", "--json")]
+        assert "CLI-AWA" in codes, codes
 
 
 def test_drill_3_a_corrupt_till_database_is_restored_then_brought_up_to_date(
