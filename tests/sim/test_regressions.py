@@ -155,18 +155,18 @@ def test_a_fixed_trading_day_reaches_the_hub_whole(sim: ShopSimulation) -> None:
     sim.tills(count=3)
     sim.open_session(where="n1", amount="150.00")
     sim.sell(where="n1", lines=[(0, 2), (3, 1)], customer=None, paid="card and cash")
-    sim.move_cash(where="n1", out=True, amount="20.00")
-    sim.move_cash(where="n1", out=False, amount="0.35")
+    sim.move_cash(pick=0, out=True, amount="20.00")
+    sim.move_cash(pick=0, out=False, amount="0.35")
     sim.sync(node="n1", mode="sync", faults=["lost_response"], crash_at=None)
     sim.past_midnight(minutes=1)  # 2027: the day, December and 2026 close at the next sale
     sim.sell(where="n1", lines=[(1, 1)], customer="CL1")
     sim.refund(where="n1", pick=0, partial=True)
-    sim.close_session(where="n1", error=-150)  # 1.50 short
+    sim.close_session(pick=0, error=-150)  # 1.50 short
     sim.technical_event(where="n1", reprint=True, pick=0)
     sim.technical_event(where="n3", reprint=False, pick=0)
     sim.sell(where="hub", lines=[(2, 1)], customer=None)
     sim.open_session(where="hub", amount="0")
-    sim.close_session(where="hub", error=0)
+    sim.close_session(pick=0, error=0)
     sim.off_for_days(node="n3", days=9)  # no document: nothing to close, but events
     sim.sell(where="n3", lines=[(2, 1)], customer=None)
     sim.off_for_days(node="n1", days=33)  # January closes while it is off
