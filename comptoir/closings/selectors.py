@@ -241,3 +241,47 @@ def closing_get(*, key: str, till: Till | None) -> Closing:
     if closing is None:
         raise NotFoundError(_("Clôture introuvable : « %(key)s ».") % {"key": key})
     return closing
+
+
+def closing_recomputed(*, closing: Closing) -> dict[str, Any]:
+    """What ``closing`` holds, recomputed from its till's facts as they are now: the
+    period's figures gathered in one go (:func:`figures_between`, not from the closings
+    of its days), and the perpetual totals from every document of the till up to the end
+    of the period. Keys are the closing's field names (read-only: a check, for
+    ``closing_differences``)."""
+    figures = figures_between(till=closing.till, start=closing.period_start, end=closing.period_end)
+    since = figures_between(till=closing.till, start=date.min, end=closing.period_end)
+    sales, returns, total = figures.sales, figures.returns, figures.total
+    return {
+        "currency": closing.till.store.currency,
+        "invoice_count": figures.invoices.count,
+        "invoice_first": figures.invoices.first,
+        "invoice_last": figures.invoices.last,
+        "credit_note_count": figures.credit_notes.count,
+        "credit_note_first": figures.credit_notes.first,
+        "credit_note_last": figures.credit_notes.last,
+        "sales_excl_vat": sales.excl_vat,
+        "sales_vat": sales.vat,
+        "sales_incl_vat": sales.incl_vat,
+        "returns_excl_vat": returns.excl_vat,
+        "returns_vat": returns.vat,
+        "returns_incl_vat": returns.incl_vat,
+        "total_excl_vat": total.excl_vat,
+        "total_vat": total.vat,
+        "total_incl_vat": total.incl_vat,
+        "by_rate": figures.by_rate_data(),
+        "payments": dict(figures.payments),
+        "refunds": dict(figures.refunds),
+        "perpetual_total": since.sales.incl_vat - abs(since.returns.incl_vat),
+        "perpetual_absolute_total": since.sales.incl_vat + abs(since.returns.incl_vat),
+    }
+
+
+def closing_differences(*, closing: Closing) -> dict[str, tuple[Any, Any]]:
+    """The fields of ``closing`` that differ from :func:`closing_recomputed`, each with
+    (kept, recomputed): empty when the closing equals its recomputation from the facts."""
+    return {
+        name: (getattr(closing, name), value)
+        for name, value in closing_recomputed(closing=closing).items()
+        if getattr(closing, name) != value
+    }

@@ -4,9 +4,14 @@ Hypothesis drives the schedule (:class:`ShopSimulation`): sales, credit notes, s
 receipts, losses and counts, transfers between the stores (hub), new articles and
 shelves, reference edits on any side (the hub included), syncs of any node in any mode,
 and faults: lost requests, lost responses (applied, never heard of), duplicated and late
-(reordered) deliveries, node crashes at any crash point, clock skew. At the end the
-faults stop, everybody syncs until nothing moves, and the invariants of
-``tests.sim.invariants`` must hold.
+(reordered) deliveries, node crashes at any crash point, clock skew. The trading day
+(issue 15) runs through it: cash sessions opened with a float, cash in and out, closed
+with a blind count (exact, over or short); time moving past midnight (the year's end
+first) so that closings are made lazily, by the next document or the worker's cycle; a
+till off for days that closes the periods over as it starts again; technical events
+(start, stop, reprints, refused logins, and those the services record). At the end the
+faults stop, each post's worker closes what is due, everybody syncs until nothing moves,
+and the invariants of ``tests.sim.invariants`` must hold.
 
 The bugs it found are pinned in ``test_regressions.py`` (a till rewound from the future,
 two tills creating the same shelf offline, returns in another store, now refused): clocks
@@ -23,15 +28,21 @@ given. A failure prints the seed and Hypothesis prints the shrunk schedule.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import os
 import random
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import hypothesis.core
 import pytest
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.test import RequestFactory
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
@@ -44,14 +55,28 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from comptoir import __version__
+from comptoir.cash.selectors import report_x, session_open_get
+from comptoir.cash.services import cash_in, cash_out, session_close, session_open
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_create, article_update
+from comptoir.closings import services as closings
 from comptoir.customers.models import Customer
 from comptoir.customers.services import customer_update
+from comptoir.events.services import post_started, post_stopped, reprint_record
 from comptoir.lib.errors import ComptoirError
+from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.models import Invoice
-from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
+from comptoir.sales.services import (
+    PaymentInput,
+    ReturnLine,
+    SaleLine,
+    credit_note_issue,
+    invoice_sell,
+)
 from comptoir.stock.services import stock_count, stock_loss, stock_receive, stock_transfer
+from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_current
 from comptoir.sync import wire
 from tests.sim.invariants import Document, Edit, all_problems
 from tests.sim.world import (
@@ -84,6 +109,13 @@ WORLD: World | None = None  # set by the test for the machines it runs
 SIDES = st.sampled_from((HUB, *NODES))
 NODE = st.sampled_from(NODES)
 FAULT_PLAN = st.lists(st.sampled_from(("ok", "ok", *FAULTS)), max_size=4)
+# How a sale is paid: exactly in cash (the default), or partly by card with change given
+# back from a note (refused when the card alone pays more than the total).
+PAYMENTS: dict[str, list[PaymentInput] | None] = {
+    "exact": None,
+    "card and cash": [PaymentInput("card", "5.00"), PaymentInput("cash", "200.00")],
+}
+DAY_MS = 86_400_000
 
 
 def event(text: str) -> None:
@@ -116,6 +148,7 @@ class ShopSimulation(RuleBasedStateMachine):
         self.documents: list[Document] = []
         self.edits: list[Edit] = []
         self.serial = 0
+        self.sessions: set[str] = set()  # the sides with a cash session open
         self.failed = False
 
     # -- setup --
@@ -124,6 +157,7 @@ class ShopSimulation(RuleBasedStateMachine):
     def tills(self, count: int) -> None:
         Template.get().copy_into(self.world, count)
         self.nodes = list(NODES[:count])
+        forget_process_memory()
         self.world.stats.examples += 1
         event(f"{count} caisses")
 
@@ -143,21 +177,34 @@ class ShopSimulation(RuleBasedStateMachine):
         where=SIDES,
         lines=st.lists(st.tuples(st.integers(0, 7), st.integers(1, 3)), min_size=1, max_size=3),
         customer=st.sampled_from((None, *CUSTOMERS)),
+        paid=st.sampled_from(tuple(PAYMENTS)),
     )
     @step
-    def sell(self, where: str, lines: list[tuple[int, int]], customer: str | None) -> None:
-        """Articles by rank among those this side holds (created ones included)."""
+    def sell(
+        self, where: str, lines: list[tuple[int, int]], customer: str | None, paid: str = "exact"
+    ) -> None:
+        """Articles by rank among those this side holds (created ones included); paid in
+        cash exactly, or by card and cash with change given back. As ``comptoir sell``:
+        with no cash session open, the sale opens one with a zero float."""
         where = self.side(where)
+
+        def prepare(till: Till) -> None:
+            for hook in quick_sale_hooks():
+                hook(till, "")
+
         with self.world.on(where):
             codes = list(Article.objects.order_by("code").values_list("code", flat=True))
             try:
                 invoice = invoice_sell(
                     lines=[SaleLine(codes[i % len(codes)], qty) for i, qty in lines],
                     customer=customer,
+                    payments=PAYMENTS[paid],
+                    prepare=prepare,
                 )
             except ComptoirError:  # an article archived meanwhile: the till refuses
                 event("vente refusée")
                 return
+        self.sessions.add(where)
         self.documents.append(
             Document("invoice", invoice.pk, invoice.number, store_of(where), where)
         )
@@ -299,6 +346,98 @@ class ShopSimulation(RuleBasedStateMachine):
                 )
             )
 
+    # -- the trading day --
+
+    @rule(where=SIDES, amount=st.sampled_from(("0", "50.00", "150.00", "12.34")))
+    @step
+    def open_session(self, where: str, amount: str) -> None:
+        where = self.side(where)
+        with self.world.on(where):
+            try:
+                session_open(amount=amount, cashier=f"Caissier {where}")
+            except ComptoirError:  # one is open already
+                event("ouverture de session refusée")
+                return
+        self.sessions.add(where)
+
+    def session_side(self, pick: int) -> str:
+        """One of the sides with a session open (the cash rules go where there is one)."""
+        return sorted(self.sessions)[pick % len(self.sessions)]
+
+    @precondition(lambda self: bool(self.sessions))
+    @rule(
+        pick=st.integers(0, 5),
+        out=st.booleans(),
+        amount=st.sampled_from(("5.00", "20.00", "0.35", "400.00")),
+    )
+    @step
+    def move_cash(self, pick: int, out: bool, amount: str) -> None:
+        """Cash in or out of an open session's drawer (more than it holds: allowed)."""
+        with self.world.on(self.session_side(pick)):
+            moved = (cash_out if out else cash_in)(
+                amount=amount, reason="monnaie" if not out else "fournisseur payé"
+            )
+        if moved.exceeds_drawer:
+            event("sortie au-delà du tiroir")
+
+    @precondition(lambda self: bool(self.sessions))
+    @rule(pick=st.integers(0, 5), error=st.sampled_from((0, 0, -150, 275, -1_000_000)))
+    @step
+    def close_session(self, pick: int, error: int) -> None:
+        """The blind count: what the drawer should hold, give or take ``error`` (minor
+        units; never below zero)."""
+        where = self.session_side(pick)
+        with self.world.on(where):
+            session = session_open_get(till=till_current())
+            assert session is not None
+            counted = max(0, report_x(session=session).expected_cash + error)
+            session_close(counted=Decimal(counted).scaleb(-2), session=session)
+        self.sessions.discard(where)
+        event("session fermée" + (" avec écart" if error else ""))
+
+    @rule(minutes=st.sampled_from((1, 30)))
+    @step
+    def past_midnight(self, minutes: int) -> None:
+        """Time moves to just past the next midnight (store time): the next action of each
+        post closes the day (at a month's end the month, at a year's the year)."""
+        now = timezone.localtime(dt.datetime.fromtimestamp(self.world.clock.true_us / 1e6, dt.UTC))
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
+        ms = int((midnight - now).total_seconds() * 1000) + minutes * 60_000
+        self.world.clock.advance_ms(ms)
+
+    @rule(node=NODE, days=st.sampled_from((1, 3, 9, 33)))
+    @step
+    def off_for_days(self, node: str, days: int) -> None:
+        """A till stops and stays off for days (one clock: the others sleep too), then
+        starts again as ``comptoir serve`` does: it closes every period over meanwhile
+        (days without sales too), and its stop and start are technical events."""
+        node = self.side(node)
+        with self.world.on(node):
+            post_stopped(version=__version__)
+        self.world.restart(node)
+        forget_process_memory()
+        self.world.clock.advance_ms(days * DAY_MS)
+        with self.world.on(node):
+            closings.closings_close_due()
+            post_started(version=__version__)
+
+    @rule(where=SIDES, reprint=st.booleans(), pick=st.integers(0, 50))
+    @step
+    def technical_event(self, where: str, reprint: bool, pick: int) -> None:
+        """An event of this post: a duplicate of an invoice it holds, or a wrong password
+        on its login form."""
+        where = self.side(where)
+        with self.world.on(where):
+            if not reprint:
+                request = RequestFactory().post("/connexion/")
+                assert authenticate(request, username="caissier", password="faux") is None
+                return
+            numbers = list(Invoice.objects.order_by("number").values_list("number", flat=True))
+            if numbers:
+                with transaction.atomic(durable=True):
+                    number = numbers[pick % len(numbers)]
+                    reprint_record(document="invoice", number=number, form="80mm")
+
     # -- sync and faults --
 
     @rule(
@@ -312,7 +451,12 @@ class ShopSimulation(RuleBasedStateMachine):
         self._sync(node, mode, faults, crash_at)
 
     def _sync(self, node: str, mode: str, faults: list[str], crash_at: int | None) -> None:
+        """A full sync is a cycle of the node's worker: it first closes what is due."""
         node = self.side(node)
+        if mode == "sync":
+            with self.world.on(node):
+                if closings.closings_close_due():
+                    event("clôtures faites par le worker")
         report = self.world.sync(node, mode, faults, crash_at)
         event(
             "sync: plantage" if report is None else f"sync: {'erreurs' if report.errors else 'ok'}"
@@ -355,6 +499,10 @@ class ShopSimulation(RuleBasedStateMachine):
         world.clock.skew_ms.clear()
         while world.net.held:
             world.net.deliver_held(0)
+        world.closed_as_of = world.clock.now()
+        for side in [HUB, *self.nodes]:  # a cycle of each post's worker: what is due closes
+            with world.on(side):
+                closings.closings_close_due()
         problems = []
         for rounds in range(1, HEAL_ROUNDS + 1):
             # A round in which nobody sent anything leaves everybody at the head of the log:
@@ -381,6 +529,12 @@ class ShopSimulation(RuleBasedStateMachine):
         problems = self.heal()
         problems += all_problems(self.world, self.nodes, self.documents, self.edits)
         assert not problems, "\n".join(problems)
+
+
+def forget_process_memory() -> None:
+    """What a post's process keeps in memory and a new process (or a new example's world)
+    starts without: the day up to which each till is known closed."""
+    closings._closed_before.clear()
 
 
 def _summary(world: World, elapsed: float) -> str:

@@ -315,6 +315,8 @@ class World:
         self.crash_side: str | None = None
         self.crash_countdown: int | None = None
         self._saved: dict[str, Any] = {}
+        # When the heal ran each post's worker cycle: every day over by then is closed.
+        self.closed_as_of: dt.datetime | None = None
 
     # -- sides --
 
