@@ -330,24 +330,64 @@ def closings_close_due(*, at: datetime | None = None) -> list[Closing]:
     day = timezone.localdate(at)
     made: list[Closing] = []
     for till in own_tills():
-        if _closed_before.get(till.pk) == day:
+        known = _closed_before.get(till.pk)
+        if known is not None and day <= known:  # same day, or a clock set back
             continue
         made += closings_close(till=till, until=day, at=at)
         _closed_before[till.pk] = day  # committed (``closings_close`` is durable)
     return made
 
 
-def closings_close_before_document(till: Till, day: date) -> None:
+def closings_close_before_document(till: Till, day: date) -> date:
     """The sales hook: before a document of ``day`` is numbered on ``till``, in its
-    transaction, close the till's periods over by then. Never stops the sale: closings
-    that cannot be made are logged and rolled back alone (their savepoint), and tried
-    again at the next action."""
-    if _closed_before.get(till.pk) == day:
-        return
+    transaction, close the till's periods over by then, and give the document's business
+    day: ``day``, or the first day still open when ``day`` is already closed (a clock set
+    back after a closing: a closed period never takes a document again; the document keeps
+    its true instant, and the event log says what happened). Never stops the sale: closings
+    that cannot be made are logged and rolled back alone (their savepoint), and tried again
+    at the next action."""
+    known = _closed_before.get(till.pk)
+    if known == day:
+        return day
+    if known is not None and day < known:
+        _clock_set_back(till, day, known)
+        return known
     try:
         with transaction.atomic():
             closings_close_block(till=till, until=day)
     except Exception:  # a sale is never refused for its closings
         log.exception("clôtures de la caisse %s non faites (nouvel essai plus tard)", till.prefix)
+        return day
+    last = (
+        Closing.objects.filter(till=till, kind=ClosingKind.DAY)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    open_day = day if last is None or last < day else last + timedelta(days=1)
+    if open_day != day:
+        _clock_set_back(till, day, open_day)
+    transaction.on_commit(lambda: _closed_before.__setitem__(till.pk, open_day))
+    return open_day
+
+
+# Per process: the tills whose clock was found set back into a closed day, and that day
+# (one technical event per occurrence, not one per document).
+_set_back_noted: dict[object, date] = {}
+
+
+def _clock_set_back(till: Till, day: date, open_day: date) -> None:
+    if _set_back_noted.get(till.pk) == day:
         return
-    transaction.on_commit(lambda: _closed_before.__setitem__(till.pk, day))
+    log.warning(
+        "caisse %s : horloge au %s, jour déjà clôturé ; documents datés du %s",
+        till.prefix,
+        day,
+        open_day,
+    )
+    event_record(
+        kind=EventKind.CLOCK_JUMP,
+        till=till,
+        details={"cause": "closed_day", "clock_day": day.isoformat(), "day": open_day.isoformat()},
+    )
+    transaction.on_commit(lambda: _set_back_noted.__setitem__(till.pk, day))

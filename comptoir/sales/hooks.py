@@ -25,9 +25,11 @@ def quick_sale_hooks() -> tuple[QuickSaleHook, ...]:
 
 
 # Before a document (invoice or credit note) of a till is numbered, in its transaction:
-# given the till and the document's day (store time zone). Closings hook here: the first
-# document after midnight closes the periods that are over.
-DocumentHook = Callable[[Till, date], None]
+# given the till and the document's day by its clock (store time zone), returns the
+# business day it belongs to: that day, or a later one when that day is already closed.
+# Closings hook here: the first document after midnight closes the periods that are over,
+# and a clock set back after a closing never dates a document in a closed period.
+DocumentHook = Callable[[Till, date], date]
 
 _document_hooks: list[DocumentHook] = []
 
@@ -37,5 +39,10 @@ def document_hook_register(hook: DocumentHook) -> None:
         _document_hooks.append(hook)
 
 
-def document_hooks() -> tuple[DocumentHook, ...]:
-    return tuple(_document_hooks)
+def document_business_day(till: Till, day: date) -> date:
+    """The business day of a document of ``till`` made on ``day`` (by the clock): the latest
+    of ``day`` and what every document hook says (see ``DocumentHook``)."""
+    business = day
+    for hook in _document_hooks:
+        business = max(business, hook(till, day))
+    return business

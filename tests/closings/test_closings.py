@@ -337,18 +337,21 @@ def test_closings_agree_with_the_statistics_tables(articles, till):
         assert closing.sales_excl_vat == stat.total_excl_tax
 
 
-def test_a_document_dated_in_a_closed_day_leaves_the_month_open_and_the_sale_made(
+def test_a_document_made_in_a_closed_day_by_the_clock_belongs_to_the_first_open_day(
     articles, till, caplog
 ):
+    # Before, such a document fell in the closed 30th: the month then never matched its
+    # documents and stayed open. Now it belongs to the 31st, and the month closes whole.
     invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(30))
     invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(31))  # closes the 30th
-    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(30, 12))  # a clock set back
+    late = invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(30, 12))  # a clock set back
+    assert late.business_date == date(2026, 3, 31)
     with caplog.at_level(logging.ERROR):
         invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(1, month=4))
     assert Invoice.objects.count() == 4
-    assert date(2026, 3, 31) in days_of(till)
-    assert not Closing.objects.filter(kind="month").exists()
-    assert "ne correspond pas aux documents" in caplog.text
+    assert days_of(till)[date(2026, 3, 31)].invoice_count == 2
+    assert Closing.objects.get(kind="month").invoice_count == 3
+    assert "ne correspond pas aux documents" not in caplog.text
 
 
 def test_a_closing_is_made_once_per_till_kind_and_period(articles, till):
@@ -467,3 +470,46 @@ def test_a_cycle_on_a_day_already_closed_takes_no_lock(
     with django_assert_max_num_queries(1):  # the post's tills, nothing else
         assert closings_close_due(at=at(4, 9)) == []
     assert len(closings_close_due(at=at(5, 0, 1))) == 1  # the next day closes
+
+
+def test_a_clock_set_back_after_a_closing_dates_documents_in_the_first_open_day(
+    articles, till, django_capture_on_commit_callbacks
+):
+    # The till's clock ran an hour ahead: at 23:30 true time it sold "at 00:30", which
+    # closed the 3rd. Set right again, its next sale and return say 23:40 on the 3rd: a
+    # closed day never takes a document again; they belong to the 4th, their instant kept.
+    from comptoir.closings import services as closings
+
+    closings._closed_before.clear()
+    closings._set_back_noted.clear()
+    invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(3, 12))
+    with django_capture_on_commit_callbacks(execute=True):
+        ahead = invoice_sell(lines=[SaleLine("PAIN", 1)], at=at(4, 0, 30))
+    closed = Closing.objects.get(kind="day", period_start=date(2026, 3, 3))
+    for forget in (False, True):  # in this process, and in a new one (nothing remembered)
+        if forget:
+            closings._closed_before.clear()
+            closings._set_back_noted.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            late = invoice_sell(lines=[SaleLine("VIN", 1)], at=at(3, 23, 40))
+        assert (late.business_date, late.validated_at) == (date(2026, 3, 4), at(3, 23, 40))
+    with django_capture_on_commit_callbacks(execute=True):
+        note = credit_note_issue(
+            invoice_number=ahead.number, lines=[ReturnLine("PAIN", 1)], at=at(3, 23, 50)
+        )
+    assert note.business_date == date(2026, 3, 4)
+    # The worker's cycle at that clock does not forget that the 3rd is closed.
+    closings.closings_close_due(at=at(3, 23, 55))
+    again = invoice_sell(lines=[SaleLine("VIN", 1)], at=at(3, 23, 58))
+    assert again.business_date == date(2026, 3, 4)
+    # The closed day is as it was, and equals its documents; the event log says it.
+    closed.refresh_from_db()
+    assert Closing.objects.get(pk=closed.pk).invoice_count == 1
+    assert Invoice.objects.filter(business_date=date(2026, 3, 3)).count() == 1
+    jumps = TechnicalEvent.objects.filter(kind=EventKind.CLOCK_JUMP)
+    assert jumps.count() == 2  # once per process that saw it, not once per document
+    assert jumps.first().details_data == {
+        "cause": "closed_day",
+        "clock_day": "2026-03-03",
+        "day": "2026-03-04",
+    }

@@ -192,11 +192,6 @@ def test_a_fixed_trading_day_reaches_the_hub_whole(sim: ShopSimulation) -> None:
         } <= events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, à corriger dans sales/closings : une caisse dont l'horloge recule après "
-    "une clôture date un document dans un jour déjà clôturé",
-)
 def test_a_clock_set_back_after_a_closing_does_not_reopen_the_closed_day(
     sim: ShopSimulation,
 ) -> None:

@@ -23,7 +23,7 @@ from comptoir.sales.calculations import (
     prorate,
     tax_breakdown,
 )
-from comptoir.sales.hooks import document_hooks
+from comptoir.sales.hooks import document_business_day
 from comptoir.sales.journal_setup import credit_note_values
 from comptoir.sales.models import (
     CreditNote,
@@ -164,10 +164,9 @@ def credit_note_issue(
     taxes = tax_breakdown((line.vat_rate, incl) for line, _q, incl, _e, _c in line_amounts)
 
     issued_at = (at or timezone.now()).astimezone(UTC)  # see _validate
-    year = timezone.localtime(issued_at).year
     till = Till.objects.select_related("store").get(pk=till.pk)
-    for hook in document_hooks():
-        hook(till, timezone.localdate(issued_at))
+    business_date = document_business_day(till, timezone.localdate(issued_at))
+    year = business_date.year
     head = chain_head_lock(till=till)  # the document chain first: the lock order
     sequence, number = series_next(till=till, kind="credit", year=year)
     total_incl = sum(t.total_incl_tax for t in taxes)
@@ -180,7 +179,7 @@ def credit_note_issue(
             year=year,
             sequence=sequence,
             issued_at=issued_at,
-            business_date=timezone.localdate(issued_at),
+            business_date=business_date,
             cashier=cashier,
             reason=reason.strip()[:200],
             refund_method=refund_method,

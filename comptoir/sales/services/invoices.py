@@ -40,7 +40,7 @@ from comptoir.sales.calculations import (
     document_totals,
     settle,
 )
-from comptoir.sales.hooks import document_hooks
+from comptoir.sales.hooks import document_business_day
 from comptoir.sales.journal_setup import invoice_values
 from comptoir.sales.models import (
     Invoice,
@@ -278,9 +278,8 @@ def _validate(
     # Hashed and stored in UTC: the chain must recompute from the stored value, which the
     # database gives back in UTC whatever time zone the caller's datetime carried.
     validated_at = (at or timezone.now()).astimezone(UTC)
-    year = timezone.localtime(validated_at).year
-    for hook in document_hooks():
-        hook(till, timezone.localdate(validated_at))
+    business_date = document_business_day(till, timezone.localdate(validated_at))
+    year = business_date.year
     head = chain_head_lock(till=till)  # the document chain first: the lock order
     sequence, number = series_next(till=till, kind="invoice", year=year)
     customer = draft.customer
@@ -292,7 +291,7 @@ def _validate(
             year=year,
             sequence=sequence,
             validated_at=validated_at,
-            business_date=timezone.localdate(validated_at),
+            business_date=business_date,
             customer=customer,
             customer_name=customer.name if customer else "",
             cashier=draft.cashier,
