@@ -16,6 +16,7 @@ from comptoir.lib.identity import clean_identity
 from comptoir.lib.money import exponent
 from comptoir.lib.validators import clean_name
 from comptoir.stores.models import SeriesCounter, Store, Till
+from comptoir.sync import capture
 
 CHAIN_KIND = "chain"
 
@@ -132,7 +133,14 @@ def chain_head_lock(*, till: Till, chain: str = CHAIN_KIND) -> SeriesCounter:
     """Lock one of the till's fiscal chains: by default its document chain (invoices and
     credit notes), which every fiscal use case takes first; take it before any series
     lock (lock order). The head row keeps the chain's last hash (``last_hash``) and, for
-    the chains of the fiscal journal, its last sequence number (``last_number``)."""
+    the chains of the fiscal journal, its last sequence number (``last_number``).
+
+    On the hub, the change-log lock comes first (one lock order there: change log, then
+    rows; see ``sync.clock.state_locked``): a sale on the hub takes it here, before its
+    head row, as a closing or an event does; taking the head first and the log at the first
+    synced write deadlocked against a closing made by the first document of a day."""
+    if capture.is_hub():
+        capture.lock_log()
     return _locked_counter(till, chain, 0)
 
 
