@@ -48,11 +48,22 @@ def trading(till):
         till2,
     )
     sell([SaleLine("LIVRE", 1)], [cash("mobile", "15")], at(2, 12), "carole", till3)
+    # Each till makes its documents in time order, as a real one does: a document is never
+    # dated in a day its till has closed (the first document of a day closes the day before).
+    credit_note_issue(invoice_number=first, at=at(2, 17), cashier="alice")
     third = sell(
         [SaleLine("LIVRE", 2), SaleLine("PAIN", 2)],
         [cash("cheque", "20"), cash("cash", "12.40")],
         at(3, 9),
         "alice",
+    )
+    credit_note_issue(
+        invoice_number=second,
+        lines=[ReturnLine("VIN", 2)],
+        refund_method="card",
+        at=at(3, 10),
+        cashier="bob",
+        till=till2,
     )
     # A sale late on the 3rd in UTC is on the 4th in Paris.
     sell(
@@ -61,15 +72,6 @@ def trading(till):
         datetime(2026, 3, 3, 23, 30, tzinfo=UTC),
         "alice",
         till2,
-    )
-    credit_note_issue(invoice_number=first, at=at(2, 17), cashier="alice")
-    credit_note_issue(
-        invoice_number=second,
-        lines=[ReturnLine("VIN", 2)],
-        refund_method="card",
-        at=at(3, 10),
-        cashier="bob",
-        till=till2,
     )
     credit_note_issue(
         invoice_number=third, lines=[ReturnLine("LIVRE", 1)], at=at(4, 10), cashier="alice"
