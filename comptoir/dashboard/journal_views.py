@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
 from comptoir.journal.selectors import journal_posts
-from comptoir.journal.verify import journal_verify
+from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 
@@ -39,10 +39,8 @@ def journal_verify_view(request: HttpRequest) -> HttpResponse:
         raise Http404(_("Poste inconnu : « %(post)s ».") % {"post": prefix})
     till = posts[0].till
     results = journal_verify(till.prefix)
-    # The same outcome and event as ``comptoir journal verify``.
-    whole = all(r.status == "whole" for r in results)
-    broken = any(r.status == "broken" for r in results)
-    outcome = "whole" if whole else "broken" if broken else "pending"
+    outcome = journal_outcome(results)
+    whole = outcome == "whole"
     with transaction.atomic():
         event_record(
             kind=EventKind.JOURNAL_VERIFIED,

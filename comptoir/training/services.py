@@ -112,22 +112,7 @@ def training_sale_validate_block(
         change_given=priced.settlement.change,
     )
     TrainingSaleLine.objects.bulk_create(
-        TrainingSaleLine(
-            sale=sale,
-            position=i,
-            article_code=line.article.code,
-            label=line.article.name,
-            quantity=line.quantity,
-            unit=line.article.unit,
-            unit_price=line.unit_price,
-            discount_rate=line.discount_rate,
-            discount_amount=t.discount,
-            vat_rate=line.article.vat_rate,
-            total_excl_tax=t.total_excl_tax,
-            total_tax=t.total_tax,
-            total_incl_tax=t.total_incl_tax,
-        )
-        for i, (line, t) in enumerate(zip(priced.lines, totals.lines, strict=True), start=1)
+        TrainingSaleLine(sale=sale, **snapshot) for snapshot in priced.line_snapshots()
     )
     TrainingSaleTax.objects.bulk_create(
         TrainingSaleTax(

@@ -235,6 +235,27 @@ class PricedDraft:
     payments: list[tuple[str, int]]
     settlement: Settlement
 
+    def line_snapshots(self) -> list[dict[str, Any]]:
+        """Each line as a document prints it (position from 1, the article's values as they
+        are now, the line's amounts): what an invoice line, or a training sale's, stores."""
+        return [
+            {
+                "position": i,
+                "article_code": line.article.code,
+                "label": line.article.name,
+                "quantity": line.quantity,
+                "unit": line.article.unit,
+                "unit_price": line.unit_price,
+                "discount_rate": line.discount_rate,
+                "discount_amount": t.discount,
+                "vat_rate": line.article.vat_rate,
+                "total_excl_tax": t.total_excl_tax,
+                "total_tax": t.total_tax,
+                "total_incl_tax": t.total_incl_tax,
+            }
+            for i, (line, t) in enumerate(zip(self.lines, self.totals.lines, strict=True), start=1)
+        ]
+
 
 def invoice_draft_price(
     *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
@@ -307,25 +328,16 @@ def _validate(
         parts: dict[type[models.Model], list[Any]] = {}
         parts[InvoiceLine] = [
             InvoiceLine(
-                **invoice.part_keys(InvoiceLine, i - 1),
+                **invoice.part_keys(InvoiceLine, i),
+                **snapshot,
                 invoice=invoice,
-                position=i,
                 article=line.article,
-                article_code=line.article.code,
-                label=line.article.name,
-                quantity=line.quantity,
-                unit=line.article.unit,
-                unit_price=line.unit_price,
-                discount_rate=line.discount_rate,
-                discount_amount=t.discount,
-                vat_rate=line.article.vat_rate,
-                total_excl_tax=t.total_excl_tax,
-                total_tax=t.total_tax,
-                total_incl_tax=t.total_incl_tax,
                 unit_cost=line.article.cost,
                 total_cost=t.total_cost,
             )
-            for i, (line, t) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+            for i, (snapshot, line, t) in enumerate(
+                zip(priced.line_snapshots(), lines, totals.lines, strict=True)
+            )
         ]
         parts[InvoiceTax] = [
             InvoiceTax(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from comptoir.events.models import EventKind
 from comptoir.events.selectors import event_data, event_label, event_list
 from comptoir.events.services import event_record
-from comptoir.journal.verify import ChainResult, chain_name, journal_verify
+from comptoir.journal.verify import ChainResult, chain_name, journal_outcome, journal_verify
 from comptoir.lib.errors import NotFoundError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import (
@@ -140,9 +140,8 @@ class Command(ComptoirCommand):
 
             if not Till.objects.filter(prefix=post.strip().upper()).exists():
                 raise NotFoundError(_("Poste inconnu : « %(post)s ».") % {"post": post})
-        whole = all(r.status == "whole" for r in results)
-        broken = any(r.status == "broken" for r in results)
-        outcome = "whole" if whole else "broken" if broken else "pending"
+        outcome = journal_outcome(results)
+        whole = outcome == "whole"
         with transaction.atomic():
             event_record(kind=EventKind.JOURNAL_VERIFIED, details={"outcome": outcome})
         if options.get("json"):
