@@ -50,11 +50,14 @@ class LogWaiter:
         # Set by ``comptoir serve``: a listener lives as long as the server's event loop.
         # Elsewhere (tests, one-off event loops) pullers just poll.
         self.enabled = False
+        # The server stops: no poll waits any more (see ``stop``).
+        self.stopping = False
 
     def _ensure_listener(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (tests): start over in it
             self._loop, self._events, self._task, self.listening = loop, {}, None, False
+            self.stopping = False
         if self._task is None and self.enabled and connections["default"].vendor == "postgresql":
             self._task = loop.create_task(self._listen())
 
@@ -74,7 +77,15 @@ class LogWaiter:
             event = events[node] = asyncio.Event()
         return event
 
+    def stop(self) -> None:
+        """The server stops: wake every waiting poll, and let none wait from now on (each
+        answers with what it has; its till asks again, of another process or later)."""
+        self.stopping = True
+        self._wake()
+
     async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
+        if self.stopping:
+            return
         if not self.listening:
             await asyncio.sleep(min(timeout, POLL_SECONDS))
             return

@@ -50,14 +50,16 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from comptoir.sync import notify, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, NodeCredential
-from comptoir.syncengine import auth, compression, hub, jsontext, sse
+from comptoir.syncengine import auth, compression, hub, jsontext, schemas, sse
 from comptoir.syncengine.protocol import (
     PREFIX,
+    SCHEMA_VERSION,
     Page,
     ProtocolError,
+    VersionRefused,
     change_of,
-    check_versions,
     envelope,
+    peer_schema,
 )
 from comptoir.syncengine.views import _int, _unrecognised
 
@@ -135,10 +137,15 @@ def store_batch(store: str, after: int, limit: int = FEED_LIMIT) -> Batch:
     return Batch(after, end, more, entries, wire.states(keys) if keys else {})
 
 
-def frames(page: Page, *, packed: bool) -> tuple[bytes, bytes | None]:
-    """The event of ``page`` (stamped with the hub's time now), plain and, if asked, as
-    a zstd frame of its own."""
-    stamped = Page(changes=page.changes, cursor=page.cursor, more=page.more, **envelope(wall_ms()))
+def frames(page: Page, *, packed: bool, schema: int = SCHEMA_VERSION) -> tuple[bytes, bytes | None]:
+    """The event of ``page`` (stamped with the hub's time now) as a post of ``schema``
+    reads it (see ``schemas.downgraded``), plain and, if asked, as a zstd frame of its own."""
+    stamped = Page(
+        changes=schemas.downgraded(page.changes, schema),
+        cursor=page.cursor,
+        more=page.more,
+        **envelope(wall_ms(), schema),
+    )
     plain = sse.event(page.cursor, jsontext.dumps(stamped))
     return plain, compression.compress(plain) if packed else None
 
@@ -156,6 +163,7 @@ class Subscriber:
     store: str
     cursor: int
     packed: bool  # zstd frames
+    schema: int = SCHEMA_VERSION  # the schema its post speaks (this one or the previous)
     waiting: deque[bytes] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
@@ -221,7 +229,7 @@ class StoreFeed:
     def dispatch(self, batch: Batch) -> None:
         """Send ``batch`` to each subscriber: the entries after its cursor that it did not
         write, as one page (built and encoded once per distinct content)."""
-        built: dict[tuple[tuple[Key, int], ...], tuple[bytes, bytes | None]] = {}
+        built: dict[tuple[int, tuple[tuple[Key, int], ...]], tuple[bytes, bytes | None]] = {}
         packed = any(s.packed for s in self.subscribers)
         for subscriber in list(self.subscribers):
             if subscriber.cursor < batch.start:  # (never: it joined at the feed's position)
@@ -235,10 +243,10 @@ class StoreFeed:
             subscriber.cursor = max(subscriber.cursor, batch.end)
             if not latest:
                 continue
-            content = tuple(latest.items())
+            content = (subscriber.schema, tuple(latest.items()))
             if content not in built:
-                page = Page(changes=_changes(batch, content), cursor=batch.end)
-                built[content] = frames(page, packed=packed)
+                page = Page(changes=_changes(batch, content[1]), cursor=batch.end)
+                built[content] = frames(page, packed=packed, schema=subscriber.schema)
             subscriber.offer(*built[content])
         self.position = batch.end
 
@@ -296,17 +304,24 @@ class Streams:
         self.feeds: dict[str, StoreFeed] = {}
         self.subscribers: set[Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The server stops: a stream that arrives now (a till reconnecting at once, before
+        # the server stops accepting) ends as soon as it starts; else the server would
+        # wait for it for ever.
+        self.stopping = False
 
     def _here(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (tests): start over in it
             self._loop, self.feeds, self.subscribers = loop, {}, set()
+            self.stopping = False
 
     async def follow(self, cred: NodeCredential, subscriber: Subscriber, send: Any) -> None:
         """Bring ``subscriber`` up to its store's feed, then send what the feed gives it
         (heartbeats in between) until it is closed."""
         self._here()
         self.subscribers.add(subscriber)
+        if self.stopping:
+            subscriber.close()
         try:
             await self._join(cred, subscriber, send)
             while not subscriber.closed:
@@ -343,14 +358,16 @@ class Streams:
             page = await _db(hub.pull_page, cred, subscriber.cursor, CATCH_UP_LIMIT, touch=first)
             first = False
             if page.changes:
-                plain, packed = frames(page, packed=subscriber.packed)
+                plain, packed = frames(page, packed=subscriber.packed, schema=subscriber.schema)
                 await _body(send, packed or plain, None)
             subscriber.cursor = max(subscriber.cursor, page.cursor)
             caught_up = not page.more
 
     def close_all(self) -> None:
         """The server stops: every stream ends (its till reconnects, to another process
-        or after the restart), and the feeds with them."""
+        or after the restart), and the feeds with them; so does every stream that starts
+        from now on."""
+        self.stopping = True
         for subscriber in list(self.subscribers):
             subscriber.close()
         for feed in list(self.feeds.values()):
@@ -398,6 +415,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         store=str(cred.till.store_id),
         cursor=cursor,
         packed=packed,
+        schema=_peer_schema(headers),
     )
     response_headers = [
         (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -453,20 +471,19 @@ async def _refusal(
     domain, _port = split_domain_port(headers.get("host", ""))
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return 400, _("Hôte non autorisé."), []
-    problem = check_versions(headers.get("x-comptoir-protocol"), headers.get("x-comptoir-schema"))
-    if problem:
-        return (
-            426,
-            _(
-                "Versions incompatibles (%(p)s) : mettez à jour comptoir sur ce poste ou sur le "
-                "serveur pour qu'ils parlent la même version."
-            )
-            % {"p": problem},
-            [],
-        )
+    try:
+        _peer_schema(headers)
+    except VersionRefused as exc:  # (as a pull is refused: what to update)
+        return 426, str(exc), []
     if settings.COMPTOIR_ROLE != "hub":
         return 404, _("Pas de flux ici : seul le serveur central en sert un."), []
     return None
+
+
+def _peer_schema(headers: dict[str, str]) -> int:
+    """The schema the stream speaks with this post: its own (this one or the previous);
+    :class:`VersionRefused` for any other."""
+    return peer_schema(headers.get("x-comptoir-protocol"), headers.get("x-comptoir-schema"))
 
 
 async def _credential(headers: dict[str, str]) -> NodeCredential | None:
@@ -509,10 +526,19 @@ async def _error(send: Any, status: int, message: str, extra: list[tuple[bytes, 
 # -- the server process's stop ----------------------------------------------------------------
 
 
+def stop_held_requests() -> None:
+    """The server stops: end every stream and every waiting long poll, now and as they
+    come (uvicorn waits for the responses under way before it exits, and a till may
+    reconnect in the moment before it stops accepting)."""
+    streams.close_all()
+    notify.waiter.stop()
+
+
 def close_on_exit_signals() -> None:
-    """Under ``comptoir serve``: on SIGTERM or SIGINT, end every stream, then let uvicorn
-    stop as it does (it waits for the responses under way, which a stream never ends by
-    itself). Call at start-up, in the server's event loop."""
+    """Under ``comptoir serve``: on SIGTERM or SIGINT, end every stream and long poll
+    (:func:`stop_held_requests`), then let uvicorn stop as it does (it waits for the
+    responses under way, which a stream never ends by itself). Call at start-up, in the
+    server's event loop."""
     if threading.current_thread() is not threading.main_thread():
         return
     # Streams are served by a hub, on a Linux server; a till (Windows too) serves none.
@@ -524,7 +550,7 @@ def close_on_exit_signals() -> None:
                 continue
 
             def handler(signum: int, frame: Any, previous: Any = previous) -> None:
-                loop.call_soon_threadsafe(streams.close_all)
+                loop.call_soon_threadsafe(stop_held_requests)
                 previous(signum, frame)
 
             signal.signal(number, handler)

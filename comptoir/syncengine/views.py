@@ -227,7 +227,7 @@ async def pull(request: HttpRequest) -> HttpResponse:
         ticket = notify.waiter.ticket(str(cred.till.store_id), cred.node_id)
         page = await sync_to_async(_page)(cred, cursor, limit, note)
         note = None  # noted once per request, not on every turn of a long poll
-        if page.changes or page.more or loop.time() >= deadline:
+        if page.changes or page.more or loop.time() >= deadline or notify.waiter.stopping:
             schema = _schema(request)
             return _reply_struct(
                 msgspec.structs.replace(

@@ -318,3 +318,82 @@ def test_zstd_frames_are_decoded_whatever_the_cuts() -> None:
         decoder = sse.FrameDecoder()
         out = b"".join(decoder.feed(packed[i : i + cut]) for i in range(0, len(packed), cut))
         assert out == b"".join(events)
+
+
+def test_a_stopping_server_ends_every_stream_and_long_poll_even_those_that_start_then(
+    posts: dict[str, Any],
+) -> None:
+    """SIGTERM: uvicorn waits for the responses under way before it exits. A till whose
+    stream was just closed reconnects at once, before the server stops accepting: that
+    stream, and a long poll, must end too, or the server waits for them for ever."""
+    token = posts["b"][0]
+
+    async def long_poll(cursor: int) -> tuple[int, float]:
+        scope = {
+            **Reader(token).scope,
+            "path": "/api/sync/v1/pull",
+            "raw_path": b"/api/sync/v1/pull",
+            "query_string": f"cursor={cursor}&wait=20".encode(),
+        }
+        app = ApplicationCommunicator(asgi.application, scope)
+        await app.send_input({"type": "http.request", "body": b"", "more_body": False})
+        started = asyncio.get_running_loop().time()
+        start = await app.receive_output(10)
+        await app.receive_output(10)
+        return start["status"], asyncio.get_running_loop().time() - started
+
+    async def scenario() -> None:
+        before = await Reader(token).open()
+        await before.read(lambda r: bool(r.pages))
+        first = asyncio.ensure_future(long_poll(before.cursor))  # up to date: it waits
+        await asyncio.sleep(0.5)
+        assert not first.done()
+
+        stream.stop_held_requests()  # what SIGTERM calls, in the server's event loop
+
+        await before.read(lambda r: False, timeout=5)
+        assert before.ended
+        assert (await first)[0] == 200
+        after = await Reader(token).open()  # the till, reconnecting at once
+        assert after.status == 200
+        await after.read(lambda r: False, timeout=5)
+        assert after.ended
+        status, seconds = await long_poll(before.cursor)
+        assert status == 200
+        assert seconds < 5, seconds
+
+    run(scenario)
+
+
+def test_a_till_of_the_previous_schema_streams_pages_written_in_its_schema(
+    posts: dict[str, Any],
+) -> None:
+    """A hub at version N serves tills at N−1 on the stream too, as a pull would: the
+    models and fields that schema does not know are left out (the enrollments are events
+    of the hub's post, whose chain fields came with schema 3)."""
+    token = posts["b"][0]
+
+    def event_fields(reader: Reader) -> set[str]:
+        return {
+            name
+            for _id, page in reader.pages
+            for change in page.changes
+            if change.model == "events.technicalevent"
+            for row in change.data.rows["events.technicalevent"]
+            for name in row
+        }
+
+    async def scenario() -> None:
+        current = await Reader(token).open()
+        await current.read(lambda r: bool(event_fields(r)))
+        await current.close()
+        older = await Reader(token, x_comptoir_schema=str(SCHEMA_VERSION - 1)).open()
+        assert older.status == 200
+        await older.read(lambda r: bool(event_fields(r)))
+        await older.close()
+        assert {page.schema for _id, page in older.pages} == {SCHEMA_VERSION - 1}
+        assert "chain_hash" in event_fields(current)
+        assert "chain_hash" not in event_fields(older)
+        assert event_fields(older) < event_fields(current)
+
+    run(scenario)
