@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seconds", type=float, help="capacity: per step and mode (default 20; --quick: 5)"
     )
     parser.add_argument(
+        "--groups",
+        default="1,2",
+        help="capacity: hub groups to measure, 1 and/or 2 behind nginx (default 1,2)",
+    )
+    parser.add_argument(
         "--pages-data",
         default="50000,200000",
         help="pages: articles,invoices filled on the hub (default 50000,200000)",
@@ -139,7 +144,16 @@ def main(argv: list[str] | None = None) -> int:
                 tills = args.tills or ("10" if args.quick else "50,100,200,300,400,500,700")
                 steps = [int(k) for k in tills.split(",")]
                 seconds = args.seconds or (5.0 if args.quick else 20.0)
-                capacity.run(world, steps, seconds, results, quick=args.quick)
+                groups = tuple(int(g) for g in args.groups.split(","))
+                capacity.run(
+                    world,
+                    steps,
+                    seconds,
+                    results,
+                    quick=args.quick,
+                    groups=groups,
+                    workers=args.hub_workers,
+                )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))
                 out = world.shell(

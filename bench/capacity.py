@@ -27,6 +27,7 @@ import httpx
 import psycopg
 
 from bench import cpu
+from bench.groups import TwoGroups
 from bench.harness import World
 from comptoir.lib.ids import new_id
 from comptoir.syncengine import compression, sse
@@ -220,99 +221,158 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(
-    world: World, steps: list[int], seconds: float, results: Any, *, quick: bool = False
+    world: World,
+    steps: list[int],
+    seconds: float,
+    results: Any,
+    *,
+    quick: bool = False,
+    groups: tuple[int, ...] = (1,),
+    workers: int = 1,
 ) -> None:
     """Steps of K tills, each for ``seconds``, once with long polls and once with streams
-    (the same run, the same hub); a mode stops after its first step whose push p99
-    reaches 500 ms or whose sale-to-other-till p99 reaches 1 s. ``quick``: printing
-    only, without the per-request costs."""
+    (the same run, the same hub); with 2 in ``groups``, then with streams through a load
+    balancer in front of two hub groups (:mod:`bench.groups`, ``workers`` processes
+    each). A mode stops after its first step whose push p99 reaches 500 ms or whose
+    sale-to-other-till p99 reaches 1 s. ``quick``: printing only, without the
+    per-request costs."""
     made = world.shell(world.hub_home, ENROLL.format(count=max(steps), per_store=TILLS_PER_STORE))
     tills = [Till(**t) for t in made["tills"]]
     assert world.hub.proc is not None
-    meter = (world.hub.proc.pid, cpu.postmaster(world.pg.datadir))
-    best = dict.fromkeys(MODES, 0)
-    going = list(MODES)
-    for k in steps:
-        for mode in list(going):
-            with psycopg.connect(world.database_url, autocommit=True) as conn:
-                row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
-            made["head"] = int(row[0]) if row else 0  # every till starts up to date
-            before = cpu.read(*meter)
-            load = asyncio.run(_load(world.hub.url, tills[:k], made, seconds, mode))
-            used = cpu.spent(before, cpu.read(*meter))
-            if not load.pushes:
-                results.add(
-                    "capacity",
-                    f"K={k} {mode}",
-                    None,
-                    "ms",
-                    f"no push answered ({load.errors} errors)",
+    postgres = cpu.postmaster(world.pg.datadir)
+    modes = [(m, 1) for m in MODES if 1 in groups] + [("stream", 2)] * (2 in groups)
+    for mode, count in modes:
+        if count == 1:
+            _steps(
+                world,
+                world.hub.url,
+                [world.hub.proc.pid],
+                postgres,
+                tills,
+                made,
+                steps,
+                seconds,
+                mode,
+                mode,
+                results,
+            )
+        else:
+            two = TwoGroups(world, workers=workers).start()
+            try:
+                _steps(
+                    world,
+                    two.url,
+                    two.pids(),
+                    postgres,
+                    tills,
+                    made,
+                    steps,
+                    seconds,
+                    mode,
+                    f"{mode}, 2 groups",
+                    results,
+                    balancer=two.nginx_pid(),
                 )
-                going.remove(mode)
-                continue
-            n = len(load.pushes)
-            push_p99 = _p(load.pushes, 0.99)
-            hub_ms, pg_ms = 1000 * used.hub / n, 1000 * used.postgres / n
-            results.add(
-                "capacity",
-                f"K={k} {mode}: push p99",
-                push_p99,
-                "ms",
-                f"{n} pushes in {seconds:g} s, p50 {statistics.median(load.pushes):.0f} ms,"
-                f" {load.errors} errors",
-            )
-            seen_p99 = _p(load.seen, 0.99) if load.seen else None
-            seen_p50 = f"p50 {statistics.median(load.seen):.0f} ms, " if load.seen else ""
-            results.add(
-                "capacity",
-                f"K={k} {mode}: sale on other tills p99",
-                seen_p99,
-                "ms",
-                f"{seen_p50}{len(load.seen)} of {load.expected} deliveries seen",
-            )
-            results.add(
-                "capacity",
-                f"K={k} {mode}: CPU per sale",
-                hub_ms + pg_ms,
-                "ms",
-                f"hub {hub_ms:.1f} ms + PostgreSQL {pg_ms:.1f} ms",
-            )
-            results.raw.setdefault("capacity", []).append(
-                {
-                    "tills": k,
-                    "mode": mode,
-                    "pushes": n,
-                    "errors": load.errors,
-                    "push_p99_ms": push_p99,
-                    "seen_p99_ms": seen_p99,
-                    "seen": len(load.seen),
-                    "expected": load.expected,
-                    "hub_cpu_ms_per_sale": hub_ms,
-                    "postgres_cpu_ms_per_sale": pg_ms,
-                }
-            )
-            held = (
-                push_p99 < PUSH_TARGET_MS
-                and not load.errors
-                and seen_p99 is not None
-                and seen_p99 < SEEN_TARGET_MS
-            )
-            if held:
-                best[mode] = k
-            else:
-                going.remove(mode)
-        if not going:
-            break
-    for mode in MODES:
-        results.add(
-            "capacity",
-            f"largest K ({mode})",
-            best[mode],
-            "tills",
-            "push p99 < 500 ms and sale on other tills p99 < 1 s; target 500",
-        )
+            finally:
+                two.stop()
     if not quick:
         _request_costs(world, tills[0], tills[1:3], made, results)
+
+
+def _steps(
+    world: World,
+    url: str,
+    hub_pids: list[int],
+    postgres: int,
+    tills: list[Till],
+    made: dict[str, Any],
+    steps: list[int],
+    seconds: float,
+    mode: str,
+    label: str,
+    results: Any,
+    *,
+    balancer: int | None = None,
+) -> None:
+    """The steps of one mode (``label`` in the results), up to the first that fails."""
+    best = 0
+    for k in steps:
+        with psycopg.connect(world.database_url, autocommit=True) as conn:
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
+        made["head"] = int(row[0]) if row else 0  # every till starts up to date
+        before = cpu.read(hub_pids, postgres)
+        proxy_before = cpu.tree_seconds(balancer) if balancer else 0.0
+        load = asyncio.run(_load(url, tills[:k], made, seconds, mode))
+        used = cpu.spent(before, cpu.read(hub_pids, postgres))
+        proxy = (cpu.tree_seconds(balancer) - proxy_before) if balancer else 0.0
+        if not load.pushes:
+            results.add(
+                "capacity",
+                f"K={k} {label}",
+                None,
+                "ms",
+                f"no push answered ({load.errors} errors)",
+            )
+            break
+        n = len(load.pushes)
+        push_p99 = _p(load.pushes, 0.99)
+        hub_ms, pg_ms = 1000 * used.hub / n, 1000 * used.postgres / n
+        results.add(
+            "capacity",
+            f"K={k} {label}: push p99",
+            push_p99,
+            "ms",
+            f"{n} pushes in {seconds:g} s, p50 {statistics.median(load.pushes):.0f} ms,"
+            f" {load.errors} errors",
+        )
+        seen_p99 = _p(load.seen, 0.99) if load.seen else None
+        seen_p50 = f"p50 {statistics.median(load.seen):.0f} ms, " if load.seen else ""
+        results.add(
+            "capacity",
+            f"K={k} {label}: sale on other tills p99",
+            seen_p99,
+            "ms",
+            f"{seen_p50}{len(load.seen)} of {load.expected} deliveries seen",
+        )
+        results.add(
+            "capacity",
+            f"K={k} {label}: CPU per sale",
+            hub_ms + pg_ms,
+            "ms",
+            f"hub {hub_ms:.1f} ms + PostgreSQL {pg_ms:.1f} ms"
+            + (f" (balancer {1000 * proxy / n:.1f} ms apart)" if balancer else ""),
+        )
+        results.raw.setdefault("capacity", []).append(
+            {
+                "tills": k,
+                "mode": label,
+                "balancer_cpu_ms_per_sale": 1000 * proxy / n if balancer else None,
+                "pushes": n,
+                "errors": load.errors,
+                "push_p99_ms": push_p99,
+                "seen_p99_ms": seen_p99,
+                "seen": len(load.seen),
+                "expected": load.expected,
+                "hub_cpu_ms_per_sale": hub_ms,
+                "postgres_cpu_ms_per_sale": pg_ms,
+            }
+        )
+        held = (
+            push_p99 < PUSH_TARGET_MS
+            and not load.errors
+            and seen_p99 is not None
+            and seen_p99 < SEEN_TARGET_MS
+        )
+        if not held:
+            break
+        best = k
+    results.add(
+        "capacity",
+        f"largest K ({label})",
+        best,
+        "tills",
+        "push p99 < 500 ms and sale on other tills p99 < 1 s; target 500",
+    )
 
 
 def _request_costs(world: World, seller: Till, others: list[Till], made: Any, results: Any) -> None:

@@ -57,8 +57,11 @@ class Reading:
     postgres: float
 
 
-def read(hub_pid: int, postgres_pid: int) -> Reading:
-    return Reading(tree_seconds(hub_pid), tree_seconds(postgres_pid))
+def read(hub_pids: int | list[int], postgres_pid: int) -> Reading:
+    """CPU so far of the hub (one server process tree, or several: hub groups) and of
+    PostgreSQL."""
+    pids = [hub_pids] if isinstance(hub_pids, int) else hub_pids
+    return Reading(sum(tree_seconds(pid) for pid in pids), tree_seconds(postgres_pid))
 
 
 def spent(before: Reading, after: Reading) -> Reading:
