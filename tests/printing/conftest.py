@@ -17,9 +17,9 @@ from comptoir.printing.services import printer_set
 from comptoir.stores.models import Till
 from tests.cli.conftest import cli, cli_fail, cli_json  # noqa: F401
 from tests.pos.conftest import (  # noqa: F401
-    catalogue,
     cashier,
     cashier_client,
+    catalogue,
     manager_client,
     node_role,
 )

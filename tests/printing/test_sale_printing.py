@@ -43,12 +43,13 @@ def test_a_cash_sale_prints_its_receipt_in_cp858_cuts_and_opens_the_drawer(
     invoice, response = sell(cashier_client, pay={"pay_cash": "10"}, code="CAFE")
     assert "Ticket imprimé." in text(response)
     [job] = printer_on.wait()
-    assert job.startswith(b"\x1b@") or CP858 in job
     assert CP858 in job
     assert "Café moulu".encode("cp858") in job  # « é » as 0x82
     assert b"4,50 \xd5" in job  # « € » as 0xD5 in CP858
     assert f"Ticket {invoice.number}".encode() in job
-    assert b"TOTAL TTC" in job and b"Rendu" in job and b"5,50 \xd5" in job
+    assert b"TOTAL TTC" in job
+    assert b"Rendu" in job
+    assert b"5,50 \xd5" in job
     assert b"Magasin principal" in job
     assert CUT in job
     assert job.rindex(ESC_P) > job.rindex(CUT)  # the drawer opens once the ticket is cut
@@ -62,7 +63,8 @@ def test_a_card_sale_prints_without_opening_the_drawer(
 ) -> None:
     sell(cashier_client, pay={"pay_card": "1.20"})
     [job] = printer_on.wait()
-    assert b"TOTAL TTC" in job and CUT in job
+    assert b"TOTAL TTC" in job
+    assert CUT in job
     assert ESC_P not in job
 
 
@@ -72,8 +74,9 @@ def test_the_drawer_opens_on_cash_even_when_the_receipt_is_not_printed(
     use_printer(till, fake_printer.address, print_on_sale=False)
     sell(cashier_client, pay={"pay_cash": "5"})
     [job] = fake_printer.wait()
-    assert job.endswith(ESC_P + b"\x00" + b"22") or ESC_P in job
-    assert CUT not in job and b"TOTAL" not in job
+    assert ESC_P in job
+    assert CUT not in job
+    assert b"TOTAL" not in job
 
 
 def test_a_printer_that_refuses_the_connection_keeps_the_sale_and_says_so(
@@ -132,9 +135,7 @@ def test_a_reprint_on_a_dead_printer_is_a_message_not_an_error(
 ) -> None:
     invoice, _ = sell(cashier_client, pay={"pay_card": "1.20"})
     use_printer(till, dead_address)
-    response = cashier_client.post(
-        reverse("pos:receipt_print", args=[invoice.number]), follow=True
-    )
+    response = cashier_client.post(reverse("pos:receipt_print", args=[invoice.number]), follow=True)
     assert response.status_code == 200
     assert "Ticket non imprimé : l'imprimante" in text(response)
 
@@ -151,10 +152,13 @@ def test_the_z_report_of_a_closed_session_prints(
     assert "Rapport Z imprimé." in text(response)
     _sale, z = printer_on.wait(2)
     assert "Rapport Z, session n° 1".encode("cp858") in z
-    assert b"NET TTC" in z and b"1,20 \xd5" in z
-    assert "Compté".encode("cp858") in z and b"101,20 \xd5" in z
+    assert b"NET TTC" in z
+    assert b"1,20 \xd5" in z
+    assert "Compté".encode("cp858") in z
+    assert b"101,20 \xd5" in z
     assert "Écart".encode("cp858") in z
-    assert CUT in z and ESC_P not in z
+    assert CUT in z
+    assert ESC_P not in z
 
 
 def test_a_manager_opens_the_drawer_from_the_till_and_it_is_logged(
@@ -168,7 +172,8 @@ def test_a_manager_opens_the_drawer_from_the_till_and_it_is_logged(
     response = manager_client.post(reverse("pos:drawer_open"), follow=True)
     assert "Tiroir ouvert" in text(response)
     [job] = printer_on.wait()
-    assert ESC_P in job and CUT not in job
+    assert ESC_P in job
+    assert CUT not in job
     event = TechnicalEvent.objects.get(kind=EventKind.DRAWER_OPENED)
     assert (event.user, event.details_data) == ("gerant", {"source": "screen"})
 
