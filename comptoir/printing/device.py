@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.printing.config import SERIAL, TCP, USB, WINDOWS, PrinterConfig, tcp_parse, usb_parse
 from comptoir.printing.errors import PrinterUnavailable
@@ -51,15 +52,39 @@ def _open(config: PrinterConfig) -> Any:
     return device
 
 
+# What the drivers say (in English, and differently for each), as one French phrase.
+_REASONS = (
+    (("refused",), gettext_noop("connexion refusée")),
+    (("timed out", "timeout"), gettext_noop("pas de réponse dans le délai")),
+    (
+        ("name or service not known", "getaddrinfo", "nodename nor servname"),
+        gettext_noop("adresse inconnue"),
+    ),
+    (("no route to host", "network is unreachable"), gettext_noop("réseau injoignable")),
+    (("no backend",), gettext_noop("pilote USB (libusb) absent sur ce poste")),
+    (("win32print",), gettext_noop("pilote d'impression Windows absent sur ce poste")),
+    (
+        ("no such file", "could not open port", "cable not plugged"),
+        gettext_noop("introuvable (débranchée ?)"),
+    ),
+    (
+        ("permission denied", "access denied", "errno 13"),
+        gettext_noop("accès refusé par le système"),
+    ),
+)
+
+
 def _reason(error: BaseException) -> str:
-    if isinstance(error, ConnectionRefusedError) or "refused" in str(error).lower():
-        return _("connexion refusée")
-    if isinstance(error, socket.timeout | TimeoutError) or "timed out" in str(error).lower():
+    text = str(error).lower()
+    for needles, reason in _REASONS:
+        if any(needle in text for needle in needles):
+            return _(reason)
+    if isinstance(error, socket.timeout | TimeoutError):
         return _("pas de réponse dans le délai")
     if isinstance(error, ImportError):
         return _("pilote absent sur ce poste")
-    text = str(error).strip().splitlines()
-    return text[-1] if text else error.__class__.__name__
+    lines = str(error).strip().splitlines()
+    return lines[-1] if lines else error.__class__.__name__
 
 
 def _write(device: Any, ticket: Ticket | None, *, encoding: str, drawer: bool) -> None:
@@ -89,7 +114,7 @@ def ticket_send(config: PrinterConfig, ticket: Ticket | None, *, drawer: bool = 
     except PrinterUnavailable:
         raise
     except Exception as error:
-        log.warning("imprimante %s : %s", config.describe(), error)
+        log.debug("imprimante %s : %s", config.describe(), error)
         raise PrinterUnavailable(
             _("l'imprimante (%(printer)s) ne répond pas : %(reason)s.")
             % {"printer": config.describe(), "reason": _reason(error)}

@@ -93,3 +93,14 @@ def test_a_test_on_an_unreachable_printer_is_one_sentence_and_logs_nothing(
 
 def test_a_test_without_a_printer_says_so(till: Till, cli_fail: Callable[..., str]) -> None:
     assert "aucune imprimante n'est configurée" in cli_fail("printer", "test")
+
+
+def test_a_serial_port_that_does_not_exist_is_said_in_french(
+    till: Till, cli: Callable[..., str], cli_fail: Callable[..., str]
+) -> None:
+    cli("printer", "set", "--serial", "/dev/ttyPAS-LA")
+    err = cli_fail("printer", "test")
+    assert err.strip() == (
+        "Erreur : l'imprimante (port série /dev/ttyPAS-LA) ne répond pas : "
+        "introuvable (débranchée ?)."
+    )
