@@ -80,6 +80,8 @@ Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir session x | close --counted MONTANT | list
   comptoir closing list [--kind day|month|year] | show ID|day:AAAA-MM-JJ
   comptoir training on|off [--user NOM] | status   (mode formation : ventes sans valeur)
+  comptoir printer set --tcp HOTE:PORT|--usb FABRICANT:PRODUIT|--serial PORT|--windows-queue NOM
+  comptoir printer show|test|off            (imprimante de tickets et tiroir-caisse)
   comptoir stock receive|loss|count|show|rebuild
   comptoir invoice list|show NUMERO
   comptoir stats [--from J --to J] [--by day|article|till|cashier|payment]

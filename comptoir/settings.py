@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "comptoir.cash",
     "comptoir.training",
     "comptoir.closings",
+    "comptoir.printing",
     "comptoir.stats",
     "comptoir.sync",
     "comptoir.syncengine",

@@ -22,6 +22,8 @@ from comptoir.catalogue.models import Article, Category, Supplier
 from comptoir.catalogue.selectors import supplier_twins
 from comptoir.lib.money import format_amount
 from comptoir.lib.quantity import format_quantity
+from comptoir.printing.config import ENCODINGS, WIDTHS
+from comptoir.printing.models import PrinterKind
 from comptoir.stores.models import Store, Till
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -328,3 +330,35 @@ class StoreForm(forms.Form):
             initial["late_penalty_rate"] = decimal_text(rate.rstrip("0").rstrip("."))
         initial["fiscal_year_start"] = str(store.fiscal_year_start)
         return initial
+
+
+class PrinterForm(forms.Form):
+    """The till's receipt printer (``printing.services.printer_set`` checks every value)."""
+
+    kind = forms.ChoiceField(label=_("Imprimante"))
+    target = forms.CharField(
+        label=_("Emplacement"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Réseau : 192.168.1.50:9100 ; USB : 04b8:0202 ; port série : /dev/ttyUSB0 ou COM3 ; "
+            "Windows : le nom de la file d'impression."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Page de code"),
+        help_text=_("CP858 pour la plupart des imprimantes ; CP1252 sinon."),
+    )
+    width = forms.TypedChoiceField(label=_("Largeur du papier"), coerce=int)
+    print_on_sale = forms.BooleanField(
+        label=_("Imprimer le ticket à la validation"), required=False
+    )
+    open_drawer = forms.BooleanField(
+        label=_("Ouvrir le tiroir après un paiement en espèces"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = PrinterKind.choices
+        cast(forms.ChoiceField, self.fields["encoding"]).choices = [(e, e) for e in ENCODINGS]
+        cast(forms.ChoiceField, self.fields["width"]).choices = [(w, f"{w} mm") for w in WIDTHS]

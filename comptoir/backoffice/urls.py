@@ -13,6 +13,7 @@ from comptoir.backoffice.views import (
     documents,
     events,
     imports,
+    printer,
     stock,
     store,
 )
@@ -45,6 +46,8 @@ urlpatterns = [
     path("clotures/", closings.closing_list_view, name="closings"),
     path("clotures/<uuid:pk>/", closings.closing_view, name="closing_detail"),
     path("evenements/", events.event_log, name="events"),
+    path("imprimante/", printer.printer_settings, name="printer"),
+    path("imprimante/test/", printer.printer_test_view, name="printer_test"),
     path("magasin/", store.store_index, name="store"),
     path("magasin/<uuid:pk>/", store.store_edit, name="store_edit"),
 ]

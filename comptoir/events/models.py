@@ -46,6 +46,7 @@ class EventKind(models.TextChoices):
     ENROLLMENT = "enrollment", _("enrôlement d'un poste")
     REVOCATION = "revocation", _("révocation d'un poste")
     INTEGRITY_ALERT = "integrity_alert", _("alerte d'intégrité")
+    DRAWER_OPENED = "drawer_opened", _("ouverture du tiroir-caisse (hors vente)")
 
 
 class TechnicalEvent(FactModel, ChainedFact):

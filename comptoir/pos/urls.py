@@ -6,7 +6,7 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import documents, lookup, session, till, training
+from comptoir.pos.views import documents, lookup, printer, session, till, training
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("annuler/", till.abandon, name="abandon"),
     path("valider/", till.validate, name="validate"),
     path("ticket/<str:number>/", documents.receipt, name="receipt"),
+    path("ticket/<str:number>/imprimer/", printer.receipt_print_view, name="receipt_print"),
     path("facture/<str:number>/", documents.invoice_a4, name="invoice_a4"),
     path("avoir/", documents.credit_note_find, name="credit_note_find"),
     path("avoir/ticket/<str:number>/", documents.credit_note_receipt, name="credit_note_receipt"),
@@ -28,6 +29,8 @@ urlpatterns = [
     path("session/mouvement/", session.session_move, name="session_move"),
     path("session/fermer/", session.session_close_view, name="session_close"),
     path("session/<int:number>/z/", session.session_z, name="session_z"),
+    path("session/<int:number>/z/imprimer/", printer.session_z_print, name="session_z_print"),
+    path("tiroir/", printer.drawer_open_view, name="drawer_open"),
     path("formation/", training.training, name="training"),
     path("formation/ticket/<str:number>/", training.training_receipt, name="training_receipt"),
     path("mes-ventes/", lookup.my_sales, name="my_sales"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.selectors import credit_note_day_list, invoice_day_list, stock_level_map
+from comptoir.printing.selectors import printer_get
 from comptoir.stock.selectors import article_list
 from comptoir.stores.models import Till
 from comptoir.web.roles import MANAGER, cashier_required, role_of
@@ -34,6 +35,7 @@ def my_sales(request: HttpRequest, *, till: Till) -> HttpResponse:
             "everyone": cashier is None,
             "today": today,
             "currency": till.store.currency,
+            "printer": printer_get(till=till),
         },
     )
 

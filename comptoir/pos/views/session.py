@@ -23,6 +23,7 @@ from comptoir.cash.services import cash_in, cash_out, session_close, session_ope
 from comptoir.lib.errors import ComptoirError, NotFoundError
 from comptoir.lib.money import format_money
 from comptoir.pos.guards import till_required
+from comptoir.printing.selectors import printer_get
 from comptoir.sales.models import PaymentMethod
 from comptoir.stores.models import Till
 
@@ -153,5 +154,6 @@ def session_z(request: HttpRequest, *, till: Till, number: int) -> HttpResponse:
             "currency": session.currency,
             "payments": _methods(data["payments"]),
             "refunds": _methods(data["refunds"]),
+            "printer": printer_get(till=till),
         },
     )

@@ -31,7 +31,9 @@ from comptoir.pos.basket import (
     scan_parse,
 )
 from comptoir.pos.guards import is_fetch, till_required
-from comptoir.pos.originals import A4, RECEIPT, original_grant
+from comptoir.pos.originals import A4, RECEIPT, original_grant, original_take
+from comptoir.printing.selectors import printer_get
+from comptoir.printing.services import SaleOutcome, sale_print
 from comptoir.sales.calculations import CHANGE_METHODS
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
 from comptoir.sales.selectors import invoice_detail
@@ -93,12 +95,17 @@ def _answer(
     invoice: Invoice | None = None,
     training_sale: TrainingSale | None = None,
     training: bool = False,
+    printed: SaleOutcome | None = None,
 ) -> HttpResponse:
     """The changed fragments for the script; a redirect back to the screen otherwise."""
     error = scan_error or pay_error or customer_error
     if not is_fetch(request):
         if error:
             messages.error(request, error)
+        if printed is not None and printed.error:
+            messages.warning(
+                request, _("Ticket non imprimé : %(error)s") % {"error": printed.error}
+            )
         if invoice is not None:
             return redirect("pos:receipt", number=invoice.number)
         if training_sale is not None:
@@ -114,6 +121,7 @@ def _answer(
         invoice=invoice,
         training_sale=training_sale,
         training=training,
+        printed=printed,
         fragments=True,
     )
     return render(request, "pos/_update.html", context, status=422 if error else 200)
@@ -129,6 +137,7 @@ def index(request: HttpRequest, *, till: Till) -> HttpResponse:
         draft,
         cash_session=session_open_get(till=till),
         training=training_active(till=till),
+        printer=printer_get(till=till),
     )
     return render(request, "pos/index.html", context)
 
@@ -264,7 +273,14 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
         return _answer(request, till, draft, pay_error=error.message)
     request.session.pop(SESSION_KEY, None)
     original_grant(request.session, invoice.number, RECEIPT, A4)
-    return _answer(request, till, None, invoice=invoice_detail(number=invoice.number))
+    # The sale is committed: the printer (if any) is reached now, and its failure costs
+    # the paper receipt only (the browser print stays, as the original).
+    printed = sale_print(till=till, number=invoice.number)
+    if printed is not None and printed.printed:
+        original_take(request.session, invoice.number, RECEIPT)
+    return _answer(
+        request, till, None, invoice=invoice_detail(number=invoice.number), printed=printed
+    )
 
 
 def _validate_training(
