@@ -61,7 +61,7 @@ from comptoir.syncengine.protocol import (
     envelope,
     peer_schema,
 )
-from comptoir.syncengine.views import _int, _unrecognised
+from comptoir.syncengine.views import _int, _node_news, _unrecognised
 
 log = logging.getLogger("comptoir.sync")
 
@@ -164,6 +164,9 @@ class Subscriber:
     cursor: int
     packed: bool  # zstd frames
     schema: int = SCHEMA_VERSION  # the schema its post speaks (this one or the previous)
+    # What the post told about itself when it connected (its outbox, its version), noted
+    # on its credential with its first page, as a pull's are.
+    note: dict[str, Any] | None = None
     waiting: deque[bytes] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
@@ -355,7 +358,14 @@ class Streams:
             if feed is not None and not first and subscriber.cursor >= feed.position:
                 feed.subscribers.add(subscriber)
                 return
-            page = await _db(hub.pull_page, cred, subscriber.cursor, CATCH_UP_LIMIT, touch=first)
+            page = await _db(
+                hub.pull_page,
+                cred,
+                subscriber.cursor,
+                CATCH_UP_LIMIT,
+                touch=first,
+                note=subscriber.note if first else None,
+            )
             first = False
             if page.changes:
                 plain, packed = frames(page, packed=subscriber.packed, schema=subscriber.schema)
@@ -405,6 +415,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
             return
         try:
             cursor = _cursor(scope, headers)
+            note = _node_news(_pending(scope), headers.get("user-agent", ""))
         except ProtocolError as exc:
             await _error(send, 400, str(exc), [])
             return
@@ -416,6 +427,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         cursor=cursor,
         packed=packed,
         schema=_peer_schema(headers),
+        note=note,
     )
     response_headers = [
         (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -493,6 +505,12 @@ async def _credential(headers: dict[str, str]) -> NodeCredential | None:
     if not token:
         return None
     return await _db(auth.credential_for, token)
+
+
+def _pending(scope: dict[str, Any]) -> int:
+    """The post's outbox as it says it (``pending``), or -1 when it does not."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return _int((query.get("pending") or [None])[0], -1, -1, 10**9)
 
 
 def _cursor(scope: dict[str, Any], headers: dict[str, str]) -> int:

@@ -397,3 +397,24 @@ def test_a_till_of_the_previous_schema_streams_pages_written_in_its_schema(
         assert event_fields(older) < event_fields(current)
 
     run(scenario)
+
+
+def test_a_streaming_till_s_outbox_and_version_are_noted_on_the_hub_as_a_pull_s_are(
+    posts: dict[str, Any],
+) -> None:
+    """The hub's sync page shows each till's pending changes: a till that streams instead
+    of polling says them when it connects."""
+    from comptoir.sync.models import NodeCredential
+
+    token = posts["b"][0]
+
+    async def scenario() -> None:
+        reader = await Reader(token, query="cursor=0&pending=7", user_agent="comptoir/0.2.0").open()
+        await reader.read(lambda r: bool(r.pages))
+        await reader.close()
+        noted = await db(
+            lambda: NodeCredential.objects.values("pending_count", "version").get(node_id="node-b")
+        )
+        assert noted == {"pending_count": 7, "version": "0.2.0"}
+
+    run(scenario)
