@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -208,6 +209,50 @@ def invoice_draft_set_discount(
     screen: the manager is logged in, or typed their password; the CLI: ``--manager``).
     Validation checks it again on the basket as it then is."""
     return _draft_set_discount(draft, discount, approved_by)
+
+
+MAX_PARKED = 50
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_park(*, draft: InvoiceDraft, label: str = "") -> InvoiceDraft:
+    """Put a basket on hold (the till serves the next customer meanwhile). Its lines,
+    customer and discount stay as they are; :func:`invoice_draft_resume` takes it back."""
+    label = clean_text(label.strip(), label=_("Le libellé"))[:60]
+    locked = InvoiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        raise NotFoundError(
+            _("Vente en cours introuvable : elle a déjà été validée ou abandonnée.")
+        )
+    if not locked.lines.exists():
+        raise ValidationError(_("Un panier vide ne se met pas en attente."))
+    parked = InvoiceDraft.objects.filter(till_id=locked.till_id, parked_at__isnull=False)
+    if locked.parked_at is None and parked.count() >= MAX_PARKED:
+        raise ValidationError(
+            _("Pas plus de %(n)d paniers en attente par caisse : reprenez-en un d'abord.")
+            % {"n": MAX_PARKED}
+        )
+    locked.parked_at = timezone.now()
+    locked.label = label
+    locked.save(update_fields=["parked_at", "label"])
+    return locked
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_resume(*, till: Till, draft_id: str) -> InvoiceDraft:
+    """Take a parked basket of ``till`` back. Exactly one caller gets it: a second one
+    (another tab, a double click) is told it was taken back already."""
+    try:
+        claimed = InvoiceDraft.objects.filter(
+            pk=draft_id, till=till, parked_at__isnull=False
+        ).update(parked_at=None)
+    except (ValueError, DjangoValidationError):  # not a UUID
+        claimed = 0
+    if not claimed:
+        raise NotFoundError(
+            _("Panier en attente introuvable : il a déjà été repris, validé ou abandonné.")
+        )
+    return InvoiceDraft.objects.get(pk=draft_id)
 
 
 @transaction.atomic(durable=True)
