@@ -298,7 +298,7 @@ def basket_discount_parse(value: str, currency: str) -> BasketDiscount | None:
     if text.endswith("%"):
         rate = discount_parse(text)
         return BasketDiscount(rate=rate) if rate else None
-    amount = parse_amount(text, currency)
+    amount = parse_amount(text, currency) if parse_decimal(text) is not None else -1
     if amount < 0:
         raise ValidationError(
             _(

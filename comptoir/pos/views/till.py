@@ -353,6 +353,8 @@ def resume(request: HttpRequest, draft_id: str, *, till: Till) -> HttpResponse:
     """Take a parked basket back; the basket on screen, if it has lines, is parked in its
     place (an empty one is dropped)."""
     current = draft_current(request.session, till=till)
+    if current is not None and str(current.pk) == draft_id:  # a second click
+        return _answer(request, till, current)
     try:
         if current is not None and current.lines.exists():
             invoice_draft_park(draft=current)
