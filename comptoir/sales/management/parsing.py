@@ -85,9 +85,7 @@ def manager_named(name: str) -> str:
 
     name = name.strip()
     user = get_user_model()._default_manager.filter(username=name, is_active=True).first()
-    if user is None or not (
-        user.is_superuser or user.groups.filter(name="manager").exists()  # type: ignore[attr-defined]
-    ):
+    if user is None or not (user.is_superuser or user.groups.filter(name="manager").exists()):
         raise ValidationError(
             _("--manager : « %(name)s » n'est pas un gérant de ce poste.") % {"name": name}
         )
