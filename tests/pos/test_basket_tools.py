@@ -147,3 +147,22 @@ def test_the_screen_lists_the_parked_baskets_and_the_keys(cashier_client, catalo
     assert "<kbd>F6</kbd>" in text
     assert "<kbd>F7</kbd>" in text
     assert "basket_tools.js" in text
+
+
+def test_the_a4_invoice_and_the_training_receipt_show_the_discount_too(
+    cashier_client, catalogue, till
+):
+    from comptoir.training.services import training_set
+
+    ring(cashier_client, "VIN", "PAIN")
+    post(cashier_client, "pos:discount", {"discount": "1"})
+    post(cashier_client, "pos:validate", {"pay_cash": "20"})
+    invoice = Invoice.objects.get()
+    a4 = body(cashier_client.get(reverse("pos:invoice_a4", args=[invoice.number])))
+    assert re.search(r"Dont remise sur le panier</th><td class=\"num\">−1,00\s€", a4)
+    training_set(on=True, till=till, user="gerant")
+    ring(cashier_client, "VIN")
+    post(cashier_client, "pos:discount", {"discount": "5%"})
+    response = post(cashier_client, "pos:validate", {"pay_cash": "20", "training": "1"})
+    assert response.status_code == 200
+    assert re.search(r"Remise 5 %</span> <span class=\"num\">−0,45\s€", body(response))
