@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.scenario.browser.conftest import Site, make_till_site
+from tests.scenario.browser.conftest import Site, make_till_site, screenshot
 from tests.scenario.browser.test_pos import euros, open_till, piece_articles, scan
 
 pytestmark = [pytest.mark.slow, pytest.mark.scenario]
@@ -63,6 +63,10 @@ def test_a_parked_basket_waits_while_the_next_customer_pays_then_is_sold_with_a_
     scan(page, second["barcodes"][0])
     expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
     expect(page.locator("#basket-lines")).to_contain_text(second["name"])
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(page.locator("#parked-list")).to_be_in_viewport()
+    expect(page.locator("#pay_cash")).to_be_in_viewport()
+    screenshot(page, "pos-parked-basket")
     pay_exactly(page)
     expect(page.locator("#parked-list li")).to_have_count(1)
 
