@@ -34,7 +34,7 @@ Role = Literal["hub", "node"]
 # The languages of the interface (``settings.LANGUAGES``); French is the source's.
 LANGUAGES = ("fr", "en")
 # The integer keys of ``comptoir.toml`` and the values they take.
-INT_RANGES = {"backup_keep": (1, 1000)}
+INT_RANGES = {"backup_keep": (1, 1000), "discount_manager_threshold": (0, 100)}
 
 
 def default_home() -> Path:
@@ -79,6 +79,8 @@ class HomeConfig:
     # many of the latest are kept there.
     backup_dir: str = ""
     backup_keep: int = 7
+    # A basket discount above this percentage of the basket needs a manager's approval.
+    discount_manager_threshold: int = 10
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:

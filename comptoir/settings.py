@@ -209,6 +209,8 @@ COMPTOIR_CURRENCY = (
 )
 
 # A node enrolled with a hub (``comptoir node init --server``).
+# A basket discount above this percentage needs a manager (``sales.services``).
+COMPTOIR_DISCOUNT_THRESHOLD = COMPTOIR_CONFIG.discount_manager_threshold if COMPTOIR_CONFIG else 10
 COMPTOIR_HUB_URL = COMPTOIR_CONFIG.hub_url if COMPTOIR_CONFIG else ""
 COMPTOIR_TOKEN = COMPTOIR_CONFIG.token if COMPTOIR_CONFIG else ""
 COMPTOIR_INSECURE_HTTP = COMPTOIR_CONFIG.insecure_http if COMPTOIR_CONFIG else False

@@ -238,6 +238,8 @@ def _home_with(tmp_path: Path, **changes: object) -> Path:
         ({"till_prefix": " "}, "missing", "till_prefix", "pas de valeur"),
         ({"colour": "blue"}, "unknown", "colour", "clé inconnue"),
         ({"trusted_proxies": "127.0.0.1"}, "type", "trusted_proxies", "liste de textes"),
+        ({"discount_manager_threshold": 150}, "choice", "discount_manager_threshold", "0…100"),
+        ({"discount_manager_threshold": "10"}, "type", "discount_manager_threshold", "entier"),
         ({"trusted_proxies": ["127.0.0.1", 7]}, "type", "trusted_proxies", "liste de textes"),
     ],
 )

@@ -166,13 +166,14 @@ def _row(
 ) -> dict[str, Plain]:
     if not isinstance(values, Mapping):
         raise TypeError(f"{where}: a mapping expected, not {type(values).__name__}")
-    missing = sorted(set(fields) - set(values))
+    missing = sorted(n for n, spec in fields.items() if n not in values and not spec.optional)
     unknown = sorted(set(values) - set(fields))
     if missing or unknown:
         raise ValueError(f"{where}: missing keys {missing}, unknown keys {unknown}")
     return {
         name: _field(f"{where}.{name}", spec, values[name], currency)
         for name, spec in fields.items()
+        if name in values
     }
 
 

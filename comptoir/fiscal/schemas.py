@@ -8,7 +8,9 @@ from mutable reference data: the store's name, the cashier and the customer are
 snapshots stored with the record. Every record names its post by id and prefix.
 
 Freeze a schema once records use it: a change is a new serialization version
-(:mod:`comptoir.fiscal.canonical`).
+(:mod:`comptoir.fiscal.canonical`). The one exception is an **optional** key (``_o``),
+added later for what older records never had: a record that does not give it hashes
+exactly as before (the key is left out of the canonical values, never written as null).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Rows:
 class Field:
     type: _Type | Rows
     nullable: bool = False
+    # May be absent (then left out of the canonical values): a key added to a frozen schema.
+    optional: bool = False
 
 
 def _f(kind: _Type | Rows) -> Field:
@@ -53,6 +57,10 @@ def _f(kind: _Type | Rows) -> Field:
 
 def _n(kind: _Type | Rows) -> Field:
     return Field(kind, nullable=True)
+
+
+def _o(kind: _Type | Rows) -> Field:
+    return Field(kind, optional=True)
 
 
 # Who made the record, where: in every kind.
@@ -72,6 +80,8 @@ LINE = Rows(
         "discount_rate": _f(DECIMAL),
         "vat_rate": _f(DECIMAL),
         "total_incl_vat": _f(AMOUNT),
+        # The line's share of a basket discount (only on a document that has one).
+        "basket_discount": _o(AMOUNT),
     }
 )
 VAT_TABLE = Rows(
@@ -97,6 +107,10 @@ DOCUMENT = {
     "total_vat": _f(AMOUNT),
     "total_incl_vat": _f(AMOUNT),
     "payments": _f(PAYMENTS),
+    # A basket discount as asked (``10%``, ``1.50``) and what it took off the total; only
+    # on a document that has one, so that the others hash as they did before.
+    "discount": _o(TEXT),
+    "discount_amount": _o(AMOUNT),
 }
 
 SCHEMAS: dict[str, dict[str, Field]] = {

@@ -9,6 +9,7 @@ of ``sales.calculations``, so the basket total is the invoice total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -16,8 +17,13 @@ from django.contrib.sessions.backends.base import SessionBase
 from comptoir.customers.models import Customer
 from comptoir.lib.money import exponent
 from comptoir.lib.quantity import format_quantity
-from comptoir.sales.calculations import LineInput, TaxTotals, document_totals
-from comptoir.sales.models import InvoiceDraft
+from comptoir.sales.calculations import (
+    LineInput,
+    TaxTotals,
+    basket_discount_parse,
+    document_totals,
+)
+from comptoir.sales.models import InvoiceDraft, InvoiceDraftLine
 from comptoir.sales.services import invoice_draft_create
 from comptoir.stores.models import Till
 
@@ -31,7 +37,9 @@ def draft_current(session: SessionBase, *, till: Till) -> InvoiceDraft | None:
         return None
     try:
         return (
-            InvoiceDraft.objects.select_related("customer").filter(pk=draft_id, till=till).first()
+            InvoiceDraft.objects.select_related("customer")
+            .filter(pk=draft_id, till=till, parked_at__isnull=True)
+            .first()
         )
     except ValueError:  # not a UUID: a session from elsewhere
         return None
@@ -79,6 +87,25 @@ class Basket:
     total_incl_tax: int
     customer: Customer | None
     currency: str
+    # The basket discount as asked (``10%``, ``1.50``; empty: none) and what it takes off.
+    discount: str = ""
+    discount_amount: int = 0
+    # When the basket was put on hold, and its label (parked baskets only).
+    parked_at: datetime | None = None
+    label: str = ""
+    draft_id: str = ""
+
+    @property
+    def discount_rate(self) -> Decimal | None:
+        """The discount's percentage when it was asked as one (for « Remise 10 % »)."""
+        return Decimal(self.discount.rstrip("%")) if self.discount.endswith("%") else None
+
+    @property
+    def discount_input(self) -> str:
+        """The discount as the cashier would type it back (``10 %``, ``1,50``)."""
+        if self.discount_rate is not None:
+            return format(self.discount_rate.normalize(), "f").replace(".", ",") + " %"
+        return self.discount.replace(".", ",")
 
     @property
     def is_empty(self) -> bool:
@@ -98,9 +125,18 @@ class Basket:
         return exponent(self.currency)
 
 
+def _lines(draft: InvoiceDraft | None) -> list[InvoiceDraftLine]:
+    if draft is None:
+        return []
+    if "lines" in getattr(draft, "_prefetched_objects_cache", {}):  # the parked list's
+        return sorted(draft.lines.all(), key=lambda line: line.position)
+    return list(draft.lines.select_related("article").order_by("position"))
+
+
 def basket_view(draft: InvoiceDraft | None, *, currency: str) -> Basket:
     """What the till screen shows for ``draft`` (``None``: an empty basket)."""
-    lines = list(draft.lines.select_related("article").order_by("position")) if draft else []
+    lines = _lines(draft)
+    discount = basket_discount_parse(draft.discount, currency) if draft and draft.discount else None
     totals = document_totals(
         [
             LineInput(
@@ -110,7 +146,8 @@ def basket_view(draft: InvoiceDraft | None, *, currency: str) -> Basket:
                 discount_rate=line.discount_rate,
             )
             for line in lines
-        ]
+        ],
+        discount,
     )
     rows = tuple(
         BasketRow(
@@ -123,7 +160,8 @@ def basket_view(draft: InvoiceDraft | None, *, currency: str) -> Basket:
             discount_rate=line.discount_rate,
             vat_rate=line.article.vat_rate,
             discount=t.discount,
-            total_incl_tax=t.total_incl_tax,
+            # As the line reads before the basket discount, shown apart under the lines.
+            total_incl_tax=t.total_incl_tax + t.basket_discount,
         )
         for line, t in zip(lines, totals.lines, strict=True)
     )
@@ -135,6 +173,11 @@ def basket_view(draft: InvoiceDraft | None, *, currency: str) -> Basket:
         total_incl_tax=totals.total_incl_tax,
         customer=draft.customer if draft else None,
         currency=currency,
+        discount=discount.text(currency) if discount else "",
+        discount_amount=totals.basket_discount,
+        parked_at=draft.parked_at if draft else None,
+        label=draft.label if draft else "",
+        draft_id=str(draft.pk) if draft else "",
     )
 
 

@@ -6,19 +6,25 @@ each rounded half up to the minor unit. The VAT breakdown is computed per rate o
 of the lines of that rate: ``base = incl / (1 + rate)`` rounded half up and
 ``vat = incl - base``, so that base + VAT = total incl. VAT exactly, per rate and overall.
 Per-line excl. VAT amounts are computed the same way and are indicative.
+
+A **basket discount** (a percentage or an amount off the whole basket) is taken from the
+lines' totals after their own discounts, and spread over the lines pro rata to them by the
+largest-remainder method (:func:`allocate`): the lines' shares add up to the discount to
+the minor unit, no share exceeds its line, and the VAT breakdown is then computed per rate
+on the discounted lines as above, so it stays exact per rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from comptoir.lib.bounds import MAX_AMOUNT, amount_fits
 from comptoir.lib.errors import ValidationError
-from comptoir.lib.money import format_money, round_half_up
+from comptoir.lib.money import format_amount, format_money, parse_amount, round_half_up
 from comptoir.lib.numbers import parse_decimal
 
 HUNDRED = Decimal(100)
@@ -41,6 +47,8 @@ class LineTotals:
     total_excl_tax: int
     total_tax: int
     total_cost: int
+    # This line's share of the basket discount (already taken off ``total_incl_tax``).
+    basket_discount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,50 @@ class DocumentTotals:
     total_tax: int
     total_incl_tax: int
     total_cost: int
+    # The basket discount, spread over ``lines`` (``LineTotals.basket_discount``).
+    basket_discount: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BasketDiscount:
+    """A discount asked on a whole basket: ``rate`` percent, or ``amount`` minor units."""
+
+    rate: Decimal | None = None
+    amount: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.rate is None) == (self.amount is None):
+            raise ValueError("a basket discount is a rate or an amount, not both or neither")
+
+    def on(self, subtotal: int) -> int:
+        """The discount on a basket of ``subtotal`` (a rate rounded half up), at most all."""
+        if self.rate is not None:
+            wanted = round_half_up(Decimal(subtotal) * self.rate / HUNDRED)
+        else:
+            wanted = self.amount or 0
+        return min(wanted, max(subtotal, 0))
+
+    def text(self, currency: str) -> str:
+        """As stored and typed back: ``10%``, ``12.5%`` or ``1.50`` (the currency's units)."""
+        if self.rate is not None:
+            return f"{format(self.rate.normalize(), 'f')}%"
+        return format_amount(self.amount or 0, currency)
+
+
+def allocate(amount: int, weights: Sequence[int]) -> tuple[int, ...]:
+    """Split ``amount`` (>= 0) pro rata to ``weights`` (>= 0) by the largest-remainder
+    method: the shares add up to ``amount`` exactly and, while ``amount <= sum(weights)``,
+    no share exceeds its weight. Ties in remainders go to the earlier weight."""
+    whole = sum(weights)
+    if amount == 0 or whole == 0:
+        return tuple(0 for _ in weights)
+    floors = [amount * w // whole for w in weights]
+    remainders = [amount * w % whole for w in weights]
+    left = amount - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return tuple(floors)
 
 
 def excl_from_incl(incl: int, vat_rate: Decimal) -> int:
@@ -87,8 +139,31 @@ def tax_breakdown(amounts: Iterable[tuple[Decimal, int]]) -> tuple[TaxTotals, ..
     return tuple(taxes)
 
 
-def document_totals(lines: Sequence[LineInput]) -> DocumentTotals:
+def _less(line: LineTotals, share: int, vat_rate: Decimal) -> LineTotals:
+    if not share:
+        return line
+    incl = line.total_incl_tax - share
+    excl = excl_from_incl(incl, vat_rate)
+    return replace(
+        line, total_incl_tax=incl, total_excl_tax=excl, total_tax=incl - excl, basket_discount=share
+    )
+
+
+def document_totals(
+    lines: Sequence[LineInput], discount: BasketDiscount | None = None
+) -> DocumentTotals:
+    """The totals of a document: its lines, less the basket ``discount`` if any (spread
+    over the lines by :func:`allocate`), then the VAT per rate on the discounted lines."""
     totals = tuple(line_totals(line) for line in lines)
+    taken = 0
+    if discount is not None:
+        incl = [t.total_incl_tax for t in totals]
+        taken = discount.on(sum(incl))
+        shares = allocate(taken, [max(amount, 0) for amount in incl])
+        totals = tuple(
+            _less(t, share, line.vat_rate)
+            for t, share, line in zip(totals, shares, lines, strict=True)
+        )
     taxes = tax_breakdown(
         (line.vat_rate, t.total_incl_tax) for line, t in zip(lines, totals, strict=True)
     )
@@ -99,6 +174,7 @@ def document_totals(lines: Sequence[LineInput]) -> DocumentTotals:
         total_tax=sum(t.tax for t in taxes),
         total_incl_tax=sum(t.total_incl_tax for t in taxes),
         total_cost=sum(t.total_cost for t in totals),
+        basket_discount=taken,
     )
 
 
@@ -211,3 +287,31 @@ def discount_parse(value: str | Decimal | int) -> Decimal:
             _("Remise invalide : « %(value)s » (un pourcentage entre 0 et 100).") % {"value": value}
         )
     return rate.quantize(Decimal("0.01"))
+
+
+def basket_discount_parse(value: str, currency: str) -> BasketDiscount | None:
+    """``"10%"`` (a percentage, up to two decimals) or ``"1.50"`` / ``"1,50"`` (an amount in
+    the currency); ``""`` or a zero is no discount (``None``)."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.endswith("%"):
+        rate = discount_parse(text)
+        return BasketDiscount(rate=rate) if rate else None
+    amount = parse_amount(text, currency) if parse_decimal(text) is not None else -1
+    if amount < 0:
+        raise ValidationError(
+            _(
+                "Remise invalide : « %(value)s » (un pourcentage comme 10 %% ou un montant "
+                "comme 1,50)."
+            )
+            % {"value": value}
+        )
+    return BasketDiscount(amount=amount) if amount else None
+
+
+def discount_share(discount: int, subtotal: int) -> Decimal:
+    """What a discount is of a subtotal, in percent (100 for anything off nothing)."""
+    if subtotal <= 0:
+        return HUNDRED if discount else Decimal(0)
+    return Decimal(discount) * HUNDRED / Decimal(subtotal)

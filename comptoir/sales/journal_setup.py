@@ -27,28 +27,36 @@ def _vat(taxes: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _line(ln: Any, discounted: bool) -> dict[str, Any]:
+    values = {
+        "article_code": ln.article_code,
+        "label": ln.label,
+        "quantity": ln.quantity,
+        "unit_price": ln.unit_price,
+        "discount_rate": ln.discount_rate,
+        "vat_rate": ln.vat_rate,
+        "total_incl_vat": ln.total_incl_tax,
+    }
+    if discounted:
+        values["basket_discount"] = ln.basket_discount
+    return values
+
+
 def invoice_values(
     invoice: Invoice, lines: Iterable[Any], taxes: Iterable[Any], payments: Iterable[Any]
 ) -> dict[str, Any]:
-    return {
+    """An invoice's version 2 values. A basket discount adds its keys (``discount``,
+    ``discount_amount``, each line's ``basket_discount``); an invoice without one gives
+    exactly the values it gave before basket discounts existed."""
+    discounted = bool(invoice.discount)
+    values = {
         **post_values(invoice),
         "number": invoice.number,
         "instant": invoice.validated_at,
         "cashier": invoice.cashier,
         "customer": invoice.customer_name or None,
         "currency": invoice.currency,
-        "lines": [
-            {
-                "article_code": ln.article_code,
-                "label": ln.label,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "discount_rate": ln.discount_rate,
-                "vat_rate": ln.vat_rate,
-                "total_incl_vat": ln.total_incl_tax,
-            }
-            for ln in sorted(lines, key=lambda ln: ln.position)
-        ],
+        "lines": [_line(ln, discounted) for ln in sorted(lines, key=lambda ln: ln.position)],
         "vat": _vat(taxes),
         "total_excl_vat": invoice.total_excl_tax,
         "total_vat": invoice.total_tax,
@@ -58,6 +66,10 @@ def invoice_values(
             for p in sorted(payments, key=lambda p: p.position)
         ],
     }
+    if discounted:
+        values["discount"] = invoice.discount
+        values["discount_amount"] = invoice.discount_amount
+    return values
 
 
 def credit_note_values(

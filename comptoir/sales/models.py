@@ -38,6 +38,13 @@ class InvoiceDraft(models.Model):
     )
     cashier = models.CharField(_("caissier"), max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The basket discount asked (``10%``, ``1.50``; ``calculations.basket_discount_parse``)
+    # and the manager who granted it when it is above the threshold.
+    discount = models.CharField(_("remise sur le panier"), max_length=20, blank=True)
+    discount_approved_by = models.CharField(max_length=150, blank=True)
+    # A basket put on hold (``parked_at`` set) while the till serves the next customer.
+    parked_at = models.DateTimeField(_("mise en attente"), null=True, blank=True)
+    label = models.CharField(_("libellé"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("vente en cours")
@@ -87,6 +94,11 @@ class Invoice(FactModel, ChainedFact):
     total_paid = MoneyField(_("payé"))
     change_given = MoneyField(_("rendu"), default=0)
     total_cost = MoneyField(_("coût de revient"), default=0)
+    # The basket discount as asked (``10%``, ``1.50``; empty: none), the amount it took off
+    # (spread over the lines' ``basket_discount``), and the manager who granted it.
+    discount = models.CharField(_("remise sur le panier"), max_length=20, blank=True, default="")
+    discount_amount = MoneyField(_("montant de la remise"), default=0)
+    discount_approved_by = models.CharField(max_length=150, blank=True, default="")
     # Declared as they were before the fiscal journal (its mixin's are nullable).
     previous_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64)
@@ -122,6 +134,8 @@ class InvoiceLine(FactModel):
     unit_price = MoneyField(help_text=_("Prix unitaire TTC au moment de la vente."))
     discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     discount_amount = MoneyField(default=0)
+    # This line's share of the invoice's basket discount (taken off ``total_incl_tax``).
+    basket_discount = MoneyField(default=0)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     total_excl_tax = MoneyField()
     total_tax = MoneyField()

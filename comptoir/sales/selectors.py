@@ -15,12 +15,19 @@ from comptoir.catalogue.selectors import article_get
 from comptoir.customers.models import Customer
 from comptoir.lib.errors import NotFoundError
 from comptoir.lib.quantity import parse_quantity
-from comptoir.sales.calculations import LineInput, SaleLine, discount_parse, document_totals
-from comptoir.sales.models import CreditNote, Invoice
+from comptoir.sales.calculations import (
+    LineInput,
+    SaleLine,
+    basket_discount_parse,
+    discount_parse,
+    document_totals,
+)
+from comptoir.sales.models import CreditNote, Invoice, InvoiceDraft
+from comptoir.stores.models import Till
 from comptoir.stores.selectors import till_current
 
 
-def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:
+def sale_total(*, lines: Sequence[SaleLine], discount: str = "") -> tuple[int, str]:
     """What ``invoice_sell(lines=...)`` would charge at this till now: (minor units, currency).
 
     Uses the same article lookup, quantity and discount rules and the same arithmetic as
@@ -37,7 +44,19 @@ def sale_total(*, lines: Sequence[SaleLine]) -> tuple[int, str]:
                 discount_rate=discount_parse(line.discount_rate),
             )
         )
-    return document_totals(inputs).total_incl_tax, till_current().store.currency
+    currency = till_current().store.currency
+    basket = basket_discount_parse(discount, currency) if discount else None
+    return document_totals(inputs, basket).total_incl_tax, currency
+
+
+def draft_parked_list(*, till: Till) -> list[InvoiceDraft]:
+    """The baskets on hold at ``till``, oldest first, with their lines and articles."""
+    return list(
+        InvoiceDraft.objects.filter(till=till, parked_at__isnull=False)
+        .select_related("customer")
+        .prefetch_related("lines__article")
+        .order_by("parked_at", "pk")
+    )
 
 
 def invoice_get(*, number: str) -> Invoice:

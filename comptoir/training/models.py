@@ -39,6 +39,8 @@ class TrainingSale(models.Model):
     total_incl_tax = MoneyField(_("total TTC"))
     total_paid = MoneyField(_("payé"))
     change_given = MoneyField(_("rendu"), default=0)
+    discount = models.CharField(_("remise sur le panier"), max_length=20, blank=True, default="")
+    discount_amount = MoneyField(_("montant de la remise"), default=0)
 
     class Meta:
         verbose_name = _("vente de formation")
@@ -67,6 +69,7 @@ class TrainingSaleLine(models.Model):
     unit_price = MoneyField()
     discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     discount_amount = MoneyField(default=0)
+    basket_discount = MoneyField(default=0)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     total_excl_tax = MoneyField()
     total_tax = MoneyField()

@@ -110,6 +110,8 @@ def training_sale_validate_block(
         total_incl_tax=totals.total_incl_tax,
         total_paid=priced.settlement.paid,
         change_given=priced.settlement.change,
+        discount=priced.discount_text,
+        discount_amount=totals.basket_discount,
     )
     TrainingSaleLine.objects.bulk_create(
         TrainingSaleLine(sale=sale, **snapshot) for snapshot in priced.line_snapshots()

@@ -165,3 +165,38 @@ def test_a_blank_cashier_or_a_home_without_manager_is_refused(shelf, cli_fail):
     assert "aucun gérant actif" in cli_fail("sell", "A:1")
     assert "aucun gérant actif" in cli_fail("session", "open", "--float", "10")
     assert not Invoice.objects.exists()
+
+
+def test_sell_with_a_basket_discount_in_percent_or_amount(shelf, cli_json):
+    data = cli_json("sell", "A:4", "--discount", "10%")
+    assert (data["discount"], data["discount_amount"], data["totals"]["incl_tax"]) == (
+        "10%",
+        "1.00",
+        "9.00",
+    )
+    assert data["lines"][0]["basket_discount"] == "1.00"
+    data = cli_json("sell", "A:2", "V:1", "--discount", "1,50", "--pay", "card")
+    assert (data["discount"], data["totals"]["incl_tax"]) == ("1.50", "13.50")
+    assert data["payments"] == [{"method": "card", "amount": "13.50"}]
+    assert sum(Decimal(ln["basket_discount"]) for ln in data["lines"]) == Decimal("1.50")
+
+
+def test_sell_above_the_discount_threshold_needs_a_manager(shelf, cli_fail, cli_json):
+    message = cli_fail("sell", "A:4", "--discount", "25%")
+    assert "doit être accordée par un gérant" in message
+    assert "Traceback" not in message
+    assert "n'est pas un gérant" in cli_fail(
+        "sell", "A:4", "--discount", "25%", "--manager", "personne"
+    )
+    assert not Invoice.objects.exists()
+    data = cli_json("sell", "A:4", "--discount", "25%", "--manager", "admin")
+    assert data["totals"]["incl_tax"] == "7.50"
+    assert Invoice.objects.get().discount_approved_by == "admin"
+
+
+def test_sell_refuses_a_malformed_discount_in_french(shelf, cli_fail):
+    assert "Remise invalide" in cli_fail("sell", "A:1", "--discount", "dix")
+    assert "dépasse le total du panier" in cli_fail(
+        "sell", "A:1", "--discount", "30", "--manager", "admin"
+    )
+    assert not Invoice.objects.exists()

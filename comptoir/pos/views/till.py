@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.cash.selectors import session_open_get
 from comptoir.catalogue.models import Article
 from comptoir.customers.selectors import customer_list
-from comptoir.lib.errors import ComptoirError, NotFoundError
+from comptoir.lib.errors import ComptoirError, NotFoundError, ValidationError
 from comptoir.lib.numbers import parse_decimal
 from comptoir.pos.basket import (
     SESSION_KEY,
@@ -35,15 +37,19 @@ from comptoir.pos.originals import A4, RECEIPT, original_grant, original_take
 from comptoir.printing.selectors import printer_get
 from comptoir.printing.services import SaleOutcome, sale_print
 from comptoir.sales.calculations import CHANGE_METHODS
+from comptoir.sales.errors import ApprovalRequiredError
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
-from comptoir.sales.selectors import invoice_detail
+from comptoir.sales.selectors import draft_parked_list, invoice_detail
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
     invoice_draft_abandon,
     invoice_draft_add_line,
+    invoice_draft_park,
     invoice_draft_remove_line,
+    invoice_draft_resume,
     invoice_draft_set_customer,
+    invoice_draft_set_discount,
     invoice_draft_update_line,
     invoice_validate,
 )
@@ -52,6 +58,7 @@ from comptoir.stores.models import Till
 from comptoir.training.models import TrainingSale
 from comptoir.training.selectors import training_active, training_sale_detail
 from comptoir.training.services import training_sale_validate
+from comptoir.web.roles import is_manager
 
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8
@@ -71,9 +78,11 @@ def _cashier(request: HttpRequest) -> str:
 
 
 def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, Any]:
+    currency = till.store.currency
     return {
         "till": till,
-        "basket": basket_view(draft, currency=till.store.currency),
+        "basket": basket_view(draft, currency=currency),
+        "parked": [basket_view(d, currency=currency) for d in draft_parked_list(till=till)],
         # Whether each method may give change: the screen previews what ``settle`` accepts.
         "payment_methods": [
             (PAY_PREFIX + value, label, value in CHANGE_METHODS)
@@ -91,6 +100,8 @@ def _answer(
     scan_error: str = "",
     pay_error: str = "",
     customer_error: str = "",
+    discount_error: str = "",
+    approval: bool = False,
     results: QuerySet[Article] | None = None,
     invoice: Invoice | None = None,
     training_sale: TrainingSale | None = None,
@@ -98,7 +109,7 @@ def _answer(
     printed: SaleOutcome | None = None,
 ) -> HttpResponse:
     """The changed fragments for the script; a redirect back to the screen otherwise."""
-    error = scan_error or pay_error or customer_error
+    error = scan_error or pay_error or customer_error or discount_error
     if not is_fetch(request):
         if error:
             messages.error(request, error)
@@ -117,6 +128,8 @@ def _answer(
         scan_error=scan_error,
         pay_error=pay_error,
         customer_error=customer_error,
+        discount_error=discount_error,
+        approval=approval,
         results=results,
         invoice=invoice,
         training_sale=training_sale,
@@ -294,3 +307,80 @@ def _validate_training(
     request.session.pop(SESSION_KEY, None)
     detail = training_sale_detail(number=sale.number, till=till)
     return _answer(request, till, None, training_sale=detail, training=True)
+
+
+def _approver(request: HttpRequest) -> str | None:
+    """Who grants a discount above the threshold: the logged-in manager, or the manager
+    whose user name and password were typed on the cashier's screen (checked like a login,
+    failures counted against brute force); ``None`` when no one does."""
+    if is_manager(request.user):
+        return request.user.get_username()
+    username = request.POST.get("manager_user", "").strip()[:150]
+    password = request.POST.get("manager_password", "")[:200]
+    if not username:
+        return None
+    try:
+        user = authenticate(request, username=username, password=password)
+    except PermissionDenied:  # locked out after too many failures
+        user = None
+    if user is None or not is_manager(user):
+        raise ValidationError(_("Gérant ou mot de passe incorrect : la remise n'est pas accordée."))
+    return username
+
+
+@require_POST
+@till_required
+def discount(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """F6: the basket discount, ``10 %`` or ``1,50`` (empty or 0: none). Above the threshold
+    the screen asks for a manager (``_approver``)."""
+    draft = draft_current(request.session, till=till)
+    if draft is None or not draft.lines.exists():
+        return _answer(request, till, draft, discount_error=_("La vente ne contient aucune ligne."))
+    text = request.POST.get("discount", "").strip()[:30].replace(" ", "")
+    if _is_zero(text.rstrip("%")):
+        text = ""
+    try:
+        invoice_draft_set_discount(draft=draft, discount=text, approved_by=_approver(request))
+    except ApprovalRequiredError as error:
+        return _answer(request, till, draft, discount_error=error.message, approval=True)
+    except ComptoirError as error:
+        return _answer(request, till, draft, discount_error=error.message)
+    return _answer(request, till, draft)
+
+
+@require_POST
+@till_required
+def park(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """F7: put the basket on hold; the screen starts an empty one for the next customer."""
+    draft = draft_current(request.session, till=till)
+    if draft is None:
+        return _answer(request, till, draft, scan_error=_("Aucune vente en cours."))
+    try:
+        invoice_draft_park(draft=draft, label=request.POST.get("label", "")[:60])
+    except ComptoirError as error:
+        return _answer(request, till, draft, scan_error=error.message)
+    request.session.pop(SESSION_KEY, None)
+    return _answer(request, till, None)
+
+
+@require_POST
+@till_required
+def resume(request: HttpRequest, draft_id: str, *, till: Till) -> HttpResponse:
+    """Take a parked basket back; the basket on screen, if it has lines, is parked in its
+    place (an empty one is dropped)."""
+    current = draft_current(request.session, till=till)
+    if current is not None and str(current.pk) == draft_id:  # a second click
+        return _answer(request, till, current)
+    try:
+        if current is not None and current.lines.exists():
+            invoice_draft_park(draft=current)
+        elif current is not None:
+            invoice_draft_abandon(draft=current)
+        request.session.pop(SESSION_KEY, None)
+        draft = invoice_draft_resume(till=till, draft_id=draft_id)
+    except ComptoirError as error:
+        return _answer(
+            request, till, draft_current(request.session, till=till), scan_error=error.message
+        )
+    request.session[SESSION_KEY] = str(draft.pk)
+    return _answer(request, till, draft)

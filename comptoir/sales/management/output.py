@@ -45,6 +45,8 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
             "paid": format_amount(invoice.total_paid, money),
         },
         "change_given": format_amount(invoice.change_given, money),
+        "discount": invoice.discount or None,
+        "discount_amount": format_amount(invoice.discount_amount, money),
         "lines": [
             {
                 "position": line.position,
@@ -55,6 +57,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
                 "unit_price": format_amount(line.unit_price, money),
                 "discount_rate": str(line.discount_rate),
                 "discount_amount": format_amount(line.discount_amount, money),
+                "basket_discount": format_amount(line.basket_discount, money),
                 "vat_rate": str(line.vat_rate),
                 "total_excl_tax": format_amount(line.total_excl_tax, money),
                 "total_incl_tax": format_amount(line.total_incl_tax, money),
@@ -138,6 +141,15 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
         out.write(
             _("TVA %(rate)s %% : base %(base)s, TVA %(tax)s")
             % {"rate": tax["vat_rate"], "base": tax["base_excl_tax"], "tax": tax["tax"]}
+        )
+    if invoice.discount:
+        out.write(
+            _("Remise sur le panier %(discount)s : -%(amount)s %(currency)s")
+            % {
+                "discount": invoice.discount,
+                "amount": data["discount_amount"],
+                "currency": money,
+            }
         )
     totals = data["totals"]
     out.write(

@@ -75,3 +75,18 @@ def parse_payments(specs: Sequence[str], *, total: int, currency: str) -> list[P
         PaymentInput(method, format_amount(rest if amount is None else amount, currency))
         for method, amount in given
     ]
+
+
+def manager_named(name: str) -> str:
+    """``--manager``: the user name of an active manager of this post (a superuser or a
+    member of the ``manager`` group, as ``web.roles`` counts them), who grants what needs
+    one (a basket discount above the threshold)."""
+    from django.contrib.auth import get_user_model
+
+    name = name.strip()
+    user = get_user_model()._default_manager.filter(username=name, is_active=True).first()
+    if user is None or not (user.is_superuser or user.groups.filter(name="manager").exists()):
+        raise ValidationError(
+            _("--manager : « %(name)s » n'est pas un gérant de ce poste.") % {"name": name}
+        )
+    return name

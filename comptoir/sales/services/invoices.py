@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,20 +28,24 @@ from comptoir.customers.selectors import customer_get
 from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.bounds import MAX_QUANTITY, quantity_fits
 from comptoir.lib.errors import NotFoundError, ValidationError
-from comptoir.lib.money import format_amount, parse_amount
+from comptoir.lib.money import format_amount, format_money, parse_amount
 from comptoir.lib.quantity import format_for_people, parse_quantity
 from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
+    BasketDiscount,
     DocumentTotals,
     LineInput,
     SaleLine,
     Settlement,
+    basket_discount_parse,
     check_document_bounds,
     check_line_bounds,
     discount_parse,
+    discount_share,
     document_totals,
     settle,
 )
+from comptoir.sales.errors import ApprovalRequiredError
 from comptoir.sales.hooks import document_business_day
 from comptoir.sales.journal_setup import invoice_values
 from comptoir.sales.models import (
@@ -179,6 +185,76 @@ def invoice_draft_set_customer(
     return draft
 
 
+def _draft_set_discount(
+    draft: InvoiceDraft, discount: str, approved_by: str | None
+) -> InvoiceDraft:
+    currency = draft.till.store.currency
+    parsed = basket_discount_parse(discount, currency)
+    approver = clean_text(approved_by or "", label=_("Le nom du gérant")) if parsed else ""
+    _check_discount(parsed, list(draft.lines.select_related("article")), approver, currency)
+    draft.discount = parsed.text(currency) if parsed else ""
+    draft.discount_approved_by = approver
+    draft.save(update_fields=["discount", "discount_approved_by"])
+    return draft
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_set_discount(
+    *, draft: InvoiceDraft, discount: str, approved_by: str | None = None
+) -> InvoiceDraft:
+    """Set the basket discount (``10%``, ``1.50``; empty: none) of a basket.
+
+    Above the threshold (:func:`discount_threshold`, percent of the basket) it needs
+    ``approved_by``: the name of a manager whose approval the caller has checked (the till
+    screen: the manager is logged in, or typed their password; the CLI: ``--manager``).
+    Validation checks it again on the basket as it then is."""
+    return _draft_set_discount(draft, discount, approved_by)
+
+
+MAX_PARKED = 50
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_park(*, draft: InvoiceDraft, label: str = "") -> InvoiceDraft:
+    """Put a basket on hold (the till serves the next customer meanwhile). Its lines,
+    customer and discount stay as they are; :func:`invoice_draft_resume` takes it back."""
+    label = clean_text(label.strip(), label=_("Le libellé"))[:60]
+    locked = InvoiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        raise NotFoundError(
+            _("Vente en cours introuvable : elle a déjà été validée ou abandonnée.")
+        )
+    if not locked.lines.exists():
+        raise ValidationError(_("Un panier vide ne se met pas en attente."))
+    parked = InvoiceDraft.objects.filter(till_id=locked.till_id, parked_at__isnull=False)
+    if locked.parked_at is None and parked.count() >= MAX_PARKED:
+        raise ValidationError(
+            _("Pas plus de %(n)d paniers en attente par caisse : reprenez-en un d'abord.")
+            % {"n": MAX_PARKED}
+        )
+    locked.parked_at = timezone.now()
+    locked.label = label
+    locked.save(update_fields=["parked_at", "label"])
+    return locked
+
+
+@transaction.atomic(durable=True)
+def invoice_draft_resume(*, till: Till, draft_id: str) -> InvoiceDraft:
+    """Take a parked basket of ``till`` back. Exactly one caller gets it: a second one
+    (another tab, a double click) is told it was taken back already."""
+    try:
+        claimed = InvoiceDraft.objects.filter(
+            pk=draft_id, till=till, parked_at__isnull=False
+        ).update(parked_at=None)
+    except (ValueError, DjangoValidationError):  # not a UUID
+        claimed = 0
+    if not claimed:
+        raise NotFoundError(
+            _("Panier en attente introuvable : il a déjà été repris, validé ou abandonné.")
+        )
+    return InvoiceDraft.objects.get(pk=draft_id)
+
+
 @transaction.atomic(durable=True)
 def invoice_draft_abandon(*, draft: InvoiceDraft) -> None:
     """Drop a basket and its lines (nothing was sold: drafts are local and never synced)."""
@@ -234,6 +310,8 @@ class PricedDraft:
     totals: DocumentTotals
     payments: list[tuple[str, int]]
     settlement: Settlement
+    # The basket discount as asked, normalized (``10%``, ``1.50``; empty: none).
+    discount_text: str = ""
 
     def line_snapshots(self) -> list[dict[str, Any]]:
         """Each line as a document prints it (position from 1, the article's values as they
@@ -248,6 +326,7 @@ class PricedDraft:
                 "unit_price": line.unit_price,
                 "discount_rate": line.discount_rate,
                 "discount_amount": t.discount,
+                "basket_discount": t.basket_discount,
                 "vat_rate": line.article.vat_rate,
                 "total_excl_tax": t.total_excl_tax,
                 "total_tax": t.total_tax,
@@ -257,32 +336,82 @@ class PricedDraft:
         ]
 
 
-def invoice_draft_price(
-    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
-) -> PricedDraft:
-    """Price ``draft`` and settle ``payments`` as validation does, refusing what it refuses
-    (no line, a line or a total out of bounds, payments short or unknown). Writes nothing:
-    an invoice and a training sale (``comptoir.training``) are priced by this one path."""
-    lines = list(draft.lines.select_related("article").order_by("position"))
-    if not lines:
-        raise ValidationError(_("La vente ne contient aucune ligne."))
-    inputs = [
+def _draft_inputs(lines: Sequence[InvoiceDraftLine], *, costs: bool = True) -> list[LineInput]:
+    return [
         LineInput(
             unit_price=line.unit_price,
             quantity=line.quantity,
             vat_rate=line.article.vat_rate,
             discount_rate=line.discount_rate,
-            unit_cost=line.article.cost,
+            unit_cost=line.article.cost if costs else 0,
         )
         for line in lines
     ]
+
+
+def discount_threshold() -> Decimal:
+    """The basket discount (percent of the basket) above which a manager must grant it:
+    ``discount_manager_threshold`` of the home's ``comptoir.toml`` (default 10)."""
+    return Decimal(settings.COMPTOIR_DISCOUNT_THRESHOLD)
+
+
+def _check_discount(
+    discount: BasketDiscount | None,
+    lines: Sequence[InvoiceDraftLine],
+    approved_by: str,
+    currency: str,
+) -> None:
+    """Refuse a basket discount over the basket's total, or above the threshold with no
+    manager's approval."""
+    if discount is None or not lines:
+        return
+    subtotal = document_totals(_draft_inputs(lines, costs=False)).total_incl_tax
+    if discount.amount is not None and discount.amount > subtotal:
+        raise ValidationError(
+            _("La remise (%(discount)s) dépasse le total du panier (%(total)s).")
+            % {
+                "discount": format_money(discount.amount, currency),
+                "total": format_money(subtotal, currency),
+            }
+        )
+    threshold = discount_threshold()
+    if not approved_by and discount_share(discount.on(subtotal), subtotal) > threshold:
+        raise ApprovalRequiredError(
+            _("Une remise de plus de %(max)s %% sur le panier doit être accordée par un gérant.")
+            % {"max": format(threshold.normalize(), "f")}
+        )
+
+
+def _draft_discount(draft: InvoiceDraft, currency: str) -> BasketDiscount | None:
+    return basket_discount_parse(draft.discount, currency) if draft.discount else None
+
+
+def invoice_draft_price(
+    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
+) -> PricedDraft:
+    """Price ``draft`` and settle ``payments`` as validation does, refusing what it refuses
+    (no line, a line or a total out of bounds, a basket discount above the threshold that
+    no manager granted, payments short or unknown). Writes nothing: an invoice and a
+    training sale (``comptoir.training``) are priced by this one path."""
+    lines = list(draft.lines.select_related("article").order_by("position"))
+    if not lines:
+        raise ValidationError(_("La vente ne contient aucune ligne."))
+    inputs = _draft_inputs(lines)
+    discount = _draft_discount(draft, currency)
+    _check_discount(discount, lines, draft.discount_approved_by, currency)
     for line, line_input in zip(lines, inputs, strict=True):
         check_line_bounds(line_input, code=line.article.code, currency=currency)
-    totals = document_totals(inputs)
+    totals = document_totals(inputs, discount)
     check_document_bounds(totals, currency=currency)
     parsed = _payments(payments, currency)
     settlement = settle(totals.total_incl_tax, parsed, currency)
-    return PricedDraft(lines=lines, totals=totals, payments=parsed, settlement=settlement)
+    return PricedDraft(
+        lines=lines,
+        totals=totals,
+        payments=parsed,
+        settlement=settlement,
+        discount_text=discount.text(currency) if discount else "",
+    )
 
 
 def _validate(
@@ -323,6 +452,9 @@ def _validate(
             total_paid=settlement.paid,
             change_given=settlement.change,
             total_cost=totals.total_cost,
+            discount=priced.discount_text,
+            discount_amount=totals.basket_discount,
+            discount_approved_by=draft.discount_approved_by if priced.discount_text else "",
             **snapshots(till),
         )
         parts: dict[type[models.Model], list[Any]] = {}
@@ -411,10 +543,13 @@ def invoice_sell(
     till: Till | None = None,
     at: datetime | None = None,
     prepare: Callable[[Till], None] | None = None,
+    discount: str = "",
+    discount_approved_by: str | None = None,
 ) -> Invoice:
     """Ring up and validate a sale in one go (CLI, imports, tests).
 
-    Without payments, the total is paid in cash, exactly. ``prepare`` is called with the
+    Without payments, the total is paid in cash, exactly. ``discount`` is a basket
+    discount (:func:`invoice_draft_set_discount`). ``prepare`` is called with the
     till in the sale's transaction, before anything is rung up (what an app above sales
     needs done first: ``comptoir sell`` opens a cash session there).
     """
@@ -423,17 +558,11 @@ def invoice_sell(
         prepare(draft.till)
     for line in lines:
         _draft_add_line(draft, line)
+    currency = draft.till.store.currency
+    if discount:
+        _draft_set_discount(draft, discount, discount_approved_by)
     if payments is None:
-        inputs = [
-            LineInput(
-                unit_price=d.unit_price,
-                quantity=d.quantity,
-                vat_rate=d.article.vat_rate,
-                discount_rate=d.discount_rate,
-            )
-            for d in draft.lines.select_related("article")
-        ]
-        total = document_totals(inputs).total_incl_tax
-        currency = draft.till.store.currency
+        inputs = _draft_inputs(list(draft.lines.select_related("article")), costs=False)
+        total = document_totals(inputs, _draft_discount(draft, currency)).total_incl_tax
         payments = [PaymentInput("cash", format_amount(total, currency))] if total else []
     return _validate(draft, payments, at)

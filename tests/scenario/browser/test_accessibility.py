@@ -210,6 +210,7 @@ FOCUSED = """() => {
   return {
     id: el.id, tag: el.tagName.toLowerCase(), cls: el.className, text: el.textContent.trim(),
     region: el.closest("#basket-lines") ? "line" : el.closest("#customer-form") ? "customer"
+      : el.closest("#basket-tools") ? "basket"
       : el.closest("#payment-form") ? (el.type === "submit" ? "validate" : "payment")
       : el.id === "scan" ? "scan" : "other",
     row: row ? Number(row.dataset.position) : null,
@@ -234,7 +235,8 @@ def test_tab_on_the_till_screen_follows_the_visual_flow_with_a_visible_focus(
 
     regions = [s["region"] for s in stops]
     flow = [r for i, r in enumerate(regions) if i == 0 or regions[i - 1] != r]
-    assert flow == ["scan", "line", "customer", "payment", "validate"], path
+    # The basket discount and « Mettre en attente » sit between the scan field and the lines.
+    assert flow == ["scan", "basket", "line", "customer", "payment", "validate"], path
     line_stops = [s for s in stops if s["region"] == "line"]
     assert [s["row"] for s in line_stops] == sorted(s["row"] for s in line_stops), path
     assert [s["cls"] for s in line_stops[:3]] == ["qty", "disc", "remove"], path

@@ -12,7 +12,12 @@ from comptoir.lib.management.helpers import add_cashier, cashier_of
 from comptoir.lib.money import format_amount
 from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.management.output import invoice_data, write_invoice
-from comptoir.sales.management.parsing import parse_item, parse_payments, payments_needing_total
+from comptoir.sales.management.parsing import (
+    manager_named,
+    parse_item,
+    parse_payments,
+    payments_needing_total,
+)
 from comptoir.sales.selectors import invoice_detail, sale_total
 from comptoir.sales.services import invoice_sell
 from comptoir.stores.models import Till
@@ -48,15 +53,31 @@ class Command(ComptoirCommand):
                 "rendues"
             ),
         )
+        parser.add_argument(
+            "--discount",
+            default="",
+            metavar="REMISE",
+            help=_(
+                "remise sur tout le panier : un pourcentage (10%%) ou un montant (1,50), "
+                "répartie sur les lignes ; au-delà du seuil, avec --manager"
+            ),
+        )
+        parser.add_argument(
+            "--manager",
+            metavar="NOM",
+            help=_("gérant qui accorde une remise au-delà du seuil (discount_manager_threshold)"),
+        )
         add_cashier(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         cashier = cashier_of(options)
         lines = [parse_item(item) for item in options["items"]]
+        discount = options["discount"]
+        manager = manager_named(options["manager"]) if options["manager"] else None
         payments = None
         if options["pay"]:
             if payments_needing_total(options["pay"]):
-                total, currency = sale_total(lines=lines)
+                total, currency = sale_total(lines=lines, discount=discount)
             else:
                 total, currency = 0, store_current().currency
             payments = parse_payments(options["pay"], total=total, currency=currency)
@@ -76,6 +97,8 @@ class Command(ComptoirCommand):
             customer=options["customer"],
             cashier=cashier,
             prepare=prepare,
+            discount=discount,
+            discount_approved_by=manager,
         )
         for notice in notices:
             self.stderr.write(notice)

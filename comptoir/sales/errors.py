@@ -1,0 +1,10 @@
+"""Errors of sales that callers tell apart from other refusals."""
+
+from __future__ import annotations
+
+from comptoir.lib.errors import ValidationError
+
+
+class ApprovalRequiredError(ValidationError):
+    """The operation needs a manager's approval (a basket discount above the threshold):
+    the till screen asks for a manager's password, the CLI for ``--manager``."""
