@@ -179,7 +179,12 @@ def receipt_ticket(invoice: Any, *, config: PrinterConfig, duplicate: int = 0) -
         detail = f"  {_quantity(line.quantity)} x {format_money(line.unit_price, money)}"
         if line.discount_rate:
             detail += f" - {_rate(line.discount_rate)} %"
-        ticket.pair(detail, format_money(line.total_incl_tax, money))
+        # (before the basket's discount, as the browser ticket shows the lines)
+        ticket.pair(detail, format_money(line.total_incl_tax + line.basket_discount, money))
+    if invoice.discount:
+        asked = invoice.discount
+        rate = f" {_rate(Decimal(asked.rstrip('%')))} %" if asked.endswith("%") else ""
+        ticket.pair(f"{_('Remise')}{rate}", "-" + format_money(invoice.discount_amount, money))
     ticket.rule()
     ticket.pair(_("TOTAL TTC"), format_money(invoice.total_incl_tax, money), bold=True, tall=True)
     ticket.blank()

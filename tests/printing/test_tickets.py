@@ -3,11 +3,14 @@ columns of the paper, the code page's characters, cut and drawer pulse."""
 
 from __future__ import annotations
 
+import pytest
 from escpos.printer import Dummy
 
 from comptoir.printing.config import PrinterConfig
 from comptoir.printing.device import _write
-from comptoir.printing.tickets import Ticket, encodable
+from comptoir.printing.tickets import Ticket, encodable, receipt_ticket
+from comptoir.sales.services import SaleLine, invoice_sell
+from tests.factories import at, make_article
 
 
 def test_characters_a_code_page_lacks_print_as_their_fallback() -> None:
@@ -40,3 +43,17 @@ def test_bytes_select_the_code_page_then_cut_then_pulse_the_drawer() -> None:
     device = Dummy()
     _write(device, None, encoding="CP858", drawer=True)
     assert device.output == b"\x1bp\x00\x32\x32"
+
+
+@pytest.mark.django_db
+def test_a_basket_discount_prints_as_the_browser_ticket_shows_it(till: object) -> None:
+    """Lines before the basket's discount, then « Remise 10 % -2,30 € », then the total."""
+    make_article("A", "10.00", vat="20")
+    make_article("B", "13.00", vat="5.5")
+    invoice = invoice_sell(lines=[SaleLine("A", 1), SaleLine("B", 1)], discount="10%", at=at(3))
+    text = receipt_ticket(invoice, config=PrinterConfig(width=80)).plain()
+    assert "13,00 €" in text
+    assert "10,00 €" in text
+    [discount] = [line for line in text.splitlines() if line.startswith("Remise")]
+    assert discount.startswith("Remise 10 %") and discount.endswith("-2,30 €"), discount
+    assert "20,70 €" in text  # TOTAL TTC
