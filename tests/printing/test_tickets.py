@@ -55,5 +55,6 @@ def test_a_basket_discount_prints_as_the_browser_ticket_shows_it(till: object) -
     assert "13,00 €" in text
     assert "10,00 €" in text
     [discount] = [line for line in text.splitlines() if line.startswith("Remise")]
-    assert discount.startswith("Remise 10 %") and discount.endswith("-2,30 €"), discount
+    assert discount.startswith("Remise 10 %"), discount
+    assert discount.endswith("-2,30 €"), discount
     assert "20,70 €" in text  # TOTAL TTC
