@@ -44,7 +44,7 @@ from comptoir.lib.text import terminal_safe
 # The commands the entry point runs itself, without Django (see ``main``).
 ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",), ("restore",))
 # Names typed for management commands whose module cannot take them (no hyphen in Python).
-ALIASES = {"credit-note": "credit_note"}
+ALIASES = {"credit-note": "credit_note", "label-rule": "label_rule"}
 
 # Seconds the entry point waits for PostgreSQL before saying that it does not answer.
 PROBE_TIMEOUT = 10
@@ -74,6 +74,7 @@ Installation :
 Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir article add|set|list      comptoir customer add|set|list
   comptoir supplier add|set|list     comptoir import articles|customers|suppliers FICHIER.csv
+  comptoir label-rule add --prefix 21 --code-digits 5 --value weight|price | list
   comptoir sell CODE:QTE ... [--pay cash|card|mobile|cheque[:MONTANT]]
   comptoir credit-note NUMERO [CODE:QTE ...]
   comptoir session open --float MONTANT | cash-in|cash-out MONTANT --reason MOTIF
