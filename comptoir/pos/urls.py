@@ -6,7 +6,7 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import documents, lookup, session, till, training
+from comptoir.pos.views import display, documents, lookup, session, till, training
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -32,4 +32,6 @@ urlpatterns = [
     path("formation/ticket/<str:number>/", training.training_receipt, name="training_receipt"),
     path("mes-ventes/", lookup.my_sales, name="my_sales"),
     path("stock/", lookup.stock_lookup, name="stock_lookup"),
+    path("afficheur/", display.display_page, name="display"),
+    path("afficheur/etat.json", display.display_state, name="display_state"),
 ]
