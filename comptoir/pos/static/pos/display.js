@@ -31,6 +31,9 @@
       rows.appendChild(tr);
     });
     body.replaceChildren(rows);
+    // When the lines overflow, the newest one (at the bottom) is the one the customer checks.
+    var basket = root.querySelector(".display-basket");
+    basket.scrollTop = basket.scrollHeight;
   }
 
   function poll() {
