@@ -74,7 +74,6 @@ Installation :
 Données (toutes acceptent --home DIR, et --json pour ce qu'elles affichent) :
   comptoir article add|set|list      comptoir customer add|set|list
   comptoir supplier add|set|list     comptoir import articles|customers|suppliers FICHIER.csv
-  comptoir label-rule add --prefix 21 --code-digits 5 --value weight|price | list
   comptoir sell CODE:QTE ... [--pay cash|card|mobile|cheque[:MONTANT]]
   comptoir credit-note NUMERO [CODE:QTE ...]
   comptoir session open --float MONTANT | cash-in|cash-out MONTANT --reason MOTIF
