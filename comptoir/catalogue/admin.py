@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue.models import Article, Barcode, Category, LabelRule, Supplier
 from comptoir.catalogue.services import (
     article_create_block,
     article_update_block,
@@ -235,3 +235,22 @@ class BarcodeAdmin(ReadOnlyAdmin):
     list_display = ("code", "article", "created_at")
     search_fields = ("code", "article__code", "article__name")
     list_select_related = ("article",)
+
+
+@admin.register(LabelRule)
+class LabelRuleAdmin(ReadOnlyAdmin):
+    """Read only: rules are made with ``comptoir label-rule`` (the service checks them)."""
+
+    list_display = (
+        "prefix",
+        "name",
+        "store",
+        "value",
+        "code_start",
+        "code_digits",
+        "value_start",
+        "value_digits",
+        "archived",
+    )
+    list_filter = ("store", "value", "archived")
+    list_select_related = ("store",)

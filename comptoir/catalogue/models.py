@@ -1,13 +1,17 @@
-"""Catalogue reference data: categories, suppliers, articles and their barcodes."""
+"""Catalogue reference data: categories, suppliers, articles and their barcodes, and the
+stores' rules for reading the labels of their scales."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.catalogue.labels import LabelFormat
 from comptoir.lib.fields import MoneyField, QuantityField
+from comptoir.stores.models import Store
 from comptoir.sync.synced import ReferenceModel
 
 
@@ -114,3 +118,55 @@ class Barcode(ReferenceModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class LabelRule(ReferenceModel):
+    """How a store's label scales print their EAN-13 labels (``catalogue.labels``): a
+    prefix of the in-store range (20 to 29), where the article code sits, and whether the
+    value is a weight in grams or a price in minor units. Positions are 1-based.
+
+    Reference data of one store, made on the hub or on one of the store's tills and synced
+    to every post (each reads its own store's rules); archiving a rule retires it."""
+
+    class Value(models.TextChoices):
+        WEIGHT = "weight", _("poids en grammes")
+        PRICE = "price", _("prix en unité mineure")
+
+    store = models.ForeignKey(
+        Store, verbose_name=_("magasin"), on_delete=models.PROTECT, related_name="+"
+    )
+    prefix = models.CharField(_("préfixe"), max_length=3)
+    name = models.CharField(
+        _("nom"), max_length=80, blank=True, help_text=_("Les balances qui l'impriment.")
+    )
+    code_start = models.PositiveSmallIntegerField(
+        _("début du code article"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    code_digits = models.PositiveSmallIntegerField(
+        _("chiffres du code article"), validators=[MinValueValidator(1), MaxValueValidator(11)]
+    )
+    value_start = models.PositiveSmallIntegerField(
+        _("début de la valeur"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    value_digits = models.PositiveSmallIntegerField(
+        _("chiffres de la valeur"), validators=[MinValueValidator(1), MaxValueValidator(11)]
+    )
+    value = models.CharField(_("valeur"), max_length=8, choices=Value.choices)
+
+    class Meta:
+        verbose_name = _("règle d'étiquette")
+        verbose_name_plural = _("règles d'étiquettes")
+        ordering = ["prefix"]
+
+    def __str__(self) -> str:
+        return self.prefix
+
+    def layout(self) -> LabelFormat:
+        return LabelFormat(
+            prefix=self.prefix,
+            code_start=self.code_start,
+            code_digits=self.code_digits,
+            value_start=self.value_start,
+            value_digits=self.value_digits,
+            kind=self.value,
+        )

@@ -1,10 +1,13 @@
-"""Reads of the catalogue: one article or supplier by code or id, category and supplier lists.
+"""Reads of the catalogue: one article or supplier by code or id, category and supplier lists,
+and what a scale's label sells.
 
 Articles with their stock are read in ``stock.selectors`` (stock sits above the catalogue)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import (
@@ -19,8 +22,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue import labels
+from comptoir.catalogue.labels import LabelRead
+from comptoir.catalogue.models import Article, Barcode, Category, LabelRule, Supplier
 from comptoir.lib.errors import NotFoundError
+from comptoir.stores.models import Store
 from comptoir.stores.selectors import code_twins
 
 # Natural keys (article, barcode and supplier codes) are unique per post, not in the
@@ -164,3 +170,64 @@ def category_list(
     if search and search.strip():
         qs = qs.filter(name__icontains=search.strip())
     return qs
+
+
+def label_rule_list(*, store: Store, include_archived: bool = False) -> QuerySet[LabelRule]:
+    """The store's label rules, by prefix."""
+    qs = LabelRule.objects.filter(store=store).order_by("prefix", "id")
+    return qs if include_archived else qs.filter(archived=False)
+
+
+@dataclass(frozen=True)
+class LabelSale:
+    """What a scanned label sells: an article and a quantity in its unit."""
+
+    article: Article
+    quantity: Decimal
+    label: LabelRead
+
+
+def label_resolve(*, code: str, store: Store) -> LabelSale | None:
+    """What the scale label ``code`` sells in ``store``, or ``None`` when ``code`` is not
+    one of its labels (another code, left to :func:`article_get`).
+
+    An article code or barcode typed exactly wins over the rules: a store that registered
+    a code of the in-store range as an article's barcode meant that article. A label with
+    a wrong check digit, an unknown article code, or a value that does not fit the article
+    (a weight for an article not sold by the kilogram) is refused with its reason.
+    """
+    code = code.strip()
+    if len(code) != labels.LENGTH or not code.startswith(labels.IN_STORE_FIRST_DIGIT):
+        return None
+    rule = labels.label_rule_for(code, (r.layout() for r in label_rule_list(store=store)))
+    if rule is None:
+        return None
+    if Article.objects.filter(code=code).exists() or Barcode.objects.filter(code=code).exists():
+        return None
+    read = labels.label_read(code, rule)
+    article = _label_article(read)
+    quantity = labels.label_quantity(
+        read,
+        article=article.code,
+        unit=article.unit,
+        unit_price=article.sale_price,
+        currency=store.currency,
+    )
+    return LabelSale(article=article, quantity=quantity, label=read)
+
+
+def _label_article(read: labels.LabelRead) -> Article:
+    """The article a label names: its code as printed (« 00123 »), else without the
+    leading zeros that the scale pads it with (« 123 »); of twins, as ``article_get``."""
+    codes = list(dict.fromkeys([read.article_code, read.article_code.lstrip("0") or "0"]))
+    for code in codes:
+        article = Article.objects.filter(code=code).order_by(*TWIN_ORDER).first()
+        if article is not None:
+            return article
+    raise NotFoundError(
+        _(
+            "Étiquette « %(label)s » : aucun article n'a le code « %(code)s » "
+            "(règle d'étiquette %(prefix)s)."
+        )
+        % {"label": read.code, "code": codes[-1], "prefix": read.rule.prefix}
+    )

@@ -1,4 +1,4 @@
-"""Use cases of the catalogue: articles, categories, suppliers.
+"""Use cases of the catalogue: articles, categories, suppliers, label rules.
 
 Each use case ``<entity>_<verb>`` is ``use_case(<entity>_<verb>_block)``: the block joins
 the caller's transaction (the admin calls blocks inside its own), the use case is the
@@ -9,6 +9,7 @@ block in one durable transaction of its own (see ``core.usecases``). The reads
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
@@ -16,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue.labels import LAST_DATA_POSITION, label_format_default
+from comptoir.catalogue.models import Article, Barcode, Category, LabelRule, Supplier
 from comptoir.catalogue.selectors import article_get, supplier_get, supplier_ref
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
@@ -25,7 +27,15 @@ from comptoir.lib.money import parse_amount
 from comptoir.lib.numbers import parse_decimal
 from comptoir.lib.quantity import UNITS, parse_quantity
 from comptoir.lib.usecases import use_case
-from comptoir.lib.validators import clean_barcode, clean_code, clean_contact_fields, clean_name
+from comptoir.lib.validators import (
+    clean_barcode,
+    clean_code,
+    clean_contact_fields,
+    clean_name,
+    clean_text,
+)
+from comptoir.stores.models import Store
+from comptoir.stores.services import stores_editable_here
 
 Amount = str | Decimal | int
 
@@ -312,3 +322,74 @@ def category_update_block(
 
 
 category_update = use_case(category_update_block)
+
+
+@transaction.atomic(savepoint=False)
+def label_rule_create_block(
+    *,
+    store: Store,
+    prefix: str,
+    code_digits: int,
+    value: str,
+    code_start: int | None = None,
+    value_start: int | None = None,
+    value_digits: int | None = None,
+    name: str = "",
+) -> LabelRule:
+    """A rule for reading ``store``'s scale labels (``catalogue.labels``): the code right
+    after the prefix and the value up to position 12 unless positions are given. One
+    active rule per prefix and store. Made where stores are (see ``sync_setup``)."""
+    if not stores_editable_here():
+        raise ValidationError(
+            _("Les règles d'étiquettes se modifient sur le serveur, puis arrivent aux caisses.")
+        )
+    prefix = prefix.strip()
+    layout = label_format_default(prefix=prefix, code_digits=code_digits, kind=value)
+    layout = replace(
+        layout,
+        code_start=code_start or layout.code_start,
+        value_start=value_start or (code_start or layout.code_start) + code_digits,
+    )
+    if value_digits is None:
+        value_digits = LAST_DATA_POSITION - layout.value_start + 1
+    layout = replace(layout, value_digits=value_digits)
+    layout.check()
+    if LabelRule.objects.filter(store=store, prefix=prefix, archived=False).exists():
+        raise ValidationError(
+            _("Le magasin « %(store)s » a déjà une règle d'étiquette pour le préfixe %(prefix)s.")
+            % {"store": store.name, "prefix": prefix}
+        )
+    return LabelRule.objects.create(
+        store=store,
+        name=clean_text(name.strip(), label=_("Le nom de la règle")),
+        prefix=layout.prefix,
+        code_start=layout.code_start,
+        code_digits=layout.code_digits,
+        value_start=layout.value_start,
+        value_digits=layout.value_digits,
+        value=layout.kind,
+    )
+
+
+label_rule_create = use_case(label_rule_create_block)
+
+
+@transaction.atomic(savepoint=False)
+def label_rule_archive_block(*, store: Store, prefix: str) -> LabelRule:
+    """Retire ``store``'s active rule for ``prefix``: its labels are read no more."""
+    if not stores_editable_here():
+        raise ValidationError(
+            _("Les règles d'étiquettes se modifient sur le serveur, puis arrivent aux caisses.")
+        )
+    rule = LabelRule.objects.filter(store=store, prefix=prefix.strip(), archived=False).first()
+    if rule is None:
+        raise NotFoundError(
+            _("Le magasin « %(store)s » n'a pas de règle d'étiquette pour le préfixe %(prefix)s.")
+            % {"store": store.name, "prefix": prefix}
+        )
+    rule.archived = True
+    rule.save(update_fields=["archived"])
+    return rule
+
+
+label_rule_archive = use_case(label_rule_archive_block)

@@ -6,7 +6,11 @@ office links to them.
 
 from django.urls import path
 
+<<<<<<< HEAD
 from comptoir.pos.views import documents, lookup, printer, session, till, training
+=======
+from comptoir.pos.views import display, documents, lookup, session, till, training
+>>>>>>> h18/labels
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -38,4 +42,6 @@ urlpatterns = [
     path("formation/ticket/<str:number>/", training.training_receipt, name="training_receipt"),
     path("mes-ventes/", lookup.my_sales, name="my_sales"),
     path("stock/", lookup.stock_lookup, name="stock_lookup"),
+    path("afficheur/", display.display_page, name="display"),
+    path("afficheur/etat.json", display.display_state, name="display_state"),
 ]

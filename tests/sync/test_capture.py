@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from comptoir.cash.models import CashMovement, CashSession, CashSessionClosing
 from comptoir.cash.services import session_open
-from comptoir.catalogue.models import Article, Barcode, Category, Supplier
+from comptoir.catalogue.models import Article, Barcode, Category, LabelRule, Supplier
 from comptoir.closings.models import Closing
 from comptoir.customers.models import Customer
 from comptoir.events.models import TechnicalEvent
@@ -84,6 +84,18 @@ REFERENCE_BUILDERS: dict[str, tuple[Builder, str]] = {
     ),
     "catalogue.barcode": (lambda c: Barcode(article=c["article"], code=f"B{_n()}"), "code"),
     "customers.customer": (lambda c: Customer(code=f"CL{_n()}", name="Client"), "name"),
+    "catalogue.labelrule": (
+        lambda c: LabelRule(
+            store=c["store"],
+            prefix=f"2{_n() % 10}",
+            code_start=3,
+            code_digits=5,
+            value_start=8,
+            value_digits=5,
+            value="weight",
+        ),
+        "name",
+    ),
 }
 REFERENCE_LABELS = sorted(spec.label for spec in registry.references())
 

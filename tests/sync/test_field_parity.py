@@ -27,7 +27,7 @@ from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from comptoir.cash.services import cash_out, session_close, session_open
-from comptoir.catalogue.services import supplier_create
+from comptoir.catalogue.services import label_rule_create, supplier_create
 from comptoir.customers.services import customer_create
 from comptoir.lib.bounds import MAX_AMOUNT, MAX_QUANTITY
 from comptoir.lib.errors import ValidationError
@@ -75,6 +75,7 @@ def shop(till: Any) -> None:
     session_close(counted="30", till=till, at=at(5, 18))
     session_open(amount="0", till=till_create(store=till.store, name="Caisse 2", prefix="C2"))
     till_create(store=till.store, name="Caisse 3", prefix="C3")
+    label_rule_create(store=till.store, prefix="21", code_digits=5, value="weight")
 
 
 def drawn(field: models.Field[Any, Any]) -> list[tuple[str, Any]]:

@@ -39,7 +39,12 @@ from comptoir.printing.services import SaleOutcome, sale_print
 from comptoir.sales.calculations import CHANGE_METHODS
 from comptoir.sales.errors import ApprovalRequiredError
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
+<<<<<<< HEAD
 from comptoir.sales.selectors import draft_parked_list, invoice_detail
+=======
+from comptoir.sales.scanned import sale_line_read
+from comptoir.sales.selectors import invoice_detail
+>>>>>>> h18/labels
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
@@ -158,14 +163,16 @@ def index(request: HttpRequest, *, till: Till) -> HttpResponse:
 @require_POST
 @till_required
 def scan(request: HttpRequest, *, till: Till) -> HttpResponse:
-    """Enter in the scan field: ``CODE`` or ``3*CODE`` (a code or a barcode) adds a line."""
+    """Enter in the scan field: ``CODE`` or ``3*CODE`` (a code or a barcode) adds a line;
+    so does a scale's label (``sales.scanned``), with the quantity it carries."""
     code, quantity = scan_parse(request.POST.get("q", "")[:200])
     draft = draft_current(request.session, till=till)
     if not code:
         return _answer(request, till, draft)
     draft = draft_for_update(request.session, till=till, cashier=_cashier(request))
     try:
-        invoice_draft_add_line(draft=draft, line=SaleLine(code, quantity))
+        line = sale_line_read(SaleLine(code, quantity), store=till.store)
+        invoice_draft_add_line(draft=draft, line=line)
     except NotFoundError as error:
         # Perhaps a name typed faster than the suggestions: offer them to pick from.
         results = article_list(search=code, limit=SEARCH_LIMIT) if len(code) >= SEARCH_MIN else None

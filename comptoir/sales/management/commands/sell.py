@@ -18,6 +18,7 @@ from comptoir.sales.management.parsing import (
     parse_payments,
     payments_needing_total,
 )
+from comptoir.sales.scanned import sale_line_read
 from comptoir.sales.selectors import invoice_detail, sale_total
 from comptoir.sales.services import invoice_sell
 from comptoir.stores.models import Till
@@ -38,7 +39,8 @@ class Command(ComptoirCommand):
             metavar="CODE:QTE[:REMISE%]",
             help=_(
                 "code ou code-barres de l'article, quantité (virgule ou point ; 1 si absente) "
-                "et remise en %% facultative, ex. A12:2 ou POMMES:0,750:10"
+                "et remise en %% facultative, ex. A12:2 ou POMMES:0,750:10 ; ou l'étiquette "
+                "d'une balance (EAN-13 de 20 à 29), qui porte sa quantité"
             ),
         )
         parser.add_argument("--customer", help=_("code ou identifiant du client"))
@@ -71,7 +73,8 @@ class Command(ComptoirCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         cashier = cashier_of(options)
-        lines = [parse_item(item) for item in options["items"]]
+        store = store_current()
+        lines = [sale_line_read(parse_item(item), store=store) for item in options["items"]]
         discount = options["discount"]
         manager = manager_named(options["manager"]) if options["manager"] else None
         payments = None
