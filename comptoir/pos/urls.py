@@ -6,11 +6,7 @@ office links to them.
 
 from django.urls import path
 
-<<<<<<< HEAD
-from comptoir.pos.views import documents, lookup, printer, session, till, training
-=======
-from comptoir.pos.views import display, documents, lookup, session, till, training
->>>>>>> h18/labels
+from comptoir.pos.views import display, documents, lookup, printer, session, till, training
 
 urlpatterns = [
     path("", till.index, name="index"),

@@ -39,12 +39,8 @@ from comptoir.printing.services import SaleOutcome, sale_print
 from comptoir.sales.calculations import CHANGE_METHODS
 from comptoir.sales.errors import ApprovalRequiredError
 from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
-<<<<<<< HEAD
-from comptoir.sales.selectors import draft_parked_list, invoice_detail
-=======
 from comptoir.sales.scanned import sale_line_read
-from comptoir.sales.selectors import invoice_detail
->>>>>>> h18/labels
+from comptoir.sales.selectors import draft_parked_list, invoice_detail
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
