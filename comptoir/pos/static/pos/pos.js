@@ -54,6 +54,10 @@
     } else {
       scan.focus();
     }
+    // What the action produced (a validated sale, an error) is brought into view.
+    document.querySelectorAll("#receipt h2, #receipt .change-due, .feedback .error").forEach(function (el) {
+      el.scrollIntoView({ block: "nearest" });
+    });
   }
 
   function fail(message) {
