@@ -82,5 +82,6 @@ def test_the_charts_axis_labels_are_legible_on_a_small_screen(
     # The days chart has the whole width of the page, not a column of it.
     days = page.locator("section:has(#chart-days)").bounding_box()
     grid = page.locator(".dash-grid:has(#chart-days)").bounding_box()
-    assert days is not None and grid is not None
+    assert days is not None
+    assert grid is not None
     assert days["width"] == pytest.approx(grid["width"], abs=1)
