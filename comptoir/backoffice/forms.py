@@ -25,7 +25,7 @@ from comptoir.catalogue.services import parse_price, parse_vat_rate
 from comptoir.lib.errors import ComptoirError
 from comptoir.lib.money import format_amount
 from comptoir.lib.quantity import format_quantity, parse_quantity
-from comptoir.lib.validators import clean_barcode, clean_code, clean_name
+from comptoir.lib.validators import clean_barcode, clean_code, clean_contact_fields, clean_name
 from comptoir.stores.models import Store, Till
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -294,6 +294,24 @@ class ContactForm(forms.Form):
             del self.fields["archived"]
         if not code_required:
             self.fields["code"].help_text = _("Laissé vide, il est créé automatiquement.")
+
+    def clean(self) -> dict[str, Any]:
+        """Each contact field checked alone by the services' validators, so that every field
+        in error is shown at once (the service stops at the first)."""
+        cleaned = super().clean() or {}
+        if cleaned.get("name") is not None:
+            try:
+                clean_name(cleaned["name"])
+            except ComptoirError as exc:
+                self.add_error("name", exc.message)
+        alone = dict.fromkeys(self.CONTACT_FIELDS[1:])
+        for name in self.CONTACT_FIELDS[1:]:
+            if cleaned.get(name):
+                try:
+                    clean_contact_fields(**{**alone, name: cleaned[name]})
+                except ComptoirError as exc:
+                    self.add_error(name, exc.message)
+        return cleaned
 
     @staticmethod
     def initial_for(obj: Any) -> dict[str, Any]:
