@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from functools import partial
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from django import forms
@@ -18,15 +19,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.catalogue.models import Article, Category, Supplier
+from comptoir.catalogue.models import Article, Barcode, Category, Supplier
 from comptoir.catalogue.selectors import supplier_twins
+from comptoir.catalogue.services import parse_price, parse_vat_rate
+from comptoir.lib.errors import ComptoirError
 from comptoir.lib.money import format_amount
-from comptoir.lib.quantity import format_quantity
+from comptoir.lib.quantity import format_quantity, parse_quantity
+from comptoir.lib.validators import clean_barcode, clean_code, clean_contact_fields, clean_name
 from comptoir.printing.config import ENCODINGS, WIDTHS
 from comptoir.printing.models import PrinterKind
 from comptoir.stores.models import Store, Till
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+T = TypeVar("T")
 
 
 def decimal_text(value: object) -> str:
@@ -75,27 +80,63 @@ def store_choices(stores: QuerySet[Store] | None = None) -> list[tuple[str, str]
     return [(name, name) for name in qs.values_list("name", flat=True)]
 
 
+NEW_CATEGORY = "__new__"
+
+
+def category_choices(current: str = "") -> list[tuple[str, str]]:
+    """No category, the active categories by name (one entry per name: twins created on two
+    offline tills are one category to whoever types it), the article's own even if
+    archived, and the explicit choice of creating one."""
+    names = list(
+        dict.fromkeys(
+            Category.objects.filter(archived=False).order_by("name").values_list("name", flat=True)
+        )
+    )
+    if current and current not in names:
+        names.append(current)
+    return [
+        ("", str(_("(aucune)"))),
+        *((name, name) for name in names),
+        (NEW_CATEGORY, str(_("Nouvelle catégorie…"))),
+    ]
+
+
+def _field_error(check: Callable[[], T]) -> T:
+    """A service's validator run on one field: its French refusal becomes that field's error,
+    so that every field in error is shown at once (the service stops at the first)."""
+    try:
+        return check()
+    except ComptoirError as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
 class ArticleForm(forms.Form):
+    """Each field is checked by the validator the catalogue's services use, so that all the
+    errors of a submission show together; the service checks everything again on save."""
+
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Désignation"), max_length=200)
     sale_price = forms.CharField(
         label=_("Prix de vente TTC"), max_length=20, help_text=_("Par exemple 3,90")
     )
     vat_rate = forms.CharField(label=_("Taux de TVA (%)"), max_length=8, initial="20")
-    cost = forms.CharField(label=_("Prix de revient HT"), max_length=20, initial="0")
+    cost = forms.CharField(
+        label=_("Prix de revient HT"), max_length=20, initial="0", required=False
+    )
     unit = forms.ChoiceField(label=_("Unité"), choices=Article.Unit.choices, initial="piece")
     alert_threshold = forms.CharField(
         label=_("Seuil d'alerte de stock"),
         max_length=20,
         initial="0",
+        required=False,
         help_text=_("L'article est signalé quand son stock passe à ce niveau ou en dessous."),
     )
-    category = forms.CharField(
-        label=_("Catégorie"),
+    category = forms.ChoiceField(label=_("Catégorie"), required=False)
+    new_category = forms.CharField(
+        label=_("Nom de la nouvelle catégorie"),
         max_length=120,
         required=False,
-        help_text=_("Une catégorie nouvelle est créée."),
-        widget=forms.TextInput(attrs={"list": "categories"}),
+        help_text=_("Avec le choix « Nouvelle catégorie… »."),
     )
     supplier = forms.TypedChoiceField(
         label=_("Fournisseur"), required=False, coerce=UUID, empty_value=""
@@ -106,9 +147,15 @@ class ArticleForm(forms.Form):
         required=False,
         help_text=_("Séparés par des espaces."),
     )
+    remove_barcodes = forms.MultipleChoiceField(
+        label=_("Codes-barres à retirer"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, article: Article | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.article = article
         choices = supplier_choices(str(_("(aucun)")))
         # An archived supplier stays offered to the article that has it: absent from the
         # list, it would be dropped by the next edit of any other field.
@@ -119,9 +166,88 @@ class ArticleForm(forms.Form):
                 label = gettext("%(name)s (%(code)s, archivé)")
                 choices.append((current, label % {"name": supplier.name, "code": supplier.code}))
         cast(forms.ChoiceField, self.fields["supplier"]).choices = choices
-        if editing:
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(
+            self.initial.get("category", "")
+        )
+        codes: list[str] = []
+        if article is not None:
             # The code identifies the article everywhere (tills, sync, receipts): fixed.
             self.fields["code"].disabled = True
+            codes = list(
+                article.barcodes.filter(archived=False)
+                .order_by("code")
+                .values_list("code", flat=True)
+            )
+        if codes:
+            cast(forms.ChoiceField, self.fields["remove_barcodes"]).choices = [
+                (c, c) for c in codes
+            ]
+        else:
+            del self.fields["remove_barcodes"]
+
+    def clean_code(self) -> str:
+        code = _field_error(lambda: clean_code(self.cleaned_data["code"], what=gettext("article")))
+        if self.article is None and Article.objects.filter(code=code).exists():
+            raise forms.ValidationError(
+                gettext("Un article porte déjà le code « %(code)s ».") % {"code": code}
+            )
+        return code
+
+    def clean_name(self) -> str:
+        return _field_error(lambda: clean_name(self.cleaned_data["name"]))
+
+    def clean_sale_price(self) -> str:
+        value = self.cleaned_data["sale_price"]
+        _field_error(lambda: parse_price(value, what=gettext("Le prix de vente")))
+        return value
+
+    def clean_vat_rate(self) -> str:
+        value = self.cleaned_data["vat_rate"]
+        _field_error(lambda: parse_vat_rate(value))
+        return value
+
+    def clean_cost(self) -> str:
+        value = self.cleaned_data["cost"] or "0"
+        _field_error(lambda: parse_price(value, what=gettext("Le prix de revient")))
+        return value
+
+    def clean_barcodes(self) -> str:
+        value = self.cleaned_data["barcodes"]
+        codes = [_field_error(partial(clean_barcode, code)) for code in value.split()]
+        taken = Barcode.objects.filter(code__in=codes, archived=False).select_related("article")
+        if self.article is not None:
+            taken = taken.exclude(article=self.article)
+        for barcode in taken.order_by("id"):
+            raise forms.ValidationError(
+                gettext("Le code-barres « %(code)s » est déjà celui de l'article %(article)s.")
+                % {"code": barcode.code, "article": barcode.article.code}
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        threshold, unit = cleaned.get("alert_threshold") or "0", cleaned.get("unit")
+        if unit:
+            try:
+                parse_quantity(threshold, unit=unit, allow_zero=True)
+            except ComptoirError as exc:
+                self.add_error("alert_threshold", exc.message)
+        category, new = cleaned.get("category"), (cleaned.get("new_category") or "").strip()
+        if category == NEW_CATEGORY:
+            if not new:
+                self.add_error("new_category", gettext("Donnez le nom de la nouvelle catégorie."))
+            else:
+                try:
+                    cleaned["category"] = clean_name(new, max_length=120)
+                except ComptoirError as exc:
+                    self.add_error("new_category", exc.message)
+        elif new:
+            # A name typed without the choice would be lost silently: say it.
+            self.add_error(
+                "new_category",
+                gettext("Pour créer cette catégorie, choisissez « Nouvelle catégorie… »."),
+            )
+        return cleaned
 
     @staticmethod
     def initial_for(article: Article) -> dict[str, str]:
@@ -130,7 +256,8 @@ class ArticleForm(forms.Form):
             "code": article.code,
             "name": article.name,
             "sale_price": decimal_text(format_amount(article.sale_price, currency)),
-            "vat_rate": decimal_text(article.vat_rate.normalize()),
+            # Fixed-point: normalize() alone writes 20 % as "2E+1".
+            "vat_rate": decimal_text(format(article.vat_rate.normalize(), "f")),
             "cost": decimal_text(format_amount(article.cost, currency)),
             "unit": article.unit,
             "alert_threshold": decimal_text(format_quantity(article.alert_threshold)),
@@ -169,6 +296,24 @@ class ContactForm(forms.Form):
             del self.fields["archived"]
         if not code_required:
             self.fields["code"].help_text = _("Laissé vide, il est créé automatiquement.")
+
+    def clean(self) -> dict[str, Any]:
+        """Each contact field checked alone by the services' validators, so that every field
+        in error is shown at once (the service stops at the first)."""
+        cleaned = super().clean() or {}
+        if cleaned.get("name") is not None:
+            try:
+                clean_name(cleaned["name"])
+            except ComptoirError as exc:
+                self.add_error("name", exc.message)
+        alone = dict.fromkeys(self.CONTACT_FIELDS[1:])
+        for name in self.CONTACT_FIELDS[1:]:
+            if cleaned.get(name):
+                try:
+                    clean_contact_fields(**{**alone, name: cleaned[name]})
+                except ComptoirError as exc:
+                    self.add_error(name, exc.message)
+        return cleaned
 
     @staticmethod
     def initial_for(obj: Any) -> dict[str, Any]:

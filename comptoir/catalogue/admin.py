@@ -135,7 +135,7 @@ class ArticleForm(forms.ModelForm):
 
     def clean_new_barcodes(self) -> list[str]:
         codes = [service_check(clean_barcode, c) for c in self.cleaned_data["new_barcodes"].split()]
-        taken = Barcode.objects.filter(code__in=codes)
+        taken = Barcode.objects.filter(code__in=codes, archived=False)
         if self.instance.pk:
             taken = taken.exclude(article_id=self.instance.pk)
         for barcode in taken.select_related("article"):

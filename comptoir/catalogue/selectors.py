@@ -71,7 +71,7 @@ def article_get(*, code: str | None = None, pk: UUID | None = None) -> Article:
     if article is None:
         barcode = (
             Barcode.objects.select_related("article")
-            .filter(code=code)
+            .filter(code=code, archived=False)
             .order_by("article__archived", "article_id", "id")
             .first()
         )
@@ -118,7 +118,7 @@ def article_filter(
         qs = qs.filter(
             Q(code__icontains=text)
             | Q(name__icontains=text)
-            | Q(pk__in=Barcode.objects.filter(code=text).values("article_id"))
+            | Q(pk__in=Barcode.objects.filter(code=text, archived=False).values("article_id"))
         )
     return qs
 
@@ -128,7 +128,7 @@ def article_twins(*, articles: Iterable[Article]) -> set[UUID]:
     article's code or barcode: twins created on two tills while offline (codes are unique
     per post, not in the database). Archiving one of them settles it."""
     own: dict[UUID, set[str]] = {a.pk: {a.code} for a in articles if not a.archived}
-    for article_id, code in Barcode.objects.filter(article_id__in=own).values_list(
+    for article_id, code in Barcode.objects.filter(article_id__in=own, archived=False).values_list(
         "article_id", "code"
     ):
         own[article_id].add(code)
@@ -139,7 +139,7 @@ def article_twins(*, articles: Iterable[Article]) -> set[UUID]:
     ):
         holders.setdefault(code, set()).add(article_id)
     for article_id, code in Barcode.objects.filter(
-        article__archived=False, code__in=keys
+        article__archived=False, archived=False, code__in=keys
     ).values_list("article_id", "code"):
         holders.setdefault(code, set()).add(article_id)
     return {pk for pk, codes in own.items() if any(holders.get(c, set()) - {pk} for c in codes)}

@@ -77,7 +77,12 @@ def category_get_or_create(*, name: str) -> Category:
 
 def _check_barcodes_free(codes: Sequence[str], article: Article | None) -> list[str]:
     cleaned = list(dict.fromkeys(clean_barcode(c) for c in codes))
-    taken = Barcode.objects.filter(code__in=cleaned).select_related("article").order_by("id")
+    # A removed (archived) barcode is free again: another article may take it.
+    taken = (
+        Barcode.objects.filter(code__in=cleaned, archived=False)
+        .select_related("article")
+        .order_by("id")
+    )
     clashes = Article.objects.filter(code__in=cleaned).order_by("id")
     if article is not None:
         taken = taken.exclude(article=article)
@@ -114,7 +119,12 @@ def article_create_block(
         raise ValidationError(_("Un article porte déjà le code « %(code)s ».") % {"code": code})
     # A code that is another article's barcode would hide that article from the scanner
     # (``article_get`` looks codes up first), the mirror of the check on new barcodes.
-    owner = Barcode.objects.select_related("article").filter(code=code).order_by("id").first()
+    owner = (
+        Barcode.objects.select_related("article")
+        .filter(code=code, archived=False)
+        .order_by("id")
+        .first()
+    )
     if owner is not None:
         raise ValidationError(
             _("Le code « %(code)s » est déjà un code-barres de l'article %(article)s.")
@@ -154,6 +164,7 @@ def article_update_block(
     vat_rate: str | Decimal | int | None = None,
     cost: Amount | None = None,
     add_barcodes: Sequence[str] = (),
+    remove_barcodes: Sequence[str] = (),
     category: str | None = None,
     supplier: str | UUID | None = None,
     unit: str | None = None,
@@ -164,7 +175,9 @@ def article_update_block(
 
     The article is ``pk`` (what a screen that lists twins edits), else the one ``code``
     names as ``article_get`` picks it (the CLI). ``supplier`` is a code or an id (see
-    :func:`supplier_ref`); ``""`` removes it.
+    :func:`supplier_ref`); ``""`` removes it. ``remove_barcodes`` archives those of the
+    article's barcodes (a synced field: reference data is never deleted); one added again
+    is brought back.
     """
     if pk is None:
         pk = article_get(code=code).pk
@@ -203,6 +216,15 @@ def article_update_block(
         article.archived = archived
         changed.add("archived")
     cleaned = _check_barcodes_free(add_barcodes, article)
+    rows: dict[str, list[Barcode]] = {}
+    for row in article.barcodes.order_by("id"):
+        rows.setdefault(row.code, []).append(row)
+    for code in remove_barcodes:
+        if not any(not row.archived for row in rows.get(code, [])):
+            raise ValidationError(
+                _("« %(code)s » n'est pas un code-barres de l'article %(article)s.")
+                % {"code": code, "article": article.code}
+            )
     if changed:
         article.save(update_fields=changed)
     if article.vat_rate != previous_rate:
@@ -214,11 +236,23 @@ def article_update_block(
                 "to": str(article.vat_rate),
             },
         )
-    existing = set(article.barcodes.values_list("code", flat=True))
     for barcode in cleaned:
-        if barcode not in existing and barcode != article.code:
+        if barcode == article.code:
+            continue
+        if barcode not in rows:
             Barcode.objects.create(article=article, code=barcode)
+        elif all(row.archived for row in rows[barcode]):
+            _set_archived(rows[barcode][0], archived=False)
+    for code in remove_barcodes:
+        for row in rows[code]:
+            if not row.archived:
+                _set_archived(row, archived=True)
     return article
+
+
+def _set_archived(barcode: Barcode, *, archived: bool) -> None:
+    barcode.archived = archived
+    barcode.save(update_fields=["archived"])
 
 
 article_update = use_case(article_update_block)

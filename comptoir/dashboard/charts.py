@@ -2,6 +2,11 @@
 
 The template draws what :func:`bar_chart` computes: one rectangle per value, a few
 horizontal grid lines at round values, and the labels to print under the bars.
+
+A chart's user units are meant to be CSS pixels: ``width`` is about the width the chart is
+shown at on a 1024-pixel-wide screen (a full-width card for the days, half of it for the
+payment methods), so that text drawn at ``FONT_SIZE`` units is rendered at least 11 px
+there and larger on wider screens, never squeezed to a few pixels.
 """
 
 from __future__ import annotations
@@ -9,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-WIDTH = 720
-HEIGHT = 240
-LEFT = 76  # room for the value axis labels
+WIDTH = 940
+HEIGHT = 260
+FONT_SIZE = 13  # user units; a chart is never shown narrower than ~85 % of its width
+LEFT = 92  # room for the value axis labels
 RIGHT = 8
 TOP = 12
-BOTTOM = 36  # room for the bar labels
+BOTTOM = 40  # room for the bar labels
 GAP = 0.2  # share of each slot left empty between bars
 TICKS = 4
 
@@ -42,6 +48,7 @@ class Tick:
 class Chart:
     width: int
     height: int
+    font_size: int
     left: int
     baseline: float
     label_y: float
@@ -105,9 +112,10 @@ def bar_chart(
     return Chart(
         width=width,
         height=height,
+        font_size=FONT_SIZE,
         left=LEFT,
         baseline=baseline,
-        label_y=baseline + 18,
+        label_y=baseline + FONT_SIZE + 8,
         bars=bars,
         ticks=ticks,
     )

@@ -81,8 +81,8 @@ def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:
         for row in data["by_method"]
     ]
     return {
-        "days": bar_chart(days, fmt=fmt, label_every=5),
-        "methods": bar_chart(methods, fmt=fmt, width=480) if methods else None,
+        "days": bar_chart(days, fmt=fmt, label_every=3),
+        "methods": bar_chart(methods, fmt=fmt, width=460) if methods else None,
     }
 
 

@@ -114,7 +114,7 @@ def article_list(
         qs = qs.filter(
             Q(code__icontains=text)
             | Q(name__icontains=text)
-            | Q(pk__in=Barcode.objects.filter(code=text).values("article_id"))
+            | Q(pk__in=Barcode.objects.filter(code=text, archived=False).values("article_id"))
         )
     return qs[:limit] if limit else qs
 

@@ -6,8 +6,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comptoir.catalogue.models import Article
-from comptoir.catalogue.services import article_update, supplier_create, supplier_update
+from comptoir.catalogue.models import Article, Category
+from comptoir.catalogue.selectors import article_get
+from comptoir.catalogue.services import (
+    article_update,
+    category_get_or_create,
+    supplier_create,
+    supplier_update,
+)
+from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.stock.services import stock_receive
 from comptoir.stores.models import Till
 from tests.factories import make_article, twin_from_another_till
@@ -26,17 +33,22 @@ def form(**changes: str) -> dict[str, str]:
         "cost": "2,10",
         "unit": "piece",
         "alert_threshold": "5",
-        "category": "Épicerie",
+        "category": "__new__",
+        "new_category": "Épicerie",
         "supplier": "",
         "barcodes": "3560070123452",
     }
     return {**data, **changes}
 
 
-def test_manager_creates_an_article(manager: Client) -> None:
+def test_manager_creates_an_article_and_lands_on_it(manager: Client) -> None:
     response = manager.post(reverse("backoffice:article_create"), form())
-    assert response.status_code == 302
     article = Article.objects.get(code="CAF250")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:article_edit", args=[article.pk])
+    page = manager.get(response["Location"])
+    assert "Article CAF250 créé." in page.content.decode()
+    assert "3560070123452" in page.content.decode()
     assert article.sale_price == 390
     assert article.category is not None
     assert article.category.name == "Épicerie"
@@ -242,3 +254,119 @@ def test_a_name_with_a_terminal_escape_is_refused(manager: Client) -> None:
     assert response.status_code == 200
     assert "caractère de contrôle ou invisible (U+001B)" in response.content.decode()
     assert not Article.objects.filter(code="CAF250").exists()
+
+
+def test_every_field_in_error_is_shown_at_once(manager: Client) -> None:
+    make_article("PAIN", "1.20")
+    response = manager.post(
+        reverse("backoffice:article_create"),
+        form(
+            code="PAIN",
+            name=" ",
+            sale_price="3,999",
+            vat_rate="150",
+            cost="-1",
+            barcodes="3560070123453",
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"code", "name", "sale_price", "vat_rate", "cost", "barcodes"}
+    assert "Un article porte déjà le code « PAIN »." in errors["code"]
+    page = response.content.decode()
+    assert "au plus 2 décimale(s)" in page
+    assert "Taux de TVA invalide" in page
+    assert not Article.objects.filter(name="").exists()
+
+
+def test_an_edit_shows_all_its_errors_too(manager: Client, till: Till) -> None:
+    article = make_article("PAIN", "1.20")
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    initial = {k: str(v) for k, v in manager.get(url).context["form"].initial.items()}
+    response = manager.post(url, {**initial, "sale_price": "abc", "alert_threshold": "x"})
+    assert set(response.context["form"].errors) == {"sale_price", "alert_threshold"}
+
+
+def test_the_edit_form_writes_a_round_vat_rate_as_typed(manager: Client, till: Till) -> None:
+    """20 % was offered as "2E+1" (Decimal.normalize), which the form then refused."""
+    article = make_article("PAIN", "1.20")
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    assert manager.get(url).context["form"].initial["vat_rate"] == "20"
+
+
+def test_the_category_is_chosen_from_a_list_and_a_typo_creates_none(
+    manager: Client, till: Till
+) -> None:
+    category_get_or_create(name="Boulangerie")
+    page = manager.get(reverse("backoffice:article_create"))
+    choices = dict(page.context["form"].fields["category"].choices)
+    assert "Boulangerie" in choices
+    assert choices["__new__"] == "Nouvelle catégorie…"
+
+    typo = manager.post(
+        reverse("backoffice:article_create"), form(category="Boulangeri", new_category="")
+    )
+    assert "category" in typo.context["form"].errors
+    # A name typed without choosing « Nouvelle catégorie… » is not silently dropped either.
+    unchosen = manager.post(
+        reverse("backoffice:article_create"), form(category="", new_category="Boulangeri")
+    )
+    assert "new_category" in unchosen.context["form"].errors
+    unnamed = manager.post(reverse("backoffice:article_create"), form(new_category=""))
+    assert "new_category" in unnamed.context["form"].errors
+    assert not Category.objects.filter(name="Boulangeri").exists()
+    assert not Article.objects.filter(code="CAF250").exists()
+
+    manager.post(
+        reverse("backoffice:article_create"), form(category="Boulangerie", new_category="")
+    )
+    article = Article.objects.get(code="CAF250")
+    assert article.category is not None
+    assert article.category.name == "Boulangerie"
+    assert Category.objects.count() == 1
+
+
+def test_the_edit_form_changes_the_category_to_a_new_one(manager: Client, till: Till) -> None:
+    article = make_article("PAIN", "1.20")
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    initial = {k: str(v) for k, v in manager.get(url).context["form"].initial.items()}
+    response = manager.post(url, {**initial, "category": "__new__", "new_category": "Pains"})
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.category is not None
+    assert article.category.name == "Pains"
+
+
+def test_a_barcode_is_removed_in_the_form_and_no_longer_rings_up_the_article(
+    manager: Client, till: Till
+) -> None:
+    manager.post(reverse("backoffice:article_create"), form(barcodes="3560070123452 12345"))
+    article = Article.objects.get(code="CAF250")
+    url = reverse("backoffice:article_edit", args=[article.pk])
+    page = manager.get(url)
+    assert dict(page.context["form"].fields["remove_barcodes"].choices) == {
+        "12345": "12345",
+        "3560070123452": "3560070123452",
+    }
+    initial = {k: str(v) for k, v in page.context["form"].initial.items()}
+    response = manager.post(url, {**initial, "remove_barcodes": ["12345"]})
+    assert response.status_code == 302
+    assert sorted(b.code for b in article.barcodes.filter(archived=False)) == ["3560070123452"]
+    with pytest.raises(NotFoundError):
+        article_get(code="12345")
+    assert article_get(code="3560070123452").pk == article.pk
+    # Free again: another article may take it, and it may come back to this one.
+    other = make_article("THE", "2.00")
+    article_update(pk=other.pk, add_barcodes=["12345"])
+    assert article_get(code="12345").pk == other.pk
+    assert 'value="12345"' not in manager.get(url).content.decode()
+
+
+def test_a_removed_barcode_added_again_comes_back(manager: Client, till: Till) -> None:
+    article = make_article("PAIN", "1.20")
+    article_update(pk=article.pk, add_barcodes=["12345"])
+    article_update(pk=article.pk, remove_barcodes=["12345"])
+    article_update(pk=article.pk, add_barcodes=["12345"])
+    assert [(b.code, b.archived) for b in article.barcodes.all()] == [("12345", False)]
+    with pytest.raises(ValidationError):
+        article_update(pk=article.pk, remove_barcodes=["99999"])

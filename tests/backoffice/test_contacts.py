@@ -146,3 +146,17 @@ def test_the_twin_mark_of_a_contact_list_is_translated(manager: Client, till: Ti
     manager.cookies["django_language"] = "en"
     body = manager.get(reverse("backoffice:suppliers")).content.decode()
     assert body.count("Duplicate code: created on two offline tills, archive one of them") == 2
+
+
+def test_a_supplier_form_shows_every_field_in_error_at_once(manager: Client, till: Till) -> None:
+    response = manager.post(
+        reverse("backoffice:supplier_create"),
+        {"code": "MOULIN", "name": "Moulin", "email": "pas-un-mail", "siren": "123456789"},
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"email", "siren"}
+    page = response.content.decode()
+    assert "SIREN invalide" in page
+    # Named on top of the form, where the page opens.
+    assert '<a href="#id_email">E-mail</a>' in page
+    assert not Supplier.objects.exists()

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from comptoir.backoffice import importjobs
 from comptoir.catalogue.models import Article
+from comptoir.catalogue.selectors import article_get
+from comptoir.catalogue.services import article_create, article_update
 from comptoir.stores.models import Till
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,13 @@ def test_progress_is_polled_until_the_end(manager: Client, till: Till, monkeypat
 
 def test_an_unknown_job_is_a_404(manager: Client) -> None:
     assert manager.get(reverse("backoffice:import_status", args=["nope"])).status_code == 404
+
+
+def test_an_import_may_give_a_removed_barcode_to_another_article(
+    manager: Client, till: Till
+) -> None:
+    first = article_create(code="PAIN", name="Pain", sale_price="1.20", barcodes=["12345"])
+    article_update(pk=first.pk, remove_barcodes=["12345"])
+    _status, page = upload(manager, b"code;name;price;vat;barcode\nLAIT;Lait;0,95;5.5;12345\n")
+    assert "Import terminé : 1 article importé." in page, page
+    assert article_get(code="12345").code == "LAIT"

@@ -98,10 +98,22 @@ def _form_context(form: ArticleForm, article: Article | None = None) -> dict[str
     return {
         "form": form,
         "article": article,
-        "category_names": Category.objects.filter(archived=False)
-        .order_by("name")
-        .values_list("name", flat=True),
+        "barcodes": article.barcodes.filter(archived=False).order_by("code") if article else (),
     }
+
+
+# The form's fields that are the article's own (the others say what to do with barcodes
+# and categories).
+_EDITABLE = (
+    "name",
+    "sale_price",
+    "vat_rate",
+    "cost",
+    "unit",
+    "alert_threshold",
+    "category",
+    "supplier",
+)
 
 
 def _create_kwargs(data: dict[str, Any]) -> dict[str, Any]:
@@ -127,23 +139,28 @@ def article_create_view(request: HttpRequest) -> HttpResponse:
         article = call_service(form, lambda: article_create(**_create_kwargs(data)))
         if article is not None:
             messages.success(request, _("Article %(code)s créé.") % {"code": article.code})
-            return redirect("backoffice:articles")
+            # Its page: what was saved, and where the next change to it is made.
+            return redirect("backoffice:article_edit", pk=article.pk)
     return render(request, "backoffice/article_form.html", _form_context(form))
 
 
 @manager_required
 def article_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     article = get_object_or_404(Article.objects.select_related("category", "supplier"), pk=pk)
-    form = ArticleForm(request.POST or None, initial=ArticleForm.initial_for(article), editing=True)
+    form = ArticleForm(
+        request.POST or None, initial=ArticleForm.initial_for(article), article=article
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # Only what the manager changed: each field edit is clocked for the per-field
         # merge, and re-sending an unchanged field would win over a newer edit elsewhere.
         changes: dict[str, Any] = {
-            name: data[name] for name in form.changed_data if name not in ("code", "barcodes")
+            name: data[name] for name in form.changed_data if name in _EDITABLE
         }
         if data["barcodes"].split():
             changes["add_barcodes"] = data["barcodes"].split()
+        if data.get("remove_barcodes"):
+            changes["remove_barcodes"] = data["remove_barcodes"]
         if changes:
             updated = call_service(form, lambda: article_update(pk=article.pk, **changes))
             if updated is None:

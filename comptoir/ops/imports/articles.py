@@ -117,7 +117,8 @@ def check(
     # Barcodes and codes already in the database, by code: (article id, article code).
     barcode_owner: dict[str, tuple[UUID, str]] = {}
     code_owners: dict[str, set[UUID]] = {}
-    for query in where_in(Barcode.objects.order_by("id"), "code", wanted):
+    # A removed (archived) barcode belongs to no one any more.
+    for query in where_in(Barcode.objects.filter(archived=False).order_by("id"), "code", wanted):
         for code, article_id, article_code in query.values_list(
             "code", "article_id", "article__code"
         ):
@@ -232,7 +233,9 @@ def write(plans: Sequence[Plan], memo: dict[str, Any]) -> Counts:
     updates = {p.target: p for p in plans if p.target}
     changed = Article.objects.update_values([{"id": pk, **p.fields} for pk, p in updates.items()])
     have: set[tuple[UUID, str]] = set(
-        Barcode.objects.filter(article_id__in=list(updates)).values_list("article_id", "code")
+        Barcode.objects.filter(article_id__in=list(updates), archived=False).values_list(
+            "article_id", "code"
+        )
     )
     barcodes = []
     for pk, plan in updates.items():

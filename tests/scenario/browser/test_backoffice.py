@@ -57,3 +57,43 @@ def test_adding_a_receipt_line_numbers_it_after_the_others(page: Page, till_site
     expect(page.get_by_label(f"Article, ligne {before + 1}", exact=True)).to_be_visible()
     page.get_by_role("button", name="Ajouter une ligne").click()
     expect(page.get_by_label(f"Article, ligne {before + 2}", exact=True)).to_be_visible()
+
+
+def test_new_article_form_on_a_small_screen(page: Page, till_site: Site) -> None:
+    """All errors at once and named in view, the category from a list, land on the article,
+    remove a barcode."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    taken = till_site.json("article", "list")[0]["code"]
+    login(page, till_site, MANAGER)
+    page.goto(f"{till_site.url}/gestion/articles/nouveau/")
+    new_name = page.get_by_label("Nom de la nouvelle catégorie")
+    expect(new_name).to_be_hidden()
+    page.locator("#id_code").fill(taken)
+    page.get_by_label("Prix de vente TTC").fill("3,999")
+    page.get_by_label("Codes-barres à ajouter").fill("3560070123453")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    summary = page.locator(".form-errors")
+    for label in ("Code", "Désignation", "Prix de vente TTC", "Codes-barres à ajouter"):
+        expect(summary.get_by_role("link", name=label, exact=True)).to_be_visible()
+    box = summary.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 768
+    expect(page.locator(".field .errorlist")).to_have_count(4)
+
+    page.locator("#id_code").fill("BROWSER1")
+    page.get_by_label("Désignation").fill("Article du navigateur")
+    page.get_by_label("Prix de vente TTC").fill("3,90")
+    page.get_by_label("Codes-barres à ajouter").fill("3560070123452 INT-42")
+    page.locator("#id_category").select_option(label="Nouvelle catégorie…")
+    expect(new_name).to_be_visible()
+    new_name.fill("Essais")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    expect(page.get_by_role("heading", name="Article BROWSER1")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Article BROWSER1 créé.")
+    expect(page.locator("#id_category")).to_have_value("Essais")
+    page.get_by_role("checkbox", name="INT-42").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    (saved,) = till_site.json("article", "list", "--search", "BROWSER1")
+    assert saved["barcodes"] == ["3560070123452"]

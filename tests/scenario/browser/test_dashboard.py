@@ -60,3 +60,28 @@ def test_a_cashier_is_kept_out_of_the_dashboard(page: Page, till_site: Site) -> 
     response = page.goto(f"{till_site.url}/tableau-de-bord/")
     assert response is not None
     assert response.status == 403
+
+
+# Each text of a chart: its font size in the SVG's units times the scale it is drawn at.
+RENDERED_FONT_SIZES = """selector => Array.from(document.querySelectorAll(selector)).map(
+    text => parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a)"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1024, 768)])
+def test_the_charts_axis_labels_are_legible_on_a_small_screen(
+    page: Page, till_site: Site, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    login(page, till_site, MANAGER)
+    page.goto(f"{till_site.url}/tableau-de-bord/")
+    for chart in ("#chart-days", "#chart-methods"):
+        expect(page.locator(f"{chart} .grid text").first).to_be_attached()
+        sizes = page.evaluate(RENDERED_FONT_SIZES, f"{chart} text")
+        assert sizes
+        assert min(sizes) >= 11, (chart, min(sizes))
+    # The days chart has the whole width of the page, not a column of it.
+    days = page.locator("section:has(#chart-days)").bounding_box()
+    grid = page.locator(".dash-grid:has(#chart-days)").bounding_box()
+    assert days is not None
+    assert grid is not None
+    assert days["width"] == pytest.approx(grid["width"], abs=1)

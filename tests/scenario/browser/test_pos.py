@@ -247,3 +247,52 @@ def test_in_english_an_amount_typed_with_thousands_separators_gives_the_change(
     page.locator("#pay_cash").fill("1,23.50")  # not a thousands group: refused, as the server does
     expect(status).to_have_class(re.compile(r"\binvalid\b"))
     expect(amount).to_have_text("")
+
+
+# Whether an element is wholly shown: inside the window and inside every box that clips it.
+WHOLLY_SHOWN = """el => {
+    const r = el.getBoundingClientRect();
+    let shown = r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+    for (let box = el.parentElement; box; box = box.parentElement) {
+        const style = getComputedStyle(box);
+        if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+        const b = box.getBoundingClientRect();
+        shown = shown && r.top >= b.top - 1 && r.bottom <= b.bottom + 1
+            && r.left >= b.left - 1 && r.right <= b.right + 1;
+    }
+    return shown;
+}"""
+
+
+def in_viewport(page: Page, selector: str) -> None:
+    """The element is wholly in view without the person scrolling anything."""
+    element = page.locator(selector)
+    expect(element).to_be_visible()
+    assert element.evaluate(WHOLLY_SHOWN), (selector, element.bounding_box())
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1024, 768)])
+def test_a_payment_error_and_the_change_due_are_in_view_on_a_small_screen(
+    page: Page, till_site: Site, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    articles = piece_articles(till_site, 7)
+    open_till(page, till_site)
+    for article in articles:
+        scan(page, article["barcodes"][0])
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(len(articles))
+
+    page.keyboard.press("F8")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pay-feedback")).to_contain_text("Paiement insuffisant")
+    in_viewport(page, "#pay-feedback .error")
+    in_viewport(page, "#pay_cash")
+    in_viewport(page, "#pay-status-amount")
+
+    page.locator("#pay_cash").fill("500")
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt").get_by_role("heading")).to_contain_text("validée")
+    in_viewport(page, "#receipt h2")
+    in_viewport(page, "#receipt .change-due")
+    assert page.evaluate("window.scrollY") == 0

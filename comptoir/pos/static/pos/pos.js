@@ -54,6 +54,12 @@
     } else {
       scan.focus();
     }
+    // What the action produced (a validated sale, an error with the card it is about) is
+    // brought into view, and the field where the focus went back stays in view with it.
+    document.querySelectorAll("#receipt h2, #receipt .change-due, .feedback .error").forEach(function (el) {
+      (el.closest(".pos-card") || el).scrollIntoView({ block: "nearest" });
+    });
+    if (document.activeElement) document.activeElement.scrollIntoView({ block: "nearest" });
   }
 
   function fail(message) {

@@ -39,7 +39,7 @@ def article_data(article: Article, stock: Decimal | None = None) -> dict[str, An
         "alert_threshold": format_quantity(article.alert_threshold),
         "category": article.category.name if article.category else None,
         "supplier": article.supplier.code if article.supplier else None,
-        "barcodes": sorted(b.code for b in article.barcodes.all()),
+        "barcodes": sorted(b.code for b in article.barcodes.all() if not b.archived),
         "stock_quantity": format_quantity(stock),
         "archived": article.archived,
     }
