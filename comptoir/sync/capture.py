@@ -206,12 +206,6 @@ def log_locked(store: object = None) -> Iterator[None]:
         _domain.reset(token)
 
 
-def log_domain() -> str | None:
-    """The ordering domain this block holds: ``GLOBAL``, a store id, or None (not
-    declared; a hub write then takes the global lock)."""
-    return _domain.get()
-
-
 def check_local(
     model: type[Model], objs: Iterable[Any], attnames: Collection[str] | None = None
 ) -> None:

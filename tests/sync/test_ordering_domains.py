@@ -27,7 +27,7 @@ from comptoir.stores.models import Store, Till
 from comptoir.stores.services import store_get_or_create
 from comptoir.sync import capture, wire
 from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential
-from comptoir.syncengine import auth, hub
+from comptoir.syncengine import auth, hub, stream
 from comptoir.syncengine.protocol import Change, Result
 from tests.factories import at, make_article
 from tests.sync.helpers import fact_change
@@ -181,6 +181,9 @@ def test_a_store_pushes_while_another_store_s_push_is_open(
         assert b_rows == [b_change.row]
         a_rows, a_cursor = _pulled(creds["pull_a"], start)
         assert a_rows == []
+        # The stream's feed of store A stops at the same head.
+        feed = stream.store_batch(str(creds["pull_a"].till.store_id), start)
+        assert (feed.entries, feed.end) == ([], a_cursor)
     finally:
         held.release.set()
     assert _statuses(a_push.outcome()) == ["applied"]
