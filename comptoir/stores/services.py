@@ -138,9 +138,11 @@ def chain_head_lock(*, till: Till, chain: str = CHAIN_KIND) -> SeriesCounter:
     On the hub, the change-log lock comes first (one lock order there: change log, then
     rows; see ``sync.clock.state_locked``): a sale on the hub takes it here, before its
     head row, as a closing or an event does; taking the head first and the log at the first
-    synced write deadlocked against a closing made by the first document of a day."""
+    synced write deadlocked against a closing made by the first document of a day. A block
+    that holds only another store's ordering domain stops here, before the head row
+    (``capture.DomainEscape``: its caller redoes it under the global lock)."""
     if capture.is_hub():
-        capture.lock_log()
+        capture.lock_log(till.store_id)
     return _locked_counter(till, chain, 0)
 
 

@@ -6,9 +6,19 @@ refuse the write paths that cannot be captured (bulk update and delete).
 - On a node, a local write adds an :class:`OutboxEntry`; a write that applies a change
   received from the hub adds nothing (no echo).
 - On the hub, every write (local, or applying a node's push) appends to the
-  :class:`ChangeLog`, tagged with the post it came from. Appends are serialised by a
-  transaction-level advisory lock on PostgreSQL, so log sequence numbers are assigned in
-  commit order: a puller paging by sequence can never skip a row that commits late.
+  :class:`ChangeLog`, tagged with the post it came from and the store it belongs to.
+
+Ordering domains (PostgreSQL): a store's nodes see its rows and the rows of every store
+(reference data: no store). Appends are ordered per domain by transaction-level advisory
+locks held until commit: a writer of one store's rows takes the global lock *shared*,
+then its store's lock; a writer of rows with no store (or of several or unknown stores)
+takes the global lock *exclusively*. Always in that order, before any row lock. So within
+what one store's nodes see, log sequence numbers are assigned in commit order (a puller
+paging by sequence never skips a row that commits late), while two stores' writers never
+wait for each other. The sequence stays one for the whole log: cursors keep their meaning.
+A block that holds only its store's lock and comes to write outside it raises
+:class:`DomainEscape` (its transaction rolls back; the caller redoes it under the global
+lock). On SQLite there is one writer at a time: no lock, one domain.
 """
 
 from __future__ import annotations
@@ -33,8 +43,10 @@ from comptoir.sync.wire.checks import check_rows
 # Set while applying changes received from another post: the origin node id.
 _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
 # Set in a block whose transaction already holds the change-log lock (it is held until
-# commit): taking it again would only cost a round trip.
-_log_locked: ContextVar[bool] = ContextVar("comptoir_sync_log_locked", default=False)
+# commit): ``GLOBAL`` (the global lock, exclusively) or a store id (that store's
+# domain). Taking it again would only cost a round trip.
+GLOBAL = "*"
+_domain: ContextVar[str | None] = ContextVar("comptoir_sync_log_domain", default=None)
 Trace = tuple[str, UUID, UUID | None]
 # A reference row's edited fields, each with the clock of the value it replaced.
 Bases = Mapping[tuple[str, UUID], dict[str, str]]
@@ -80,7 +92,15 @@ def on_local_write(guard: Callable[[], None]) -> None:
 
 _collecting: ContextVar[Traces | None] = ContextVar("comptoir_sync_collecting", default=None)
 
-LOG_LOCK_KEY = 0x636F6D70  # "comp": the advisory lock that orders change-log appends
+# "comp": the advisory lock of the global ordering domain (one bigint key); a store's
+# lock is the pair (LOG_LOCK_KEY, hash of its id), a key space of its own.
+LOG_LOCK_KEY = 0x636F6D70
+
+
+class DomainEscape(Exception):
+    """Internal: a block that holds only one store's ordering lock came to write rows of
+    another store, or rows every store sees. Its transaction must roll back, and the
+    caller redo the work under the global lock (``log_locked()``)."""
 
 
 @contextmanager
@@ -129,24 +149,61 @@ def is_hub() -> bool:
     return settings.COMPTOIR_ROLE == "hub"
 
 
-def lock_log() -> None:
-    """Take the change-log lock (PostgreSQL; held until commit, serialising hub writers)."""
-    if connection.vendor == "postgresql" and not _log_locked.get():
+def lock_log(store: object = None) -> None:
+    """Before a hub writer locks rows it may trace: take the change-log lock (PostgreSQL;
+    held until commit). ``store``: the store whose rows follow, if known.
+
+    Inside :func:`log_locked` the lock is held already: nothing to take, but a block
+    that holds only a store's domain refuses to go on into another store's rows
+    (:class:`DomainEscape`, before it locks them). Outside, the global lock is taken
+    exclusively: a writer that did not declare its store may write anything."""
+    held = _domain.get()
+    if held is not None:
+        if held != GLOBAL and store is not None and str(store) != held:
+            raise DomainEscape(f"store {store} written under the lock of store {held}")
+        return
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK_KEY])
 
 
+def _lock_store(store: str) -> None:
+    # The global lock shared, then the store's: in that order (the subquery in FROM, with
+    # a volatile function, is evaluated first), in one round trip.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+            " FROM (SELECT pg_advisory_xact_lock_shared(%s)) AS global_domain",
+            [LOG_LOCK_KEY, store, LOG_LOCK_KEY],
+        )
+
+
 @contextmanager
-def log_locked() -> Iterator[None]:
+def log_locked(store: object = None) -> Iterator[None]:
     """Take the change-log lock for the rest of the current transaction; inside the block,
     the appends that would take it again know it is held. Use only at the transaction's
-    outer level (not in a savepoint that may roll back and release it)."""
-    lock_log()
-    token = _log_locked.set(True)
+    outer level (not in a savepoint that may roll back and release it).
+
+    ``store``: the block writes that store's rows only (a node's push of its facts): its
+    ordering domain is locked, and other stores' writers go on meanwhile. Should the block
+    come to write anything else, it raises :class:`DomainEscape`. Without it (or off
+    PostgreSQL), the global lock, exclusively: the block may write anything."""
+    held = _domain.get()
+    if held is not None:  # nested: the outer block's lock stands
+        lock_log(store)
+        yield
+        return
+    if store is not None and connection.vendor == "postgresql":
+        domain = str(store)
+        _lock_store(domain)
+    else:
+        domain = GLOBAL
+        lock_log()
+    token = _domain.set(domain)
     try:
         yield
     finally:
-        _log_locked.reset(token)
+        _domain.reset(token)
 
 
 def check_local(
@@ -183,7 +240,13 @@ def record(roots: Iterable[Trace], *, bases: Bases | None = None) -> None:
         return
     origin = _applying.get()
     if is_hub():
-        lock_log()
+        held = _domain.get()
+        if held is None:
+            lock_log()
+        elif held != GLOBAL and any(str(s) != held for _m, _r, s in unique):
+            # Appending outside the domain it holds would let a puller of that other
+            # domain move its cursor past this row before it commits.
+            raise DomainEscape(f"rows outside store {held} traced under its lock")
         node = origin or str(settings.COMPTOIR_NODE_ID)
         now = timezone.now()
         insert_rows(

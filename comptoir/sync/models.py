@@ -80,14 +80,20 @@ class ChangeLog(models.Model):
     """Hub: a row changed, in commit order (see ``capture``). Nodes page through it.
 
     ``store`` scopes store facts to that store's nodes; reference data has none and goes
-    to every node.
+    to every node. A store and the rows with none are an ordering domain (``capture``):
+    its head is read from the (store, seq) index.
     """
 
     seq = models.BigAutoField(primary_key=True)
     model = models.CharField(max_length=60)
     row_id = models.UUIDField()
     store = models.ForeignKey(
-        "core.Store", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "core.Store",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # led by the (store, seq) index
     )
     origin_node = models.CharField(max_length=36)
     created_at = models.DateTimeField(default=timezone.now)
@@ -95,6 +101,7 @@ class ChangeLog(models.Model):
     class Meta:
         verbose_name = _("journal des changements")
         verbose_name_plural = _("journal des changements")
+        indexes = [models.Index(fields=["store", "seq"], name="changelog_domain_idx")]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.model} {self.row_id}"

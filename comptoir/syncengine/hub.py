@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -18,14 +19,29 @@ from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, Rece
 from comptoir.syncengine.apply import apply_batch
 from comptoir.syncengine.protocol import Change, FactChange, Page, Result, change_of
 
+log = logging.getLogger("comptoir.sync")
 LOG_NAMESPACE = uuid.UUID("6f1d2c3e-7a4b-4c5d-9e8f-0a1b2c3d4e5f")
 # Fact aggregates per pull page at most, whatever the limit asked: a page of 2,000
 # invoices takes some 250 MB on a till while it is applied; reference rows are small.
 MAX_PAGE_FACTS = 1000
 
 
+def push_domain(cred: NodeCredential, changes: list[Change]) -> uuid.UUID | None:
+    """The ordering domain a push writes in: its node's store when it carries facts only
+    (they belong to that store: the hub refuses the others), else None (reference data,
+    which every store sees: the global lock)."""
+    if any(not isinstance(change, FactChange) for change in changes):
+        return None
+    return cred.till.store_id
+
+
 def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
     """Apply a push in one transaction; each change in its own savepoint.
+
+    A push of facts locks its store's ordering domain only (``capture.log_locked``), so
+    the pushes of different stores commit concurrently. Should it come to write outside
+    its store (an integrity alert recorded on the hub's own post, in another store), it
+    is rolled back and applied again under the global lock.
 
     A change id seen before is answered ``duplicate`` without being applied again (the
     node retried after a lost response). Rejected changes are not remembered, so that
@@ -35,6 +51,18 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
     the first attempt (or the worker and a manual sync) waits for it, then finds its
     change ids received, instead of missing them and failing on the first one's rows.
     """
+    store = push_domain(cred, changes)
+    if store is not None:
+        try:
+            return _push_apply(cred, changes, store)
+        except capture.DomainEscape as escape:
+            log.info("envoi de %s rejoué sous le verrou global : %s", cred.node_id, escape)
+    return _push_apply(cred, changes, None)
+
+
+def _push_apply(
+    cred: NodeCredential, changes: list[Change], store: uuid.UUID | None
+) -> list[Result]:
     now = wall_ms()
     results: list[Result] = []
     with transaction.atomic(durable=True):
@@ -43,7 +71,8 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
         # captured save) before touching derived rows: applying facts updates stock levels
         # before appending to the log, and the other order deadlocked with a local
         # ``stock receive`` on the same level.
-        with capture.log_locked():  # held until commit: appends need not ask again
+        # Held until commit: appends need not ask again.
+        with capture.log_locked(store):
             NodeCredential.objects.filter(pk=cred.pk).update(
                 last_push_at=timezone.now(), last_seen_at=timezone.now()
             )
@@ -195,8 +224,35 @@ def _visible(cred: NodeCredential) -> Q:
     return (Q(store=None) | Q(store_id=cred.till.store_id)) & ~Q(origin_node=cred.node_id)
 
 
-def log_head() -> int:
-    return ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
+def log_head(store: object = None) -> int:
+    """The last sequence of the log; with ``store``, of its ordering domain (the store's
+    rows and the rows every store sees): what that store's nodes can page up to.
+
+    Within a domain, appends commit in sequence order (``capture``): every entry of the
+    domain up to its head is committed, and the next one will be above it. Entries of
+    other stores below the whole log's head may still be on their way."""
+    if store is None:
+        return ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
+    table = connection.ops.quote_name(ChangeLog._meta.db_table)
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    with connection.cursor() as cursor:
+        # Each max read backwards from the end of its part of the (store, seq) index.
+        cursor.execute(
+            f"SELECT {greatest}("
+            f"COALESCE((SELECT MAX(seq) FROM {table} WHERE store_id = %s), 0), "
+            f"COALESCE((SELECT MAX(seq) FROM {table} WHERE store_id IS NULL), 0))",
+            [_store_value(store)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _store_value(store: object) -> Any:
+    # The store id as the database stores it (a uuid column on PostgreSQL, hex on SQLite).
+    field = ChangeLog._meta.get_field("store").target_field
+    return field.get_db_prep_value(
+        store if isinstance(store, uuid.UUID) else uuid.UUID(str(store)), connection
+    )
 
 
 def pull_page(
@@ -212,11 +268,13 @@ def pull_page(
     ``touch`` records the node's contact on its credential, with the ``note`` fields the
     node told about itself (one write per request).
 
-    The head is read first: log appends commit in sequence order (see ``capture``), so
-    every entry up to it is readable by the next query, and a page that is not full
-    can move the cursor to the head, past entries meant for other nodes.
+    The head of the node's ordering domain is read first: there, log appends commit in
+    sequence order (see ``capture``), so every entry it can see up to that head is
+    readable by the next query, and a page that is not full can move the cursor to the
+    head, past entries meant for other nodes. Never to the whole log's head: another
+    store's push may still be committing below it, and its own store's after it.
     """
-    head = log_head()
+    head = log_head(cred.till.store_id)
     entries = list(
         ChangeLog.objects.filter(_visible(cred), seq__gt=cursor)
         .order_by("seq")

@@ -114,10 +114,11 @@ def store_batch(store: str, after: int, limit: int = FEED_LIMIT) -> Batch:
     """What a pull from ``after`` would see of this store (its facts and reference data),
     for every node at once: the origin of each entry is kept, each till leaves out its own.
 
-    The head is read first, as ``hub.pull_page`` does: log appends commit in sequence
-    order, so the batch may end at the head, past entries of other stores.
+    The head of the store's ordering domain is read first, as ``hub.pull_page`` does:
+    there log appends commit in sequence order, so the batch may end at that head, past
+    entries of other stores.
     """
-    head = hub.log_head()
+    head = hub.log_head(store)
     entries = list(
         ChangeLog.objects.filter(Q(store=None) | Q(store_id=store), seq__gt=after)
         .order_by("seq")
