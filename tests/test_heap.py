@@ -56,7 +56,7 @@ class QuietHub:
     def pull(self, cursor: int, **_options: Any) -> Page:
         return Page(changes=[], cursor=cursor, more=False)
 
-    def push(self, changes: list[Change]) -> PushReply:
+    def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
         return PushReply(results=[Result(c.id, "applied") for c in changes])
 
 

@@ -270,8 +270,12 @@ class HubClient:
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._send("POST", path, **self._post(body))
 
-    def push(self, changes: list[Change]) -> PushReply:
+    def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
+        """Send ``changes``; ``pending`` (this post's outbox once they are through) is
+        shown on the hub."""
         request = self._post(Push(changes=changes))
+        if pending is not None:
+            request["params"] = {"pending": pending}
         return self._typed(self._request("POST", "push", **request), PushReply)
 
     def pull(

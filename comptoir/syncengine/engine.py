@@ -303,7 +303,17 @@ def push(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-send") as sender:
         batch = _next_batch()
         while batch is not None:
-            sending = sender.submit(client.push, batch.changes) if batch.changes else None
+            # A batch that drains the outbox says so: a till that streams sends no pull,
+            # whose count the hub's sync page would show (it showed the count of the
+            # stream's opening until the next one).
+            drained = not OutboxEntry.objects.filter(
+                rejected_at=None, seq__gt=batch.last_seq
+            ).exists()
+            sending = (
+                sender.submit(client.push, batch.changes, pending=0 if drained else None)
+                if batch.changes
+                else None
+            )
             in_flight = frozenset(k for k in batch.newest if registry.fact_spec(k[0]))
             following = _next_batch(batch.last_seq, in_flight)
             results = sending.result().results if sending is not None else []

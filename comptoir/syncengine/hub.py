@@ -35,7 +35,7 @@ def push_domain(cred: NodeCredential, changes: list[Change]) -> uuid.UUID | None
     return cred.till.store_id
 
 
-def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
+def push_apply(cred: NodeCredential, changes: list[Change], *, pending: int = -1) -> list[Result]:
     """Apply a push in one transaction; each change in its own savepoint.
 
     A push of facts locks its store's ordering domain only (``capture.log_locked``), so
@@ -50,18 +50,21 @@ def push_apply(cred: NodeCredential, changes: list[Change]) -> list[Result]:
     The pushes of one node are serialised on its credential row: a retry that overlaps
     the first attempt (or the worker and a manual sync) waits for it, then finds its
     change ids received, instead of missing them and failing on the first one's rows.
+
+    ``pending``: the node's outbox once this push is through, as it says it (-1: it
+    does not), noted on its credential for the hub's sync page.
     """
     store = push_domain(cred, changes)
     if store is not None:
         try:
-            return _push_apply(cred, changes, store)
+            return _push_apply(cred, changes, store, pending)
         except capture.DomainEscape as escape:
             log.info("envoi de %s rejoué sous le verrou global : %s", cred.node_id, escape)
-    return _push_apply(cred, changes, None)
+    return _push_apply(cred, changes, None, pending)
 
 
 def _push_apply(
-    cred: NodeCredential, changes: list[Change], store: uuid.UUID | None
+    cred: NodeCredential, changes: list[Change], store: uuid.UUID | None, pending: int
 ) -> list[Result]:
     now = wall_ms()
     results: list[Result] = []
@@ -73,9 +76,13 @@ def _push_apply(
         # ``stock receive`` on the same level.
         # Held until commit: appends need not ask again.
         with capture.log_locked(store):
-            NodeCredential.objects.filter(pk=cred.pk).update(
-                last_push_at=timezone.now(), last_seen_at=timezone.now()
-            )
+            contact: dict[str, Any] = {
+                "last_push_at": timezone.now(),
+                "last_seen_at": timezone.now(),
+            }
+            if pending >= 0:
+                contact.update(pending_count=pending, pending_at=timezone.now())
+            NodeCredential.objects.filter(pk=cred.pk).update(**contact)
             seen = set(
                 # This node's own ids only: another node reusing one of them must not make
                 # the hub answer "duplicate" for a change it never applied.

@@ -165,10 +165,11 @@ def push(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
         raw = _raw_body(request)
         _refuse_nul(raw)
         changes = decode_push(raw)
+        pending = _int(request.GET.get("pending"), -1, -1, 10**9)
     except ProtocolError as exc:
         return error(_("Envoi invalide : %(detail)s") % {"detail": exc}, 400)
     schema = _schema(request)
-    results = hub.push_apply(cred, schemas.upgraded(changes, schema))
+    results = hub.push_apply(cred, schemas.upgraded(changes, schema), pending=pending)
     return _reply_struct(PushReply(results=results, **envelope(wall_ms(), schema)))
 
 

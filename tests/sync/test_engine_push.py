@@ -22,9 +22,11 @@ class AnsweringHub:
         self.status = status
         self.pushes = 0
         self.last_hub_time = None
+        self.pending: list[int | None] = []
 
-    def push(self, changes: list[Change]) -> PushReply:
+    def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
         self.pushes += 1
+        self.pending.append(pending)
         if self.status is None:
             return PushReply(results=[])
         return PushReply(results=[Result(c.id, self.status, "non") for c in changes])
@@ -56,3 +58,17 @@ def test_a_hub_answering_for_nothing_stops_the_push_instead_of_looping(till: Any
         engine.push(hub)  # type: ignore[arg-type]
     assert hub.pushes == 1
     assert OutboxEntry.objects.filter(rejected_at=None).count() == 1  # still to send
+
+
+@override_settings(COMPTOIR_ROLE="node")
+def test_the_batch_that_drains_the_outbox_tells_the_hub_so(
+    till: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A till that streams sends no pull: its pushes tell the hub's sync page that its
+    outbox is empty once it is (the earlier ones say nothing: counting costs a scan)."""
+    monkeypatch.setattr(engine, "PUSH_ROOTS", 1)
+    article_create(code="A", name="Article A", sale_price="1.00")
+    article_create(code="B", name="Article B", sale_price="1.00")
+    hub = AnsweringHub("applied")
+    engine.push(hub)  # type: ignore[arg-type]
+    assert hub.pending == [None, 0]

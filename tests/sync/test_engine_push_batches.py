@@ -23,7 +23,7 @@ class RecordingHub:
     def __init__(self) -> None:
         self.pushes: list[list[tuple[str, str]]] = []
 
-    def push(self, changes: list[Change]) -> PushReply:
+    def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
         self.pushes.append([(c.model, c.row) for c in changes])
         return PushReply(results=[Result(c.id, "applied") for c in changes])
 

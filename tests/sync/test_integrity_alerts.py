@@ -144,7 +144,7 @@ class RefusingHub:
 
     last_hub_time = None
 
-    def push(self, changes: list[Change]) -> PushReply:
+    def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
         reason = "Valeur invalide pour cashier"
         return PushReply(results=[Result(c.id, "rejected", reason) for c in changes])
 

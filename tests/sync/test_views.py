@@ -355,3 +355,26 @@ def test_a_pull_tells_the_hub_the_node_s_outbox_and_version(
     assert (cred.pending_count, cred.version) == (37, "9.8.7")  # no figure: kept
     bad = client.get(url, {"pending": "beaucoup"}, headers=headers(node["token"]))
     assert bad.status_code == 400
+
+
+def test_a_push_tells_the_hub_the_node_s_outbox_once_drained(
+    client: Client, node: dict[str, Any]
+) -> None:
+    from comptoir.sync.models import NodeCredential
+
+    NodeCredential.objects.filter(node_id="node-2").update(pending_count=37)
+    assert push(client, {"changes": []}, node["token"]).status_code == 200
+    assert NodeCredential.objects.get(node_id="node-2").pending_count == 37  # not said: kept
+    url = PREFIX + "push?pending=0"
+    ok = client.post(
+        url, {"changes": []}, content_type="application/json", headers=headers(node["token"])
+    )
+    assert ok.status_code == 200, ok.content
+    assert NodeCredential.objects.get(node_id="node-2").pending_count == 0
+    bad = client.post(
+        PREFIX + "push?pending=x",
+        {"changes": []},
+        content_type="application/json",
+        headers=headers(node["token"]),
+    )
+    assert bad.status_code == 400
