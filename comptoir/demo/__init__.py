@@ -14,7 +14,6 @@ language of ``--language``, which the homes created get too.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from comptoir.console import (
     LANGUAGES,
+    ConsoleParser,
     _,
     config_error_text,
     language_of,
@@ -304,7 +304,7 @@ def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool, languag
 
 def run_demo(argv: Sequence[str]) -> int:
     speak(language_option(argv))
-    parser = argparse.ArgumentParser(
+    parser = ConsoleParser(
         prog="comptoir demo",
         description=_(
             "Crée un hub et deux caisses synchronisées avec des données d'exemple, puis les sert."
