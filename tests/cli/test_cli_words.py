@@ -12,6 +12,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 from django.utils import translation
 
+from comptoir.cash.denominations import MAX_PIECES
 from comptoir.cli import closest_commands, command_table, main
 from comptoir.lib.management.base import ComptoirCommand
 from tests.cli.test_entry_point import comptoir
@@ -121,3 +122,26 @@ def test_a_mistyped_command_names_the_nearest_commands(tmp_path: Path):
         "Liste des commandes : comptoir --help\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_cli_amounts_read_as_the_screens_show_them(cli, language):
+    from comptoir.web.templatetags.comptoir import money
+
+    with translation.override(language):
+        out = cli("session", "open", "--float", "1234.30")
+        shown = money(123430, "EUR")
+    assert shown in out
+    assert "EUR" not in out
+    assert shown == {"fr": "1\u00a0234,30\u00a0€", "en": "1,234.30\u00a0€"}[language]
+
+
+@pytest.mark.django_db
+def test_a_wrong_count_names_its_denomination_as_the_screens_do(cli_fail):
+    with translation.override("fr"):
+        err = cli_fail("session", "open", "--count", f"20:{MAX_PIECES + 1}")
+    assert err == (
+        "Erreur : Nombre de pièces ou de billets invalide pour 20,00\u00a0€ : "
+        f"« {MAX_PIECES + 1} » (un entier entre 0 et {MAX_PIECES}).\n"
+    )
