@@ -19,6 +19,7 @@ from typing import Any
 
 from comptoir.console import (
     LANGUAGES,
+    ConsoleParser,
     _,
     config_error_text,
     language_of,
@@ -102,6 +103,62 @@ def command_table() -> list[tuple[str, ...]]:
     typed = {name: alias for alias, name in ALIASES.items()}
     managed = sorted(n for n, app in get_commands().items() if app.startswith("comptoir."))
     return [*ENTRY_COMMANDS, *((typed.get(name, name),) for name in managed)]
+
+
+def typing_distance(typed: str, name: str) -> int:
+    """Edits from ``typed`` to ``name``, a swap of two neighbouring letters counting as one
+    (optimal string alignment, the Damerau-Levenshtein distance without reediting a swap):
+    ``stauts`` is one edit from ``status``, as ``stats`` is."""
+    before: list[int] = []
+    previous = list(range(len(name) + 1))
+    for i, letter in enumerate(typed, 1):
+        row = [i] + [0] * len(name)
+        for j, other in enumerate(name, 1):
+            row[j] = min(
+                previous[j] + 1,
+                row[j - 1] + 1,
+                previous[j - 1] + (letter != other),
+            )
+            if i > 1 and j > 1 and letter == name[j - 2] and typed[i - 2] == other:
+                row[j] = min(row[j], before[j - 2] + 1)
+        before, previous = previous, row
+    return previous[-1]
+
+
+def closest_commands(typed: str, names: Sequence[str], most: int = 3) -> list[str]:
+    """The names nearest to ``typed`` (at most a third of its letters away, and at least one
+    edit allowed), nearest first; among names as near, those of the same length first (the
+    letters were all typed, in the wrong order), then alphabetically."""
+    limit = max(1, len(typed) // 3)
+    near = [(typing_distance(typed, name), abs(len(name) - len(typed)), name) for name in names]
+    near = sorted(entry for entry in near if entry[0] <= limit)
+    if not near:
+        return []
+    return [name for distance, _gap, name in near if distance == near[0][0]][:most]
+
+
+def _unknown_command(name: str) -> str | None:
+    """The sentence for a command that does not exist (None if it does), suggesting the
+    nearest of comptoir's commands. Needs Django's settings."""
+    from django.core.management import get_commands
+
+    if name in get_commands():
+        return None
+    names = sorted({row[0] for row in command_table()})
+    message = _("commande inconnue : « %(command)s ».") % {"command": name}
+    close = [f"« {typed} »" for typed in closest_commands(name, names)]
+    if close:
+        choices = (
+            close[0]
+            if len(close) == 1
+            else _("%(some)s ou %(last)s")
+            % {
+                "some": ", ".join(close[:-1]),
+                "last": close[-1],
+            }
+        )
+        message += " " + _("Vouliez-vous dire %(commands)s ?") % {"commands": choices}
+    return message + " " + _("Liste des commandes : comptoir --help")
 
 
 def _quoted(text: str) -> str:
@@ -207,7 +264,7 @@ def _discard_home(home: Path, config: HomeConfig) -> None:
 
 def _init(role: str, argv: Sequence[str]) -> int:
     speak(language_option(argv))
-    parser = argparse.ArgumentParser(prog=f"comptoir {role} init")
+    parser = ConsoleParser(prog=f"comptoir {role} init")
     parser.add_argument("--home", help=_("dossier de données à créer"))
     parser.add_argument("--store", default=_("Magasin principal"), help=_("nom du magasin"))
     parser.add_argument("--currency", default="EUR", help=_("devise (EUR, XOF, XAF...)"))
@@ -326,7 +383,7 @@ def _restore(argv: Sequence[str]) -> int:
     """``comptoir restore FILE --home DIR [--force]``: without Django, the home may be gone."""
     from comptoir.backups import BackupError, restore_backup
 
-    parser = argparse.ArgumentParser(prog="comptoir restore")
+    parser = ConsoleParser(prog="comptoir restore")
     parser.add_argument("file", help=_("fichier de sauvegarde (comptoir backup)"))
     parser.add_argument("--home", help=_("dossier de données où remettre la sauvegarde"))
     parser.add_argument(
@@ -442,16 +499,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The home is chosen here; commands that do not know --home (Django's own: shell,
     # migrate...) must not see it.
     args = _without_home(args)
-    if config is None and wants_help:
-        # Help needs no home: the settings without one are enough to describe a command.
+    if not args:
+        print(_usage())
+        return 0
+    if config is None:
+        # Help, and the list of commands, need no home: the settings without one are enough.
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
         import django
         from django.core.management import execute_from_command_line
 
         django.setup()
-        execute_from_command_line(["comptoir", *args])
-        return 0
-    if config is None:
+        unknown = _unknown_command(args[0])
+        if unknown is not None:
+            return _fail(unknown)
+        if wants_help:
+            execute_from_command_line(["comptoir", *args])
+            return 0
         return _fail(
             _(
                 "aucun comptoir n'est initialisé dans %(home)s. Lancez « comptoir hub init "
@@ -460,4 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             % {"home": home}
         )
     _setup_django(home)
+    unknown = _unknown_command(args[0])
+    if unknown is not None:
+        return _fail(unknown)
     return _run_command(args)

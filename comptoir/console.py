@@ -22,6 +22,7 @@ from pathlib import Path
 # The languages of the interface (``settings.LANGUAGES``), known to the home's reader too.
 from comptoir.home import LANGUAGES as LANGUAGES
 from comptoir.home import ConfigError, config_path, read_config
+from comptoir.lib.argtexts import SpeakingParser
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 
@@ -45,6 +46,17 @@ _ = gettext
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _texts.catalogue.ngettext(singular, plural, n)
+
+
+class ConsoleParser(SpeakingParser):
+    """The parser of a command the entry point runs itself (``init``, ``restore``, ``demo``):
+    argparse's texts in the console's language, errors as the rest of the CLI prints them."""
+
+    def gettext(self, message: str) -> str:
+        return gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)
 
 
 def speak(language: str) -> None:

@@ -85,9 +85,7 @@ def test_apps_name_their_models_in_the_order_a_shop_owner_reads_them() -> None:
         "events.technicalevent",
     ]
     sent = Counter({"catalogue.supplier": 2, "sales.invoice": 1, "core.till": 3})
-    assert describe_moves(sent, Counter()) == (
-        "Envoyés : 1 facture, 2 fournisseurs, 3 autres données"
-    )
+    assert describe_moves(sent, Counter()) == "Envoyés : 1 facture, 2 fournisseurs, 3 caisses"
 
 
 def test_a_document_counts_the_stock_movements_it_carries() -> None:

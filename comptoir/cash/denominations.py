@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from comptoir.lib.errors import ValidationError
-from comptoir.lib.money import check_amount, format_amount
+from comptoir.lib.money import check_amount, format_money
 
 # The most pieces of one denomination a count accepts (a bag of coins, not a typo).
 MAX_PIECES = 100_000
@@ -72,12 +72,11 @@ def count_parse(counts: Mapping[Any, str | int], currency: str) -> dict[str, int
         if not text.isdigit() or int(text) > MAX_PIECES:
             raise ValidationError(
                 _(
-                    "Nombre de pièces ou de billets invalide pour %(value)s %(currency)s : "
+                    "Nombre de pièces ou de billets invalide pour %(value)s : "
                     "« %(pieces)s » (un entier entre 0 et %(max)d)."
                 )
                 % {
-                    "value": format_amount(value, currency),
-                    "currency": currency,
+                    "value": format_money(value, currency),
                     "pieces": pieces,
                     "max": MAX_PIECES,
                 }

@@ -19,6 +19,7 @@ from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from comptoir.lib.errors import ComptoirError
+from comptoir.lib.numbers import format_seconds
 from comptoir.syncengine import engine
 from comptoir.syncengine.describe import describe_moves
 
@@ -62,7 +63,8 @@ def _describe(report: engine.Report, seconds: float) -> Outcome:
         )
     return Outcome(
         "success",
-        _("Synchronisation réussie en %(s).1f s. %(m)s") % {"s": seconds, "m": moves},
+        _("Synchronisation réussie en %(s)s. %(m)s")
+        % {"s": format_seconds(seconds, 1), "m": moves},
     )
 
 

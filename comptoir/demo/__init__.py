@@ -14,19 +14,20 @@ language of ``--language``, which the homes created get too.
 
 from __future__ import annotations
 
-import argparse
-import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from comptoir.console import (
     LANGUAGES,
+    ConsoleParser,
     _,
     config_error_text,
     language_of,
@@ -66,11 +67,11 @@ def run_step(args: list[str], *, quiet: bool = True) -> subprocess.CompletedProc
 
 
 def stop(servers: Sequence[subprocess.Popen[bytes]]) -> None:
-    """Ctrl-C to every server (in this process group, not sessions of their own), then
-    SIGKILL to whichever has not stopped within 10 s. Windows cannot send SIGINT to a
-    child (``Popen.send_signal`` refuses it): there, a plain terminate."""
-    interrupt = signal.SIGINT if os.name == "posix" else signal.SIGTERM
-    processes.stop_processes(servers, sig=interrupt, group=False)
+    """SIGTERM to every server (a graceful stop for uvicorn, as Ctrl-C is; on Windows a plain
+    terminate), then a kill to whichever has not stopped within 10 s. Not SIGINT: after a
+    Ctrl-C at the terminal the servers already have one, and a second one would cut their
+    graceful stop short (uvicorn then forces its exit, with a traceback)."""
+    processes.stop_processes(servers, sig=signal.SIGTERM, group=False)
 
 
 HUB = "hub"  # the hub's folder, inside the demonstration's
@@ -201,8 +202,56 @@ def _prepare_till(home: DemoHome, path: Path, hub: Path, hub_url: str, language:
     return _populate(home, path)
 
 
-def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | None:
-    """Serve a home on ``port`` (a till also runs its sync worker); None if it fails."""
+# How a server's log line names its logger (``settings.LOGGING``'s format): the idle sync
+# cycles (« Rien à échanger », every few seconds) have a logger of their own.
+IDLE_LOGGER = " comptoir.sync.idle: "
+# Exit codes of a server that was stopped rather than one that failed: 0 after a graceful
+# stop (a server never ends by itself with 0), interrupted or terminated (POSIX: minus the
+# signal's number, or 128 + it from a shell), Ctrl-C on Windows (STATUS_CONTROL_C_EXIT).
+STOPPED = frozenset({0, -2, -15, 130, 143, 0xC000013A})
+# Seconds a Ctrl-C may take to reach this process after it stopped a server (the terminal
+# sends it to every process at once).
+INTERRUPT_GRACE = 1.0
+
+
+@dataclass
+class Served:
+    """A running server, and the thread that copies its log lines to this terminal."""
+
+    home: DemoHome
+    process: subprocess.Popen[bytes]
+    relay: threading.Thread
+
+
+_terminal = threading.Lock()
+
+
+def post_name(home: DemoHome) -> str:
+    """The post's name as its log lines are prefixed with (« Caisse 1 »)."""
+    return home.label.split(" (")[0]
+
+
+def relay_line(post: str, line: str, *, verbose: bool) -> str | None:
+    """A server's log line as the demonstration's terminal shows it: prefixed with its post,
+    so that the tills' lines can be told apart; an idle sync cycle only if ``verbose``."""
+    if not verbose and IDLE_LOGGER in line:
+        return None
+    return f"[{post}] {line.rstrip()}"
+
+
+def _relay(home: DemoHome, stream: IO[bytes], verbose: bool) -> None:
+    post = post_name(home)
+    for raw in stream:
+        shown = relay_line(post, raw.decode("utf-8", "replace"), verbose=verbose)
+        if shown is not None:
+            with _terminal:
+                print(shown, flush=True)
+    stream.close()
+
+
+def _start(home: DemoHome, path: Path, port: int, verbose: bool) -> Served | None:
+    """Serve a home on ``port`` (a till also runs its sync worker), its log lines relayed to
+    this terminal; None if it fails."""
     # WhiteNoise warns at start-up when STATIC_ROOT (the home's static/) is missing.
     (path / "static").mkdir(exist_ok=True)
     process = subprocess.Popen(
@@ -211,15 +260,53 @@ def _start(home: DemoHome, path: Path, port: int) -> subprocess.Popen[bytes] | N
         ),
         env=child_env(),
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+    assert process.stderr is not None
+    relay = threading.Thread(
+        target=_relay, args=(home, process.stderr, verbose), name=f"relay-{home.name}"
+    )
+    relay.daemon = True
+    relay.start()
+    served = Served(home, process, relay)
     url = f"http://127.0.0.1:{port}/connexion/"
     if not wait_until_up(url, process, START_TIMEOUT):
         sys.stderr.write(
             _("Erreur : %(label)s n'a pas démarré (%(url)s).\n") % {"label": home.label, "url": url}
         )
-        stop([process])
+        _stop_all([served])
         return None
-    return process
+    return served
+
+
+def _stop_all(served: Sequence[Served]) -> None:
+    """Stop the servers (a second Ctrl-C meanwhile kills them), then let their relays
+    print what they said last."""
+    try:
+        stop([s.process for s in served])
+    except KeyboardInterrupt:
+        for each in served:
+            each.process.kill()
+            each.process.wait()
+    for each in served:
+        each.relay.join(5.0)
+
+
+def _until_stopped(served: Sequence[Served]) -> Served | None:
+    """Wait until Ctrl-C (None) or until a server ends by itself (that server).
+
+    Ctrl-C in a terminal reaches every process of the demonstration at once: a server may
+    end before this process hears of it, so a server that ended as stopped servers do,
+    followed by the interruption within ``INTERRUPT_GRACE``, is a normal stop too."""
+    while True:
+        ended = [s for s in served if s.process.poll() is not None]
+        if ended:
+            break
+        time.sleep(0.2)
+    time.sleep(INTERRUPT_GRACE)  # a Ctrl-C on its way raises KeyboardInterrupt here
+    if all(s.process.returncode in STOPPED for s in ended):
+        return None
+    return next(s for s in ended if s.process.returncode not in STOPPED)
 
 
 def _ports_free(ports: Sequence[int]) -> bool:
@@ -241,19 +328,27 @@ def _ports_free(ports: Sequence[int]) -> bool:
     return not busy
 
 
-def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool, language: str) -> int:
+def _demo(
+    base: Path,
+    homes: Sequence[DemoHome],
+    port: int,
+    *,
+    serve: bool,
+    language: str,
+    verbose: bool = False,
+) -> int:
     ports = {home.name: port + index for index, home in enumerate(homes)}
     if not _ports_free(list(ports.values())):
         return 1
     hub, tills = homes[0], homes[1:]
     if not _prepare_hub(hub, base / hub.name, language):
         return 1
-    processes: list[subprocess.Popen[bytes]] = []
+    served: list[Served] = []
     try:
-        hub_process = _start(hub, base / hub.name, ports[hub.name])
-        if hub_process is None:
+        hub_served = _start(hub, base / hub.name, ports[hub.name], verbose)
+        if hub_served is None:
             return 1
-        processes.append(hub_process)
+        served.append(hub_served)
         hub_url = f"http://127.0.0.1:{ports[hub.name]}"
         for till in tills:
             if not _prepare_till(till, base / till.name, base / hub.name, hub_url, language):
@@ -266,45 +361,61 @@ def _demo(base: Path, homes: Sequence[DemoHome], port: int, serve: bool, languag
             print(_("Pour la servir : comptoir demo --home %(path)s") % {"path": base})
             return 0
         for till in tills:
-            till_process = _start(till, base / till.name, ports[till.name])
-            if till_process is None:
+            till_served = _start(till, base / till.name, ports[till.name], verbose)
+            if till_served is None:
                 return 1
-            processes.append(till_process)
-        print()
-        print(_("La démonstration est prête :"))
-        for home in homes:
-            print(f"  {home.label:<24} http://127.0.0.1:{ports[home.name]}/")
-        print(
-            _("Gérant : %(user)s / %(password)s ; caissier (sur les caisses) : %(c)s / %(cp)s")
-            % {
-                "user": ADMIN_USER,
-                "password": ADMIN_PASSWORD,
-                "c": CASHIER_USER,
-                "cp": CASHIER_PASSWORD,
-            }
-        )
-        print(
-            _(
-                "Les caisses envoient leurs ventes au hub et reçoivent celles de l'autre "
-                "caisse en arrière-plan : vérifiez avec « comptoir verify --home %(path)s »."
-            )
-            % {"path": base / tills[0].name}
-        )
-        print(_("Ctrl-C pour arrêter."))
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.5)
-        sys.stderr.write(_("Erreur : un serveur s'est arrêté de lui-même.\n"))
-        return 1
+            served.append(till_served)
+        with _terminal:
+            _ready(base, homes, tills, ports)
+        crashed = _until_stopped(served)
     except KeyboardInterrupt:
-        print(_("\nArrêt des serveurs…"))
-        return 0
+        crashed = None
+        with _terminal:
+            print(_("\nArrêt des serveurs…"), flush=True)
     finally:
-        stop(processes)
+        _stop_all(served)
+    if crashed is not None:
+        sys.stderr.write(
+            _(
+                "Erreur : %(label)s s'est arrêté de lui-même (code %(code)s) ; voir ses "
+                "lignes ci-dessus.\n"
+            )
+            % {"label": crashed.home.label, "code": crashed.process.returncode}
+        )
+        return 1
+    print(_("Démo arrêtée."))
+    return 0
+
+
+def _ready(
+    base: Path, homes: Sequence[DemoHome], tills: Sequence[DemoHome], ports: dict[str, int]
+) -> None:
+    print()
+    print(_("La démonstration est prête :"))
+    for home in homes:
+        print(f"  {home.label:<24} http://127.0.0.1:{ports[home.name]}/")
+    print(
+        _("Gérant : %(user)s / %(password)s ; caissier (sur les caisses) : %(c)s / %(cp)s")
+        % {
+            "user": ADMIN_USER,
+            "password": ADMIN_PASSWORD,
+            "c": CASHIER_USER,
+            "cp": CASHIER_PASSWORD,
+        }
+    )
+    print(
+        _(
+            "Les caisses envoient leurs ventes au hub et reçoivent celles de l'autre "
+            "caisse en arrière-plan : vérifiez avec « comptoir verify --home %(path)s »."
+        )
+        % {"path": base / tills[0].name}
+    )
+    print(_("Ctrl-C pour arrêter."), flush=True)
 
 
 def run_demo(argv: Sequence[str]) -> int:
     speak(language_option(argv))
-    parser = argparse.ArgumentParser(
+    parser = ConsoleParser(
         prog="comptoir demo",
         description=_(
             "Crée un hub et deux caisses synchronisées avec des données d'exemple, puis les sert."
@@ -321,6 +432,11 @@ def run_demo(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--days", type=int, default=21, help=_("jours de ventes à générer"))
     parser.add_argument("--no-serve", action="store_true", help=_("préparer sans servir"))
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help=_("afficher aussi les cycles de synchronisation sans échange"),
+    )
     parser.add_argument(
         "--language",
         choices=LANGUAGES,
@@ -351,4 +467,11 @@ def run_demo(argv: Sequence[str]) -> int:
         except ConfigError as exc:
             sys.stderr.write(_("Erreur : %(message)s") % {"message": config_error_text(exc)} + "\n")
             return 2
-    return _demo(base, homes, args.port, serve=not args.no_serve, language=language)
+    return _demo(
+        base,
+        homes,
+        args.port,
+        serve=not args.no_serve,
+        language=language,
+        verbose=args.verbose,
+    )

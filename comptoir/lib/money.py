@@ -104,6 +104,12 @@ def format_money(minor: int, currency: str) -> str:
     return f"{text}\u00a0{SYMBOLS.get(currency, currency)}"
 
 
+def money_text(amount: str | Decimal, currency: str) -> str:
+    """An amount as ``--json`` writes it (``"1234.50"``, in the currency's unit) for people,
+    as every screen shows it: ``1 234,50 €`` in French (see :func:`format_money`)."""
+    return format_money(int(Decimal(amount).scaleb(exponent(currency))), currency)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in minor units of one currency; refuses floats and mixed currencies."""

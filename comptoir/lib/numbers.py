@@ -69,3 +69,12 @@ def parse_decimal(value: str | Decimal | int) -> Decimal | None:
             return None
         number = Decimal(plain)
     return number if number.is_finite() else None
+
+
+def format_seconds(seconds: float, places: int = 2) -> str:
+    """A duration for people, with the decimal separator of the active language and its
+    unit: ``0.25`` → ``0,25 s`` in French, ``0.25 s`` in English."""
+    from django.utils.formats import number_format
+
+    value = Decimal(str(round(seconds, places)))
+    return f"{number_format(value, decimal_pos=places, use_l10n=True)}\u00a0s"

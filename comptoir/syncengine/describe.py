@@ -6,19 +6,32 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comptoir.sync import registry
 
 
+def _unnamed(label: str, n: int) -> str:
+    """``n`` rows of a model no app named: by its verbose names, else as "other data"."""
+    try:
+        meta = apps.get_model(label)._meta
+    except (LookupError, ValueError):
+        return ngettext("%(n)d autre donnée", "%(n)d autres données", n) % {"n": n}
+    return ngettext("%(n)d %(one)s", "%(n)d %(many)s", n) % {
+        "n": n,
+        "one": meta.verbose_name,
+        "many": meta.verbose_name_plural,
+    }
+
+
 def _phrase(counts: Counter[str]) -> str:
     names = registry.namings()
     named = {n.label for n in names}
     parts = [n.phrase(counts[n.label]) % {"n": counts[n.label]} for n in names if counts[n.label]]
-    others = sum(n for label, n in counts.items() if label not in named)
-    if others:
-        parts.append(ngettext("%(n)d autre donnée", "%(n)d autres données", others) % {"n": others})
+    unnamed = sorted(label for label in counts if label not in named and counts[label])
+    parts.extend(_unnamed(label, counts[label]) for label in unnamed)
     return ", ".join(parts)
 
 
@@ -28,4 +41,7 @@ def describe_moves(sent: Counter[str], received: Counter[str]) -> str:
         pieces.append(_("Envoyés : %(what)s") % {"what": _phrase(sent)})
     if received:
         pieces.append(_("reçus : %(what)s") % {"what": _phrase(received)})
-    return "; ".join(pieces) if pieces else _("Rien à échanger : tout est à jour.")
+    if len(pieces) == 2:
+        # French puts a (narrow no-break) space before « ; ».
+        return _("%(sent)s\u202f; %(received)s") % {"sent": pieces[0], "received": pieces[1]}
+    return pieces[0] if pieces else _("Rien à échanger : tout est à jour.")

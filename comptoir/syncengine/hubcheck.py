@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from comptoir.backups import BackupError, postgres_tool
 from comptoir.home import HomeConfig
 from comptoir.lib.db import database_error_message
+from comptoir.lib.numbers import format_seconds
 
 # The oldest PostgreSQL that the Django in use supports (Django 5.2: 14).
 MIN_POSTGRES = 14
@@ -345,14 +346,17 @@ def check_clock() -> Finding:
     if abs(offset) > CLOCK_TOLERANCE_SECONDS:
         return _problem(
             "clock",
-            _("L'horloge de ce serveur et celle de PostgreSQL diffèrent de %(s).1f s.")
-            % {"s": abs(offset)},
+            _("L'horloge de ce serveur et celle de PostgreSQL diffèrent de %(s)s.")
+            % {"s": format_seconds(abs(offset), 1)},
             _(
                 "Synchronisez l'heure des deux serveurs (NTP : « timedatectl set-ntp true », "
                 "ou chrony)."
             ),
         )
-    return _ok("clock", _("Horloge à l'heure de PostgreSQL (écart %(s).1f s).") % {"s": offset})
+    return _ok(
+        "clock",
+        _("Horloge à l'heure de PostgreSQL (écart %(s)s).") % {"s": format_seconds(offset, 1)},
+    )
 
 
 def check_backups(backups: Path, *, now: float | None = None) -> Iterator[Finding]:

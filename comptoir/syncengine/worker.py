@@ -28,6 +28,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Max
 
 from comptoir.lib.errors import ComptoirError
+from comptoir.lib.numbers import format_seconds
 from comptoir.sync.models import OutboxEntry
 from comptoir.syncengine import engine, streamclient
 from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
@@ -35,6 +36,10 @@ from comptoir.syncengine.describe import describe_moves
 from comptoir.syncengine.selectors import age_text, sync_status
 
 log = logging.getLogger("comptoir.sync")
+# A cycle that moved nothing (« Rien à échanger ») every few seconds: logged apart, so that
+# a terminal can leave them out (``comptoir demo`` without ``--verbose``) while the home's
+# log file keeps them for the sync page.
+idle_log = logging.getLogger("comptoir.sync.idle")
 
 WATCH_SECONDS = 0.02  # a look for commits by other processes: two stat calls
 DEBOUNCE_SECONDS = 0.01
@@ -185,12 +190,13 @@ class SyncWorker:
                     report = engine.sync("sync" if full else "push", client=client)
                     if report.errors:
                         raise HubUnreachable(report.errors[-1])
-                    if report.sent or report.received or report.rejected or full:
-                        log.info(
-                            "%s (%s, %.0f ms)",
+                    moved = report.sent or report.received or report.rejected
+                    if moved or full:
+                        (log if moved else idle_log).info(
+                            "%s (%s, %s)",
                             describe_moves(report.sent, report.received),
                             "complète" if full else "envoi",
-                            (time.monotonic() - started) * 1000,
+                            format_seconds(time.monotonic() - started),
                         )
                     for model, reason in report.rejected:
                         log.warning("refusé par le serveur (%s) : %s", model, reason)

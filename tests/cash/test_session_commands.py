@@ -61,15 +61,15 @@ def test_a_day_at_the_till_from_the_command_line(shelf, cli, cli_json):
     }
     listed = cli_json("session", "list")
     assert [(s["number"], s["status"], s["difference"]) for s in listed] == [(1, "closed", "-0.50")]
-    assert "-0.50" in cli("session", "list")
+    assert "-0,50\u00a0€" in cli("session", "list")
 
 
 def test_the_text_z_shows_the_count_after_the_expected_amount(shelf, cli):
     cli("session", "open", "--count", "20:2", "--count", "0,50:2")
     text = cli("session", "close", "--counted", "42")
     assert "Rapport Z" in text
-    assert "attendu 41.00 EUR" in text
-    assert "écart : 1.00 (excédent)" in text
+    assert "attendu 41,00\u00a0€" in text
+    assert "écart : 1,00\u00a0€ (excédent)" in text
 
 
 def test_sell_without_a_session_opens_one_with_a_zero_float_and_says_so(shelf, cli):
@@ -97,7 +97,7 @@ def test_a_cash_out_beyond_the_drawer_is_recorded_and_said(shelf, cli, capsys):
     err = StringIO()
     call_command("session", "cash-out", "25", "--reason", "Retrait", stdout=out, stderr=err)
     assert "Attention" in err.getvalue()
-    assert "-15.00" in out.getvalue()
+    assert "-15,00\u00a0€" in out.getvalue()
     assert CashMovement.objects.count() == 1
 
 

@@ -61,7 +61,7 @@ def test_article_list_prints_a_french_table(cli):
     text = cli("article", "list")
     assert "Désignation" in text
     assert "Pomme" in text
-    assert "2.50" in text
+    assert "2,50\u00a0€" in text  # as the screens show it
 
 
 def test_article_add_with_a_bad_price_says_why_in_french_and_writes_nothing(cli_fail):

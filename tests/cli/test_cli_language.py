@@ -98,7 +98,9 @@ def test_init_help_is_in_the_language_asked_for(tmp_path):
 def test_init_refuses_a_language_without_a_catalogue(tmp_path):
     result = comptoir(tmp_path, "hub", "init", "--language", "de")
     assert result.returncode == 2
-    assert "--language: invalid choice: 'de'" in result.stderr
+    assert result.stderr.endswith(
+        "Erreur : argument --language : choix invalide : « de » (possibles : 'fr', 'en')\n"
+    )
     assert not (tmp_path / "comptoir.toml").exists()
 
 

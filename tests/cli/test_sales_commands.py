@@ -98,7 +98,7 @@ def test_partial_credit_note_then_over_return_is_refused(shelf, cli, cli_json, c
     number = cli_json("sell", "A:3")["number"]
     out = cli("credit_note", number, "A:2")
     assert out.startswith("Avoir C1-AV-")
-    assert "5.00 EUR" in out
+    assert "5,00\u00a0€." in out
     err = cli_fail("credit_note", number, "A:2")
     assert "Retour impossible" in err
     assert CreditNote.objects.count() == 1
@@ -128,7 +128,7 @@ def test_invoice_list_and_show(shelf, cli, cli_json):
     assert [n["total_incl_tax"] for n in shown["credit_notes"]] == ["2.50"]
     assert shown["payments"] == [{"method": "cash", "amount": "2.50"}]
     text = cli("invoice", "show", second)
-    assert "Payé carte bancaire : 5.00" in text
+    assert "Payé carte bancaire : 5,00\u00a0€" in text
     assert "Total HT" in text
 
 

@@ -36,7 +36,7 @@ def test_closing_list_gives_each_closing_with_its_totals(closed, cli_json, cli):
     assert len(day["chain_hash"]) == 64  # chained in the fiscal journal
     assert day["key"] == "day:2026-03-30"
     assert [c["kind"] for c in cli_json("closing", "list", "--kind", "month")] == ["month"]
-    assert "9.60" in cli("closing", "list")
+    assert "9,60\u00a0€" in cli("closing", "list")
 
 
 def test_closing_show_by_key_or_id(closed, cli_json, cli):
@@ -60,7 +60,7 @@ def test_closing_show_by_key_or_id(closed, cli_json, cli):
     assert cli_json("closing", "show", "C1:day:2026-03-30") == day
     assert cli_json("closing", "show", "month:2026-03")["total_incl_vat"] == "9.60"
     text = cli("closing", "show", "day:2026-03-30")
-    assert "Grand total perpétuel : 9.60 EUR" in text
+    assert "Grand total perpétuel : 9,60\u00a0€" in text
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from comptoir.demo import relay_line
 from comptoir.devtools.processes import child_env
 from comptoir.home import HomeConfig, new_node_id, read_config, write_config
 from comptoir.ops.sampledata import build_catalogue
@@ -286,7 +289,9 @@ def test_the_served_till_shows_the_sample_data_in_its_admin(till_server: str) ->
 
 def test_the_served_demo_converges_hub_and_both_tills(tmp_path: Path) -> None:
     """The hub and two tills, served: each till's sales reach the hub and the other till,
-    and ``verify`` says both tills are identical to the hub, within seconds."""
+    and ``verify`` says both tills are identical to the hub, within seconds. Each server's
+    log line is shown with its post; Ctrl-C (to every process, as a terminal sends it)
+    stops everything cleanly, with exit code 0."""
     demo = subprocess.Popen(
         [
             sys.executable,
@@ -304,10 +309,13 @@ def test_the_served_demo_converges_hub_and_both_tills(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
     )
     try:
         assert demo.stdout is not None
+        shown = []
         for line in demo.stdout:
+            shown.append(line)
             if "Ctrl-C" in line:
                 break
         else:
@@ -329,12 +337,35 @@ def test_the_served_demo_converges_hub_and_both_tills(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert not pending, f"not identical to the hub after 30 s: {pending}"
         print(f"demo converged in {time.monotonic() - started:.1f} s")
+        # Ctrl-C in the terminal: SIGINT to the demo and its servers at once.
+        os.killpg(demo.pid, signal.SIGINT)
+        rest, _ = demo.communicate(timeout=60)
+        assert demo.returncode == 0, rest
+        lines = "".join([*shown, rest]).splitlines()
+        assert lines[-1] == "Démo arrêtée.", rest
+        assert "Erreur" not in rest
+        assert "Traceback" not in rest
+        assert not [line for line in lines if " comptoir." in line and line[0] != "["], lines
+        for post in ("Caisse 1", "Caisse 2"):
+            assert any(line.startswith(f"[{post}] ") for line in lines), lines
     finally:
-        demo.terminate()
-        demo.wait(timeout=30)
+        if demo.poll() is None:
+            demo.terminate()
+            demo.wait(timeout=30)
     # Stopping the demo stops its servers too.
     time.sleep(1)
     leftovers = subprocess.run(
         ["pgrep", "-f", f"serve --home {tmp_path}"], capture_output=True, text=True, check=False
     )
     assert leftovers.stdout.strip() == ""
+
+
+def test_a_servers_line_is_shown_with_its_post_and_idle_cycles_only_if_verbose() -> None:
+    sale = "2026-03-02 10:00:02,003 INFO comptoir.sync: Envoyés : 1 facture (envoi, 0,04 s)"
+    idle = (
+        "2026-03-02 10:00:12,003 INFO comptoir.sync.idle: Rien à échanger : tout est à jour. "
+        "(complète, 0,02 s)"
+    )
+    assert relay_line("Caisse 1", sale + "\n", verbose=False) == f"[Caisse 1] {sale}"
+    assert relay_line("Caisse 1", idle + "\n", verbose=False) is None
+    assert relay_line("Caisse 2", idle + "\n", verbose=True) == f"[Caisse 2] {idle}"

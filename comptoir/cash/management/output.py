@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from comptoir.cash.models import CashSession
 from comptoir.cash.reports import SessionReport
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_amount, format_money, money_text
 from comptoir.sales.models import PaymentMethod
 
 
@@ -48,6 +48,7 @@ def _method(method: str) -> str:
 def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any]) -> None:
     """The X or Z of ``session`` (from :func:`report_data`) as text."""
     cash, currency = data["cash"], data["currency"]
+    money = partial(money_text, currency=currency)
     title = _("Rapport X") if data["kind"] == "X" else _("Rapport Z")
     out.write(
         _("%(title)s — caisse %(till)s, session n° %(n)d ouverte le %(at)s")
@@ -67,8 +68,8 @@ def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any])
                 "label": label,
                 "n": docs["count"],
                 "span": span,
-                "incl": docs["incl_vat"],
-                "vat": docs["vat"],
+                "incl": money(docs["incl_vat"]),
+                "vat": money(docs["vat"]),
             }
         )
     rates = {r["rate"] for key in ("invoices", "credit_notes") for r in data[key]["by_rate"]}
@@ -93,26 +94,30 @@ def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any])
     out.write(
         _("Net TTC : %(n)s ; remises accordées : %(d)s")
         % {
-            "n": data["net"]["incl_vat"],
-            "d": data["discounts"],
+            "n": money(data["net"]["incl_vat"]),
+            "d": money(data["discounts"]),
         }
     )
     for method, amount in data["payments"].items():
-        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": _method(method), "a": amount})
+        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
     for method, amount in data["refunds"].items():
-        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": _method(method), "a": amount})
+        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
     out.write("")
     out.write(
         _(
             "Espèces : fond %(float)s + ventes %(sales)s - remboursements %(refunds)s + entrées "
-            "%(in)s - sorties %(out)s = attendu %(expected)s %(currency)s"
+            "%(in)s - sorties %(out)s = attendu %(expected)s"
         )
-        % {**cash, "currency": currency}
+        % {key: money(value) for key, value in cash.items() if value is not None}
     )
     if cash["counted"] is not None:
         out.write(
-            _("Compté : %(counted)s %(currency)s ; écart : %(difference)s (%(what)s)")
-            % {**cash, "currency": currency, "what": difference_word(cash["difference"])}
+            _("Compté : %(counted)s ; écart : %(difference)s (%(what)s)")
+            % {
+                "counted": money(cash["counted"]),
+                "difference": money(cash["difference"]),
+                "what": difference_word(cash["difference"]),
+            }
         )
 
 
@@ -125,15 +130,15 @@ def difference_word(difference: str) -> str:
 def _rate(docs: dict[str, Any], rate: str, field: str, currency: str) -> str:
     for row in docs["by_rate"]:
         if row["rate"] == rate:
-            return str(row[field])
-    return format_amount(0, currency)
+            return money_text(row[field], currency)
+    return format_money(0, currency)
 
 
 def write_sessions(out: OutputWrapper, sessions: list[CashSession]) -> None:
     rows = []
     for session in sessions:
         closing = getattr(session, "closing", None)
-        money = partial(format_amount, currency=session.currency)
+        money = partial(format_money, currency=session.currency)
         rows.append(
             [
                 session.till.prefix,

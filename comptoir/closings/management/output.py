@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.closings.models import Closing, ClosingKind
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_amount, format_money, money_text
 from comptoir.sales.models import PaymentMethod
 
 
@@ -106,8 +106,8 @@ def write_closings(out: OutputWrapper, closings: list[Closing]) -> None:
                 period_label(c),
                 str(c.invoice_count),
                 str(c.credit_note_count),
-                format_amount(c.total_incl_vat, c.currency),
-                format_amount(c.perpetual_total, c.currency),
+                format_money(c.total_incl_vat, c.currency),
+                format_money(c.perpetual_total, c.currency),
             ]
             for c in closings
         ],
@@ -116,7 +116,7 @@ def write_closings(out: OutputWrapper, closings: list[Closing]) -> None:
 
 def write_closing(out: OutputWrapper, closing: Closing) -> None:
     data = closing_data(closing, detail=True)
-    currency = closing.currency
+    money = partial(money_text, currency=closing.currency)
     out.write(
         _("Clôture %(kind)s %(period)s — caisse %(till)s, faite le %(at)s")
         % {
@@ -140,31 +140,33 @@ def write_closing(out: OutputWrapper, closing: Closing) -> None:
             [
                 [
                     row["rate"],
-                    row["sales"]["excl_vat"],
-                    row["sales"]["vat"],
-                    row["sales"]["incl_vat"],
-                    row["returns"]["incl_vat"],
+                    money(row["sales"]["excl_vat"]),
+                    money(row["sales"]["vat"]),
+                    money(row["sales"]["incl_vat"]),
+                    money(row["returns"]["incl_vat"]),
                 ]
                 for row in data["by_rate"]
             ],
         )
     out.write("")
     out.write(
-        _("Ventes %(s)s − retours %(r)s = total %(t)s %(c)s TTC (HT %(e)s, TVA %(v)s)")
+        _("Ventes %(s)s − retours %(r)s = total %(t)s TTC (HT %(e)s, TVA %(v)s)")
         % {
-            "s": data["sales_incl_vat"],
-            "r": data["returns_incl_vat"],
-            "t": data["total_incl_vat"],
-            "c": currency,
-            "e": data["total_excl_vat"],
-            "v": data["total_vat"],
+            "s": money(data["sales_incl_vat"]),
+            "r": money(data["returns_incl_vat"]),
+            "t": money(data["total_incl_vat"]),
+            "e": money(data["total_excl_vat"]),
+            "v": money(data["total_vat"]),
         }
     )
     for method, amount in data["payments"].items():
-        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": method_label(method), "a": amount})
+        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": method_label(method), "a": money(amount)})
     for method, amount in data["refunds"].items():
-        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": method_label(method), "a": amount})
+        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": method_label(method), "a": money(amount)})
     out.write(
-        _("Grand total perpétuel : %(p)s %(c)s ; total perpétuel absolu : %(a)s %(c)s")
-        % {"p": data["perpetual_total"], "a": data["perpetual_absolute_total"], "c": currency}
+        _("Grand total perpétuel : %(p)s ; total perpétuel absolu : %(a)s")
+        % {
+            "p": money(data["perpetual_total"]),
+            "a": money(data["perpetual_absolute_total"]),
+        }
     )

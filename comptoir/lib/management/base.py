@@ -9,23 +9,28 @@ that is damaged or that cannot be reached.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 from uuid import UUID
 
 from django.core.management.base import (
     BaseCommand,
     CommandError,
     CommandParser,
+    DjangoHelpFormatter,
     OutputWrapper,
     SystemCheckError,
 )
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from comptoir.lib.argtexts import SpeakingParser
 from comptoir.lib.db import database_error_message
 from comptoir.lib.errors import ComptoirError
 from comptoir.lib.text import terminal_safe
@@ -58,9 +63,40 @@ class TerminalOutput(OutputWrapper):
         super().write(terminal_safe(msg), style_func, ending)
 
 
+class ComptoirParser(SpeakingParser, CommandParser):
+    """A command's parser: argparse's texts in the active language, no abbreviated long
+    options, errors as one sentence with exit code 2 (see :class:`SpeakingParser`). Called
+    from Python (``call_command``), an error is a ``CommandError`` as Django raises it."""
+
+    def gettext(self, message: str) -> str:
+        return _(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)
+
+    def error(self, message: str) -> NoReturn:
+        if not self.called_from_command_line:
+            raise CommandError(message)
+        SpeakingParser.error(self, message)
+
+
+# Django's options of every command, still accepted (Django's ``execute`` reads them) but
+# left out of the help and the usage: they are not comptoir's (``--settings``,
+# ``--pythonpath``...). Django's ``--version`` (its own version) is not taken at all.
+HIDDEN_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("-v", "--verbosity"), {"default": 1, "type": int, "choices": [0, 1, 2, 3]}),
+    (("--settings",), {}),
+    (("--pythonpath",), {}),
+    (("--traceback",), {"action": "store_true"}),
+    (("--no-color",), {"action": "store_true"}),
+    (("--force-color",), {"action": "store_true"}),
+)
+
+
 class ComptoirCommand(BaseCommand):
     """Adds ``--home`` (consumed by the entry point) and, if ``json_output``, ``--json``.
-    What it prints goes through :class:`TerminalOutput`."""
+    What it prints goes through :class:`TerminalOutput`; its help, usage and errors are in
+    the home's language and show only comptoir's options (:class:`ComptoirParser`)."""
 
     json_output = False
     requires_system_checks: list[str] = []
@@ -77,7 +113,21 @@ class ComptoirCommand(BaseCommand):
         self._terminal_stdout = wrapper
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # Django's ``BaseCommand.create_parser``, with comptoir's parser and options.
+        kwargs.setdefault("formatter_class", DjangoHelpFormatter)
+        parser = ComptoirParser(
+            prog=f"{os.path.basename(prog_name)} {subcommand}",
+            description=self.help or None,
+            missing_args_message=getattr(self, "missing_args_message", None),
+            called_from_command_line=getattr(self, "_called_from_command_line", None),
+            **kwargs,
+        )
+        for names, options in HIDDEN_OPTIONS:
+            parser.add_argument(*names, help=argparse.SUPPRESS, **options)
+        if self.requires_system_checks:
+            parser.add_argument("--skip-checks", action="store_true", help=argparse.SUPPRESS)
+        with parser.speaking():
+            self.add_arguments(parser)
         parser.add_argument(
             "--home", help=_("dossier de données (sinon COMPTOIR_HOME ou le dossier par défaut)")
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_amount, format_money, money_text
 from comptoir.lib.quantity import format_quantity
 from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
 
@@ -115,7 +116,8 @@ def _method(code: str) -> str:
 def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
     """The invoice as a French receipt-like summary."""
     data = invoice_data(invoice)
-    money = data["currency"]
+    currency = data["currency"]
+    money = partial(money_text, currency=currency)
     out.write(
         _("Facture %(number)s du %(date)s, caisse %(till)s")
         % {"number": data["number"], "date": local_text(invoice.validated_at), "till": data["till"]}
@@ -130,9 +132,9 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
                 ln["article"],
                 ln["label"],
                 ln["quantity"],
-                ln["unit_price"],
+                money(ln["unit_price"]),
                 ln["discount_rate"],
-                ln["total_incl_tax"],
+                money(ln["total_incl_tax"]),
             ]
             for ln in data["lines"]
         ],
@@ -140,7 +142,11 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
     for tax in data["taxes"]:
         out.write(
             _("TVA %(rate)s %% : base %(base)s, TVA %(tax)s")
-            % {"rate": tax["vat_rate"], "base": tax["base_excl_tax"], "tax": tax["tax"]}
+            % {
+                "rate": tax["vat_rate"],
+                "base": money(tax["base_excl_tax"]),
+                "tax": money(tax["tax"]),
+            }
         )
     if invoice.discount:
         out.write(
@@ -153,22 +159,22 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
         )
     totals = data["totals"]
     out.write(
-        _("Total HT %(excl_tax)s, TVA %(tax)s, total TTC %(incl_tax)s %(currency)s")
-        % {**totals, "currency": money}
+        _("Total HT %(excl_tax)s, TVA %(tax)s, total TTC %(incl_tax)s")
+        % {key: money(value) for key, value in totals.items()}
     )
     for payment in invoice.payments.all():
         out.write(
             _("Payé %(method)s : %(amount)s")
-            % {"method": _method(payment.method), "amount": format_amount(payment.amount, money)}
+            % {"method": _method(payment.method), "amount": format_money(payment.amount, currency)}
         )
     if invoice.change_given:
-        out.write(_("Rendu : %(change)s") % {"change": data["change_given"]})
+        out.write(_("Rendu : %(change)s") % {"change": money(data["change_given"])})
     for note in data["credit_notes"]:
         out.write(
             _("Avoir %(number)s du %(date)s : %(amount)s")
             % {
                 "number": note["number"],
                 "date": note["issued_at"][:10],
-                "amount": note["total_incl_tax"],
+                "amount": money(note["total_incl_tax"]),
             }
         )

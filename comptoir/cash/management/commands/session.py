@@ -26,7 +26,7 @@ from comptoir.lib.management.helpers import (
     add_limit,
     cashier_of,
 )
-from comptoir.lib.money import format_amount, parse_amount
+from comptoir.lib.money import format_amount, format_money, parse_amount
 from comptoir.stores.selectors import till_current
 
 
@@ -137,12 +137,11 @@ class Command(ComptoirCommand):
             self.emit_json(session_data(session))
             return
         self.stdout.write(
-            _("Session n° %(n)d ouverte à la caisse %(till)s : fond de caisse %(amount)s %(c)s.")
+            _("Session n° %(n)d ouverte à la caisse %(till)s : fond de caisse %(amount)s.")
             % {
                 "n": session.number,
                 "till": session.till.prefix,
-                "amount": format_amount(session.float_amount, session.currency),
-                "c": session.currency,
+                "amount": format_money(session.float_amount, session.currency),
             }
         )
 
@@ -154,9 +153,9 @@ class Command(ComptoirCommand):
             self.stderr.write(
                 _(
                     "Attention : la sortie dépasse ce que le tiroir devrait contenir "
-                    "(%(expected)s %(c)s attendus après la sortie)."
+                    "(%(expected)s attendus après la sortie)."
                 )
-                % {"expected": expected, "c": currency}
+                % {"expected": format_money(result.expected_after, currency)}
             )
         if options.get("json"):
             self.emit_json(
@@ -172,16 +171,13 @@ class Command(ComptoirCommand):
             )
             return
         if kind == "in":
-            text = _(
-                "Entrée de %(a)s %(c)s enregistrée ; espèces attendues dans le tiroir : "
-                "%(e)s %(c)s."
-            )
+            text = _("Entrée de %(a)s enregistrée ; espèces attendues dans le tiroir : %(e)s.")
         else:
-            text = _(
-                "Sortie de %(a)s %(c)s enregistrée ; espèces attendues dans le tiroir : "
-                "%(e)s %(c)s."
-            )
-        values = {"a": format_amount(amount, currency), "c": currency, "e": expected}
+            text = _("Sortie de %(a)s enregistrée ; espèces attendues dans le tiroir : %(e)s.")
+        values = {
+            "a": format_money(amount, currency),
+            "e": format_money(result.expected_after, currency),
+        }
         self.stdout.write(text % values)
 
     def _report(

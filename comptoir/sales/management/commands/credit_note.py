@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_cashier, cashier_of
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_money
 from comptoir.sales.management.output import credit_note_data
 from comptoir.sales.management.parsing import parse_item
 from comptoir.sales.models import PaymentMethod
@@ -61,11 +61,10 @@ class Command(ComptoirCommand):
             self.emit_json(credit_note_data(note))
             return
         self.stdout.write(
-            _("Avoir %(number)s émis sur la facture %(invoice)s : %(total)s %(currency)s.")
+            _("Avoir %(number)s émis sur la facture %(invoice)s : %(total)s.")
             % {
                 "number": note.number,
                 "invoice": note.invoice.number,
-                "total": format_amount(note.total_incl_tax, note.currency),
-                "currency": note.currency,
+                "total": format_money(note.total_incl_tax, note.currency),
             }
         )

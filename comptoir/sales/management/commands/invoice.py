@@ -18,7 +18,7 @@ from comptoir.lib.management.helpers import (
     parse_period,
     write_table,
 )
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_amount, format_money
 from comptoir.sales.management.output import invoice_data, write_invoice
 from comptoir.sales.models import Invoice
 from comptoir.sales.selectors import invoice_detail, invoice_list
@@ -75,7 +75,7 @@ class Command(ComptoirCommand):
                     local_text(inv.validated_at),
                     inv.till.prefix,
                     inv.customer.code if inv.customer else "",
-                    format_amount(inv.total_incl_tax, inv.currency),
+                    format_money(inv.total_incl_tax, inv.currency),
                     inv.credit_note_count or "",  # type: ignore[attr-defined]
                 ]
                 for inv in invoices

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_cashier, cashier_of
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_money
 from comptoir.sales.hooks import quick_sale_hooks
 from comptoir.sales.management.output import invoice_data, write_invoice
 from comptoir.sales.management.parsing import (
@@ -110,20 +110,16 @@ class Command(ComptoirCommand):
             self.emit_json(invoice_data(invoice))
             return
         self.stdout.write(
-            _("Facture %(number)s validée : %(total)s %(currency)s.")
+            _("Facture %(number)s validée : %(total)s.")
             % {
                 "number": invoice.number,
-                "total": format_amount(invoice.total_incl_tax, invoice.currency),
-                "currency": invoice.currency,
+                "total": format_money(invoice.total_incl_tax, invoice.currency),
             }
         )
         if options["verbosity"] > 1:
             write_invoice(self.stdout, invoice)
         elif invoice.change_given:
             self.stdout.write(
-                _("Rendu : %(change)s %(currency)s")
-                % {
-                    "change": format_amount(invoice.change_given, invoice.currency),
-                    "currency": invoice.currency,
-                }
+                _("Rendu : %(change)s")
+                % {"change": format_money(invoice.change_given, invoice.currency)}
             )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_period, parse_period, write_table
-from comptoir.lib.money import format_amount, round_half_up
+from comptoir.lib.money import format_amount, money_text, round_half_up
 from comptoir.lib.quantity import format_quantity
 from comptoir.sales.models import PaymentMethod
 from comptoir.stats.selectors import daily_revenue_list, payment_totals_list, sales_totals_list
@@ -133,6 +133,9 @@ class Command(ComptoirCommand):
             self._write(group, rows)
 
     def _write(self, group: str, rows: list[dict[str, Any]]) -> None:
+        def money(value: str | None) -> str:
+            return "" if value is None else money_text(value, settings.COMPTOIR_CURRENCY)
+
         if group == "day":
             headers = [
                 _("Jour"),
@@ -148,12 +151,12 @@ class Command(ComptoirCommand):
                 [
                     r["day"],
                     r["invoice_count"],
-                    r["revenue_excl_tax"],
-                    r["revenue_incl_tax"],
-                    r["average_basket"],
+                    money(r["revenue_excl_tax"]),
+                    money(r["revenue_incl_tax"]),
+                    money(r["average_basket"]),
                     r["credit_note_count"],
-                    r["returns_incl_tax"],
-                    r["margin"],
+                    money(r["returns_incl_tax"]),
+                    money(r["margin"]),
                 ]
                 for r in rows
             ]
@@ -164,9 +167,9 @@ class Command(ComptoirCommand):
                     str(PaymentMethod(r["method"]).label)
                     if r["method"] in PaymentMethod.values
                     else r["method"],
-                    r["amount"],
-                    r["refunds"],
-                    r["net"],
+                    money(r["amount"]),
+                    money(r["refunds"]),
+                    money(r["net"]),
                 ]
                 for r in rows
             ]
@@ -177,9 +180,9 @@ class Command(ComptoirCommand):
                 [
                     " ".join(filter(None, (r.get(group), r.get("name")))) or "-",
                     r["quantity"],
-                    r["revenue_excl_tax"],
-                    r["revenue_incl_tax"],
-                    r["margin"],
+                    money(r["revenue_excl_tax"]),
+                    money(r["revenue_incl_tax"]),
+                    money(r["margin"]),
                 ]
                 for r in rows
             ]

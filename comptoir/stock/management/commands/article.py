@@ -19,7 +19,7 @@ from comptoir.lib.management.helpers import (
     add_limit,
     write_table,
 )
-from comptoir.lib.money import format_amount
+from comptoir.lib.money import format_amount, money_text
 from comptoir.lib.quantity import UNITS, format_quantity
 from comptoir.stock.selectors import article_list, article_stock_total
 
@@ -151,7 +151,7 @@ class Command(ComptoirCommand):
                 [
                     r["code"] + (" " + _("(archivé)") if r["archived"] else ""),
                     r["name"],
-                    r["price"],
+                    money_text(r["price"], settings.COMPTOIR_CURRENCY),
                     r["vat_rate"],
                     r["stock_quantity"],
                     r["category"] or "",
