@@ -200,3 +200,9 @@ def test_sell_refuses_a_malformed_discount_in_french(shelf, cli_fail):
         "sell", "A:1", "--discount", "30", "--manager", "admin"
     )
     assert not Invoice.objects.exists()
+
+
+def test_sell_in_detail_prints_the_basket_discount_as_an_amount(shelf, cli):
+    out = cli("sell", "A:4", "--discount", "10%", "-v", "2")
+    [line] = [ln for ln in out.splitlines() if ln.startswith("Remise sur le panier")]
+    assert line == "Remise sur le panier 10% : -1,00\u00a0€", line

@@ -150,12 +150,8 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
         )
     if invoice.discount:
         out.write(
-            _("Remise sur le panier %(discount)s : -%(amount)s %(currency)s")
-            % {
-                "discount": invoice.discount,
-                "amount": data["discount_amount"],
-                "currency": money,
-            }
+            _("Remise sur le panier %(discount)s : -%(amount)s")
+            % {"discount": invoice.discount, "amount": money(data["discount_amount"])}
         )
     totals = data["totals"]
     out.write(
