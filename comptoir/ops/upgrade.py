@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from comptoir.backups import BackupError, make_backup
 from comptoir.home import HomeConfig
 from comptoir.lib.errors import ValidationError
+from comptoir.syncengine import refill
 
 log = logging.getLogger("comptoir.serve")
 
@@ -37,6 +38,9 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     pending = pending_migrations()
     if not pending:
         return None
+    # What the synced tables lack before migrating: taken from the hub at the next sync
+    # (the pages it served this post's previous version left them out).
+    found = refill.lacking() if config.role == "node" and config.hub_url else None
     folder = config.backup_path(home)
     try:
         backup = make_backup(home, folder)
@@ -51,5 +55,7 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     log.info(
         "sauvegarde avant mise à jour de la base : %s (%d migrations)", backup.path, len(pending)
     )
+    if found:
+        refill.mark_refill(home, found)
     call_command("migrate", verbosity=0, interactive=False)
     return backup.path

@@ -25,6 +25,7 @@ from comptoir.syncengine.apply.base import (
     rejected,
     unknown_target,
 )
+from comptoir.syncengine import refill
 from comptoir.syncengine.protocol import Change, FactChange
 
 
@@ -73,7 +74,10 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
     existing = spec.model._default_manager.filter(pk=root.pk).first()
     if existing is not None:
         stored = wire.fact_aggregates(spec.label, [root.pk])[root.pk]["rows"]
-        if _normalised(stored) != _normalised(_rebuilt(spec, root, parts)):
+        incoming = _normalised(_rebuilt(spec, root, parts))
+        if _normalised(stored) != incoming:
+            if till is None and refill.fill(stored, incoming, origin):
+                return "applied"  # completed after an upgrade (``refill``)
             raise Rejected(_("Ce document existe déjà avec un autre contenu : refusé."))
         return "duplicate"
     if till is not None and spec.authorize is not None:
@@ -177,7 +181,15 @@ def apply_facts(
         change, key = changes[agg.index], (agg.spec.label, agg.root.pk)
         if key in stored or key in first:
             other = stored[key] if key in stored else first[key].wire_rows()
-            if other != agg.wire_rows():
+            if (
+                other != agg.wire_rows()
+                and key in stored
+                and till is None
+                and refill.fill(other, agg.wire_rows(), origin)
+            ):
+                # Completed after an upgrade (``refill``): the values it could not hold.
+                outcomes[agg.index] = Outcome(change.id, change.model, "applied")
+            elif other != agg.wire_rows():
                 outcomes[agg.index] = rejected(
                     change, _("Ce document existe déjà avec un autre contenu : refusé.")
                 )
