@@ -53,6 +53,24 @@ def signature_problem(label: str, root: Any) -> str | None:
     return None
 
 
+def relayed_record(label: str, root: Any, pusher: Till) -> bool:
+    """Whether the hub takes ``root``, a record of another post of ``pusher``'s store, from
+    ``pusher``: a till that found the hub restored from an older backup sends it back what
+    it lost, whatever post made it (``syncengine.recovery``). Only a record of the fiscal
+    journal whose signature verifies with its own post's registered key: a till relays
+    another post's records, it cannot make them."""
+    spec = kind_of_model(label)
+    if spec is None or not root.chain_version or root.chain_version < 2:
+        return False
+    if root.store_id != pusher.store_id or root.till_id == pusher.pk:
+        return False
+    till = Till.objects.filter(pk=root.till_id).first()
+    key = till_public_key(till) if till is not None else None
+    if key is None:
+        return False
+    return signature_valid(key, signed_message(root.chain_hash or ""), root.signature)
+
+
 def _predecessor(till: Till, chain: str, first: Stored) -> tuple[int, str]:
     """The (sequence, hash) the first new record should follow, as far as the hub knows:
     the record before it in the chain, or (0, start) when it has not arrived (the check

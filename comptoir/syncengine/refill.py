@@ -81,7 +81,9 @@ def lacking() -> Lacking:
             if table not in tables:
                 absent.add(spec.label)
                 continue
-            columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+            columns = {
+                c.name for c in connection.introspection.get_table_description(cursor, table)
+            }
             by_attname = {f.attname: f for f in spec.model._meta.concrete_fields}
             missing = {name for name in spec.fields if by_attname[name].column not in columns}
             if missing:
@@ -116,8 +118,10 @@ def read_refill_mark(home: Path) -> Lacking | None:
         return Lacking()
     if not isinstance(data, dict):
         return Lacking()
-    names = data.get("fields") if isinstance(data.get("fields"), dict) else {}
-    absent = data.get("models") if isinstance(data.get("models"), list) else []
+    names = data.get("fields")
+    absent = data.get("models")
+    names = names if isinstance(names, dict) else {}
+    absent = absent if isinstance(absent, list) else []
     return Lacking(
         {str(k): frozenset(map(str, v)) for k, v in names.items() if isinstance(v, list)},
         frozenset(map(str, absent)),

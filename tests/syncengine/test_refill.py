@@ -41,7 +41,8 @@ def _event_made_elsewhere(till: Till) -> dict[str, Any]:
     """The wire aggregate of a chained event, the event then undone."""
     sid = transaction.savepoint()
     event = event_record(kind=EventKind.ENROLLMENT, details={"till": "Caisse 9"}, till=till)
-    assert event is not None and event.chain_hash
+    assert event is not None
+    assert event.chain_hash
     data = copy.deepcopy(wire.fact_aggregates(LABEL, [event.pk])[event.pk])
     transaction.savepoint_rollback(sid)
     return data

@@ -10,11 +10,12 @@ from typing import Any
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from comptoir.journal.arrival import signature_problem
+from comptoir.journal.arrival import relayed_record, signature_problem
 from comptoir.lib.errors import ComptoirError
 from comptoir.stores.models import Till
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.inserts import insert_rows
+from comptoir.syncengine import refill
 from comptoir.syncengine.apply.base import (
     Outcome,
     Parts,
@@ -25,7 +26,6 @@ from comptoir.syncengine.apply.base import (
     rejected,
     unknown_target,
 )
-from comptoir.syncengine import refill
 from comptoir.syncengine.protocol import Change, FactChange
 
 
@@ -82,7 +82,7 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
         return "duplicate"
     if till is not None and spec.authorize is not None:
         reason = spec.authorize(till, root)
-        if reason:
+        if reason and not relayed_record(spec.label, root, till):
             raise Rejected(reason)
     if till is not None:
         reason = signature_problem(spec.label, root)  # the fiscal journal's check
@@ -200,7 +200,7 @@ def apply_facts(
             continue
         if till is not None and agg.spec.authorize is not None:
             reason = agg.spec.authorize(till, agg.root)
-            if reason:
+            if reason and not relayed_record(agg.spec.label, agg.root, till):
                 outcomes[agg.index] = rejected(change, reason)
                 continue
         if till is not None:
