@@ -212,7 +212,11 @@ def immutability_lifted(table: str) -> Iterator[None]:
         if guarded and vendor == "sqlite":
             cursor.execute(f'DROP TRIGGER "{table}_immutable_upd"')
         elif guarded:
+            # (PostgreSQL alters no table with checks pending: the deferred foreign keys
+            # are checked now, then deferred again.)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{table}_immutable"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     if not guarded:
         return
@@ -223,4 +227,6 @@ def immutability_lifted(table: str) -> Iterator[None]:
                 f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
             )
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{table}_immutable"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
