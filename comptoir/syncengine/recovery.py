@@ -489,7 +489,8 @@ def _sendable_facts(model: type[models.Model], rows: list[UUID], till: Till) -> 
         return rows
     own = Q(till=till)
     if "chain_version" in names:
-        own |= Q(chain_version__gte=2, chain_hash__gt="", signature__gt="")
+        # Signed by a post whose key the hub has (this post holds it from the hub).
+        own |= Q(chain_version__gte=2, chain_hash__gt="", signature__gt="", till__public_key__gt="")
     out: list[UUID] = []
     for start in range(0, len(rows), 500):
         chunk = model._default_manager.filter(pk__in=rows[start : start + 500])
