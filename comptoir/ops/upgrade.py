@@ -37,6 +37,8 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     fails."""
     pending = pending_migrations()
     if not pending:
+        # A hub on PostgreSQL keeps its cache in its database: its table may be new.
+        call_command("createcachetable", verbosity=0)
         return None
     # What the synced tables lack before migrating: taken from the hub at the next sync
     # (the pages it served this post's previous version left them out).
@@ -58,4 +60,5 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     if found:
         refill.mark_refill(home, found)
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
     return backup.path
