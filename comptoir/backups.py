@@ -40,6 +40,8 @@ SKIPPED_DIRS = {"logs", "backups", "static", "__pycache__"}
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal", "-damaged")
 SKIPPED_SUFFIXES = (*(f".sqlite3{s}" for s in DATABASE_SUFFIXES), ".lock", ".tmp")
 RECOVERY_MARK = "recovery.json"
+# A hub restored from a backup opens a new post at its next start (``syncengine.restored``).
+HUB_RESTORED_MARK = "hub-restored.json"
 SKIPPED_FILES = {"maintenance.json", RECOVERY_MARK}
 
 
@@ -286,7 +288,18 @@ def restore_backup(path: Path, home: Path, *, force: bool = False) -> dict[str, 
             target.write_bytes(archive.read(database))
         else:
             _pg_restore(config.database_url, archive.read(database))
+        if config.role == "hub":
+            # Its own post's records made after this backup are on the tills: it goes on
+            # under a new post, so that no chain position nor number is used twice.
+            _mark(home / HUB_RESTORED_MARK, {"since": str(manifest.get("made_at") or "")})
     return manifest
+
+
+def _mark(path: Path, data: dict[str, str]) -> None:
+    partial = path.with_name(path.name + ".tmp")
+    data = {**data, "marked_at": datetime.now(UTC).isoformat()}
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
 
 
 def mark_recovery(home: Path, *, since: str) -> None:

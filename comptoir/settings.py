@@ -138,7 +138,20 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 
-if COMPTOIR_HOME and COMPTOIR_CONFIG and os.environ.get(SHARED_CACHE_ENV):
+# The table of the database cache (a hub on PostgreSQL), made by ``createcachetable``.
+CACHE_TABLE = "comptoir_cache"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A hub on PostgreSQL: the cache (refused enrollments per address, CSV import progress)
+    # in its database, the one state every hub process and machine shares; made at set-up
+    # and at each start (``createcachetable``).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
+    }
+elif COMPTOIR_HOME and COMPTOIR_CONFIG and os.environ.get(SHARED_CACHE_ENV):
     # The cache holds CSV import progress (``backoffice.importjobs``) and refused
     # enrollments: with ``serve --workers N`` (N > 1, which sets the variable), on disk
     # under the home, so that every server process sees the same; else in memory.

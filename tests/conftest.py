@@ -28,6 +28,12 @@ def pytest_configure(config: pytest.Config) -> None:
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     # override_settings sends setting_changed, which empties Django's cache of hashers.
     override_settings(PASSWORD_HASHERS=hashers).enable()
+    # A cache in memory in this process, whatever the database (a hub on PostgreSQL keeps
+    # it in its database: ``tests/ops/test_shared_cache.py``), so that each test starts
+    # with an empty one, with or without database access.
+    override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ).enable()
     sys.addaudithook(_refuse_comptoir_children)
 
 

@@ -27,7 +27,7 @@ from comptoir.journal.hooks import BrokenLink, broken_link_hooks
 from comptoir.journal.kinds import chains, kind_of_model
 from comptoir.journal.models import ChainCheck
 from comptoir.journal.postkey import till_public_key
-from comptoir.journal.verify import Stored, chain_stored, check_save
+from comptoir.journal.verify import Stored, chain_stored, check_save, record_of
 from comptoir.stores.models import Till
 from comptoir.sync.models import IntegrityAlert
 
@@ -51,6 +51,44 @@ def signature_problem(label: str, root: Any) -> str | None:
             "de ce poste ; refusé."
         ) % {"number": spec.number(root) or root.pk}
     return None
+
+
+def relayed_record(label: str, root: Any, pusher: Till) -> bool:
+    """Whether the hub takes ``root``, a record of another post of ``pusher``'s store, from
+    ``pusher``: a till that found the hub restored from an older backup sends it back what
+    it lost, whatever post made it (``syncengine.recovery``). Only a record of the fiscal
+    journal whose signature verifies with its own post's registered key: a till relays
+    another post's records, it cannot make them."""
+    spec = kind_of_model(label)
+    if spec is None or not root.chain_version or root.chain_version < 2:
+        return False
+    if root.store_id != pusher.store_id or root.till_id == pusher.pk:
+        return False
+    till = Till.objects.filter(pk=root.till_id).first()
+    key = till_public_key(till) if till is not None else None
+    if key is None:
+        return False
+    return signature_valid(key, signed_message(root.chain_hash or ""), root.signature)
+
+
+def relayed_intact(label: str, pk: Any) -> bool:
+    """Whether a relayed record, once stored (in the caller's savepoint), hashes to the
+    hash its post signed: a till relays another post's records, it cannot alter them."""
+    spec = kind_of_model(label)
+    if spec is None:
+        return False
+    obj = (
+        spec.model._default_manager.filter(pk=pk)
+        .select_related(*spec.select)
+        .prefetch_related(*spec.prefetch)
+        .first()
+    )
+    if obj is None:
+        return False
+    try:
+        return bool(record_of(spec, obj).recomputed_hash() == getattr(obj, "chain_hash", None))
+    except (TypeError, ValueError):
+        return False
 
 
 def _predecessor(till: Till, chain: str, first: Stored) -> tuple[int, str]:

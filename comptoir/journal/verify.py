@@ -137,6 +137,11 @@ def _record(spec: FiscalKind, obj: Any, sequence: int) -> Record:
     )
 
 
+def record_of(spec: FiscalKind, obj: Any) -> Record:
+    """A stored record of the fiscal journal as its chain's check reads it."""
+    return _record(spec, obj, obj.chain_sequence or 0)
+
+
 def _in_link_order(legacy: list[tuple[FiscalKind, Any]]) -> list[tuple[FiscalKind, Any]]:
     """Version 1 records in the order of their links from the chain's start; the ones no
     link reaches follow, by instant (the check then names them)."""

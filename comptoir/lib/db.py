@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, migrations
+from django.db import DatabaseError, connection, migrations, transaction
 from django.utils.translation import gettext as _
 
 MESSAGE = "comptoir: facts are immutable"
@@ -185,3 +186,47 @@ def immutable_table(table: str) -> migrations.RunPython:
         _drop(apps, schema_editor, table)
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+@contextmanager
+def immutability_lifted(table: str) -> Iterator[None]:
+    """Lift the immutability trigger of ``table`` for what runs inside, in the caller's
+    transaction (required: the trigger is back before anything commits, and a failure
+    rolls its removal back with the rest). For the one write that completes a fact with
+    values its post could not hold before an upgrade (``syncengine.refill``)."""
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("immutability_lifted needs a transaction")
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [f"{table}_immutable_upd"],
+            )
+        elif vendor == "postgresql":
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal",
+                [f"{table}_immutable"],
+            )
+        guarded = vendor in ("sqlite", "postgresql") and cursor.fetchone() is not None
+        if guarded and vendor == "sqlite":
+            cursor.execute(f'DROP TRIGGER "{table}_immutable_upd"')
+        elif guarded:
+            # (PostgreSQL alters no table with checks pending: the deferred foreign keys
+            # are checked now, then deferred again.)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{table}_immutable"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    if not guarded:
+        return
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute(
+                f'CREATE TRIGGER "{table}_immutable_upd" BEFORE UPDATE ON "{table}" '
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+            )
+        else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{table}_immutable"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

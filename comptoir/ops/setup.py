@@ -24,6 +24,7 @@ def home_setup(
     if settings.STATIC_ROOT:
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)  # (a database cache only: a hub on PostgreSQL)
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)
     if create_till:

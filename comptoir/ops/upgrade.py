@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from comptoir.backups import BackupError, make_backup
 from comptoir.home import HomeConfig
 from comptoir.lib.errors import ValidationError
+from comptoir.syncengine import refill
 
 log = logging.getLogger("comptoir.serve")
 
@@ -36,7 +37,12 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     fails."""
     pending = pending_migrations()
     if not pending:
+        # A hub on PostgreSQL keeps its cache in its database: its table may be new.
+        call_command("createcachetable", verbosity=0)
         return None
+    # What the synced tables lack before migrating: taken from the hub at the next sync
+    # (the pages it served this post's previous version left them out).
+    found = refill.lacking() if config.role == "node" and config.hub_url else None
     folder = config.backup_path(home)
     try:
         backup = make_backup(home, folder)
@@ -51,5 +57,8 @@ def migrate_at_start(home: Path, config: HomeConfig) -> Path | None:
     log.info(
         "sauvegarde avant mise à jour de la base : %s (%d migrations)", backup.path, len(pending)
     )
+    if found:
+        refill.mark_refill(home, found)
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
     return backup.path

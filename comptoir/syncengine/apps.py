@@ -13,8 +13,9 @@ class SyncEngineConfig(AppConfig):
     def ready(self) -> None:
         from comptoir import health
         from comptoir.sync import capture
-        from comptoir.syncengine import recovery, worker
+        from comptoir.syncengine import recovery, restored, worker
 
         capture.on_outbox_written(worker.outbox_changed.set)
         capture.on_local_write(health.ensure_writable)
         capture.on_local_write(recovery.ensure_recovered)
+        capture.on_local_write(restored.ensure_new_post)

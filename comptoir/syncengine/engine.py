@@ -30,7 +30,7 @@ from comptoir.sync import clock, registry, wire
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
-from comptoir.syncengine import recovery
+from comptoir.syncengine import recovery, refill
 from comptoir.syncengine.apply import apply_batch
 from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
 from comptoir.syncengine.protocol import (
@@ -385,6 +385,25 @@ def pull(
             cursor, page = page.cursor, following.result()
 
 
+def _pull_or_refill(client: HubClient, *, progress: Progress | None, report: Report) -> None:
+    """Pull; after an upgrade that left this post without fields or models the hub holds
+    (``refill``), the hub's whole log again, completing what it holds by the fill rule.
+    The mark stays until a whole pass applied every change."""
+    found = refill.pending()
+    if found is None:
+        pull(client, progress=progress, report=report)
+        return
+    refused_before = len(report.rejected)
+    with transaction.atomic():
+        state = state_locked()
+        state.pull_cursor = 0
+        state.save(update_fields=["pull_cursor"])
+    with refill.filling(found):
+        pull(client, progress=progress, report=report)
+    if len(report.rejected) == refused_before:
+        refill.done()
+
+
 def _stored_cursor() -> int:
     return SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0
 
@@ -441,7 +460,7 @@ def sync(
         for step in steps:
             try:
                 if step == "pull":
-                    pull(client, progress=progress, report=report)
+                    _pull_or_refill(client, progress=progress, report=report)
                 elif step == "recover":
                     recovery.reconcile(client)
                 else:

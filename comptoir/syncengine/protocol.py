@@ -174,8 +174,8 @@ class Head(msgspec.Struct):
 class Recovery(Envelope, kw_only=True):
     """What the hub holds of the asking post's own records (``GET recovery``): each of its
     chains' head, each series' highest number (``label:year``), the hub's log head, the
-    post's outbox size at its last contact, and a page of its own facts (``cursor``: the
-    next ``after``)."""
+    post's outbox size at its last contact, a page of its own facts (``cursor``: the
+    next ``after``), and the hub's last restore from a backup."""
 
     heads: dict[str, Head]
     series: dict[str, int]
@@ -185,6 +185,10 @@ class Recovery(Envelope, kw_only=True):
     changes: list[Change]
     cursor: int
     more: bool = False
+    # The hub's last restore from a backup, if any (``syncengine.restored``): when, and its
+    # log head then.
+    restored_at: str | None = None
+    rewound_to: int | None = None
 
 
 def change_of(kind: str, *, id: str, model: str, row: str, data: dict[str, Any]) -> Change:

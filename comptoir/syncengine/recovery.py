@@ -26,6 +26,7 @@ The hub side (:func:`recovery_reply`) reads facts and the change log; the node s
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -37,7 +38,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from comptoir.backups import RECOVERY_MARK, mark_recovery, read_recovery_mark
@@ -50,7 +51,6 @@ from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock, series_number
 from comptoir.sync import registry
 from comptoir.sync.clock import state_locked
-from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ChangeLog, NodeCredential, OutboxEntry, SyncState
 from comptoir.syncengine import digest as digests
 from comptoir.syncengine.apply import apply_batch
@@ -178,7 +178,12 @@ def recovery_reply(
         for seq, model, row_id in found:
             latest.setdefault((model, row_id), seq)
         changes = serialize(sorted(latest.items(), key=lambda item: item[1]))
+    from comptoir.syncengine.restored import last_restore
+
+    restore = last_restore()
     return Recovery(
+        restored_at=restore[0] if restore else None,
+        rewound_to=restore[1] if restore else None,
         heads=chain_heads(cred.till),
         series=series_highest(cred.till),
         log_head=log_head(),
@@ -239,13 +244,17 @@ def decide(
     hub_heads: dict[str, Head],
     cursor: int,
     hub_log_head: int,
+    missed_restore: bool = False,
 ) -> Decision:
     """Pure: what to do, from what the post and the hub hold.
 
     - take back its own facts: the home is marked (restored), or the hub holds a later
       record of one of the post's chains than the post does;
     - the hub went back: the post's pull cursor is past the hub's log, or the post holds
-      a record the hub had acknowledged (no longer in its outbox) that the hub lacks.
+      a record the hub had acknowledged (no longer in its outbox) that the hub lacks, or
+      the hub says it was restored from a backup and this post, which had pulled past
+      the log head the backup left, has not handled that restore (``missed_restore``:
+      the other signs fade once other posts sent the hub their records again).
     """
     reasons = []
     if marked:
@@ -262,9 +271,11 @@ def decide(
         reasons.append(f"cursor_past_log:{cursor}>{hub_log_head}")
     if behind:
         reasons.append("hub_behind:" + ",".join(behind))
+    if missed_restore:
+        reasons.append("hub_restored")
     return Decision(
         take_back=marked or bool(ahead),
-        hub_went_back=cursor > hub_log_head or bool(behind),
+        hub_went_back=cursor > hub_log_head or bool(behind) or missed_restore,
         reasons=reasons,
     )
 
@@ -293,13 +304,18 @@ def reconcile(client: HubClient) -> Decision:
     till = till_current()
     mark = read_recovery_mark(home)
     summary = client.recovery()
+    cursor = SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0
+    restore_seen = _restore_seen(home)
     decision = decide(
         marked=mark is not None,
         local_heads=chain_heads(till),
         acknowledged_heads=chain_heads(till, acknowledged_only=True),
         hub_heads=summary.heads,
-        cursor=SyncState.objects.filter(pk=1).values_list("pull_cursor", flat=True).first() or 0,
+        cursor=cursor,
         hub_log_head=summary.log_head,
+        missed_restore=bool(summary.restored_at)
+        and summary.restored_at != restore_seen
+        and cursor > (summary.rewound_to or 0),
     )
     if decision.take_back:
         if mark is None:  # found behind: no document until it caught up, even if cut off
@@ -311,8 +327,29 @@ def reconcile(client: HubClient) -> Decision:
     if decision.hub_went_back:
         log.warning("le serveur est revenu en arrière (%s)", ", ".join(decision.reasons))
         _hub_went_back(client, till)
+    if summary.restored_at and summary.restored_at != restore_seen:
+        _restore_handled(home, summary.restored_at)
     _seen_this_process = True
     return decision
+
+
+HUB_RESTORE_SEEN = "hub-restore-seen.json"
+
+
+def _restore_seen(home: Path) -> str:
+    """The hub's last restore this post has handled (its instant), or ""."""
+    try:
+        data = json.loads((home / HUB_RESTORE_SEEN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(data.get("restored_at") or "") if isinstance(data, dict) else ""
+
+
+def _restore_handled(home: Path, restored_at: str) -> None:
+    path = home / HUB_RESTORE_SEEN
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps({"restored_at": restored_at}), encoding="utf-8")
+    partial.replace(path)
 
 
 def _take_back(client: HubClient, till: Till, since: str, summary: Recovery) -> None:
@@ -413,12 +450,18 @@ def move_counters(till: Till) -> list[str]:
 
 
 def _hub_went_back(client: HubClient, till: Till) -> None:
-    """Pull everything again, and put back in the outbox every fact of this post's store
-    the hub lacks that this post may send (its own documents; stock facts of its store),
-    and every reference row (article, customer...) whose state differs from the hub's:
-    an edit the hub had acknowledged and lost with its restore. A reference row is sent
-    with its per-field clocks, so where the hub holds a later edit of a field (made on
-    another post since), the hub keeps it: the merge is the usual one, not an overwrite."""
+    """Pull everything again, and put back in the outbox every row of this post's store
+    the hub lacks or holds otherwise, whatever post made it (the hub's own post included:
+    what it recorded after its backup is here, and lost there):
+
+    - facts: this post's own; stock facts of its store; another post's records of the
+      fiscal journal, which the hub takes only when their signature verifies with that
+      post's key (``journal.arrival.relayed_record``): a till relays them, it cannot make
+      them. Another post's facts without a signature are that post's to send again.
+    - reference rows (articles, customers...) the hub lacks or holds in another state,
+      except those a till may not write (stores, tills): each is sent with its per-field
+      clocks, so where the hub holds a later edit of a field (made on another post since),
+      the hub keeps it: the merge is the usual one, not an overwrite."""
     with transaction.atomic():
         state = state_locked()
         state.pull_cursor = 0
@@ -429,41 +472,42 @@ def _hub_went_back(client: HubClient, till: Till) -> None:
             continue
         remote = client.digest(spec.label).get("rows", {})
         missing = [UUID(key) for key in set(local) - set(remote)]
-        if "till" in {f.name for f in spec.model._meta.get_fields()}:
-            missing = list(
-                spec.model._default_manager.filter(pk__in=missing, till=till).values_list(
-                    "pk", flat=True
-                )
-            )
-        _enqueue(spec.label, missing)
+        _enqueue(spec.label, _sendable_facts(spec.model, missing, till))
     for ref in registry.references():
         local = digests.row_hashes(ref.label, till.store_id)
         if not local:
             continue
         remote = client.digest(ref.label).get("rows", {})
         differing = [UUID(key) for key, value in local.items() if remote.get(key) != value]
-        _enqueue(ref.label, _edited_here(ref.model, differing))
+        _enqueue(ref.label, _writable_here(ref, differing, till))
 
 
-def _edited_here(model: type[models.Model], rows: list[UUID]) -> list[UUID]:
-    """Those of ``rows`` with a field last written on this post (its clock names it): what
-    this post may have told the hub. A row only others edited is theirs to send again (the
-    hub's own edits, another till's), and sending it would be refused."""
-    node = str(settings.COMPTOIR_NODE_ID)
-    out = []
+def _sendable_facts(model: type[models.Model], rows: list[UUID], till: Till) -> list[UUID]:
+    """Those of ``rows`` (facts of this post's store) the hub takes from this post."""
+    names = {f.name for f in model._meta.get_fields()}
+    if "till" not in names:
+        return rows
+    own = Q(till=till)
+    if "chain_version" in names:
+        # Signed by a post whose key the hub has (this post holds it from the hub).
+        own |= Q(chain_version__gte=2, chain_hash__gt="", signature__gt="", till__public_key__gt="")
+    out: list[UUID] = []
     for start in range(0, len(rows), 500):
         chunk = model._default_manager.filter(pk__in=rows[start : start + 500])
-        for pk, clocks in chunk.values_list("pk", "sync_clocks"):
-            if any(_node_of(stamp) == node for stamp in (clocks or {}).values()):
-                out.append(pk)
+        out.extend(chunk.filter(own).values_list("pk", flat=True))
     return out
 
 
-def _node_of(stamp: object) -> str:
-    try:
-        return Timestamp.decode(str(stamp)).node
-    except ValueError:
-        return ""
+def _writable_here(ref: registry.ReferenceSpec, rows: list[UUID], till: Till) -> list[UUID]:
+    """Those of ``rows`` a till may write (the hub refuses the others from it)."""
+    if ref.authorize is None or not rows:
+        return rows
+    out = []
+    for start in range(0, len(rows), 500):
+        for obj in ref.model._default_manager.filter(pk__in=rows[start : start + 500]):
+            if not ref.authorize(till, obj, set(ref.fields)):
+                out.append(obj.pk)
+    return out
 
 
 def _enqueue(label: str, rows: Iterable[UUID]) -> None:

@@ -112,13 +112,19 @@ def test_a_node_cannot_push_another_till_s_invoices(api: Api, node: Node, strang
     from comptoir.stores.models import Till
 
     hub_till = Till.objects.get(prefix="C1")
-    other_series = sale(hub_till)  # same store as node, another till
+    # Another till's sale (same store): a till may relay it as its post signed it (a hub
+    # restored from an older backup gets its records back so), never altered...
+    other_series = sale(hub_till)
+    other_series["data"]["rows"]["sales.invoice"][0]["total_incl_tax"] += 1
+    # ... nor another store's.
+    elsewhere = sale(stranger.till)
     renumbered = copy.deepcopy(sale(node.till, day=3))
     root = renumbered["data"]["rows"]["sales.invoice"][0]
     root["number"] = root["number"].replace("C2-", "C1-", 1)
-    reasons = _rejected(api, node, [other_series, renumbered])
-    assert reasons[0] == "Ce poste ne peut envoyer que les documents de sa propre caisse."
-    assert reasons[1].startswith("Numéro hors de la série de ce poste : C1-")
+    reasons = _rejected(api, node, [other_series, elsewhere, renumbered])
+    assert reasons[0] == "Enregistrement relayé d'un autre poste altéré : refusé."
+    assert reasons[1] == "Ce poste ne peut envoyer que les documents de sa propre caisse."
+    assert reasons[2].startswith("Numéro hors de la série de ce poste : C1-")
 
 
 def _standalone(label: str, make: Any) -> dict[str, Any]:

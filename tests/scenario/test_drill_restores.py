@@ -96,30 +96,76 @@ def test_drill_2_the_hub_restored_from_an_older_backup_gets_back_what_the_tills_
     # a price changed, a customer created.
     shop.run(one, "article", "set", "A", "--price", "2.40")
     shop.run(one, "customer", "add", "--name", "Awa Diop", "--code", "CLI-AWA")
+    # What the hub's own post made after its backup, lost with its restore while the tills
+    # hold copies: an article created there, a sale on its post (its series, its chains),
+    # a verification (a technical event of its post).
+    shop.run(hub, "article", "add", "--code", "B", "--name", "Thé", "--price", "3")
+    on_hub = _sell(shop, hub, "B:1")
+    assert shop.json(hub, "journal", "verify")["ok"] is True
     for till in (one, two, one):
         shop.sync(till)
     held = shop.invoice_numbers(one)
-    assert len(held) == 3
+    assert len(held) == 4, held
+    assert on_hub in held, held
+    hub_events = _post_events(shop, one, _prefix(on_hub))
+    assert any(e["kind"] == "journal_verified" for e in hub_events), hub_events
 
     shop.hub.stop()
     shop.run(hub, "restore", backup, "--force")
-    shop.hub.start()
+    shop.hub.start()  # it goes on under a new post of its own
     assert len(shop.invoice_numbers(hub)) == 1  # the hub went back
+    assert not (hub / "hub-restored.json").exists()
 
     for till in (one, two, one, two):
         shop.sync(till)
     numbers = shop.invoice_numbers(hub)
-    assert numbers == held, numbers  # each once, none lost
+    assert numbers == held, numbers  # each once, none lost, the hub's own sale too
+    # The hub sells on: in its new post's series, never a number the tills hold.
+    after = _sell(shop, hub, "B:1")
+    assert _prefix(after) != _prefix(on_hub), after
+    assert after not in held, after
+    for till in (one, two):
+        shop.sync(till)
+    held[after] = 1
+    assert shop.invoice_numbers(hub) == held
     for till in (one, two):
         assert shop.invoice_numbers(till) == held
         assert shop.stock(till, "A") == shop.stock(hub, "A")
+        assert shop.stock(till, "B") == shop.stock(hub, "B")
+    # Every chain whole: the old post's completed by what the tills sent back, the new
+    # one's from its start; the same on the tills.
+    on_the_hub = _chains_whole(shop, hub)
+    for till in (one, two):
+        _chains_whole(shop, till)
+        shop.sync(till)  # (the verifications are technical events too)
+    for till in (one, two):
+        shop.sync(till)
         shop.verify(till)
-    # The till sent its edits again: the hub and the other till hold them.
+    assert {post for post, _chain in on_the_hub} >= {_prefix(on_hub), _prefix(after)}
+    # Its old post's events are back on it, once; its restore is an event of the new one.
+    back = _post_events(shop, hub, _prefix(on_hub))
+    assert [e["number"] for e in back] == sorted({e["number"] for e in hub_events}), back
+    restored = _post_events(shop, hub, _prefix(after))
+    assert any("hub_restore" in json.dumps(e) for e in restored), restored
+    # The till sent its edits again, and the hub's own article: the hub and the other
+    # till hold them.
     for home in (hub, two):
-        [article] = [a for a in shop.json(home, "article", "list", "--json") if a["code"] == "A"]
-        assert article["price"] in ("2.40", "2,40"), article
+        articles = {a["code"]: a for a in shop.json(home, "article", "list", "--json")}
+        assert articles["A"]["price"] in ("2.40", "2,40"), articles["A"]
+        assert "B" in articles, sorted(articles)
         codes = [c["code"] for c in shop.json(home, "customer", "list", "--json")]
         assert "CLI-AWA" in codes, codes
+
+
+def _prefix(number: str) -> str:
+    """The post's prefix of a document number (``PREFIX-YEAR-NUMBER``)."""
+    return number.rsplit("-", 2)[0]
+
+
+def _post_events(shop: Shop, home: Path, prefix: str) -> list[dict[str, object]]:
+    """The technical events of the post of ``prefix`` held on ``home``, by number."""
+    events = shop.json(home, "journal", "events", "--till", prefix)
+    return sorted(events, key=lambda e: int(str(e["number"])))
 
 
 def test_drill_3_a_corrupt_till_database_is_restored_then_brought_up_to_date(

@@ -191,16 +191,29 @@ def elsewhere(shop: Till) -> dict[str, Till]:
 
 
 @pytest.mark.parametrize("who", ["other store", "same store, other till"])
+@pytest.mark.parametrize("tamper", [None, _tamper_total, _tamper_line, _drop_payment])
 def test_the_hub_refuses_an_invoice_from_a_till_that_does_not_own_its_series(
-    elsewhere: dict[str, Till], who: str
+    elsewhere: dict[str, Till], who: str, tamper: Callable[[dict[str, Any]], None] | None
 ) -> None:
+    """Unless it relays it as its post signed it (a hub restored from an older backup gets
+    it back so): another till of the store, the invoice unaltered."""
     change, _ = made_elsewhere("sales.invoice", sale)
+    if tamper is not None:
+        tamper(change.data.rows)
     before, log = _state(), ChangeLog.objects.count()
 
     outcome = apply.apply_change(change, origin="intrus", till=elsewhere[who])
+    [batched] = apply.apply_batch([change], origin="intrus", till=elsewhere[who], hub_now_ms=1)
 
+    if who == "same store, other till" and tamper is None:
+        assert (outcome.status, batched.status) == ("applied", "duplicate"), outcome
+        return
     assert outcome.status == "rejected"
-    assert outcome.reason == "Ce poste ne peut envoyer que les documents de sa propre caisse."
+    assert batched.status == "rejected"
+    if who == "other store":
+        assert outcome.reason == "Ce poste ne peut envoyer que les documents de sa propre caisse."
+    else:
+        assert outcome.reason == "Enregistrement relayé d'un autre poste altéré : refusé."
     assert (_state(), ChangeLog.objects.count()) == (before, log)
 
 

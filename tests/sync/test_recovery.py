@@ -82,3 +82,35 @@ def test_a_marked_post_refuses_to_sell_then_numbers_after_what_it_took_back(
     second = invoice_sell(lines=[SaleLine("A", 1)])
     assert second.sequence == first.sequence + 1  # never the same number twice
     assert second.previous_hash == first.chain_hash  # the chain does not fork
+
+
+@pytest.mark.django_db
+def test_a_till_finding_the_hub_went_back_sends_what_the_hub_takes_from_it(till: Till) -> None:
+    """Its own records; another post's signed ones when that post's key is known (the hub
+    checks them with it); the reference rows a till may write, not stores nor tills."""
+    from comptoir.events.models import EventKind, TechnicalEvent
+    from comptoir.events.services import event_record
+    from comptoir.journal.services import post_key_register
+    from comptoir.stores.services import till_create
+    from comptoir.sync import registry
+    from comptoir.syncengine.recovery import _sendable_facts, _writable_here
+    from tests.factories import make_article
+
+    keyed = post_key_register(
+        till=till_create(store=till.store, name="Serveur", prefix="WEB", node_id="hub")
+    )
+    unkeyed = till_create(store=till.store, name="Caisse 3", prefix="C3", node_id="node-3")
+    made = [event_record(kind=EventKind.JOURNAL_VERIFIED, till=t) for t in (till, keyed, unkeyed)]
+    ids = [e.pk for e in made if e is not None]
+    assert len(ids) == 3
+    assert set(_sendable_facts(TechnicalEvent, ids, till)) == set(ids[:2])
+
+    article = make_article("PAIN", "1.20")
+    for label, row, sent in (
+        ("catalogue.article", article.pk, [article.pk]),
+        ("core.store", till.store_id, []),
+        ("core.till", till.pk, []),
+    ):
+        spec = registry.reference_spec(label)
+        assert spec is not None
+        assert _writable_here(spec, [row], till) == sent, label

@@ -10,11 +10,12 @@ from typing import Any
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from comptoir.journal.arrival import signature_problem
+from comptoir.journal.arrival import relayed_intact, relayed_record, signature_problem
 from comptoir.lib.errors import ComptoirError
 from comptoir.stores.models import Till
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.inserts import insert_rows
+from comptoir.syncengine import refill
 from comptoir.syncengine.apply.base import (
     Outcome,
     Parts,
@@ -73,13 +74,21 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
     existing = spec.model._default_manager.filter(pk=root.pk).first()
     if existing is not None:
         stored = wire.fact_aggregates(spec.label, [root.pk])[root.pk]["rows"]
-        if _normalised(stored) != _normalised(_rebuilt(spec, root, parts)):
+        incoming = _normalised(_rebuilt(spec, root, parts))
+        if _normalised(stored) != incoming:
+            if till is None and refill.fill(stored, incoming, origin):
+                return "applied"  # completed after an upgrade (``refill``)
             raise Rejected(_("Ce document existe déjà avec un autre contenu : refusé."))
         return "duplicate"
+    relayed = False
     if till is not None and spec.authorize is not None:
         reason = spec.authorize(till, root)
         if reason:
-            raise Rejected(reason)
+            # Another post's record, sent back by a till to a hub restored from an older
+            # backup: taken if signed by that post and unaltered (checked once stored).
+            relayed = relayed_record(spec.label, root, till)
+            if not relayed:
+                raise Rejected(reason)
     if till is not None:
         reason = signature_problem(spec.label, root)  # the fiscal journal's check
         if reason:
@@ -92,6 +101,8 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
                 check_foreign_keys(obj)
             if objs:
                 part_model._default_manager.bulk_create(objs)
+    if relayed and not relayed_intact(spec.label, root.pk):
+        raise Rejected(_("Enregistrement relayé d'un autre poste altéré : refusé."))
     if spec.on_apply_many is not None:
         spec.on_apply_many([(root, dict(parts))])
     return "applied"
@@ -177,7 +188,15 @@ def apply_facts(
         change, key = changes[agg.index], (agg.spec.label, agg.root.pk)
         if key in stored or key in first:
             other = stored[key] if key in stored else first[key].wire_rows()
-            if other != agg.wire_rows():
+            if (
+                other != agg.wire_rows()
+                and key in stored
+                and till is None
+                and refill.fill(other, agg.wire_rows(), origin)
+            ):
+                # Completed after an upgrade (``refill``): the values it could not hold.
+                outcomes[agg.index] = Outcome(change.id, change.model, "applied")
+            elif other != agg.wire_rows():
                 outcomes[agg.index] = rejected(
                     change, _("Ce document existe déjà avec un autre contenu : refusé.")
                 )
@@ -188,6 +207,10 @@ def apply_facts(
             continue
         if till is not None and agg.spec.authorize is not None:
             reason = agg.spec.authorize(till, agg.root)
+            if reason and relayed_record(agg.spec.label, agg.root, till):
+                # Another post's record, relayed: one by one, checked once stored.
+                outcomes[agg.index] = one_by_one(change, origin=origin, till=till)
+                continue
             if reason:
                 outcomes[agg.index] = rejected(change, reason)
                 continue

@@ -23,6 +23,7 @@ from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
 from comptoir.ops.upgrade import migrate_at_start
+from comptoir.syncengine.restored import hub_new_post
 
 log = logging.getLogger("comptoir.serve")
 
@@ -105,6 +106,18 @@ class Command(ComptoirCommand):
                 self.stdout.write(
                     _("Base mise à jour pour comptoir %(version)s, après une sauvegarde : %(path)s")
                     % {"version": __version__, "path": backup}
+                )
+        if settings.COMPTOIR_ROLE == "hub":
+            # A hub restored from a backup goes on under a new post of its own (its old
+            # post's records made since the backup come back from the tills).
+            new_post = hub_new_post()
+            if new_post is not None:
+                self.stdout.write(
+                    _(
+                        "Serveur restauré : il continue sous un nouveau poste (%(prefix)s) ; "
+                        "les caisses lui renvoient ce qu'il a perdu."
+                    )
+                    % {"prefix": new_post.prefix}
                 )
         if settings.COMPTOIR_ROLE == "node" and home is not None and config is not None:
             maintenance = MaintenanceWorker(home, config)
