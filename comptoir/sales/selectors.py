@@ -15,8 +15,22 @@ from comptoir.catalogue.selectors import article_get
 from comptoir.customers.models import Customer
 from comptoir.lib.errors import NotFoundError
 from comptoir.lib.quantity import parse_quantity
-from comptoir.sales.calculations import LineInput, SaleLine, discount_parse, document_totals
-from comptoir.sales.models import CreditNote, Invoice
+from comptoir.sales.calculations import (
+    LineInput,
+    MethodRule,
+    SaleLine,
+    discount_parse,
+    document_totals,
+)
+from comptoir.sales.models import (
+    DEFAULT_PAYMENT_METHODS,
+    CreditNote,
+    Invoice,
+    PaymentKind,
+    PaymentMethod,
+    method_seed_id,
+)
+from comptoir.stores.models import Store
 from comptoir.stores.selectors import till_current
 
 
@@ -184,3 +198,72 @@ def credit_note_search(
     return _document_filters(
         qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number
     )
+
+
+# ---- payment methods ----------------------------------------------------------------------
+
+
+def _default_method(store: Store, position: int, code: str, name: str, kind: str) -> PaymentMethod:
+    """A default method of ``store`` as seeding stores it (same id on every post)."""
+    return PaymentMethod(
+        id=method_seed_id(store.pk, code),
+        store=store,
+        code=code,
+        name=name,
+        kind=kind,
+        position=position,
+        created_at=store.created_at,
+        origin_node=store.origin_node,
+    )
+
+
+def payment_method_list(*, store: Store, include_inactive: bool = False) -> list[PaymentMethod]:
+    """The payment methods of ``store`` in the till's order: its stored rows, and the
+    defaults (``DEFAULT_PAYMENT_METHODS``) that it does not store yet (a store created
+    since the migration that seeded them: they are stored on their first edit)."""
+    stored = {m.code: m for m in PaymentMethod.objects.filter(store=store, archived=False)}
+    methods = list(stored.values())
+    for position, (code, name, kind) in enumerate(DEFAULT_PAYMENT_METHODS, start=1):
+        if code not in stored:
+            methods.append(_default_method(store, position * 10, code, name, kind))
+    methods.sort(key=lambda m: (m.position, m.code))
+    return [m for m in methods if include_inactive or m.active]
+
+
+def payment_method_get(*, store: Store, code: str) -> PaymentMethod:
+    """A method of ``store`` by code (active or not), stored or default."""
+    code = code.strip().lower()
+    for method in payment_method_list(store=store, include_inactive=True):
+        if method.code == code:
+            return method
+    raise NotFoundError(_("Moyen de paiement introuvable : « %(code)s ».") % {"code": code})
+
+
+def payment_rules(*, store: Store) -> dict[str, MethodRule]:
+    """The rules of ``store``'s active methods, by code: what the sale service, the till's
+    screen and the CLI check payments against (``calculations.payment_rule``, ``settle``)."""
+    return {m.code: method_rule(m) for m in payment_method_list(store=store)}
+
+
+def method_rule(method: PaymentMethod) -> MethodRule:
+    return MethodRule(
+        code=method.code,
+        name=method.name,
+        gives_change=method.gives_change,
+        reference_required=method.reference_required,
+        on_account=method.kind == PaymentKind.ACCOUNT,
+    )
+
+
+def payment_method_names(*, store_ids: Collection[UUID] | None = None) -> dict[str, str]:
+    """Display names by method code, for reports grouping takings by method: the stores'
+    names (the first store's, where two stores name one code differently), then the
+    defaults' for the codes no store stores. A code that no method has any longer (a
+    renamed or removed method) shows as itself."""
+    names = {code: name for code, name, _kind in DEFAULT_PAYMENT_METHODS}
+    rows = PaymentMethod.objects.order_by("-store__created_at", "-created_at")
+    if store_ids is not None:
+        rows = rows.filter(store_id__in=store_ids)
+    for code, name in rows.values_list("code", "name"):
+        names[code] = name
+    return names

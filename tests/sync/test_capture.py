@@ -36,6 +36,7 @@ from comptoir.sales.models import (
     InvoiceLine,
     InvoiceTax,
     Payment,
+    PaymentMethod,
 )
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.models import InventoryCount, StockMovement
@@ -84,6 +85,10 @@ REFERENCE_BUILDERS: dict[str, tuple[Builder, str]] = {
     ),
     "catalogue.barcode": (lambda c: Barcode(article=c["article"], code=f"B{_n()}"), "code"),
     "customers.customer": (lambda c: Customer(code=f"CL{_n()}", name="Client"), "name"),
+    "sales.paymentmethod": (
+        lambda c: PaymentMethod(store=c["store"], code=f"m{_n()}", name="Wave", kind="mobile"),
+        "name",
+    ),
 }
 REFERENCE_LABELS = sorted(spec.label for spec in registry.references())
 

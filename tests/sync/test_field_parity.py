@@ -39,6 +39,7 @@ from comptoir.sales.services import (
     SaleLine,
     credit_note_issue,
     invoice_sell,
+    payment_method_create,
 )
 from comptoir.stock.services import stock_count, stock_receive
 from comptoir.stores.services import till_create
@@ -56,11 +57,18 @@ def shop(till: Any) -> None:
     make_article("PAIN", "1.20", vat="5.5", barcodes=["3017620422003"], category="Boulangerie")
     make_article("FARINE", "2.10", vat="5.5", unit="kg", supplier="MOULIN")
     customer = customer_create(name="Zoé Martin", address="1 rue du Port")
+    payment_method_create(
+        store=till.store, code="wave", name="Wave", kind="mobile", reference_required=True
+    )
     stock_receive(article="FARINE", quantity="12.5", supplier="MOULIN", at=at(1, 7))
     stock_count(article="PAIN", quantity=7, at=at(1, 8))
     invoice = invoice_sell(
         lines=[SaleLine("PAIN", 3), SaleLine("FARINE", "1.5")],
-        payments=[PaymentInput("card", "5"), PaymentInput("cash", "10")],
+        payments=[
+            PaymentInput("card", "2"),
+            PaymentInput("wave", "4", "TX-1"),
+            PaymentInput("cash", "6"),
+        ],
         customer=customer,
         at=at(2, 11),
     )

@@ -12,7 +12,7 @@ from comptoir.cash.models import CashSession
 from comptoir.cash.reports import SessionReport
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 
 
 def session_data(session: CashSession) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def report_data(kind: str, session: CashSession, report: SessionReport) -> dict[
 
 
 def _method(method: str) -> str:
-    return str(PaymentMethod(method).label) if method in PaymentMethod.values else method
+    return payment_method_names().get(method, method)
 
 
 def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any]) -> None:

@@ -32,9 +32,8 @@ from comptoir.pos.basket import (
 )
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.originals import A4, RECEIPT, original_grant
-from comptoir.sales.calculations import CHANGE_METHODS
-from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
-from comptoir.sales.selectors import invoice_detail
+from comptoir.sales.models import PAYMENT_REFERENCE_LENGTH, Invoice, InvoiceDraft
+from comptoir.sales.selectors import invoice_detail, payment_rules
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
@@ -54,6 +53,7 @@ from comptoir.training.services import training_sale_validate
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8
 PAY_PREFIX = "pay_"
+REF_PREFIX = "ref_"
 # The payment form says which mode the screen showed: a sale is validated in that mode
 # only (a cashier who saw no banner never hands out a « FORMATION » ticket, nor the
 # reverse), whatever a manager switched meanwhile.
@@ -72,10 +72,10 @@ def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, 
     return {
         "till": till,
         "basket": basket_view(draft, currency=till.store.currency),
-        # Whether each method may give change: the screen previews what ``settle`` accepts.
+        # The store's active methods and their rules (``payment_rules``): the screen
+        # previews what ``settle`` accepts and asks for a reference where one is required.
         "payment_methods": [
-            (PAY_PREFIX + value, label, value in CHANGE_METHODS)
-            for value, label in PaymentMethod.choices
+            (PAY_PREFIX + code, rule) for code, rule in payment_rules(store=till.store).items()
         ],
         **extra,
     }
@@ -235,9 +235,13 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     """Pay and validate: one amount per payment method, those left empty are not used."""
     draft = draft_current(request.session, till=till)
     payments = [
-        PaymentInput(name.removeprefix(PAY_PREFIX), request.POST[name].strip()[:30])
-        for name in (PAY_PREFIX + value for value in PaymentMethod.values)
-        if request.POST.get(name, "").strip()
+        PaymentInput(
+            code,
+            request.POST[PAY_PREFIX + code].strip()[:30],
+            request.POST.get(REF_PREFIX + code, "")[: PAYMENT_REFERENCE_LENGTH + 1],
+        )
+        for code in payment_rules(store=till.store)
+        if request.POST.get(PAY_PREFIX + code, "").strip()
     ]
     if draft is None or not draft.lines.exists():
         return _answer(request, till, draft, pay_error=_("La vente ne contient aucune ligne."))
@@ -246,7 +250,7 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
             request,
             till,
             draft,
-            pay_error=_("Saisissez le montant reçu (espèces, carte, mobile ou chèque)."),
+            pay_error=_("Saisissez le montant reçu dans l'un des moyens de paiement."),
         )
     training = training_active(till=till)
     if (request.POST.get(TRAINING_FIELD) == "1") != training:

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount
 from comptoir.lib.quantity import format_quantity
-from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
+from comptoir.sales.models import CreditNote, Invoice
+from comptoir.sales.selectors import payment_method_names
 
 
 def _taxes(document: Invoice | CreditNote) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ def credit_note_data(note: CreditNote) -> dict[str, Any]:
 
 
 def _method(code: str) -> str:
-    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+    return payment_method_names().get(code, code)
 
 
 def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:

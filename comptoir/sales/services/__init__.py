@@ -1,4 +1,5 @@
-"""Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``)."""
+"""Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``),
+payment methods (``payment_methods``)."""
 
 from comptoir.sales.calculations import SaleLine, discount_parse
 from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue
@@ -15,6 +16,10 @@ from comptoir.sales.services.invoices import (
     invoice_draft_update_line,
     invoice_sell,
     invoice_validate,
+)
+from comptoir.sales.services.payment_methods import (
+    payment_method_create,
+    payment_method_update,
 )
 
 __all__ = [
@@ -34,4 +39,6 @@ __all__ = [
     "invoice_draft_update_line",
     "invoice_sell",
     "invoice_validate",
+    "payment_method_create",
+    "payment_method_update",
 ]

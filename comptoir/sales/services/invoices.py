@@ -8,7 +8,7 @@ committed or nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,28 +32,31 @@ from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
     DocumentTotals,
     LineInput,
+    MethodRule,
     SaleLine,
     Settlement,
     check_document_bounds,
     check_line_bounds,
     discount_parse,
     document_totals,
+    payment_rule,
     settle,
 )
 from comptoir.sales.hooks import document_business_day
 from comptoir.sales.journal_setup import invoice_values
 from comptoir.sales.models import (
+    PAYMENT_REFERENCE_LENGTH,
     Invoice,
     InvoiceDraft,
     InvoiceDraftLine,
     InvoiceLine,
     InvoiceTax,
     Payment,
-    PaymentMethod,
 )
+from comptoir.sales.selectors import payment_rules
 from comptoir.sales.services.derived import invoices_derive
 from comptoir.stock.models import MovementKind, StockMovement
-from comptoir.stores.models import Till
+from comptoir.stores.models import Store, Till
 from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
@@ -64,8 +67,9 @@ MAX_LINES = 1000
 
 @dataclass(frozen=True)
 class PaymentInput:
-    method: str
+    method: str  # a code of the store's active payment methods
     amount: str | Decimal | int
+    reference: str = ""  # the transaction's reference (required by some methods)
 
 
 def _customer(ref: Customer | str | None) -> Customer | None:
@@ -210,19 +214,24 @@ def _sold(lines: Sequence[InvoiceDraftLine]) -> dict[Article, Decimal]:
     return sold
 
 
-def _payments(payments: Sequence[PaymentInput], currency: str) -> list[tuple[str, int]]:
-    parsed = []
+def _payments(
+    payments: Sequence[PaymentInput], currency: str, rules: Mapping[str, MethodRule]
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """The payments as (method, amount), and their references, checked against the store's
+    active methods (``payment_rule``: known, reference typed where required)."""
+    parsed, references = [], []
     for payment in payments:
-        if payment.method not in PaymentMethod.values:
+        method = payment.method.strip().lower()
+        reference = clean_text(payment.reference.strip(), label=_("La référence du paiement"))
+        if len(reference) > PAYMENT_REFERENCE_LENGTH:
             raise ValidationError(
-                _(
-                    "Moyen de paiement inconnu : « %(method)s » (espèces : cash, carte : card, "
-                    "mobile : mobile, chèque : cheque)."
-                )
-                % {"method": payment.method}
+                _("La référence du paiement dépasse %(n)d caractères.")
+                % {"n": PAYMENT_REFERENCE_LENGTH}
             )
-        parsed.append((payment.method, parse_amount(payment.amount, currency)))
-    return parsed
+        payment_rule(method, reference, rules)
+        parsed.append((method, parse_amount(payment.amount, currency)))
+        references.append(reference)
+    return parsed, references
 
 
 @dataclass(frozen=True)
@@ -234,6 +243,8 @@ class PricedDraft:
     totals: DocumentTotals
     payments: list[tuple[str, int]]
     settlement: Settlement
+    references: list[str]
+    rules: Mapping[str, MethodRule]
 
     def line_snapshots(self) -> list[dict[str, Any]]:
         """Each line as a document prints it (position from 1, the article's values as they
@@ -258,7 +269,11 @@ class PricedDraft:
 
 
 def invoice_draft_price(
-    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
+    *,
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    currency: str,
+    store: Store | None = None,
 ) -> PricedDraft:
     """Price ``draft`` and settle ``payments`` as validation does, refusing what it refuses
     (no line, a line or a total out of bounds, payments short or unknown). Writes nothing:
@@ -280,9 +295,17 @@ def invoice_draft_price(
         check_line_bounds(line_input, code=line.article.code, currency=currency)
     totals = document_totals(inputs)
     check_document_bounds(totals, currency=currency)
-    parsed = _payments(payments, currency)
-    settlement = settle(totals.total_incl_tax, parsed, currency)
-    return PricedDraft(lines=lines, totals=totals, payments=parsed, settlement=settlement)
+    rules = payment_rules(store=store or draft.till.store)
+    parsed, references = _payments(payments, currency, rules)
+    settlement = settle(totals.total_incl_tax, parsed, currency, rules)
+    return PricedDraft(
+        lines=lines,
+        totals=totals,
+        payments=parsed,
+        settlement=settlement,
+        references=references,
+        rules=rules,
+    )
 
 
 def _validate(
@@ -291,7 +314,7 @@ def _validate(
     till = Till.objects.select_related("store").get(pk=draft.till_id)
     store = till.store
     currency = store.currency
-    priced = invoice_draft_price(draft=draft, payments=payments, currency=currency)
+    priced = invoice_draft_price(draft=draft, payments=payments, currency=currency, store=store)
     lines, totals, parsed = priced.lines, priced.totals, priced.payments
     settlement = priced.settlement
     sold = _sold(lines)
@@ -357,8 +380,11 @@ def _validate(
                 position=i,
                 method=method,
                 amount=amount,
+                reference=reference,
             )
-            for i, (method, amount) in enumerate(parsed, start=1)
+            for i, ((method, amount), reference) in enumerate(
+                zip(parsed, priced.references, strict=True), start=1
+            )
         ]
         values = invoice_values(invoice, parts[InvoiceLine], parts[InvoiceTax], parts[Payment])
         for name, value in journal_link(

@@ -41,11 +41,12 @@ class Command(ComptoirCommand):
             "--pay",
             action="append",
             default=[],
-            metavar="MOYEN[:MONTANT]",
+            metavar="MOYEN[:MONTANT[:REFERENCE]]",
             help=_(
-                "paiement : cash, card, mobile ou cheque, avec un montant (option répétable) ; "
-                "un paiement sans montant prend le reste à payer ; les espèces en trop sont "
-                "rendues"
+                "paiement : le code d'un moyen de paiement du magasin (payment-method list), "
+                "un montant et la référence de la transaction si le moyen l'exige (option "
+                "répétable) ; un paiement sans montant prend le reste à payer ; les espèces "
+                "en trop sont rendues"
             ),
         )
         add_cashier(parser)
