@@ -32,6 +32,7 @@ from comptoir.pos.basket import (
 )
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.originals import A4, RECEIPT, original_grant
+from comptoir.sales.calculations import MethodRule
 from comptoir.sales.models import PAYMENT_REFERENCE_LENGTH, Invoice, InvoiceDraft
 from comptoir.sales.selectors import invoice_detail, payment_rules
 from comptoir.sales.services import (
@@ -68,15 +69,23 @@ def _cashier(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+def _payment_methods(till: Till, draft: InvoiceDraft | None) -> list[tuple[str, MethodRule]]:
+    """The store's active methods; a sale on account only for a basket with a customer."""
+    with_customer = draft is not None and draft.customer_id is not None
+    return [
+        (PAY_PREFIX + code, rule)
+        for code, rule in payment_rules(store=till.store).items()
+        if with_customer or not rule.on_account
+    ]
+
+
 def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, Any]:
     return {
         "till": till,
         "basket": basket_view(draft, currency=till.store.currency),
         # The store's active methods and their rules (``payment_rules``): the screen
         # previews what ``settle`` accepts and asks for a reference where one is required.
-        "payment_methods": [
-            (PAY_PREFIX + code, rule) for code, rule in payment_rules(store=till.store).items()
-        ],
+        "payment_methods": _payment_methods(till, draft),
         **extra,
     }
 

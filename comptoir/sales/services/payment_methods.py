@@ -65,10 +65,18 @@ def payment_method_create_block(
 ) -> PaymentMethod:
     _check_editable()
     code = _clean_method_code(code)
+    kind = _clean_kind(kind)
     existing = {m.code: m for m in payment_method_list(store=store, include_inactive=True)}
     if code in existing:
         raise ValidationError(
             _("Ce magasin a déjà un moyen de paiement « %(code)s ».") % {"code": code}
+        )
+    if kind in (PaymentKind.CASH, PaymentKind.ACCOUNT):
+        # The drawer's expected cash and the customer's balance read the one method of
+        # each of these kinds that every store has (« cash », « compte »).
+        raise ValidationError(
+            _("Le magasin a déjà son moyen « %(kind)s » : modifiez-le plutôt (set).")
+            % {"kind": PaymentKind(kind).label}
         )
     if position is None:
         position = max((m.position for m in existing.values()), default=0) + 10
@@ -76,7 +84,7 @@ def payment_method_create_block(
         store=store,
         code=code,
         name=clean_name(name, max_length=NAME_LENGTH),
-        kind=_clean_kind(kind),
+        kind=kind,
         reference_required=reference_required,
         position=position,
     )
