@@ -324,3 +324,38 @@ class CreditNoteTax(FactModel):
                 fields=["credit_note", "vat_rate"], name="creditnotetax_unique_rate"
             ),
         ]
+
+
+# The code of the method of kind « account » that every store has (``payment_method_create``
+# refuses a second one): the payments a customer's balance adds up.
+ACCOUNT_METHOD = "compte"
+
+
+class AccountSettlement(FactModel, ChainedFact):
+    """Money a customer paid towards their account (« ardoise »): a fact, made on a post
+    (a till or the hub's), chained in that post's fiscal journal (chain ``sett``): in
+    cash, it goes into the drawer. The balance is derived (``customer_balance``)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    customer_name = models.CharField(_("nom du client"), max_length=200)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(_("réglé le"), db_index=True)
+    cashier = models.CharField(_("caissier"), max_length=150, blank=True)
+    currency = models.CharField(_("devise"), max_length=3)
+    amount = MoneyField(_("montant"))
+    method = models.CharField(_("moyen"), max_length=METHOD_CODE_LENGTH)
+    reference = models.CharField(
+        _("référence"), max_length=PAYMENT_REFERENCE_LENGTH, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("règlement sur compte")
+        verbose_name_plural = _("règlements sur compte")
+        ordering = ["-settled_at"]
+        indexes = [
+            models.Index(fields=["customer", "settled_at"], name="settlement_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} {self.amount}"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comptoir.sales.models import (
+    AccountSettlement,
     CreditNote,
     CreditNoteLine,
     CreditNoteTax,
@@ -39,8 +40,16 @@ def hub_only(till: Till, row: Any, names: set[str]) -> str | None:
     return _("Les moyens de paiement se modifient sur le serveur seulement.")
 
 
+def authorize_settlement(till: Till, root: Any) -> str | None:
+    """A till sends the settlements taken at its own till, in its own store, only."""
+    if root.till_id != till.pk or root.store_id != till.store_id:
+        return _("Ce poste ne peut envoyer que les règlements faits à sa propre caisse.")
+    return None
+
+
 def register() -> None:
     register_reference(PaymentMethod, authorize=hub_only)
+    register_fact(AccountSettlement, store_attname="store_id", authorize=authorize_settlement)
     register_naming(Invoice, lambda n: ngettext("%(n)d facture", "%(n)d factures", n), rank=10)
     register_naming(CreditNote, lambda n: ngettext("%(n)d avoir", "%(n)d avoirs", n), rank=20)
     register_fact(

@@ -101,13 +101,16 @@ def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any])
         out.write(_("Encaissé en %(m)s : %(a)s") % {"m": _method(method), "a": amount})
     for method, amount in data["refunds"].items():
         out.write(_("Remboursé en %(m)s : %(a)s") % {"m": _method(method), "a": amount})
+    for method, amount in data.get("settlements", {}).items():
+        out.write(_("Comptes réglés en %(m)s : %(a)s") % {"m": _method(method), "a": amount})
     out.write("")
     out.write(
         _(
-            "Espèces : fond %(float)s + ventes %(sales)s - remboursements %(refunds)s + entrées "
-            "%(in)s - sorties %(out)s = attendu %(expected)s %(currency)s"
+            "Espèces : fond %(float)s + ventes %(sales)s - remboursements %(refunds)s + "
+            "règlements de comptes %(settlements)s + entrées %(in)s - sorties %(out)s = attendu "
+            "%(expected)s %(currency)s"
         )
-        % {**cash, "currency": currency}
+        % {"settlements": "0", **cash, "currency": currency}
     )
     if cash["counted"] is not None:
         out.write(

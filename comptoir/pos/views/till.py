@@ -50,6 +50,7 @@ from comptoir.stores.models import Till
 from comptoir.training.models import TrainingSale
 from comptoir.training.selectors import training_active, training_sale_detail
 from comptoir.training.services import training_sale_validate
+from comptoir.web.roles import is_manager
 
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8
@@ -272,7 +273,10 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     if training:
         return _validate_training(request, till, draft, payments)
     try:
-        invoice = invoice_validate(draft=draft, payments=payments)
+        # A sale on account beyond the customer's limit: only in a manager's session.
+        invoice = invoice_validate(
+            draft=draft, payments=payments, allow_over_limit=is_manager(request.user)
+        )
     except ComptoirError as error:
         return _answer(request, till, draft, pay_error=error.message)
     request.session.pop(SESSION_KEY, None)

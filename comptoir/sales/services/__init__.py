@@ -2,6 +2,7 @@
 payment methods (``payment_methods``)."""
 
 from comptoir.sales.calculations import SaleLine, discount_parse
+from comptoir.sales.services.accounts import account_settle
 from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue
 from comptoir.sales.services.invoices import (
     MAX_LINES,
@@ -28,6 +29,7 @@ __all__ = [
     "PricedDraft",
     "ReturnLine",
     "SaleLine",
+    "account_settle",
     "credit_note_issue",
     "discount_parse",
     "invoice_draft_abandon",

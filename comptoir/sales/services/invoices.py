@@ -26,7 +26,7 @@ from comptoir.customers.selectors import customer_get
 from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.bounds import MAX_QUANTITY, quantity_fits
 from comptoir.lib.errors import NotFoundError, ValidationError
-from comptoir.lib.money import format_amount, parse_amount
+from comptoir.lib.money import format_amount, format_money, parse_amount
 from comptoir.lib.quantity import format_for_people, parse_quantity
 from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import (
@@ -53,7 +53,7 @@ from comptoir.sales.models import (
     InvoiceTax,
     Payment,
 )
-from comptoir.sales.selectors import payment_rules
+from comptoir.sales.selectors import customer_balance, payment_rules
 from comptoir.sales.services.derived import invoices_derive
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stores.models import Store, Till
@@ -308,13 +308,42 @@ def invoice_draft_price(
     )
 
 
+def _check_account(
+    customer: Customer | None, on_account: int, currency: str, allow_over_limit: bool
+) -> None:
+    """A sale left (partly) unpaid on the customer's account: only with a customer, and
+    within their credit limit from what this post knows of their balance; beyond it, only
+    when a manager allows it (``allow_over_limit``)."""
+    if not on_account:
+        return
+    if customer is None:
+        raise ValidationError(_("Une vente sur compte demande un client : choisissez-le."))
+    owed = customer_balance(customer=customer) + on_account
+    if owed > customer.credit_limit and not allow_over_limit:
+        raise ValidationError(
+            _(
+                "Plafond de crédit de %(name)s dépassé : il devrait %(owed)s pour un plafond "
+                "de %(limit)s ; un responsable doit valider cette vente."
+            )
+            % {
+                "name": customer.name,
+                "owed": format_money(owed, currency),
+                "limit": format_money(customer.credit_limit, currency),
+            }
+        )
+
+
 def _validate(
-    draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    at: datetime | None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
     till = Till.objects.select_related("store").get(pk=draft.till_id)
     store = till.store
     currency = store.currency
     priced = invoice_draft_price(draft=draft, payments=payments, currency=currency, store=store)
+    _check_account(draft.customer, priced.settlement.on_account, currency, allow_over_limit)
     lines, totals, parsed = priced.lines, priced.totals, priced.payments
     settlement = priced.settlement
     sold = _sold(lines)
@@ -416,15 +445,20 @@ def _validate(
 
 @transaction.atomic(durable=True)
 def invoice_validate(
-    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None = None
+    *,
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    at: datetime | None = None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
-    """Turn a basket into a numbered, immutable invoice (see the module docstring)."""
+    """Turn a basket into a numbered, immutable invoice (see the module docstring).
+    ``allow_over_limit``: a manager lets a sale on account exceed the customer's limit."""
     locked = InvoiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
     if locked is None:  # validated already (a second click), or abandoned
         raise NotFoundError(
             _("Vente en cours introuvable : elle a déjà été validée ou abandonnée.")
         )
-    return _validate(locked, payments, at)
+    return _validate(locked, payments, at, allow_over_limit)
 
 
 @transaction.atomic(durable=True)
@@ -437,6 +471,7 @@ def invoice_sell(
     till: Till | None = None,
     at: datetime | None = None,
     prepare: Callable[[Till], None] | None = None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
     """Ring up and validate a sale in one go (CLI, imports, tests).
 
@@ -462,4 +497,4 @@ def invoice_sell(
         total = document_totals(inputs).total_incl_tax
         currency = draft.till.store.currency
         payments = [PaymentInput("cash", format_amount(total, currency))] if total else []
-    return _validate(draft, payments, at)
+    return _validate(draft, payments, at, allow_over_limit)

@@ -49,6 +49,14 @@ class Command(ComptoirCommand):
                 "en trop sont rendues"
             ),
         )
+        parser.add_argument(
+            "--over-limit",
+            action="store_true",
+            help=_(
+                "accord du responsable : une vente sur compte peut dépasser le plafond de "
+                "crédit du client"
+            ),
+        )
         add_cashier(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -77,6 +85,7 @@ class Command(ComptoirCommand):
             customer=options["customer"],
             cashier=cashier,
             prepare=prepare,
+            allow_over_limit=options["over_limit"],
         )
         for notice in notices:
             self.stderr.write(notice)
