@@ -128,7 +128,7 @@ def test_invoice_list_and_show(shelf, cli, cli_json):
     assert [n["total_incl_tax"] for n in shown["credit_notes"]] == ["2.50"]
     assert shown["payments"] == [{"method": "cash", "amount": "2.50"}]
     text = cli("invoice", "show", second)
-    assert "Payé carte bancaire : 5.00" in text
+    assert "Payé Carte bancaire : 5.00" in text
     assert "Total HT" in text
 
 
