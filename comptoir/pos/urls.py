@@ -6,7 +6,7 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import documents, lookup, session, till, training
+from comptoir.pos.views import accounts, documents, lookup, session, till, training
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("ligne/<int:position>/retirer/", till.line_remove, name="line_remove"),
     path("client/recherche/", till.customer_search, name="customer_search"),
     path("client/", till.customer_set, name="customer_set"),
+    path("client/<uuid:pk>/compte/", accounts.customer_account, name="customer_account"),
     path("annuler/", till.abandon, name="abandon"),
     path("valider/", till.validate, name="validate"),
     path("ticket/<str:number>/", documents.receipt, name="receipt"),

@@ -34,7 +34,7 @@ from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.originals import A4, RECEIPT, original_grant
 from comptoir.sales.calculations import MethodRule
 from comptoir.sales.models import PAYMENT_REFERENCE_LENGTH, Invoice, InvoiceDraft
-from comptoir.sales.selectors import invoice_detail, payment_rules
+from comptoir.sales.selectors import customer_balance, invoice_detail, payment_rules
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
@@ -81,7 +81,10 @@ def _payment_methods(till: Till, draft: InvoiceDraft | None) -> list[tuple[str, 
 
 
 def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, Any]:
+    customer = draft.customer if draft is not None and draft.customer_id else None
     return {
+        # What the basket's customer owes on account, from what this post knows.
+        "customer_balance": customer_balance(customer=customer) if customer else None,
         "till": till,
         "basket": basket_view(draft, currency=till.store.currency),
         # The store's active methods and their rules (``payment_rules``): the screen
@@ -103,6 +106,7 @@ def _answer(
     invoice: Invoice | None = None,
     training_sale: TrainingSale | None = None,
     training: bool = False,
+    payment_refresh: bool = False,
 ) -> HttpResponse:
     """The changed fragments for the script; a redirect back to the screen otherwise."""
     error = scan_error or pay_error or customer_error
@@ -124,6 +128,7 @@ def _answer(
         invoice=invoice,
         training_sale=training_sale,
         training=training,
+        payment_refresh=payment_refresh,
         fragments=True,
     )
     return render(request, "pos/_update.html", context, status=422 if error else 200)
@@ -225,7 +230,8 @@ def customer_set(request: HttpRequest, *, till: Till) -> HttpResponse:
         invoice_draft_set_customer(draft=draft, customer=ref or None)
     except ComptoirError as error:
         return _answer(request, till, draft, customer_error=error.message)
-    return _answer(request, till, draft)
+    # The payment methods depend on the customer (a sale on account needs one).
+    return _answer(request, till, draft, payment_refresh=True)
 
 
 @require_POST
