@@ -64,7 +64,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         ],
         "taxes": _taxes(invoice),
         "payments": [
-            {"method": p.method, "amount": format_amount(p.amount, money)}
+            {"method": p.method, "amount": format_amount(p.amount, money), "reference": p.reference}
             for p in invoice.payments.all()
         ],
         "credit_notes": [
