@@ -15,9 +15,12 @@
   document.addEventListener("input", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-pay")) sync(e.target);
   });
-  // A card or mobile field filled with what is left to pay (pos.js, on focus) counts too.
-  document.addEventListener("focusout", function (e) {
-    if (e.target.hasAttribute && e.target.hasAttribute("data-pay")) sync(e.target);
+  // A card or mobile field filled with what is left to pay (pos.js, on focus: its
+  // listener runs first, the scripts load in that order) counts too.
+  ["focusin", "focusout"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target.hasAttribute && e.target.hasAttribute("data-pay")) sync(e.target);
+    });
   });
   syncAll();
 })();
