@@ -470,4 +470,7 @@ def test_the_screen_lists_the_stores_active_methods_and_asks_for_a_reference(
         headers=FETCH,
     )
     assert response.status_code == 200, body(response)
-    assert Invoice.objects.get().payments.get().reference == "TX-77"
+    invoice = Invoice.objects.get()
+    assert invoice.payments.get().reference == "TX-77"
+    receipt = body(cashier_client.get(reverse("pos:receipt", kwargs={"number": invoice.number})))
+    assert "Wave TX-77" in receipt

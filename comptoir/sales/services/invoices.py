@@ -343,7 +343,6 @@ def _validate(
     store = till.store
     currency = store.currency
     priced = invoice_draft_price(draft=draft, payments=payments, currency=currency, store=store)
-    _check_account(draft.customer, priced.settlement.on_account, currency, allow_over_limit)
     lines, totals, parsed = priced.lines, priced.totals, priced.payments
     settlement = priced.settlement
     sold = _sold(lines)
@@ -354,6 +353,8 @@ def _validate(
     business_date = document_business_day(till, timezone.localdate(validated_at))
     year = business_date.year
     head = chain_head_lock(till=till)  # the document chain first: the lock order
+    # Under the chain's lock: this till's previous sale on account is in the balance.
+    _check_account(draft.customer, priced.settlement.on_account, currency, allow_over_limit)
     sequence, number = series_next(till=till, kind="invoice", year=year)
     customer = draft.customer
     with capture.traced_once():  # one trace for the whole aggregate
