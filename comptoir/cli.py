@@ -45,7 +45,11 @@ from comptoir.lib.text import terminal_safe
 # The commands the entry point runs itself, without Django (see ``main``).
 ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",), ("restore",))
 # Names typed for management commands whose module cannot take them (no hyphen in Python).
-ALIASES = {"credit-note": "credit_note", "label-rule": "label_rule"}
+ALIASES = {
+    "credit-note": "credit_note",
+    "label-rule": "label_rule",
+    "payment-method": "payment_method",
+}
 
 # Seconds the entry point waits for PostgreSQL before saying that it does not answer.
 PROBE_TIMEOUT = 10

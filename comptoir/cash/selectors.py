@@ -22,6 +22,7 @@ from comptoir.cash.models import CashMovement, CashMovementKind, CashSession, Do
 from comptoir.cash.reports import DocumentTotals, SessionFigures, SessionReport, VatRow
 from comptoir.lib.errors import NotFoundError
 from comptoir.sales.models import (
+    AccountSettlement,
     CreditNote,
     CreditNoteTax,
     Invoice,
@@ -153,7 +154,20 @@ def session_figures(*, session: CashSession, end: DocumentBounds | None = None) 
         or 0,
         cash_in=moves.get(CashMovementKind.IN, 0),
         cash_out=moves.get(CashMovementKind.OUT, 0),
+        settlements=_by(session_settlements(session=session), "method", "amount"),
     )
+
+
+def session_settlements(*, session: CashSession) -> QuerySet[AccountSettlement]:
+    """The accounts settled at the session's till while it was open. A settlement takes
+    the till's document chain lock, as a close does: it falls wholly before or after it."""
+    settlements = AccountSettlement.objects.filter(
+        till_id=session.till_id, settled_at__gte=session.opened_at
+    )
+    closing = getattr(session, "closing", None)
+    if closing is not None:
+        settlements = settlements.filter(settled_at__lt=closing.closed_at)
+    return settlements
 
 
 def report_x(*, session: CashSession) -> SessionReport:

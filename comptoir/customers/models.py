@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.lib.fields import MoneyField
 from comptoir.sync.synced import ReferenceModel
 
 
@@ -20,6 +21,9 @@ class Customer(ReferenceModel):
     address = models.TextField(_("adresse"), blank=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
+    # What the customer may owe on account (« ardoise »), in minor units of the business
+    # currency; 0: no sale on account without a manager.
+    credit_limit = MoneyField(_("plafond de crédit"), default=0)
 
     class Meta:
         verbose_name = _("client")

@@ -7,8 +7,10 @@ block in one durable transaction of its own (see ``core.usecases``).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,7 @@ from comptoir.customers.models import Customer
 from comptoir.customers.selectors import customer_get
 from comptoir.lib.errors import NotFoundError, ValidationError
 from comptoir.lib.ids import new_id
+from comptoir.lib.money import parse_amount
 from comptoir.lib.usecases import use_case
 from comptoir.lib.validators import clean_code, clean_contact_fields, clean_name
 
@@ -24,6 +27,13 @@ def customer_default_code(pk: UUID) -> str:
     """The code of a customer created without one: from its UUIDv7, so that a code born
     offline never collides with one born on another till."""
     return f"CL-{pk.hex[-8:].upper()}"
+
+
+def _credit_limit(value: str | Decimal | int) -> int:
+    limit = parse_amount(value, settings.COMPTOIR_CURRENCY)
+    if limit < 0:
+        raise ValidationError(_("Le plafond de crédit ne peut pas être négatif."))
+    return limit
 
 
 @transaction.atomic(savepoint=False)
@@ -36,6 +46,7 @@ def customer_create_block(
     address: str = "",
     siren: str = "",
     vat_number: str = "",
+    credit_limit: str | Decimal | int = 0,
 ) -> Customer:
     pk = new_id()
     code = clean_code(code, what=_("client")) if code else customer_default_code(pk)
@@ -44,7 +55,13 @@ def customer_create_block(
     fields = clean_contact_fields(
         phone=phone, email=email, address=address, siren=siren, vat_number=vat_number
     )
-    return Customer.objects.create(id=pk, code=code, name=clean_name(name), **fields)
+    return Customer.objects.create(
+        id=pk,
+        code=code,
+        name=clean_name(name),
+        credit_limit=_credit_limit(credit_limit),
+        **fields,
+    )
 
 
 customer_create = use_case(customer_create_block)
@@ -62,6 +79,7 @@ def customer_update_block(
     siren: str | None = None,
     vat_number: str | None = None,
     archived: bool | None = None,
+    credit_limit: str | Decimal | int | None = None,
 ) -> Customer:
     """Change the given fields only. The customer is ``pk`` (what a screen that lists
     twins edits), else the one ``ref`` names as ``customer_get`` picks it."""
@@ -81,6 +99,8 @@ def customer_update_block(
         fields["name"] = clean_name(name)
     if archived is not None:
         fields["archived"] = archived
+    if credit_limit is not None:
+        fields["credit_limit"] = _credit_limit(credit_limit)
     for field, value in fields.items():
         setattr(customer, field, value)
     if fields:

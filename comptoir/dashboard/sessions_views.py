@@ -26,7 +26,7 @@ from comptoir.cash.selectors import (
     session_search,
 )
 from comptoir.lib.errors import NotFoundError
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 from comptoir.stores.models import Till
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
@@ -85,8 +85,8 @@ def session_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _methods(data: dict[str, int]) -> list[tuple[str, int]]:
-    labels = dict(PaymentMethod.choices)
-    return [(str(labels.get(m, m)), amount) for m, amount in data.items()]
+    labels = payment_method_names()
+    return [(labels.get(m, m), amount) for m, amount in data.items()]
 
 
 @require_GET

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from comptoir.dashboard.charts import bar_chart
 from comptoir.dashboard.forms import ScopeForm
 from comptoir.dashboard.selectors import Scope, dashboard_get, low_stock
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 from comptoir.stores.models import Store
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
@@ -52,10 +52,7 @@ def _currency(store: Store | None) -> str:
 
 
 def _method_label(method: str) -> str:
-    try:
-        return str(PaymentMethod(method).label)
-    except ValueError:
-        return method
+    return payment_method_names().get(method, method)
 
 
 def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:

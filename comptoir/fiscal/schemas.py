@@ -147,6 +147,18 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "amount": _f(AMOUNT),
         "reason": _f(TEXT),
     },
+    # Money a customer paid on their account (« ardoise »): into the drawer when in cash.
+    "account_settlement": {
+        **POST,
+        "instant": _f(INSTANT),
+        "cashier": _f(TEXT),
+        "customer_id": _f(UUID),
+        "customer": _f(TEXT),
+        "currency": _f(TEXT),
+        "amount": _f(AMOUNT),
+        "method": _f(TEXT),
+        "reference": _f(TEXT),
+    },
     # A closing as it is stored: its period, its documents' counts and number ranges, its
     # totals per VAT rate (sales and returns apart), per payment method (received and
     # refunded), the period's totals and the perpetual ones.

@@ -300,6 +300,7 @@ CHAIN_NAMES = {
     "doc": _lazy("factures et avoirs"),
     "sess": _lazy("sessions de caisse"),
     "move": _lazy("mouvements d'espèces"),
+    "sett": _lazy("règlements sur compte"),
     "close": _lazy("clôtures"),
     "event": _lazy("événements techniques"),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,52 @@ def _drop(apps: Any, schema_editor: Any, table: str) -> None:
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_immutable_upd"')
     elif vendor == "postgresql":
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_immutable" ON "{table}"')
+
+
+def _trigger_present(cursor: Any, vendor: str, table: str) -> bool:
+    if vendor == "sqlite":
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+            [f"{table}_immutable_upd"],
+        )
+    else:
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal",
+            [f"{table}_immutable"],
+        )
+    return cursor.fetchone() is not None
+
+
+def immutability_ensured(connection: Any, tables: Iterable[str]) -> list[str]:
+    """Install the immutability trigger(s) on each of ``tables`` that lacks them; the
+    tables it was missing on. After every ``migrate``: SQLite rebuilds a table to add or
+    alter a column, without its triggers, and no migration should have to remember."""
+    vendor = connection.vendor
+    if vendor not in ("sqlite", "postgresql"):
+        return []
+    present = set(connection.introspection.table_names())
+    missing = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            if table in present and not _trigger_present(cursor, vendor, table):
+                missing.append(table)
+    if missing:
+        with connection.cursor() as cursor:
+            executor = _Executor(connection, cursor)
+            for table in missing:
+                _create(None, executor, table)
+    return missing
+
+
+class _Executor:
+    """What ``_create`` needs of a schema editor, on a plain cursor (a schema editor is
+    refused inside a transaction on SQLite, and creating a trigger needs none)."""
+
+    def __init__(self, connection: Any, cursor: Any) -> None:
+        self.connection, self.cursor = connection, cursor
+
+    def execute(self, sql: str) -> None:
+        self.cursor.execute(sql)
 
 
 def immutable_table(table: str) -> migrations.RunPython:

@@ -6,7 +6,16 @@ office links to them.
 
 from django.urls import path
 
-from comptoir.pos.views import display, documents, lookup, printer, session, till, training
+from comptoir.pos.views import (
+    accounts,
+    display,
+    documents,
+    lookup,
+    printer,
+    session,
+    till,
+    training,
+)
 
 urlpatterns = [
     path("", till.index, name="index"),
@@ -16,6 +25,7 @@ urlpatterns = [
     path("ligne/<int:position>/retirer/", till.line_remove, name="line_remove"),
     path("client/recherche/", till.customer_search, name="customer_search"),
     path("client/", till.customer_set, name="customer_set"),
+    path("client/<uuid:pk>/compte/", accounts.customer_account, name="customer_account"),
     path("annuler/", till.abandon, name="abandon"),
     path("remise/", till.discount, name="discount"),
     path("attente/", till.park, name="park"),

@@ -25,8 +25,7 @@ from comptoir.printing.errors import PrinterUnavailable
 from comptoir.printing.models import PrinterSettings
 from comptoir.printing.selectors import printer_get
 from comptoir.printing.tickets import receipt_ticket, sample_ticket, z_ticket
-from comptoir.sales.models import PaymentMethod
-from comptoir.sales.selectors import invoice_detail
+from comptoir.sales.selectors import invoice_detail, payment_method_names, payment_rules
 from comptoir.stores.models import Till
 
 
@@ -98,7 +97,10 @@ def sale_print(*, till: Till, number: str) -> SaleOutcome | None:
     if not config.enabled:
         return None
     invoice = invoice_detail(number=number, store_ids=[till.store_id])
-    cash = any(p.method == PaymentMethod.CASH for p in invoice.payments.all())
+    # The drawer opens for the methods that give change: cash (the store's one cash method).
+    rules = payment_rules(store=till.store)
+    cash_codes = {code for code, rule in rules.items() if rule.gives_change} | {"cash"}
+    cash = any(p.method in cash_codes for p in invoice.payments.all())
     drawer = config.open_drawer and cash
     if not config.print_on_sale and not drawer:
         return None
@@ -115,7 +117,7 @@ def z_print(*, till: Till, session: CashSession) -> None:
     :class:`PrinterUnavailable`, or ``NotFoundError`` for a session still open."""
     config = _config(till)
     report = report_z(session=session).as_data()
-    labels = {value: str(label) for value, label in PaymentMethod.choices}
+    labels = payment_method_names(store_ids=[till.store_id])
     ticket_send(
         config,
         z_ticket(config=config, till=till, session=session, report=report, payment_labels=labels),

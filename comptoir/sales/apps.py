@@ -9,6 +9,8 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from comptoir.sales import journal_setup, sync_setup
+        from comptoir.sales.management import accounts
 
         sync_setup.register()
         journal_setup.register()
+        accounts.register()

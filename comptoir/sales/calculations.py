@@ -16,7 +16,7 @@ on the discounted lines as above, so it stays exact per rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -221,19 +221,50 @@ def check_document_bounds(totals: DocumentTotals, *, currency: str) -> None:
         )
 
 
-# The payment methods that may give change back: the excess of the payments over the total
-# is refused beyond what was paid in these. The till's screen reads it to preview the change.
-CHANGE_METHODS = frozenset({"cash"})
+@dataclass(frozen=True, slots=True)
+class MethodRule:
+    """What a store's payment method allows (from its data, ``sales.PaymentMethod``): the
+    one source of the payment rules for the service, the till's preview and the CLI."""
+
+    code: str
+    name: str
+    gives_change: bool = False  # the excess over the total may be given back from it
+    reference_required: bool = False  # a transaction reference must be typed
+    on_account: bool = False  # left unpaid on the customer's account (« ardoise »)
 
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
     paid: int
     change: int
+    on_account: int = 0
 
 
-def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Settlement:
-    """Check the payments cover ``total``; the excess is change, given from cash only."""
+def payment_rule(method: str, reference: str, rules: Mapping[str, MethodRule]) -> MethodRule:
+    """The rule of ``method`` among a store's active methods; refuses an unknown method and
+    a missing reference where the method requires one."""
+    rule = rules.get(method)
+    if rule is None:
+        raise ValidationError(
+            _("Moyen de paiement inconnu : « %(method)s » (moyens de ce magasin : %(codes)s).")
+            % {"method": method, "codes": ", ".join(rules) or "—"}
+        )
+    if rule.reference_required and not reference.strip():
+        raise ValidationError(
+            _("Paiement « %(name)s » : saisissez la référence de la transaction.")
+            % {"name": rule.name}
+        )
+    return rule
+
+
+def settle(
+    total: int,
+    payments: Sequence[tuple[str, int]],
+    currency: str,
+    rules: Mapping[str, MethodRule],
+) -> Settlement:
+    """Check the payments cover ``total``; the excess is change, given only from the
+    methods whose rule gives change (cash)."""
     for _method, amount in payments:
         if amount <= 0:
             raise ValidationError(_("Un paiement doit être d'un montant positif."))
@@ -252,7 +283,9 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
             }
         )
     change = paid - total
-    cash = sum(amount for method, amount in payments if method in CHANGE_METHODS)
+    cash = sum(
+        amount for method, amount in payments if method in rules and rules[method].gives_change
+    )
     if change > cash:
         raise ValidationError(
             _(
@@ -261,7 +294,10 @@ def settle(total: int, payments: Sequence[tuple[str, int]], currency: str) -> Se
             )
             % {"excess": format_money(change, currency)}
         )
-    return Settlement(paid=paid, change=change)
+    on_account = sum(
+        amount for method, amount in payments if method in rules and rules[method].on_account
+    )
+    return Settlement(paid=paid, change=change, on_account=on_account)
 
 
 def prorate(amount: int, part: Decimal, whole: Decimal) -> int:

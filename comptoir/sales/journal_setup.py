@@ -17,7 +17,15 @@ from typing import Any
 
 from comptoir.journal.kinds import DOCUMENTS, register_kind
 from comptoir.journal.services import post_values
-from comptoir.sales.models import CreditNote, CreditNoteLine, CreditNoteTax, Invoice
+from comptoir.sales.models import (
+    AccountSettlement,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteTax,
+    Invoice,
+)
+
+SETTLEMENTS = "sett"
 
 
 def _vat(taxes: Iterable[Any]) -> list[dict[str, Any]]:
@@ -183,7 +191,29 @@ def credit_note_legacy(note: CreditNote) -> list[dict[str, Any]]:
     ]
 
 
+def settlement_values(settlement: AccountSettlement) -> dict[str, Any]:
+    return {
+        **post_values(settlement),
+        "instant": settlement.settled_at,
+        "cashier": settlement.cashier,
+        "customer_id": settlement.customer_id,
+        "customer": settlement.customer_name,
+        "currency": settlement.currency,
+        "amount": settlement.amount,
+        "method": settlement.method,
+        "reference": settlement.reference,
+    }
+
+
 def register() -> None:
+    register_kind(
+        "account_settlement",
+        chain=SETTLEMENTS,
+        model=AccountSettlement,
+        instant="settled_at",
+        values=settlement_values,
+        number=lambda s: f"{s.post_prefix or ''} {s.customer_name}".strip(),
+    )
     register_kind(
         "invoice",
         chain=DOCUMENTS,

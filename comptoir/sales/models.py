@@ -8,6 +8,8 @@ it changes; a correction is a :class:`CreditNote`. Amounts are minor units.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,16 +18,86 @@ from comptoir.catalogue.models import Article
 from comptoir.customers.models import Customer
 from comptoir.journal.models import ChainedFact
 from comptoir.lib.fields import MoneyField, QuantityField
-from comptoir.lib.ids import new_id
+from comptoir.lib.ids import new_id, part_id
 from comptoir.stores.models import Store, Till
-from comptoir.sync.synced import FactModel
+from comptoir.sync.synced import FactModel, ReferenceModel
 
 
-class PaymentMethod(models.TextChoices):
+class PaymentKind(models.TextChoices):
+    """What a payment method is: its rules follow (see ``calculations.MethodRule``)."""
+
     CASH = "cash", _("espèces")
-    CARD = "card", _("carte bancaire")
-    MOBILE = "mobile", _("paiement mobile")
+    CARD = "card", _("carte")
     CHEQUE = "cheque", _("chèque")
+    VOUCHER = "voucher", _("bon d'achat")
+    MOBILE = "mobile", _("mobile money")
+    ACCOUNT = "account", _("sur compte")
+
+
+# A payment method's code: what a payment stores (a fact stays self-contained) and what
+# ``comptoir sell --pay CODE:AMOUNT`` takes.
+METHOD_CODE_LENGTH = 20
+PAYMENT_REFERENCE_LENGTH = 60
+
+# The methods every store has until its manager changes them (code, name, kind): the
+# four of before payment methods were data (so « mobile » keeps its meaning), and the
+# customer's account. Stored with ids derived from (store, code) (``method_seed_id``), so
+# that every post that seeds them, by migration or on first edit, makes the same rows.
+DEFAULT_PAYMENT_METHODS: tuple[tuple[str, str, str], ...] = (
+    ("cash", "Espèces", PaymentKind.CASH),
+    ("card", "Carte bancaire", PaymentKind.CARD),
+    ("cheque", "Chèque", PaymentKind.CHEQUE),
+    ("mobile", "Paiement mobile", PaymentKind.MOBILE),
+    ("compte", "Sur compte", PaymentKind.ACCOUNT),
+)
+
+
+def method_seed_id(store_id: uuid.UUID, code: str) -> uuid.UUID:
+    return part_id(store_id, f"sales.paymentmethod/{code}", 0)
+
+
+class PaymentMethod(ReferenceModel):
+    """A way a store takes money (reference data, per store, edited on the hub).
+
+    Payments store the method's ``code``, not a key to this row, so that an invoice reads
+    the same whatever becomes of the method later.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(_("code"), max_length=METHOD_CODE_LENGTH)
+    name = models.CharField(_("nom"), max_length=60)
+    kind = models.CharField(_("type"), max_length=10, choices=PaymentKind.choices)
+    reference_required = models.BooleanField(_("référence obligatoire"), default=False)
+    active = models.BooleanField(_("actif"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("moyen de paiement")
+        verbose_name_plural = _("moyens de paiement")
+        ordering = ["store", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "code"], name="paymentmethod_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def gives_change(self) -> bool:
+        return self.kind == PaymentKind.CASH
+
+
+def payment_method_name(store_id: uuid.UUID, code: str) -> str:
+    """The name of ``store_id``'s method ``code`` as shown on documents: the stored one,
+    else the default's, else the code itself (a method no longer there)."""
+    name = (
+        PaymentMethod.objects.filter(store_id=store_id, code=code)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if name is None:
+        name = next((n for c, n, _k in DEFAULT_PAYMENT_METHODS if c == code), code)
+    return str(name)
 
 
 class InvoiceDraft(models.Model):
@@ -174,13 +246,19 @@ class Payment(FactModel):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     position = models.PositiveIntegerField()
-    method = models.CharField(_("moyen"), max_length=10, choices=PaymentMethod.choices)
+    method = models.CharField(_("moyen"), max_length=METHOD_CODE_LENGTH)
     amount = MoneyField(_("montant"))
+    reference = models.CharField(
+        _("référence"), max_length=PAYMENT_REFERENCE_LENGTH, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("paiement")
         verbose_name_plural = _("paiements")
         ordering = ["invoice", "position"]
+
+    def get_method_display(self) -> str:
+        return payment_method_name(self.invoice.store_id, self.method)
 
 
 class CreditNote(FactModel, ChainedFact):
@@ -197,7 +275,7 @@ class CreditNote(FactModel, ChainedFact):
     cashier = models.CharField(_("caissier"), max_length=150, blank=True)
     reason = models.CharField(_("motif"), max_length=200, blank=True)
     refund_method = models.CharField(
-        _("remboursement"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH
+        _("remboursement"), max_length=METHOD_CODE_LENGTH, default=PaymentKind.CASH.value
     )
     currency = models.CharField(_("devise"), max_length=3)
     total_excl_tax = MoneyField(_("total HT"))
@@ -220,6 +298,9 @@ class CreditNote(FactModel, ChainedFact):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_refund_method_display(self) -> str:
+        return payment_method_name(self.store_id, self.refund_method)
 
 
 class CreditNoteLine(FactModel):
@@ -257,3 +338,38 @@ class CreditNoteTax(FactModel):
                 fields=["credit_note", "vat_rate"], name="creditnotetax_unique_rate"
             ),
         ]
+
+
+# The code of the method of kind « account » that every store has (``payment_method_create``
+# refuses a second one): the payments a customer's balance adds up.
+ACCOUNT_METHOD = "compte"
+
+
+class AccountSettlement(FactModel, ChainedFact):
+    """Money a customer paid towards their account (« ardoise »): a fact, made on a post
+    (a till or the hub's), chained in that post's fiscal journal (chain ``sett``): in
+    cash, it goes into the drawer. The balance is derived (``customer_balance``)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    customer_name = models.CharField(_("nom du client"), max_length=200)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(_("réglé le"), db_index=True)
+    cashier = models.CharField(_("caissier"), max_length=150, blank=True)
+    currency = models.CharField(_("devise"), max_length=3)
+    amount = MoneyField(_("montant"))
+    method = models.CharField(_("moyen"), max_length=METHOD_CODE_LENGTH)
+    reference = models.CharField(
+        _("référence"), max_length=PAYMENT_REFERENCE_LENGTH, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("règlement sur compte")
+        verbose_name_plural = _("règlements sur compte")
+        ordering = ["-settled_at"]
+        indexes = [
+            models.Index(fields=["customer", "settled_at"], name="settlement_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} {self.amount}"

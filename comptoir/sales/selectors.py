@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from comptoir.catalogue.selectors import article_get
@@ -17,13 +18,25 @@ from comptoir.lib.errors import NotFoundError
 from comptoir.lib.quantity import parse_quantity
 from comptoir.sales.calculations import (
     LineInput,
+    MethodRule,
     SaleLine,
     basket_discount_parse,
     discount_parse,
     document_totals,
 )
-from comptoir.sales.models import CreditNote, Invoice, InvoiceDraft
-from comptoir.stores.models import Till
+from comptoir.sales.models import (
+    ACCOUNT_METHOD,
+    DEFAULT_PAYMENT_METHODS,
+    AccountSettlement,
+    CreditNote,
+    Invoice,
+    InvoiceDraft,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    method_seed_id,
+)
+from comptoir.stores.models import Store, Till
 from comptoir.stores.selectors import till_current
 
 
@@ -203,3 +216,160 @@ def credit_note_search(
     return _document_filters(
         qs, date_from=date_from, date_to=date_to, till_id=till_id, number=number
     )
+
+
+# ---- payment methods ----------------------------------------------------------------------
+
+
+def _default_method(store: Store, position: int, code: str, name: str, kind: str) -> PaymentMethod:
+    """A default method of ``store`` as seeding stores it (same id on every post)."""
+    return PaymentMethod(
+        id=method_seed_id(store.pk, code),
+        store=store,
+        code=code,
+        name=name,
+        kind=kind,
+        position=position,
+        created_at=store.created_at,
+        origin_node=store.origin_node,
+    )
+
+
+def payment_method_list(*, store: Store, include_inactive: bool = False) -> list[PaymentMethod]:
+    """The payment methods of ``store`` in the till's order: its stored rows, and the
+    defaults (``DEFAULT_PAYMENT_METHODS``) that it does not store yet (a store created
+    since the migration that seeded them: they are stored on their first edit)."""
+    stored = {m.code: m for m in PaymentMethod.objects.filter(store=store, archived=False)}
+    methods = list(stored.values())
+    for position, (code, name, kind) in enumerate(DEFAULT_PAYMENT_METHODS, start=1):
+        if code not in stored:
+            methods.append(_default_method(store, position * 10, code, name, kind))
+    methods.sort(key=lambda m: (m.position, m.code))
+    return [m for m in methods if include_inactive or m.active]
+
+
+def payment_method_get(*, store: Store, code: str) -> PaymentMethod:
+    """A method of ``store`` by code (active or not), stored or default."""
+    code = code.strip().lower()
+    for method in payment_method_list(store=store, include_inactive=True):
+        if method.code == code:
+            return method
+    raise NotFoundError(_("Moyen de paiement introuvable : « %(code)s ».") % {"code": code})
+
+
+def payment_rules(*, store: Store) -> dict[str, MethodRule]:
+    """The rules of ``store``'s active methods, by code: what the sale service, the till's
+    screen and the CLI check payments against (``calculations.payment_rule``, ``settle``)."""
+    return {m.code: method_rule(m) for m in payment_method_list(store=store)}
+
+
+def method_rule(method: PaymentMethod) -> MethodRule:
+    return MethodRule(
+        code=method.code,
+        name=method.name,
+        gives_change=method.gives_change,
+        reference_required=method.reference_required,
+        on_account=method.kind == PaymentKind.ACCOUNT,
+    )
+
+
+def payment_method_names(*, store_ids: Collection[UUID] | None = None) -> dict[str, str]:
+    """Display names by method code, for reports grouping takings by method: the stores'
+    names (the first store's, where two stores name one code differently), then the
+    defaults' for the codes no store stores. A code that no method has any longer (a
+    renamed or removed method) shows as itself."""
+    names = {code: name for code, name, _kind in DEFAULT_PAYMENT_METHODS}
+    rows = PaymentMethod.objects.order_by("-store__created_at", "-created_at")
+    if store_ids is not None:
+        rows = rows.filter(store_id__in=store_ids)
+    for code, name in rows.values_list("code", "name"):
+        names[code] = name
+    return names
+
+
+# ---- customer accounts (« ardoise ») -------------------------------------------------------
+
+
+def customer_balance(*, customer: Customer) -> int:
+    """What ``customer`` owes, from the facts this side holds: sales on account, minus
+    refunds to the account, minus settlements. Derived, never stored: the same rule gives
+    the same figure on every side once the facts are there."""
+    sold = Payment.objects.filter(invoice__customer=customer, method=ACCOUNT_METHOD).aggregate(
+        t=Sum("amount")
+    )["t"]
+    refunded = CreditNote.objects.filter(
+        invoice__customer=customer, refund_method=ACCOUNT_METHOD
+    ).aggregate(t=Sum("total_incl_tax"))["t"]
+    settled = AccountSettlement.objects.filter(customer=customer).aggregate(t=Sum("amount"))["t"]
+    return (sold or 0) - (refunded or 0) - (settled or 0)
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """A line of a customer's statement: a sale on account (debit), a refund to the
+    account or a settlement (credit), and the balance after it."""
+
+    at: datetime
+    kind: str  # "sale", "refund" or "settlement"
+    number: str  # the document's number, or the settlement's method and reference
+    debit: int
+    credit: int
+    balance: int
+
+
+def customer_statement(*, customer: Customer) -> list[StatementRow]:
+    """Every movement of ``customer``'s account, oldest first, with the running balance."""
+    moves: list[tuple[datetime, str, str, int, int]] = []
+    for number, at, amount in (
+        Payment.objects.filter(invoice__customer=customer, method=ACCOUNT_METHOD)
+        .values_list("invoice__number", "invoice__validated_at", "amount")
+        .order_by()
+    ):
+        moves.append((at, "sale", number, amount, 0))
+    for number, at, amount in (
+        CreditNote.objects.filter(invoice__customer=customer, refund_method=ACCOUNT_METHOD)
+        .values_list("number", "issued_at", "total_incl_tax")
+        .order_by()
+    ):
+        moves.append((at, "refund", number, 0, amount))
+    for settlement in AccountSettlement.objects.filter(customer=customer).order_by():
+        label = settlement.method + (f" {settlement.reference}" if settlement.reference else "")
+        moves.append((settlement.settled_at, "settlement", label, 0, settlement.amount))
+    moves.sort(key=lambda m: (m[0], m[1] != "sale"))
+    rows, balance = [], 0
+    for at, kind, number, debit, credit in moves:
+        balance += debit - credit
+        rows.append(StatementRow(at, kind, number, debit, credit, balance))
+    return rows
+
+
+@dataclass(frozen=True)
+class Receivable:
+    customer: Customer
+    balance: int
+    oldest_debt: datetime  # the oldest sale on account not yet covered by credits
+
+
+def receivables_list(*, store_ids: Collection[UUID] | None = None) -> list[Receivable]:
+    """The customers who owe something, oldest unpaid debt first. Credits pay the oldest
+    sales first. ``store_ids``: customers with a sale on account in those stores."""
+    payments = Payment.objects.filter(method=ACCOUNT_METHOD, invoice__customer__isnull=False)
+    if store_ids is not None:
+        payments = payments.filter(invoice__store_id__in=store_ids)
+    customer_ids = set(payments.values_list("invoice__customer_id", flat=True).distinct())
+    out = []
+    for customer in Customer.objects.filter(pk__in=customer_ids):
+        rows = customer_statement(customer=customer)
+        if not rows or rows[-1].balance <= 0:
+            continue
+        credits = sum(r.credit for r in rows)
+        debits, oldest = 0, rows[0].at
+        for row in rows:
+            if row.debit:
+                debits += row.debit
+                if debits > credits:
+                    oldest = row.at
+                    break
+        out.append(Receivable(customer, rows[-1].balance, oldest))
+    out.sort(key=lambda r: (r.oldest_debt, r.customer.name))
+    return out

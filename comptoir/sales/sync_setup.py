@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comptoir.sales.models import (
+    AccountSettlement,
     CreditNote,
     CreditNoteLine,
     CreditNoteTax,
@@ -16,11 +17,12 @@ from comptoir.sales.models import (
     InvoiceLine,
     InvoiceTax,
     Payment,
+    PaymentMethod,
 )
 from comptoir.sales.services.derived import credit_notes_derive, invoices_derive
 from comptoir.stock.models import StockMovement
 from comptoir.stores.models import Till
-from comptoir.sync.registry import register_fact, register_naming
+from comptoir.sync.registry import register_fact, register_naming, register_reference
 
 
 def authorize_series(till: Till, root: Any) -> str | None:
@@ -32,7 +34,22 @@ def authorize_series(till: Till, root: Any) -> str | None:
     return None
 
 
+def hub_only(till: Till, row: Any, names: set[str]) -> str | None:
+    """Payment methods are edited where stores are (``stores_editable_here``): a till
+    receives its store's; one that could write them could change another store's."""
+    return _("Les moyens de paiement se modifient sur le serveur seulement.")
+
+
+def authorize_settlement(till: Till, root: Any) -> str | None:
+    """A till sends the settlements taken at its own till, in its own store, only."""
+    if root.till_id != till.pk or root.store_id != till.store_id:
+        return _("Ce poste ne peut envoyer que les règlements faits à sa propre caisse.")
+    return None
+
+
 def register() -> None:
+    register_reference(PaymentMethod, authorize=hub_only)
+    register_fact(AccountSettlement, store_attname="store_id", authorize=authorize_settlement)
     register_naming(Invoice, lambda n: ngettext("%(n)d facture", "%(n)d factures", n), rank=10)
     register_naming(CreditNote, lambda n: ngettext("%(n)d avoir", "%(n)d avoirs", n), rank=20)
     register_fact(

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from comptoir.lib import db
 from comptoir.sync import registry
 
 MESSAGE = "comptoir: a value the hub database would refuse"
@@ -73,3 +74,8 @@ def after_migrate(using: str, **kwargs: Any) -> None:
     from django.db import connections
 
     install_bounds_triggers(connections[using])
+    # Facts are immutable in the database too: a migration that rebuilt a fact's table
+    # (SQLite, to add a column) dropped its trigger; it is put back here.
+    db.immutability_ensured(
+        connections[using], [spec.model._meta.db_table for spec in registry.facts()]
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.lib.fields import MoneyField, QuantityField
 from comptoir.lib.ids import new_id
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.models import METHOD_CODE_LENGTH
 from comptoir.stores.models import Store, Till
 
 NUMBER_PREFIX = "FORMATION"
@@ -115,7 +115,7 @@ class TrainingPayment(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     sale = models.ForeignKey(TrainingSale, on_delete=models.CASCADE, related_name="payments")
     position = models.PositiveIntegerField()
-    method = models.CharField(_("moyen"), max_length=10, choices=PaymentMethod.choices)
+    method = models.CharField(_("moyen"), max_length=METHOD_CODE_LENGTH)
     amount = MoneyField(_("montant"))
 
     class Meta:

@@ -53,6 +53,7 @@ def test_a_day_at_the_till_from_the_command_line(shelf, cli, cli_json):
         "float": "50.00",
         "sales": "10.00",
         "refunds": "0.00",
+        "settlements": "0.00",
         "in": "0.00",
         "out": "12.50",
         "expected": "47.50",

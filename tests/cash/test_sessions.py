@@ -74,6 +74,7 @@ def test_a_session_holds_exactly_the_documents_numbered_during_it(articles, till
         "float": 10000,
         "sales": 1800,
         "refunds": 900,
+        "settlements": 0,
         "in": 0,
         "out": 0,
         "expected": 10900,

@@ -39,7 +39,7 @@ def test_sell_with_cash_gives_change_and_prints_the_whole_invoice(shelf, cli_jso
         ("V", "0.750", "6.75"),
     ]
     assert [t["vat_rate"] for t in data["taxes"]] == ["5.50", "20.00"]
-    assert data["payments"] == [{"method": "cash", "amount": "20.00"}]
+    assert data["payments"] == [{"method": "cash", "amount": "20.00", "reference": ""}]
     assert data["validated_at"].endswith(("+01:00", "+02:00"))  # local time, Europe/Paris
     assert stock_of("A") == 18
 
@@ -53,8 +53,8 @@ def test_sell_with_mixed_payments_card_takes_the_rest(shelf, cli_json):
     data = cli_json("sell", "3017620422003:4", "--pay", "cash:3", "--pay", "card")
     assert data["totals"]["incl_tax"] == "10.00"
     assert data["payments"] == [
-        {"method": "cash", "amount": "3.00"},
-        {"method": "card", "amount": "7.00"},
+        {"method": "cash", "amount": "3.00", "reference": ""},
+        {"method": "card", "amount": "7.00", "reference": ""},
     ]
     assert data["change_given"] == "0.00"
 
@@ -126,9 +126,9 @@ def test_invoice_list_and_show(shelf, cli, cli_json):
     assert cli_json("invoice", "list", "--to", "2000-01-01") == []
     shown = cli_json("invoice", "show", first)
     assert [n["total_incl_tax"] for n in shown["credit_notes"]] == ["2.50"]
-    assert shown["payments"] == [{"method": "cash", "amount": "2.50"}]
+    assert shown["payments"] == [{"method": "cash", "amount": "2.50", "reference": ""}]
     text = cli("invoice", "show", second)
-    assert "Payé carte bancaire : 5,00\u00a0€" in text
+    assert "Payé Carte bancaire : 5,00\u00a0€" in text
     assert "Total HT" in text
 
 

@@ -21,7 +21,7 @@ from comptoir.closings.worker import ClosingsWorker
 from comptoir.events.models import EventKind, TechnicalEvent
 from comptoir.fiscal.canonical import normalize
 from comptoir.journal.models import ChainCheck
-from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
+from comptoir.sales.models import CreditNote, Invoice
 from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,
@@ -127,7 +127,7 @@ def trading(till: Till) -> None:
             credit_note_issue(
                 invoice_number=invoice.number,
                 lines=[ReturnLine("VIN", 1)],
-                refund_method=PaymentMethod.CARD,
+                refund_method="card",
                 at=at(day, 17),
             )
     # A return on a day without sales, of an earlier day's invoice.

@@ -116,3 +116,24 @@ def test_a_raw_sql_delete_of_a_fact_is_refused_on_postgresql(facts, model):
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
         connection.cursor().execute(f"DELETE FROM {table}")
     assert model.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_every_fact_table_has_its_immutability_trigger_after_migrate() -> None:
+    """A migration that rebuilds a fact's table (SQLite, to add a column) drops its
+    trigger: ``migrate`` puts every one back, whichever migration forgot (the basket
+    discount's did, for invoices and their lines)."""
+    from django.db import connection
+
+    from comptoir.lib import db
+    from comptoir.sync import registry
+
+    tables = [spec.model._meta.db_table for spec in registry.facts()]
+    assert db.immutability_ensured(connection, tables) == []  # all there after migrate
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute('DROP TRIGGER "sales_invoice_immutable_upd"')
+        else:
+            cursor.execute('DROP TRIGGER "sales_invoice_immutable" ON "sales_invoice"')
+    assert db.immutability_ensured(connection, tables) == ["sales_invoice"]
+    assert db.immutability_ensured(connection, tables) == []

@@ -236,7 +236,7 @@ def test_the_page_draws_accessible_charts_and_tables(manager: Client, till: Till
     assert 'data-value="1780"><title>' in html  # the bar, with its tooltip
     assert 'id="table-days"' in html
     assert 'id="table-methods"' in html
-    assert "carte bancaire : 17,80" in html
+    assert "Carte bancaire : 17,80" in html
 
 
 def test_cashiers_may_not_open_the_dashboard(cashier: Client, db: None) -> None:

@@ -69,6 +69,17 @@ def sample(kind: str, n: int = 1) -> dict[str, Any]:
         },
         "session_close": {**money, "expected": 24000, "counted": 23950, "difference": -50},
         "cash_movement": {**money, "direction": "out", "amount": 2000, "reason": "banque"},
+        "account_settlement": {
+            **post(n),
+            "instant": at,
+            "cashier": "Léa",
+            "customer_id": uuid.UUID(int=7),
+            "customer": "Awa Diop",
+            "currency": "XOF",
+            "amount": 12500,
+            "method": "wave",
+            "reference": "TX-42",
+        },
         "closing": {
             **post(n),
             "period": "day",

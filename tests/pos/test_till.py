@@ -14,6 +14,7 @@ from django.urls import reverse
 from comptoir.customers.services import customer_create
 from comptoir.pos.basket import SESSION_KEY, scan_parse
 from comptoir.sales.models import Invoice, InvoiceDraft, Payment
+from comptoir.sales.services import payment_method_create, payment_method_update
 from comptoir.stock.selectors import stock_level
 from tests.factories import db_state
 from tests.pos.conftest import FETCH, PAIN_EAN, VIN_EAN, make_user
@@ -436,3 +437,40 @@ def test_without_javascript_the_forms_still_work_by_redirects(cashier_client, ca
 def test_get_is_not_allowed_on_actions(cashier_client):
     assert cashier_client.get(reverse("pos:scan")).status_code == 405
     assert cashier_client.get(reverse("pos:validate")).status_code == 405
+
+
+def test_the_screen_lists_the_stores_active_methods_and_asks_for_a_reference(
+    cashier_client, catalogue, till
+):
+    """Issue 18: the methods are the store's data; a method that requires a reference has
+    its field, and a sale without it is refused on the screen, nothing sold."""
+    payment_method_create(
+        store=till.store, code="wave", name="Wave", kind="mobile", reference_required=True
+    )
+    payment_method_update(store=till.store, code="cheque", active=False)
+    html = body(cashier_client.get(reverse("pos:index")))
+    fields = set(re.findall(r'<input id="pay_(\w+)"', html))
+    assert fields == {"cash", "card", "mobile", "wave"}  # no account without a customer
+    assert '<label for="pay_wave">Wave</label>' in html
+    assert re.search(
+        r'<input id="ref_wave" name="ref_wave"[^>]*data-reference-for="pay_wave"', html
+    )
+    assert "ref_card" not in html
+    scan(cashier_client, "PAIN")
+    status, html = pay(cashier_client, wave="100")
+    assert status == 422
+    assert "Paiement « Wave » : saisissez la référence de la transaction." in html
+    status, html = pay(cashier_client, cheque="100")  # an inactive method: not taken
+    assert status == 422
+    assert not Invoice.objects.exists()
+    total = InvoiceDraft.objects.get().lines.get().unit_price
+    response = cashier_client.post(
+        reverse("pos:validate"),
+        {"pay_wave": f"{total / 100:.2f}", "ref_wave": "TX-77"},
+        headers=FETCH,
+    )
+    assert response.status_code == 200, body(response)
+    invoice = Invoice.objects.get()
+    assert invoice.payments.get().reference == "TX-77"
+    receipt = body(cashier_client.get(reverse("pos:receipt", kwargs={"number": invoice.number})))
+    assert "Wave TX-77" in receipt

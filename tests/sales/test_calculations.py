@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from comptoir.lib.errors import ComptoirError
 from comptoir.sales.calculations import (
     LineInput,
+    MethodRule,
     document_totals,
     line_totals,
+    payment_rule,
     prorate,
     settle,
 )
@@ -168,25 +170,56 @@ def test_prorating_a_part_rounds_half_up_and_the_whole_is_exact(amount, whole, d
     assert prorate(amount, Decimal(whole), Decimal(whole)) == amount
 
 
+RULES = {
+    "cash": MethodRule("cash", "Espèces", gives_change=True),
+    "card": MethodRule("card", "Carte bancaire"),
+    "wave": MethodRule("wave", "Wave", reference_required=True),
+    "compte": MethodRule("compte", "Sur compte", on_account=True),
+}
+
+
 def test_cash_overpayment_gives_change():
-    settlement = settle(1234, [("card", 1000), ("cash", 500)], "EUR")
+    settlement = settle(1234, [("card", 1000), ("cash", 500)], "EUR", RULES)
     assert (settlement.paid, settlement.change) == (1500, 266)
 
 
 def test_overpaying_by_card_is_refused():
     with pytest.raises(ComptoirError, match="espèces"):
-        settle(1234, [("card", 1300)], "EUR")
+        settle(1234, [("card", 1300)], "EUR", RULES)
     with pytest.raises(ComptoirError, match="rendu"):
-        settle(1234, [("cash", 10), ("card", 1300)], "EUR")
+        settle(1234, [("cash", 10), ("card", 1300)], "EUR", RULES)
+
+
+def test_overpaying_by_a_mobile_money_method_is_refused_as_by_card():
+    with pytest.raises(ComptoirError, match="rendu"):
+        settle(1000, [("wave", 1100)], "EUR", RULES)
+    assert settle(1000, [("wave", 600), ("cash", 500)], "EUR", RULES).change == 100
+
+
+def test_a_payment_on_account_is_counted_apart():
+    settlement = settle(1000, [("compte", 700), ("cash", 300)], "EUR", RULES)
+    assert (settlement.paid, settlement.change, settlement.on_account) == (1000, 0, 700)
+
+
+def test_a_method_whose_rule_requires_a_reference_is_refused_without_one():
+    with pytest.raises(ComptoirError, match="référence"):
+        payment_rule("wave", "  ", RULES)
+    assert payment_rule("wave", "TX42", RULES).code == "wave"
+    assert payment_rule("card", "", RULES).code == "card"
+
+
+def test_an_unknown_or_inactive_method_is_refused_naming_the_stores_methods():
+    with pytest.raises(ComptoirError, match="cash, card, wave, compte"):
+        payment_rule("mobile", "", RULES)
 
 
 def test_a_short_payment_is_refused_with_the_missing_amount():
     with pytest.raises(ComptoirError, match="il manque 0,01\u00a0€"):
-        settle(1234, [("cash", 1233)], "EUR")
+        settle(1234, [("cash", 1233)], "EUR", RULES)
 
 
 def test_a_zero_or_negative_payment_is_refused():
     with pytest.raises(ComptoirError, match="positif"):
-        settle(0, [("cash", 0)], "EUR")
+        settle(0, [("cash", 0)], "EUR", RULES)
     with pytest.raises(ComptoirError, match="positif"):
-        settle(100, [("cash", 200), ("card", -100)], "EUR")
+        settle(100, [("cash", 200), ("card", -100)], "EUR", RULES)

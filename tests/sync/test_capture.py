@@ -29,6 +29,7 @@ from comptoir.events.models import TechnicalEvent
 from comptoir.lib.errors import ImmutableError, ValidationError
 from comptoir.lib.money import format_amount
 from comptoir.sales.models import (
+    AccountSettlement,
     CreditNote,
     CreditNoteLine,
     CreditNoteTax,
@@ -36,6 +37,7 @@ from comptoir.sales.models import (
     InvoiceLine,
     InvoiceTax,
     Payment,
+    PaymentMethod,
 )
 from comptoir.sales.services import ReturnLine, SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.models import InventoryCount, StockMovement
@@ -94,6 +96,10 @@ REFERENCE_BUILDERS: dict[str, tuple[Builder, str]] = {
             value_digits=5,
             value="weight",
         ),
+        "name",
+    ),
+    "sales.paymentmethod": (
+        lambda c: PaymentMethod(store=c["store"], code=f"m{_n()}", name="Wave", kind="mobile"),
         "name",
     ),
 }
@@ -467,6 +473,7 @@ def sold(ctx: dict[str, Any]) -> dict[str, Any]:
     return {
         **ctx,
         "invoice": invoice,
+        "customer": Customer.objects.create(code="ACCT", name="Client"),
         "line": invoice.lines.get(),
         "note": note,
         "free_tills": tills[:3],
@@ -584,6 +591,16 @@ FACT_BUILDERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
     ),
     "stock.stockmovement": lambda c: StockMovement(
         article=c["article"], store=c["store"], kind="loss", quantity=-1, occurred_at=at(3)
+    ),
+    "sales.accountsettlement": lambda c: AccountSettlement(
+        customer=c["customer"],
+        customer_name="Client",
+        store=c["store"],
+        till=c["till"],
+        settled_at=timezone.now(),
+        currency="EUR",
+        amount=100,
+        method="cash",
     ),
     "stock.inventorycount": lambda c: InventoryCount(
         article=c["article"], store=c["store"], quantity=5, counted_at=at(3)

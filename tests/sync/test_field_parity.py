@@ -37,8 +37,10 @@ from comptoir.sales.services import (
     PaymentInput,
     ReturnLine,
     SaleLine,
+    account_settle,
     credit_note_issue,
     invoice_sell,
+    payment_method_create,
 )
 from comptoir.stock.services import stock_count, stock_receive
 from comptoir.stores.services import till_create
@@ -55,16 +57,30 @@ def shop(till: Any) -> None:
     supplier_create(code="MOULIN", name="Moulin & fils")
     make_article("PAIN", "1.20", vat="5.5", barcodes=["3017620422003"], category="Boulangerie")
     make_article("FARINE", "2.10", vat="5.5", unit="kg", supplier="MOULIN")
-    customer = customer_create(name="Zoé Martin", address="1 rue du Port")
+    customer = customer_create(name="Zoé Martin", address="1 rue du Port", credit_limit="20")
+    payment_method_create(
+        store=till.store, code="wave", name="Wave", kind="mobile", reference_required=True
+    )
     stock_receive(article="FARINE", quantity="12.5", supplier="MOULIN", at=at(1, 7))
     stock_count(article="PAIN", quantity=7, at=at(1, 8))
     invoice = invoice_sell(
         lines=[SaleLine("PAIN", 3), SaleLine("FARINE", "1.5")],
-        payments=[PaymentInput("card", "5"), PaymentInput("cash", "10")],
+        payments=[
+            PaymentInput("card", "2"),
+            PaymentInput("wave", "4", "TX-1"),
+            PaymentInput("cash", "6"),
+        ],
         customer=customer,
         at=at(2, 11),
     )
     credit_note_issue(invoice_number=invoice.number, lines=[ReturnLine("PAIN", 1)], at=at(3))
+    invoice_sell(
+        lines=[SaleLine("PAIN", 2)],
+        payments=[PaymentInput("compte", "2.40")],
+        customer=customer,
+        at=at(3, 12),
+    )
+    account_settle(customer=customer, amount="1.50", method="wave", reference="TX-2", at=at(3, 13))
     # Cash: two closed sessions of this till (the last closing followed by none), an open
     # one on a second till, and a third till without any: the unused rows that a copy of
     # a session or closing takes for its unique links (``base_row``).

@@ -135,7 +135,7 @@ def _path_kwargs(name: str, pattern: URLPattern, objs: dict[str, Any]) -> dict[s
                 objs["note"] if "credit_note_receipt" in name else objs["invoice"]
             ).number
         elif key == "pk":
-            target = re.sub(r"_(edit|archive|detail|history)$", "", name.split(":")[-1])
+            target = re.sub(r"_(edit|archive|detail|history|account)$", "", name.split(":")[-1])
             kwargs[key] = objs[{"stock": "article", "credit_note": "note"}.get(target, target)].pk
         elif key == "job_id":
             kwargs[key] = objs["job"].id

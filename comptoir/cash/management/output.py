@@ -12,7 +12,7 @@ from comptoir.cash.models import CashSession
 from comptoir.cash.reports import SessionReport
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount, format_money, money_text
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 
 
 def session_data(session: CashSession) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def report_data(kind: str, session: CashSession, report: SessionReport) -> dict[
 
 
 def _method(method: str) -> str:
-    return str(PaymentMethod(method).label) if method in PaymentMethod.values else method
+    return payment_method_names().get(method, method)
 
 
 def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any]) -> None:
@@ -102,13 +102,20 @@ def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any])
         out.write(_("Encaissé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
     for method, amount in data["refunds"].items():
         out.write(_("Remboursé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
+    for method, amount in data.get("settlements", {}).items():
+        out.write(_("Comptes réglés en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
     out.write("")
     out.write(
         _(
-            "Espèces : fond %(float)s + ventes %(sales)s - remboursements %(refunds)s + entrées "
-            "%(in)s - sorties %(out)s = attendu %(expected)s"
+            "Espèces : fond %(float)s + ventes %(sales)s - remboursements %(refunds)s + "
+            "règlements de comptes %(settlements)s + entrées %(in)s - sorties %(out)s = attendu "
+            "%(expected)s"
         )
-        % {key: money(value) for key, value in cash.items() if value is not None}
+        % {
+            key: money(value)
+            for key, value in {"settlements": "0", **cash}.items()
+            if value is not None
+        }
     )
     if cash["counted"] is not None:
         out.write(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from comptoir.closings.models import Closing, ClosingKind
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount, format_money, money_text
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 
 
 def closing_data(closing: Closing, *, detail: bool = False) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def closing_data(closing: Closing, *, detail: bool = False) -> dict[str, Any]:
 
 
 def method_label(method: str) -> str:
-    return str(PaymentMethod(method).label) if method in PaymentMethod.values else method
+    return payment_method_names().get(method, method)
 
 
 def period_label(closing: Closing) -> str:

@@ -55,9 +55,24 @@ class ContactCommand(ComptoirCommand):
         listing.add_argument("--search", help=str(t["search"]))
         listing.add_argument("--archived", action="store_true", help=str(t["archived"]))
         add_limit(listing)
+        self.add_more(actions)
+
+    def add_more(self, actions: Any) -> None:
+        """A subclass's own actions or options (``actions.choices`` holds the parsers)."""
+
+    def more_fields(self, options: dict[str, Any]) -> dict[str, Any]:
+        """A subclass's own fields for ``add`` and ``set``, from its own options."""
+        return {}
+
+    def handle_more(self, options: dict[str, Any]) -> None:
+        """A subclass's own actions."""
+        raise NotImplementedError(options["action"])
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
+        if action not in ("add", "set", "list"):
+            self.handle_more(options)
+            return
         if action == "list":
             rows = [
                 contact_data(row)
@@ -74,7 +89,10 @@ class ContactCommand(ComptoirCommand):
             return
         if action == "add":
             party = type(self).create(
-                code=options["code"], name=options["name"], **contact_options(options)
+                code=options["code"],
+                name=options["name"],
+                **contact_options(options),
+                **self.more_fields(options),
             )
             message = self.texts["created"]
         else:
@@ -83,6 +101,7 @@ class ContactCommand(ComptoirCommand):
                 name=options["name"],
                 archived=options["archived"],
                 **contact_options(options),
+                **self.more_fields(options),
             )
             message = self.texts["changed"]
         data = contact_data(party)

@@ -26,8 +26,8 @@ from comptoir.pos.guards import till_required
 from comptoir.pos.originals import A4, CREDIT_NOTE_RECEIPT, RECEIPT, original_grant, original_take
 from comptoir.pos.selectors import invoice_line_returned_map, invoice_number_typed
 from comptoir.sales.calculations import excl_from_incl
-from comptoir.sales.models import CreditNote, Invoice, InvoiceLine, PaymentMethod
-from comptoir.sales.selectors import credit_note_detail, invoice_detail
+from comptoir.sales.models import CreditNote, Invoice, InvoiceLine
+from comptoir.sales.selectors import credit_note_detail, invoice_detail, payment_method_list
 from comptoir.sales.services import ReturnLine, credit_note_issue
 from comptoir.stores.models import Till
 from comptoir.training.selectors import training_active
@@ -179,8 +179,8 @@ def credit_note(request: HttpRequest, number: str, *, till: Till) -> HttpRespons
             "invoice": invoice,
             "rows": rows,
             "error": error,
-            "refund_methods": PaymentMethod.choices,
-            "refund_method": data.get("refund_method", PaymentMethod.CASH),
+            "refund_methods": [(m.code, m.name) for m in payment_method_list(store=invoice.store)],
+            "refund_method": data.get("refund_method", "cash"),
             "reason": data.get("reason", ""),
             "nothing_left": all(row.returnable <= 0 for row in rows),
         },

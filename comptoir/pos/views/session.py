@@ -24,7 +24,7 @@ from comptoir.lib.errors import ComptoirError, NotFoundError
 from comptoir.lib.money import format_money
 from comptoir.pos.guards import till_required
 from comptoir.printing.selectors import printer_get
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 from comptoir.stores.models import Till
 
 COUNT_PREFIX = "d_"
@@ -41,8 +41,8 @@ def _counts(request: HttpRequest) -> dict[str, str] | None:
 
 
 def _methods(data: dict[str, int]) -> list[tuple[str, int]]:
-    labels = dict(PaymentMethod.choices)
-    return [(str(labels.get(m, m)), amount) for m, amount in data.items()]
+    labels = payment_method_names()
+    return [(labels.get(m, m), amount) for m, amount in data.items()]
 
 
 @require_GET

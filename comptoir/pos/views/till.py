@@ -36,11 +36,16 @@ from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.originals import A4, RECEIPT, original_grant, original_take
 from comptoir.printing.selectors import printer_get
 from comptoir.printing.services import SaleOutcome, sale_print
-from comptoir.sales.calculations import CHANGE_METHODS
+from comptoir.sales.calculations import MethodRule
 from comptoir.sales.errors import ApprovalRequiredError
-from comptoir.sales.models import Invoice, InvoiceDraft, PaymentMethod
+from comptoir.sales.models import PAYMENT_REFERENCE_LENGTH, Invoice, InvoiceDraft
 from comptoir.sales.scanned import sale_line_read
-from comptoir.sales.selectors import draft_parked_list, invoice_detail
+from comptoir.sales.selectors import (
+    customer_balance,
+    draft_parked_list,
+    invoice_detail,
+    payment_rules,
+)
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
@@ -64,6 +69,7 @@ from comptoir.web.roles import is_manager
 SEARCH_MIN = 2
 SEARCH_LIMIT = 8
 PAY_PREFIX = "pay_"
+REF_PREFIX = "ref_"
 # The payment form says which mode the screen showed: a sale is validated in that mode
 # only (a cashier who saw no banner never hands out a « FORMATION » ticket, nor the
 # reverse), whatever a manager switched meanwhile.
@@ -78,17 +84,28 @@ def _cashier(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+def _payment_methods(till: Till, draft: InvoiceDraft | None) -> list[tuple[str, MethodRule]]:
+    """The store's active methods; a sale on account only for a basket with a customer."""
+    with_customer = draft is not None and draft.customer_id is not None
+    return [
+        (PAY_PREFIX + code, rule)
+        for code, rule in payment_rules(store=till.store).items()
+        if with_customer or not rule.on_account
+    ]
+
+
 def _context(till: Till, draft: InvoiceDraft | None, **extra: Any) -> dict[str, Any]:
     currency = till.store.currency
+    customer = draft.customer if draft is not None and draft.customer_id else None
     return {
+        # What the basket's customer owes on account, from what this post knows.
+        "customer_balance": customer_balance(customer=customer) if customer else None,
         "till": till,
         "basket": basket_view(draft, currency=currency),
         "parked": [basket_view(d, currency=currency) for d in draft_parked_list(till=till)],
-        # Whether each method may give change: the screen previews what ``settle`` accepts.
-        "payment_methods": [
-            (PAY_PREFIX + value, label, value in CHANGE_METHODS)
-            for value, label in PaymentMethod.choices
-        ],
+        # The store's active methods and their rules (``payment_rules``): the screen
+        # previews what ``settle`` accepts and asks for a reference where one is required.
+        "payment_methods": _payment_methods(till, draft),
         **extra,
     }
 
@@ -108,6 +125,7 @@ def _answer(
     training_sale: TrainingSale | None = None,
     training: bool = False,
     printed: SaleOutcome | None = None,
+    payment_refresh: bool = False,
 ) -> HttpResponse:
     """The changed fragments for the script; a redirect back to the screen otherwise."""
     error = scan_error or pay_error or customer_error or discount_error
@@ -136,6 +154,7 @@ def _answer(
         training_sale=training_sale,
         training=training,
         printed=printed,
+        payment_refresh=payment_refresh,
         fragments=True,
     )
     return render(request, "pos/_update.html", context, status=422 if error else 200)
@@ -240,7 +259,8 @@ def customer_set(request: HttpRequest, *, till: Till) -> HttpResponse:
         invoice_draft_set_customer(draft=draft, customer=ref or None)
     except ComptoirError as error:
         return _answer(request, till, draft, customer_error=error.message)
-    return _answer(request, till, draft)
+    # The payment methods depend on the customer (a sale on account needs one).
+    return _answer(request, till, draft, payment_refresh=True)
 
 
 @require_POST
@@ -260,9 +280,13 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     """Pay and validate: one amount per payment method, those left empty are not used."""
     draft = draft_current(request.session, till=till)
     payments = [
-        PaymentInput(name.removeprefix(PAY_PREFIX), request.POST[name].strip()[:30])
-        for name in (PAY_PREFIX + value for value in PaymentMethod.values)
-        if request.POST.get(name, "").strip()
+        PaymentInput(
+            code,
+            request.POST[PAY_PREFIX + code].strip()[:30],
+            request.POST.get(REF_PREFIX + code, "")[: PAYMENT_REFERENCE_LENGTH + 1],
+        )
+        for code in payment_rules(store=till.store)
+        if request.POST.get(PAY_PREFIX + code, "").strip()
     ]
     if draft is None or not draft.lines.exists():
         return _answer(request, till, draft, pay_error=_("La vente ne contient aucune ligne."))
@@ -271,7 +295,7 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
             request,
             till,
             draft,
-            pay_error=_("Saisissez le montant reçu (espèces, carte, mobile ou chèque)."),
+            pay_error=_("Saisissez le montant reçu dans l'un des moyens de paiement."),
         )
     training = training_active(till=till)
     if (request.POST.get(TRAINING_FIELD) == "1") != training:
@@ -284,7 +308,10 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     if training:
         return _validate_training(request, till, draft, payments)
     try:
-        invoice = invoice_validate(draft=draft, payments=payments)
+        # A sale on account beyond the customer's limit: only in a manager's session.
+        invoice = invoice_validate(
+            draft=draft, payments=payments, allow_over_limit=is_manager(request.user)
+        )
     except ComptoirError as error:
         return _answer(request, till, draft, pay_error=error.message)
     request.session.pop(SESSION_KEY, None)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount, format_money, money_text
 from comptoir.lib.quantity import format_quantity
-from comptoir.sales.models import CreditNote, Invoice, PaymentMethod
+from comptoir.sales.models import CreditNote, Invoice
+from comptoir.sales.selectors import payment_method_names
 
 
 def _taxes(document: Invoice | CreditNote) -> list[dict[str, Any]]:
@@ -67,7 +68,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         ],
         "taxes": _taxes(invoice),
         "payments": [
-            {"method": p.method, "amount": format_amount(p.amount, money)}
+            {"method": p.method, "amount": format_amount(p.amount, money), "reference": p.reference}
             for p in invoice.payments.all()
         ],
         "credit_notes": [
@@ -110,7 +111,7 @@ def credit_note_data(note: CreditNote) -> dict[str, Any]:
 
 
 def _method(code: str) -> str:
-    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+    return payment_method_names().get(code, code)
 
 
 def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:

@@ -45,35 +45,45 @@ def parse_item(item: str, *, allow_discount: bool = True) -> SaleLine:
 
 
 def payments_needing_total(specs: Sequence[str]) -> bool:
-    return any(":" not in spec for spec in specs)
+    return any(not spec.partition(":")[2].partition(":")[0].strip() for spec in specs)
 
 
 def parse_payments(specs: Sequence[str], *, total: int, currency: str) -> list[PaymentInput]:
-    """``METHOD[:AMOUNT]`` payments; one payment without an amount takes what is left to pay."""
-    given: list[tuple[str, int | None]] = []
+    """``METHOD[:AMOUNT[:REFERENCE]]`` payments; one payment without an amount (``wave`` or
+    ``wave::REF``) takes what is left to pay. The method and its reference are checked by
+    the sale against the store's methods (``payment_rule``)."""
+    given: list[tuple[str, int | None, str]] = []
     for spec in specs:
-        method, sep, amount = spec.partition(":")
+        method, _sep, rest = spec.partition(":")
+        amount, _sep2, reference = rest.partition(":")
         method = method.strip().lower()
         if not method:
             raise ValidationError(
-                _("Paiement « %(spec)s » mal écrit (attendu MOYEN[:MONTANT], ex. card:10.50).")
+                _(
+                    "Paiement « %(spec)s » mal écrit (attendu MOYEN[:MONTANT[:REFERENCE]], "
+                    "ex. card:10.50 ou wave:5.00:REF123)."
+                )
                 % {"spec": spec}
             )
-        given.append((method, parse_amount(amount, currency) if sep else None))
-    open_ended = [m for m, a in given if a is None]
+        given.append(
+            (method, parse_amount(amount, currency) if amount.strip() else None, reference)
+        )
+    open_ended = [m for m, a, _r in given if a is None]
     if len(open_ended) > 1:
         raise ValidationError(
             _("Un seul paiement peut être sans montant (il prend le reste à payer).")
         )
-    rest = total - sum(a for _m, a in given if a is not None)
-    if open_ended and rest <= 0:
+    rest_due = total - sum(a for _m, a, _r in given if a is not None)
+    if open_ended and rest_due <= 0:
         raise ValidationError(
             _("Rien ne reste à payer en « %(method)s » : les autres paiements couvrent le total.")
             % {"method": open_ended[0]}
         )
     return [
-        PaymentInput(method, format_amount(rest if amount is None else amount, currency))
-        for method, amount in given
+        PaymentInput(
+            method, format_amount(rest_due if amount is None else amount, currency), reference
+        )
+        for method, amount, reference in given
     ]
 
 

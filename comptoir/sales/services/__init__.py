@@ -1,6 +1,8 @@
-"""Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``)."""
+"""Use cases of sales: baskets and invoices (``invoices``), credit notes (``credit_notes``),
+payment methods (``payment_methods``)."""
 
 from comptoir.sales.calculations import SaleLine, discount_parse
+from comptoir.sales.services.accounts import account_settle
 from comptoir.sales.services.credit_notes import ReturnLine, credit_note_issue
 from comptoir.sales.services.invoices import (
     MAX_LINES,
@@ -20,6 +22,10 @@ from comptoir.sales.services.invoices import (
     invoice_sell,
     invoice_validate,
 )
+from comptoir.sales.services.payment_methods import (
+    payment_method_create,
+    payment_method_update,
+)
 
 __all__ = [
     "MAX_LINES",
@@ -27,6 +33,7 @@ __all__ = [
     "PricedDraft",
     "ReturnLine",
     "SaleLine",
+    "account_settle",
     "credit_note_issue",
     "discount_parse",
     "discount_threshold",
@@ -42,4 +49,6 @@ __all__ = [
     "invoice_draft_update_line",
     "invoice_sell",
     "invoice_validate",
+    "payment_method_create",
+    "payment_method_update",
 ]

@@ -31,9 +31,8 @@ from comptoir.sales.models import (
     CreditNoteTax,
     Invoice,
     InvoiceLine,
-    PaymentMethod,
 )
-from comptoir.sales.selectors import invoice_get
+from comptoir.sales.selectors import invoice_get, payment_rules
 from comptoir.sales.services.derived import credit_notes_derive
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stores.models import Till
@@ -75,9 +74,15 @@ def credit_note_issue(
             _("La facture %(n)s a été faite dans un autre magasin : l'avoir se fait là-bas.")
             % {"n": invoice.number}
         )
-    if refund_method not in PaymentMethod.values:
+    refund_method = refund_method.strip().lower()
+    rule = payment_rules(store=till.store).get(refund_method)
+    if rule is None:
         raise ValidationError(
             _("Moyen de remboursement inconnu : « %(method)s ».") % {"method": refund_method}
+        )
+    if rule.on_account and invoice.customer_id is None:
+        raise ValidationError(
+            _("Un remboursement sur compte demande une facture faite à un client.")
         )
     # Lock the invoice's credit notes history: two returns of one invoice must queue.
     Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk").get()

@@ -8,7 +8,7 @@ committed or nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +35,7 @@ from comptoir.sales.calculations import (
     BasketDiscount,
     DocumentTotals,
     LineInput,
+    MethodRule,
     SaleLine,
     Settlement,
     basket_discount_parse,
@@ -43,23 +44,25 @@ from comptoir.sales.calculations import (
     discount_parse,
     discount_share,
     document_totals,
+    payment_rule,
     settle,
 )
 from comptoir.sales.errors import ApprovalRequiredError
 from comptoir.sales.hooks import document_business_day
 from comptoir.sales.journal_setup import invoice_values
 from comptoir.sales.models import (
+    PAYMENT_REFERENCE_LENGTH,
     Invoice,
     InvoiceDraft,
     InvoiceDraftLine,
     InvoiceLine,
     InvoiceTax,
     Payment,
-    PaymentMethod,
 )
+from comptoir.sales.selectors import customer_balance, payment_rules
 from comptoir.sales.services.derived import invoices_derive
 from comptoir.stock.models import MovementKind, StockMovement
-from comptoir.stores.models import Till
+from comptoir.stores.models import Store, Till
 from comptoir.stores.selectors import till_current
 from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
@@ -70,8 +73,9 @@ MAX_LINES = 1000
 
 @dataclass(frozen=True)
 class PaymentInput:
-    method: str
+    method: str  # a code of the store's active payment methods
     amount: str | Decimal | int
+    reference: str = ""  # the transaction's reference (required by some methods)
 
 
 def _customer(ref: Customer | str | None) -> Customer | None:
@@ -286,19 +290,24 @@ def _sold(lines: Sequence[InvoiceDraftLine]) -> dict[Article, Decimal]:
     return sold
 
 
-def _payments(payments: Sequence[PaymentInput], currency: str) -> list[tuple[str, int]]:
-    parsed = []
+def _payments(
+    payments: Sequence[PaymentInput], currency: str, rules: Mapping[str, MethodRule]
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """The payments as (method, amount), and their references, checked against the store's
+    active methods (``payment_rule``: known, reference typed where required)."""
+    parsed, references = [], []
     for payment in payments:
-        if payment.method not in PaymentMethod.values:
+        method = payment.method.strip().lower()
+        reference = clean_text(payment.reference.strip(), label=_("La référence du paiement"))
+        if len(reference) > PAYMENT_REFERENCE_LENGTH:
             raise ValidationError(
-                _(
-                    "Moyen de paiement inconnu : « %(method)s » (espèces : cash, carte : card, "
-                    "mobile : mobile, chèque : cheque)."
-                )
-                % {"method": payment.method}
+                _("La référence du paiement dépasse %(n)d caractères.")
+                % {"n": PAYMENT_REFERENCE_LENGTH}
             )
-        parsed.append((payment.method, parse_amount(payment.amount, currency)))
-    return parsed
+        payment_rule(method, reference, rules)
+        parsed.append((method, parse_amount(payment.amount, currency)))
+        references.append(reference)
+    return parsed, references
 
 
 @dataclass(frozen=True)
@@ -310,6 +319,8 @@ class PricedDraft:
     totals: DocumentTotals
     payments: list[tuple[str, int]]
     settlement: Settlement
+    references: list[str]
+    rules: Mapping[str, MethodRule]
     # The basket discount as asked, normalized (``10%``, ``1.50``; empty: none).
     discount_text: str = ""
 
@@ -387,7 +398,11 @@ def _draft_discount(draft: InvoiceDraft, currency: str) -> BasketDiscount | None
 
 
 def invoice_draft_price(
-    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], currency: str
+    *,
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    currency: str,
+    store: Store | None = None,
 ) -> PricedDraft:
     """Price ``draft`` and settle ``payments`` as validation does, refusing what it refuses
     (no line, a line or a total out of bounds, a basket discount above the threshold that
@@ -403,24 +418,55 @@ def invoice_draft_price(
         check_line_bounds(line_input, code=line.article.code, currency=currency)
     totals = document_totals(inputs, discount)
     check_document_bounds(totals, currency=currency)
-    parsed = _payments(payments, currency)
-    settlement = settle(totals.total_incl_tax, parsed, currency)
+    rules = payment_rules(store=store or draft.till.store)
+    parsed, references = _payments(payments, currency, rules)
+    settlement = settle(totals.total_incl_tax, parsed, currency, rules)
     return PricedDraft(
         lines=lines,
         totals=totals,
         payments=parsed,
         settlement=settlement,
+        references=references,
+        rules=rules,
         discount_text=discount.text(currency) if discount else "",
     )
 
 
+def _check_account(
+    customer: Customer | None, on_account: int, currency: str, allow_over_limit: bool
+) -> None:
+    """A sale left (partly) unpaid on the customer's account: only with a customer, and
+    within their credit limit from what this post knows of their balance; beyond it, only
+    when a manager allows it (``allow_over_limit``)."""
+    if not on_account:
+        return
+    if customer is None:
+        raise ValidationError(_("Une vente sur compte demande un client : choisissez-le."))
+    owed = customer_balance(customer=customer) + on_account
+    if owed > customer.credit_limit and not allow_over_limit:
+        raise ValidationError(
+            _(
+                "Plafond de crédit de %(name)s dépassé : il devrait %(owed)s pour un plafond "
+                "de %(limit)s ; un responsable doit valider cette vente."
+            )
+            % {
+                "name": customer.name,
+                "owed": format_money(owed, currency),
+                "limit": format_money(customer.credit_limit, currency),
+            }
+        )
+
+
 def _validate(
-    draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    at: datetime | None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
     till = Till.objects.select_related("store").get(pk=draft.till_id)
     store = till.store
     currency = store.currency
-    priced = invoice_draft_price(draft=draft, payments=payments, currency=currency)
+    priced = invoice_draft_price(draft=draft, payments=payments, currency=currency, store=store)
     lines, totals, parsed = priced.lines, priced.totals, priced.payments
     settlement = priced.settlement
     sold = _sold(lines)
@@ -431,6 +477,8 @@ def _validate(
     business_date = document_business_day(till, timezone.localdate(validated_at))
     year = business_date.year
     head = chain_head_lock(till=till)  # the document chain first: the lock order
+    # Under the chain's lock: this till's previous sale on account is in the balance.
+    _check_account(draft.customer, priced.settlement.on_account, currency, allow_over_limit)
     sequence, number = series_next(till=till, kind="invoice", year=year)
     customer = draft.customer
     with capture.traced_once():  # one trace for the whole aggregate
@@ -489,8 +537,11 @@ def _validate(
                 position=i,
                 method=method,
                 amount=amount,
+                reference=reference,
             )
-            for i, (method, amount) in enumerate(parsed, start=1)
+            for i, ((method, amount), reference) in enumerate(
+                zip(parsed, priced.references, strict=True), start=1
+            )
         ]
         values = invoice_values(invoice, parts[InvoiceLine], parts[InvoiceTax], parts[Payment])
         for name, value in journal_link(
@@ -522,15 +573,20 @@ def _validate(
 
 @transaction.atomic(durable=True)
 def invoice_validate(
-    *, draft: InvoiceDraft, payments: Sequence[PaymentInput], at: datetime | None = None
+    *,
+    draft: InvoiceDraft,
+    payments: Sequence[PaymentInput],
+    at: datetime | None = None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
-    """Turn a basket into a numbered, immutable invoice (see the module docstring)."""
+    """Turn a basket into a numbered, immutable invoice (see the module docstring).
+    ``allow_over_limit``: a manager lets a sale on account exceed the customer's limit."""
     locked = InvoiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
     if locked is None:  # validated already (a second click), or abandoned
         raise NotFoundError(
             _("Vente en cours introuvable : elle a déjà été validée ou abandonnée.")
         )
-    return _validate(locked, payments, at)
+    return _validate(locked, payments, at, allow_over_limit)
 
 
 @transaction.atomic(durable=True)
@@ -545,6 +601,7 @@ def invoice_sell(
     prepare: Callable[[Till], None] | None = None,
     discount: str = "",
     discount_approved_by: str | None = None,
+    allow_over_limit: bool = False,
 ) -> Invoice:
     """Ring up and validate a sale in one go (CLI, imports, tests).
 
@@ -565,4 +622,4 @@ def invoice_sell(
         inputs = _draft_inputs(list(draft.lines.select_related("article")), costs=False)
         total = document_totals(inputs, _draft_discount(draft, currency)).total_incl_tax
         payments = [PaymentInput("cash", format_amount(total, currency))] if total else []
-    return _validate(draft, payments, at)
+    return _validate(draft, payments, at, allow_over_limit)

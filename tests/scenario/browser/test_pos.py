@@ -296,3 +296,28 @@ def test_a_payment_error_and_the_change_due_are_in_view_on_a_small_screen(
     in_viewport(page, "#receipt h2")
     in_viewport(page, "#receipt .change-due")
     assert page.evaluate("window.scrollY") == 0
+
+
+def test_a_mobile_money_method_asks_for_its_reference_before_the_sale(
+    page: Page, till_site: Site
+) -> None:
+    """Issue 18: a store's own method (Wave) is on the screen; its reference is required
+    once an amount is typed for it, and the sale keeps it."""
+    till_site.run(
+        "payment-method", "add", "--code", "wave", "--name", "Wave", "--kind", "mobile",
+        "--reference-required",
+    )  # fmt: skip
+    (article,) = piece_articles(till_site, 1)
+    open_till(page, till_site)
+    scan(page, article["barcodes"][0])
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+    page.locator("#pay_cash").fill("")
+    page.locator("#pay_wave").focus()  # offers what is left to pay
+    expect(page.locator("#ref_wave:invalid")).to_have_count(1)
+    page.keyboard.press("F9")  # the browser asks for the reference: nothing is sent
+    expect(page.locator("#basket-lines tbody tr")).to_have_count(1)
+    page.locator("#ref_wave").fill("TX-4242")
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt")).to_contain_text("Wave")
+    number = till_site.json("invoice", "list")[0]["number"]
+    assert till_site.json("invoice", "show", number)["payments"][0]["reference"] == "TX-4242"

@@ -48,7 +48,7 @@
     updatePay();
     if (where === "pay") {
       var active = document.activeElement;
-      if (!active || !active.hasAttribute("data-pay")) $("pay_cash").focus();
+      if (!active || !active.hasAttribute("data-pay")) document.querySelector("[data-pay]").focus();
     } else if (where === "customer") {
       customer.focus();
     } else {
@@ -299,7 +299,7 @@
   // A card, mobile or cheque field offers what is left to pay (selected: typing replaces it).
   document.addEventListener("focusin", function (e) {
     var field = e.target;
-    if (!field.hasAttribute || !field.hasAttribute("data-pay") || field.id === "pay_cash" || field.value) return;
+    if (!field.hasAttribute || !field.hasAttribute("data-pay") || field.hasAttribute("data-change") || field.value) return;
     var t = totals();
     var rest = t.total - paidBy(t.exp, field);
     if (rest > 0) {
@@ -320,7 +320,7 @@
         break;
       }
       case "F4": customer.focus(); break;
-      case "F8": $("pay_cash").focus(); break;
+      case "F8": document.querySelector("[data-pay]").focus(); break;
       case "F9": $("payment-form").requestSubmit(); break;
       case "Escape": scan.focus(); break;
       default: return;

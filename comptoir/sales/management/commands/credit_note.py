@@ -12,7 +12,6 @@ from comptoir.lib.management.helpers import add_cashier, cashier_of
 from comptoir.lib.money import format_money
 from comptoir.sales.management.output import credit_note_data
 from comptoir.sales.management.parsing import parse_item
-from comptoir.sales.models import PaymentMethod
 from comptoir.sales.selectors import credit_note_detail
 from comptoir.sales.services import ReturnLine, credit_note_issue
 
@@ -39,8 +38,8 @@ class Command(ComptoirCommand):
         parser.add_argument(
             "--refund",
             default="cash",
-            choices=PaymentMethod.values,
-            help=_("moyen de remboursement (cash par défaut)"),
+            metavar="MOYEN",
+            help=_("code du moyen de remboursement (cash par défaut, voir payment-method list)"),
         )
         add_cashier(parser)
 

@@ -48,11 +48,20 @@ class Command(ComptoirCommand):
             "--pay",
             action="append",
             default=[],
-            metavar="MOYEN[:MONTANT]",
+            metavar="MOYEN[:MONTANT[:REFERENCE]]",
             help=_(
-                "paiement : cash, card, mobile ou cheque, avec un montant (option répétable) ; "
-                "un paiement sans montant prend le reste à payer ; les espèces en trop sont "
-                "rendues"
+                "paiement : le code d'un moyen de paiement du magasin (payment-method list), "
+                "un montant et la référence de la transaction si le moyen l'exige (option "
+                "répétable) ; un paiement sans montant prend le reste à payer ; les espèces "
+                "en trop sont rendues"
+            ),
+        )
+        parser.add_argument(
+            "--over-limit",
+            action="store_true",
+            help=_(
+                "accord du responsable : une vente sur compte peut dépasser le plafond de "
+                "crédit du client"
             ),
         )
         parser.add_argument(
@@ -102,6 +111,7 @@ class Command(ComptoirCommand):
             prepare=prepare,
             discount=discount,
             discount_approved_by=manager,
+            allow_over_limit=options["over_limit"],
         )
         for notice in notices:
             self.stderr.write(notice)

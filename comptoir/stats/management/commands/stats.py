@@ -13,7 +13,7 @@ from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.helpers import add_period, parse_period, write_table
 from comptoir.lib.money import format_amount, money_text, round_half_up
 from comptoir.lib.quantity import format_quantity
-from comptoir.sales.models import PaymentMethod
+from comptoir.sales.selectors import payment_method_names
 from comptoir.stats.selectors import daily_revenue_list, payment_totals_list, sales_totals_list
 from comptoir.stats.services import stats_rebuild
 from comptoir.stock.services import stock_rebuild
@@ -161,12 +161,11 @@ class Command(ComptoirCommand):
                 for r in rows
             ]
         elif group == "payment":
+            names = payment_method_names()
             headers = [_("Moyen"), _("Encaissé"), _("Remboursé"), _("Net")]
             cells = [
                 [
-                    str(PaymentMethod(r["method"]).label)
-                    if r["method"] in PaymentMethod.values
-                    else r["method"],
+                    names.get(r["method"], r["method"]),
                     money(r["amount"]),
                     money(r["refunds"]),
                     money(r["net"]),
