@@ -35,7 +35,14 @@ from comptoir.catalogue.services import category_create, supplier_create
 from comptoir.closings.services import closings_close
 from comptoir.customers.services import customer_create
 from comptoir.dashboard import forms as dashboard_forms
-from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
+from comptoir.sales.services import (
+    SaleLine,
+    credit_note_issue,
+    invoice_draft_add_line,
+    invoice_draft_create,
+    invoice_draft_park,
+    invoice_sell,
+)
 from comptoir.stock.services import stock_receive
 from comptoir.stores.models import Till
 from comptoir.web.roles import CASHIER, MANAGER, role_set
@@ -110,7 +117,11 @@ def objects(till: Till, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     closing = closings_close(till=till, until=tomorrow)[0]  # the day (a month end adds more)
     session_open(amount="10", cashier="alice", till=till)
     cash_session = session_close(counted="10", cashier="alice", till=till).session
+    parked = invoice_draft_create(till=till, cashier="alice")
+    invoice_draft_add_line(draft=parked, line=SaleLine(article="PAIN", quantity=1))
+    invoice_draft_park(draft=parked, label="M. Diop")
     return {
+        "parked": parked,  # a basket on hold
         "closing": closing,
         "session_z": cash_session,  # a closed cash session's Z
         "invoice": invoice,
@@ -145,6 +156,8 @@ def _path_kwargs(name: str, pattern: URLPattern, objs: dict[str, Any]) -> dict[s
             kwargs[key] = objs["closing"].period_start.strftime("%Y-%m")
         elif key == "position":
             kwargs[key] = 1
+        elif key == "draft_id":
+            kwargs[key] = str(objs["parked"].pk)
         elif name.startswith("admin:") and key == "object_id":
             model = _admin_model(name)
             obj = model._default_manager.first() if model else None
