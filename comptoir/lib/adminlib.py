@@ -120,8 +120,9 @@ class ReadOnlyInline(FormattedFieldsMixin, admin.TabularInline):
 class AmountField(forms.CharField):
     """An amount typed in major units ("2,50"), cleaned to minor units (250); never negative."""
 
-    def __init__(self, *, currency: str, **kwargs: Any) -> None:
+    def __init__(self, *, currency: str, empty: int | None = None, **kwargs: Any) -> None:
         self.currency = currency
+        self.empty = empty  # what an empty field means (the column's default, if any)
         kwargs["help_text"] = _("En %(currency)s, par exemple 2,50.") % {"currency": currency}
         super().__init__(**kwargs)
 
@@ -133,7 +134,7 @@ class AmountField(forms.CharField):
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:
-            return None
+            return self.empty
         try:
             amount = parse_amount(text, self.currency)
         except ComptoirError as exc:
@@ -170,10 +171,13 @@ class ReferenceAdmin(FormattedFieldsMixin, admin.ModelAdmin):
         self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         if isinstance(db_field, MoneyField):
+            # A column with a default (a customer's credit limit: 0) may be left empty.
+            default = db_field.get_default() if db_field.has_default() else None
             return AmountField(
                 currency=settings.COMPTOIR_CURRENCY,
                 label=db_field.verbose_name,
-                required=not db_field.blank,
+                required=not db_field.blank and default is None,
+                empty=default,
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

@@ -177,7 +177,7 @@ def test_sell_with_a_basket_discount_in_percent_or_amount(shelf, cli_json):
     assert data["lines"][0]["basket_discount"] == "1.00"
     data = cli_json("sell", "A:2", "V:1", "--discount", "1,50", "--pay", "card")
     assert (data["discount"], data["totals"]["incl_tax"]) == ("1.50", "13.50")
-    assert data["payments"] == [{"method": "card", "amount": "13.50"}]
+    assert data["payments"] == [{"method": "card", "amount": "13.50", "reference": ""}]
     assert sum(Decimal(ln["basket_discount"]) for ln in data["lines"]) == Decimal("1.50")
 
 

@@ -15,7 +15,13 @@ from comptoir.lib.bounds import MAX_AMOUNT, MAX_QUANTITY
 from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.lib.money import parse_amount
 from comptoir.lib.quantity import parse_quantity, to_thousandths
-from comptoir.sales.calculations import LineInput, check_line_bounds, line_totals, settle
+from comptoir.sales.calculations import (
+    LineInput,
+    MethodRule,
+    check_line_bounds,
+    line_totals,
+    settle,
+)
 from comptoir.sales.models import InvoiceLine, Payment
 from comptoir.stock.models import InventoryCount, StockMovement
 from comptoir.sync import wire
@@ -130,9 +136,15 @@ def test_a_price_stored_before_the_bounds_is_refused_even_where_its_product_fits
         check_line_bounds(line, code="V", currency="EUR")
 
 
+RULES = {
+    "cash": MethodRule("cash", "Espèces", gives_change=True),
+    "card": MethodRule("card", "Carte bancaire"),
+}
+
+
 def test_payments_adding_up_beyond_the_bounds_are_refused():
     with pytest.raises(ValidationError, match="Le total des paiements ne peut pas dépasser"):
-        settle(100, [("card", MAX_AMOUNT), ("cash", 1)], "EUR")
+        settle(100, [("card", MAX_AMOUNT), ("cash", 1)], "EUR", RULES)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ travelling through sync exactly once."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -194,7 +196,10 @@ def test_a_settlement_made_on_the_hub_reaches_the_till_exactly_once(
     assert customer_balance(customer=awa) == 1750
 
 
-def test_a_till_cannot_push_a_settlement_of_another_till(shelf, awa, till, cred):
+def test_a_till_relays_another_till_s_settlement_only_as_it_was_signed(shelf, awa, till, cred):
+    """A till may send another post's record of its store (after the hub's restore it
+    sends back what the hub lost), but only as that post signed it: an altered
+    settlement is refused and leaves nothing; the genuine one is taken once."""
     on_account(awa, 3)
     start = hub.log_head()
     sid = transaction.savepoint()
@@ -202,9 +207,13 @@ def test_a_till_cannot_push_a_settlement_of_another_till(shelf, awa, till, cred)
     page = hub.pull_page(cred, start, 100)
     transaction.savepoint_rollback(sid)
     [change] = [c for c in page.changes if c.model == "sales.accountsettlement"]
+    altered = copy.deepcopy(change)
+    altered.data.rows["sales.accountsettlement"][0]["amount"] = 50
     state = db_state()
-    assert statuses(hub.push_apply(cred, [change])) == ["rejected"]
+    assert statuses(hub.push_apply(cred, [altered])) == ["rejected"]
     assert db_state() == state
+    assert statuses(hub.push_apply(cred, [change])) == ["applied"]
+    assert AccountSettlement.objects.filter(customer=awa).count() == 1
 
 
 def test_a_customers_limit_is_edited_like_any_field(awa):
