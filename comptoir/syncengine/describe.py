@@ -19,11 +19,9 @@ def _unnamed(label: str, n: int) -> str:
         meta = apps.get_model(label)._meta
     except (LookupError, ValueError):
         return ngettext("%(n)d autre donnée", "%(n)d autres données", n) % {"n": n}
-    return ngettext("%(n)d %(one)s", "%(n)d %(many)s", n) % {
-        "n": n,
-        "one": meta.verbose_name,
-        "many": meta.verbose_name_plural,
-    }
+    # (the name's plural is the model's: one message, whatever the language's plural rule)
+    name = meta.verbose_name if n == 1 else meta.verbose_name_plural
+    return _("%(n)d %(name)s") % {"n": n, "name": name}
 
 
 def _phrase(counts: Counter[str]) -> str:
@@ -42,6 +40,7 @@ def describe_moves(sent: Counter[str], received: Counter[str]) -> str:
     if received:
         pieces.append(_("reçus : %(what)s") % {"what": _phrase(received)})
     if len(pieces) == 2:
-        # French puts a (narrow no-break) space before « ; ».
-        return _("%(sent)s\u202f; %(received)s") % {"sent": pieces[0], "received": pieces[1]}
+        # French puts a narrow no-break space (U+202F) before « ; »: written as the
+        # character itself, so that the catalogue's key is the string looked up.
+        return _("%(sent)s ; %(received)s") % {"sent": pieces[0], "received": pieces[1]}
     return pieces[0] if pieces else _("Rien à échanger : tout est à jour.")

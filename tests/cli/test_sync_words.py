@@ -27,3 +27,14 @@ def test_durations_take_the_decimal_separator_of_the_language():
         assert format_seconds(12.34, 1) == "12,3\u00a0s"
     with translation.override("en"):
         assert format_seconds(0.2512) == "0.25\u00a0s"
+
+
+def test_in_english_the_same_moves_read_with_english_punctuation():
+    """The French narrow space before « ; » is the catalogue's key itself: an escaped one
+    in the source missed the English entry."""
+    sent = Counter({"sales.invoice": 2})
+    received = Counter({"core.till": 1, "core.store": 2})
+    with translation.override("en"):
+        text = describe_moves(sent, received)
+    assert "\u202f" not in text
+    assert text.startswith("Sent: 2 invoices; received: "), text
