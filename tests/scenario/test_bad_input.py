@@ -203,8 +203,11 @@ def test_a_node_cannot_write_another_series_another_store_or_alter_a_fact(
     receipt = wire_state(shop, t1, "stock.stockmovement", kind="receipt", invoice=None)
     forged: dict[str, dict[str, Any]] = {}
 
-    # 1. Another till's invoice, pushed by till 1: another series.
-    forged["série d'une autre caisse"] = change("sales.invoice", c2)
+    # 1. Another till's invoice, pushed by till 1, altered: a till may relay another post's
+    # record as that post signed it (a restored hub gets its records back so), never changed.
+    relayed = copy.deepcopy(c2)
+    relayed["data"]["rows"]["sales.invoice"][0]["total_incl_tax"] += 1
+    forged["série d'une autre caisse, modifiée"] = change("sales.invoice", relayed)
     # 2. Till 1's own series, but numbered as till 2's (C2-...), with new ids.
     renumbered = copy.deepcopy(c1)
     _new_ids(renumbered)

@@ -7,40 +7,11 @@ import django.utils.timezone
 from django.db import migrations, models
 
 from comptoir.lib import db
-from comptoir.lib.ids import part_id
 
-# The methods every store had before payment methods were data, and the account (code,
-# name, kind): seeded with ids derived from (store, code), the same on every post that
-# runs this migration, so that the hub's rows and each till's are one and the same.
-DEFAULTS = (
-    ("cash", "Espèces", "cash"),
-    ("card", "Carte bancaire", "card"),
-    ("cheque", "Chèque", "cheque"),
-    ("mobile", "Paiement mobile", "mobile"),
-    ("compte", "Sur compte", "account"),
-)
-
-
-def seed_methods(apps, schema_editor):
-    Store = apps.get_model("core", "Store")
-    PaymentMethod = apps.get_model("sales", "PaymentMethod")
-    rows = []
-    for store in Store.objects.all():
-        for position, (code, name, kind) in enumerate(DEFAULTS, start=1):
-            rows.append(
-                PaymentMethod(
-                    id=part_id(store.pk, f"sales.paymentmethod/{code}", 0),
-                    created_at=store.created_at,
-                    updated_at=store.created_at,
-                    origin_node=store.origin_node,
-                    store_id=store.pk,
-                    code=code,
-                    name=name,
-                    kind=kind,
-                    position=position * 10,
-                )
-            )
-    PaymentMethod.objects.bulk_create(rows, ignore_conflicts=True)
+# No default method is stored here: every post lists the defaults a store does not store
+# (``selectors.payment_method_list``) and stores one on its first edit. Seeding the stores
+# that existed before this migration stored rows on an upgraded till that a hub set up
+# afterwards did not have, and ``verify`` told them apart.
 
 
 def reinstall_immutability(apps, schema_editor):
@@ -98,5 +69,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(reinstall_immutability, migrations.RunPython.noop, elidable=False),
-        migrations.RunPython(seed_methods, migrations.RunPython.noop, elidable=False),
     ]
