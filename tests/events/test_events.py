@@ -139,9 +139,23 @@ def test_starts_record_the_version_and_its_changes(till: Till) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+class _Idle:
+    def start(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
 def test_serve_records_the_post_start_and_stop(till: Till, monkeypatch: pytest.MonkeyPatch) -> None:
+    from comptoir.ops.management.commands import serve
+
     served: list[bool] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: served.append(True))
+    # (the threads serve starts beside the server would share the test's in-memory
+    # database, whose shared cache locks whole tables: "database table is locked")
+    monkeypatch.setattr(serve, "_journal_verify_at_start", lambda: None)
+    monkeypatch.setattr(serve, "ClosingsWorker", _Idle)
     call_command("serve", "--no-sync", "--bind", "127.0.0.1:8765")
     assert served == [True]
     assert kinds() == [EventKind.POST_START, EventKind.POST_STOP]
