@@ -97,3 +97,35 @@ def test_the_receivables_page_is_for_managers(manager_client, cashier_client, ca
     assert "Awa Diop" in html
     assert "8,90\u00a0€" in html
     assert cashier_client.get(reverse("dashboard:receivables")).status_code in (302, 403)
+
+
+def test_a_manager_grants_a_sale_beyond_the_limit_on_the_cashier_s_screen(
+    cashier_client, catalogue, awa
+):
+    """As for a discount above the threshold: the cashier's screen asks for a manager's
+    name and password (checked like a login) instead of a change of session."""
+    from tests.pos.conftest import MANAGER, make_user
+
+    make_user("gerant", MANAGER)
+    ring(cashier_client)
+    cashier_client.post(reverse("pos:validate"), {"pay_compte": "8.90"}, headers=FETCH)
+    ring(cashier_client)  # 17.80 owed would exceed 10.00
+    over = {"pay_compte": "8.90"}
+    response = cashier_client.post(reverse("pos:validate"), over, headers=FETCH)
+    html = unescape(response.content.decode())
+    assert response.status_code == 422
+    assert 'name="manager_password" form="payment-form"' in html
+    state = db_state()
+    wrong = {**over, "manager_user": "gerant", "manager_password": "nope"}
+    response = cashier_client.post(reverse("pos:validate"), wrong, headers=FETCH)
+    assert response.status_code == 422
+    assert "la vente n'est pas validée" in unescape(response.content.decode())
+    assert db_state() == state
+    alice = {**over, "manager_user": "alice", "manager_password": "secret-pass-1"}
+    response = cashier_client.post(reverse("pos:validate"), alice, headers=FETCH)
+    assert response.status_code == 422  # a cashier is no manager
+    assert db_state() == state
+    right = {**over, "manager_user": "gerant", "manager_password": "secret-pass-1"}
+    response = cashier_client.post(reverse("pos:validate"), right, headers=FETCH)
+    assert response.status_code == 200
+    assert customer_balance(customer=awa) == 1780

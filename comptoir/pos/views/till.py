@@ -120,6 +120,7 @@ def _answer(
     customer_error: str = "",
     discount_error: str = "",
     approval: bool = False,
+    pay_approval: bool = False,
     results: QuerySet[Article] | None = None,
     invoice: Invoice | None = None,
     training_sale: TrainingSale | None = None,
@@ -149,6 +150,7 @@ def _answer(
         customer_error=customer_error,
         discount_error=discount_error,
         approval=approval,
+        pay_approval=pay_approval,
         results=results,
         invoice=invoice,
         training_sale=training_sale,
@@ -308,10 +310,19 @@ def validate(request: HttpRequest, *, till: Till) -> HttpResponse:
     if training:
         return _validate_training(request, till, draft, payments)
     try:
-        # A sale on account beyond the customer's limit: only in a manager's session.
-        invoice = invoice_validate(
-            draft=draft, payments=payments, allow_over_limit=is_manager(request.user)
+        # A sale on account beyond the customer's limit: a manager's session, or a
+        # manager's name and password typed on the cashier's screen.
+        approver = _approver(
+            request, _("Gérant ou mot de passe incorrect : la vente n'est pas validée.")
         )
+    except ComptoirError as error:
+        return _answer(request, till, draft, pay_error=error.message, pay_approval=True)
+    try:
+        invoice = invoice_validate(
+            draft=draft, payments=payments, allow_over_limit=approver is not None
+        )
+    except ApprovalRequiredError as error:
+        return _answer(request, till, draft, pay_error=error.message, pay_approval=True)
     except ComptoirError as error:
         return _answer(request, till, draft, pay_error=error.message)
     request.session.pop(SESSION_KEY, None)
@@ -339,10 +350,12 @@ def _validate_training(
     return _answer(request, till, None, training_sale=detail, training=True)
 
 
-def _approver(request: HttpRequest) -> str | None:
-    """Who grants a discount above the threshold: the logged-in manager, or the manager
-    whose user name and password were typed on the cashier's screen (checked like a login,
-    failures counted against brute force); ``None`` when no one does."""
+def _approver(request: HttpRequest, refused: str = "") -> str | None:
+    """Who grants what needs a manager (a discount above the threshold, a sale beyond a
+    customer's credit limit): the logged-in manager, or the manager whose user name and
+    password were typed on the cashier's screen (checked like a login, failures counted
+    against brute force); ``None`` when no one does. ``refused``: the sentence for a wrong
+    name or password."""
     if is_manager(request.user):
         return request.user.get_username()
     username = request.POST.get("manager_user", "").strip()[:150]
@@ -354,7 +367,9 @@ def _approver(request: HttpRequest) -> str | None:
     except PermissionDenied:  # locked out after too many failures
         user = None
     if user is None or not is_manager(user):
-        raise ValidationError(_("Gérant ou mot de passe incorrect : la remise n'est pas accordée."))
+        raise ValidationError(
+            refused or _("Gérant ou mot de passe incorrect : la remise n'est pas accordée.")
+        )
     return username
 
 

@@ -444,7 +444,7 @@ def _check_account(
         raise ValidationError(_("Une vente sur compte demande un client : choisissez-le."))
     owed = customer_balance(customer=customer) + on_account
     if owed > customer.credit_limit and not allow_over_limit:
-        raise ValidationError(
+        raise ApprovalRequiredError(
             _(
                 "Plafond de crédit de %(name)s dépassé : il devrait %(owed)s pour un plafond "
                 "de %(limit)s ; un responsable doit valider cette vente."
