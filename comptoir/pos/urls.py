@@ -50,4 +50,5 @@ urlpatterns = [
     path("stock/", lookup.stock_lookup, name="stock_lookup"),
     path("afficheur/", display.display_page, name="display"),
     path("afficheur/etat.json", display.display_state, name="display_state"),
+    path("afficheur/montant/", display.display_tendered, name="display_tendered"),
 ]

@@ -125,3 +125,37 @@ def test_the_till_screen_links_to_the_display(cashier_client, catalogue):
 def test_anonymous_visitors_are_sent_to_login(client, till):
     response = client.get(reverse("pos:display_state"))
     assert response.status_code == 302
+
+
+def test_the_amount_received_and_the_change_show_as_the_cashier_types_them(
+    cashier_client, catalogue
+):
+    """Before F9: what is left to pay, then the change (only cash gives change: a card
+    above the total shows no change), for this basket only."""
+    scan(cashier_client, "VIN")  # 8.90
+    assert "given" not in state(cashier_client)
+    url = reverse("pos:display_tendered")
+    assert cashier_client.post(url, {"pay_cash": "5"}).status_code == 204
+    data = state(cashier_client)
+    assert (data["given"], data["change_label"], data["change"]) == (
+        "5,00\xa0€",
+        "Reste à payer",
+        "3,90\xa0€",
+    )
+    cashier_client.post(url, {"pay_cash": "20", "pay_card": ""})
+    data = state(cashier_client)
+    assert (data["given"], data["change_label"], data["change"]) == (
+        "20,00\xa0€",
+        "Monnaie à rendre",
+        "11,10\xa0€",
+    )
+    cashier_client.post(url, {"pay_card": "20"})
+    data = state(cashier_client)
+    assert data["given"] == "20,00\xa0€"
+    assert "change" not in data
+    cashier_client.post(url, {"pay_cash": "beaucoup"})
+    assert "given" not in state(cashier_client)
+    cashier_client.post(url, {"pay_cash": "20"})
+    assert pay(cashier_client, cash="20")[0] == 200
+    scan(cashier_client, "PAIN")  # the next customer's basket: nothing typed for it yet
+    assert "given" not in state(cashier_client)

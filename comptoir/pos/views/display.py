@@ -29,12 +29,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, Json
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.lib.money import format_money
+from comptoir.lib.errors import ComptoirError
+from comptoir.lib.money import format_money, parse_amount
 from comptoir.pos.basket import basket_view, draft_current
 from comptoir.pos.guards import till_required
+from comptoir.sales.calculations import settle
 from comptoir.sales.models import Invoice
+from comptoir.sales.selectors import payment_rules
 from comptoir.stores.models import Till
 from comptoir.web.templatetags.comptoir import quantity
 
@@ -94,6 +97,7 @@ def _state(request: HttpRequest, till: Till) -> dict[str, Any]:
             ],
             "total_label": _("Total TTC"),
             "total": format_money(basket.total_incl_tax, currency),
+            **_tendered(request, till, draft, basket.total_incl_tax),
         }
     invoice = _last_sale(request, till)
     if invoice is not None:
@@ -128,3 +132,61 @@ def _last_sale(request: HttpRequest, till: Till) -> Invoice | None:
         .order_by("-validated_at", "-sequence")
         .first()
     )
+
+
+# What the cashier is typing in the payment fields, for the display (this session, this
+# basket): the amount received and the change (or what is left to pay), before F9.
+TENDERED_KEY = "comptoir_display_tendered"
+PAY_PREFIX = "pay_"  # (the payment form's fields, ``till.PAY_PREFIX``)
+
+
+@require_POST
+@till_required
+def display_tendered(request: HttpRequest, *, till: Till) -> HttpResponse:
+    """The payment fields as the cashier types them (``pay_<method>``), kept in the session
+    with the basket they are for; nothing else is written. The till's script sends them
+    (``pos/payments.js``), at most a few times a second."""
+    draft = draft_current(request.session, till=till)
+    amounts = {
+        name[len(PAY_PREFIX) :][:20]: value.strip()[:30]
+        for name in list(request.POST)[:40]
+        if name.startswith(PAY_PREFIX) and (value := request.POST.get(name, "")).strip()
+    }
+    request.session[TENDERED_KEY] = {"draft": str(draft.pk) if draft else "", "amounts": amounts}
+    return HttpResponse(status=204)
+
+
+def _tendered(request: HttpRequest, till: Till, draft: Any, total: int) -> dict[str, str]:
+    """The amount received so far and the change due (by the payment rules of the sale:
+    only cash gives change), or what is left to pay; nothing when nothing is typed or it
+    does not read as amounts."""
+    kept = request.session.get(TENDERED_KEY) or {}
+    if draft is None or kept.get("draft") != str(draft.pk):
+        return {}
+    currency = till.store.currency
+    try:
+        parsed = [
+            (method, parse_amount(text, currency))
+            for method, text in (kept.get("amounts") or {}).items()
+        ]
+    except ComptoirError:
+        return {}
+    paid = sum(amount for _method, amount in parsed)
+    if paid <= 0:
+        return {}
+    shown = {"given_label": _("Montant reçu"), "given": format_money(paid, currency)}
+    if paid < total:
+        return {
+            **shown,
+            "change_label": _("Reste à payer"),
+            "change": format_money(total - paid, currency),
+        }
+    try:
+        change = settle(total, parsed, currency, payment_rules(store=till.store)).change
+    except ComptoirError:  # (a card above the total: the till refuses it; no change)
+        return shown
+    return {
+        **shown,
+        "change_label": _("Monnaie à rendre"),
+        "change": format_money(change, currency),
+    }

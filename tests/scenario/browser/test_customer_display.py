@@ -56,6 +56,9 @@ def test_the_display_follows_the_basket_then_shows_the_change(page: Page, till_s
     tendered = (total // 1000 + 1) * 1000
     page.keyboard.press("F8")
     page.keyboard.type(str(tendered // 100))
+    # As it is typed, before F9: the amount received and the change, on the display.
+    expect(display.locator("#display-given")).to_contain_text(euros(tendered), timeout=1_500)
+    expect(display.locator("#display-tendered-change")).to_contain_text(euros(tendered - total))
     page.keyboard.press("Enter")
     expect(page.locator("#receipt").get_by_role("heading")).to_contain_text("validée")
     expect(display.locator("#display-change")).to_contain_text(

@@ -23,4 +23,24 @@
     });
   });
   syncAll();
+
+  // The customer display (pos/display.js, a second window of this session) shows the
+  // amount received and the change as they are typed: the fields go to the server a
+  // quarter of a second after the last key.
+  var pending = null;
+  function tell() {
+    var form = document.getElementById("payment-form");
+    if (!form || !form.getAttribute("data-display-url")) return;
+    fetch(form.getAttribute("data-display-url"), {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    }).catch(function () { /* the display is a convenience: never in the cashier's way */ });
+  }
+  document.addEventListener("input", function (e) {
+    if (!(e.target.hasAttribute && e.target.hasAttribute("data-pay"))) return;
+    if (pending) window.clearTimeout(pending);
+    pending = window.setTimeout(tell, 250);
+  });
 })();
