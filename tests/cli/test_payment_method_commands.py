@@ -104,3 +104,12 @@ def test_takings_by_method_show_the_methods_name_in_stats_and_in_the_z(shelf, cl
     z = cli("session", "close", "--counted", "2.50")
     assert "Orange Money" in z
     assert "Espèces" in z
+
+
+def test_the_issue_s_command_adds_a_mobile_money_method_without_naming_its_kind(till, cli):
+    """`comptoir payment-method add --code wave --name Wave --reference-required`: mobile
+    money is the kind a shop adds most (Wave, Orange Money, MTN MoMo…), so it is the
+    default."""
+    cli("payment_method", "add", "--code", "wave", "--name", "Wave", "--reference-required")
+    method = PaymentMethod.objects.get(code="wave")
+    assert (method.kind, method.reference_required) == ("mobile", True)

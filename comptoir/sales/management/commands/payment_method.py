@@ -41,9 +41,10 @@ class Command(ComptoirCommand):
         add.add_argument("--name", required=True, help=_("nom affiché (ex. Wave)"))
         add.add_argument(
             "--kind",
-            required=True,
+            default=PaymentKind.MOBILE.value,
             metavar="TYPE",
-            help=_("type : %(kinds)s") % {"kinds": ", ".join(PaymentKind.values)},
+            help=_("type : %(kinds)s (mobile par défaut : Wave, Orange Money, MTN MoMo…)")
+            % {"kinds": ", ".join(PaymentKind.values)},
         )
         add.add_argument(
             "--reference-required",
