@@ -86,6 +86,11 @@ def _sale(till: Till, template: dict[str, Any]) -> dict[str, Any]:
         sequence=till.sold,
         number=f"{till.prefix}-{root['year']}-{till.sold:06d}",
     )
+    if "chain_sequence" in root:
+        # Its place in the till's chain, as a real till's next sale has: the hub checks a
+        # pushed chain from the first record it brings (with the template's place, every
+        # push re-read the till's whole chain, a cost no real till causes).
+        root["chain_sequence"] = till.sold
     return {
         "id": str(uuid.uuid4()),
         "model": "sales.invoice",
