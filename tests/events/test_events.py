@@ -138,7 +138,6 @@ def test_starts_record_the_version_and_its_changes(till: Till) -> None:
     assert change.details_data == {"from": "0.1.0", "to": "0.2.0"}
 
 
-@pytest.mark.django_db(transaction=True)
 class _Idle:
     def start(self) -> None:
         pass
@@ -147,6 +146,7 @@ class _Idle:
         pass
 
 
+@pytest.mark.django_db(transaction=True)
 def test_serve_records_the_post_start_and_stop(till: Till, monkeypatch: pytest.MonkeyPatch) -> None:
     from comptoir.ops.management.commands import serve
 
