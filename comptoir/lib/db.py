@@ -244,17 +244,7 @@ def immutability_lifted(table: str) -> Iterator[None]:
         raise transaction.TransactionManagementError("immutability_lifted needs a transaction")
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        if vendor == "sqlite":
-            cursor.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [f"{table}_immutable_upd"],
-            )
-        elif vendor == "postgresql":
-            cursor.execute(
-                "SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal",
-                [f"{table}_immutable"],
-            )
-        guarded = vendor in ("sqlite", "postgresql") and cursor.fetchone() is not None
+        guarded = vendor in ("sqlite", "postgresql") and _trigger_present(cursor, vendor, table)
         if guarded and vendor == "sqlite":
             cursor.execute(f'DROP TRIGGER "{table}_immutable_upd"')
         elif guarded:

@@ -508,10 +508,15 @@ async def _credential(headers: dict[str, str]) -> NodeCredential | None:
     return await _db(auth.credential_for, token)
 
 
+def _query(scope: dict[str, Any], name: str) -> str | None:
+    """The first value of query parameter ``name``, or None."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return (query.get(name) or [None])[0]
+
+
 def _pending(scope: dict[str, Any]) -> int:
     """The post's outbox as it says it (``pending``), or -1 when it does not."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return _int((query.get("pending") or [None])[0], -1, -1, 10**9)
+    return _int(_query(scope, "pending"), -1, -1, 10**9)
 
 
 def _cursor(scope: dict[str, Any], headers: dict[str, str]) -> int:
@@ -521,8 +526,7 @@ def _cursor(scope: dict[str, Any], headers: dict[str, str]) -> int:
     last = headers.get("last-event-id")
     if last is not None:
         return _int(last, 0, 0, 2**62)
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return _int((query.get("cursor") or [None])[0], 0, 0, 2**62)
+    return _int(_query(scope, "cursor"), 0, 0, 2**62)
 
 
 async def _error(send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:

@@ -35,6 +35,7 @@ from comptoir.lib.errors import ComptoirError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.pos.basket import basket_view, draft_current
 from comptoir.pos.guards import till_required
+from comptoir.pos.views.till import PAY_PREFIX
 from comptoir.sales.calculations import settle
 from comptoir.sales.models import Invoice
 from comptoir.sales.selectors import payment_rules
@@ -137,7 +138,6 @@ def _last_sale(request: HttpRequest, till: Till) -> Invoice | None:
 # What the cashier is typing in the payment fields, for the display (this session, this
 # basket): the amount received and the change (or what is left to pay), before F9.
 TENDERED_KEY = "comptoir_display_tendered"
-PAY_PREFIX = "pay_"  # (the payment form's fields, ``till.PAY_PREFIX``)
 
 
 @require_POST
