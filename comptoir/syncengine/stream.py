@@ -41,7 +41,7 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, Q, Value, When
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,6 +69,7 @@ PATH = PREFIX + "stream"
 HEARTBEAT_SECONDS = 15.0
 CHECK_SECONDS = 5.0  # revoked or replaced tokens: their streams close within this
 TOUCH_SECONDS = 30.0  # the tills' contact and cursor, on the hub's sync page
+TOUCH_BATCH = 500  # credentials noted per write
 QUEUE_LIMIT = 100  # events waiting for one till: beyond, it reads too slowly
 FEED_LIMIT = 2000  # log entries a feed reads at once
 CATCH_UP_LIMIT = 500  # entries per page for a till brought up to its feed
@@ -200,9 +201,6 @@ class StoreFeed:
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_check = loop.time() + CHECK_SECONDS
-        next_touch = loop.time() + TOUCH_SECONDS
         try:
             while self.subscribers:
                 ticket = notify.waiter.ticket(self.store, FEED_NODE)
@@ -211,15 +209,10 @@ class StoreFeed:
                 self.dispatch(batch)
                 if batch.more:
                     continue
-                now = loop.time()
-                if now >= next_check and self.subscribers:
-                    touch = now >= next_touch
-                    await self._check(touch=touch)
-                    next_check = now + CHECK_SECONDS
-                    if touch:
-                        next_touch = now + TOUCH_SECONDS
                 if self.subscribers:
-                    await notify.waiter.wait(ticket, max(0.0, next_check - loop.time()))
+                    # Woken by the store's next commit; when notifications work, the log
+                    # is looked at again only every ``notify.RECHECK_SECONDS`` meanwhile.
+                    await notify.waiter.wait(ticket, notify.RECHECK_SECONDS)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database is away: every till reconnects, and resumes
@@ -254,16 +247,6 @@ class StoreFeed:
             subscriber.offer(*built[content])
         self.position = batch.end
 
-    async def _check(self, *, touch: bool) -> None:
-        subscribers = list(self.subscribers)
-        tokens = {s.node: s.token_hash for s in subscribers}
-        cursors = {s.node: s.cursor for s in subscribers}
-        gone = await _db(credentials_check, tokens, cursors if touch else None)
-        for subscriber in subscribers:
-            if subscriber.node in gone:
-                log.info("flux de %s fermé : accès retiré", subscriber.node)
-                subscriber.close()
-
 
 def _changes(batch: Batch, content: tuple[tuple[Key, int], ...]) -> list[Any]:
     return [
@@ -281,7 +264,8 @@ def _changes(batch: Batch, content: tuple[tuple[Key, int], ...]) -> list[Any]:
 
 def credentials_check(tokens: dict[str, str], cursors: dict[str, int] | None) -> set[str]:
     """The nodes among ``tokens`` (node -> token hash) whose token was revoked or replaced;
-    with ``cursors``, the others' contact and cursor noted (one write per cursor)."""
+    with ``cursors``, the others' contact and cursor noted: one query to read, one write
+    per :data:`TOUCH_BATCH` nodes, however many stores they belong to."""
     live = dict(
         NodeCredential.objects.filter(node_id__in=list(tokens), revoked_at=None).values_list(
             "node_id", "token_hash"
@@ -290,13 +274,16 @@ def credentials_check(tokens: dict[str, str], cursors: dict[str, int] | None) ->
     gone = {node for node, token in tokens.items() if live.get(node) != token}
     if cursors is not None:
         now = timezone.now()
-        by_cursor: dict[int, list[str]] = {}
-        for node, cursor in cursors.items():
-            if node not in gone:
-                by_cursor.setdefault(cursor, []).append(node)
-        for cursor, nodes in by_cursor.items():
-            NodeCredential.objects.filter(node_id__in=nodes).update(
-                last_seen_at=now, last_pull_at=now, pull_cursor=cursor
+        kept = [(node, cursor) for node, cursor in cursors.items() if node not in gone]
+        for start in range(0, len(kept), TOUCH_BATCH):
+            part = kept[start : start + TOUCH_BATCH]
+            NodeCredential.objects.filter(node_id__in=[node for node, _ in part]).update(
+                last_seen_at=now,
+                last_pull_at=now,
+                pull_cursor=Case(
+                    *(When(node_id=node, then=Value(cursor)) for node, cursor in part),
+                    output_field=BigIntegerField(),
+                ),
             )
     return gone
 
@@ -308,6 +295,8 @@ class Streams:
         self.feeds: dict[str, StoreFeed] = {}
         self.subscribers: set[Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._checker: asyncio.Task[None] | None = None
+        self.checks = 0
         # The server stops: a stream that arrives now (a till reconnecting at once, before
         # the server stops accepting) ends as soon as it starts; else the server would
         # wait for it for ever.
@@ -317,13 +306,43 @@ class Streams:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (tests): start over in it
             self._loop, self.feeds, self.subscribers = loop, {}, set()
-            self.stopping = False
+            self.stopping, self._checker = False, None
+
+    async def _check_all(self) -> None:
+        """Every :data:`CHECK_SECONDS`, the tokens of every stream of this process in one
+        query (a revoked or replaced one has its stream closed), and every
+        :data:`TOUCH_SECONDS` their contact and cursor: what an idle stream costs the hub
+        does not grow with the number of stores (it was a read and a check per store)."""
+        loop = asyncio.get_running_loop()
+        next_touch = loop.time() + TOUCH_SECONDS
+        while self.subscribers and not self.stopping:
+            await asyncio.sleep(CHECK_SECONDS)
+            subscribers = [s for s in self.subscribers if not s.closed]
+            if not subscribers:
+                continue
+            touch = loop.time() >= next_touch
+            tokens = {s.node: s.token_hash for s in subscribers}
+            cursors = {s.node: s.cursor for s in subscribers} if touch else None
+            try:
+                gone = await _db(credentials_check, tokens, cursors)
+            except Exception as exc:  # the database is away: the feeds say so and close
+                log.warning("contrôle des accès des flux impossible (%s)", exc)
+                continue
+            self.checks += 1
+            if touch:
+                next_touch = loop.time() + TOUCH_SECONDS
+            for subscriber in subscribers:
+                if subscriber.node in gone:
+                    log.info("flux de %s fermé : accès retiré", subscriber.node)
+                    subscriber.close()
 
     async def follow(self, cred: NodeCredential, subscriber: Subscriber, send: Any) -> None:
         """Bring ``subscriber`` up to its store's feed, then send what the feed gives it
         (heartbeats in between) until it is closed."""
         self._here()
         self.subscribers.add(subscriber)
+        if self._checker is None or self._checker.done():
+            self._checker = asyncio.get_running_loop().create_task(self._check_all())
         if self.stopping:
             subscriber.close()
         try:
@@ -384,6 +403,8 @@ class Streams:
         for feed in list(self.feeds.values()):
             if feed.task is not None:
                 feed.task.cancel()
+        if self._checker is not None:
+            self._checker.cancel()
 
 
 streams = Streams()

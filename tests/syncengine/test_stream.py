@@ -22,6 +22,7 @@ from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.stores.models import Till
 from comptoir.stores.services import store_get_or_create
 from comptoir.sync import wire
+from comptoir.sync.models import NodeCredential
 from comptoir.syncengine import auth, hub, sse, stream
 from comptoir.syncengine.protocol import (
     PROTOCOL_VERSION,
@@ -260,6 +261,45 @@ def test_a_revoked_till_s_stream_is_closed_and_its_token_refused(
         assert "révoqué" in json.loads(refused.body)["error"]
 
     run(scenario)
+
+
+def test_idle_streams_of_every_store_cost_one_check_and_one_touch_per_round(
+    posts: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What holding a stream costs must not grow with the number of stores: each round
+    checks every stream's token in one call (it was a call per store), and the contact
+    and cursor of all of them are noted together."""
+    monkeypatch.setattr(stream, "CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(stream, "TOUCH_SECONDS", 0.0)
+    calls: list[tuple[set[str], set[str] | None]] = []
+    checked = stream.credentials_check
+
+    def counted(tokens: dict[str, str], cursors: dict[str, int] | None) -> set[str]:
+        calls.append((set(tokens), set(cursors) if cursors is not None else None))
+        return checked(tokens, cursors)
+
+    monkeypatch.setattr(stream, "credentials_check", counted)
+
+    async def scenario() -> None:
+        readers = [await Reader(posts[key][0]).open() for key in ("a", "other")]
+        for reader in readers:
+            await reader.read(lambda r: bool(r.pages))
+        await asyncio.sleep(1.0)
+        for reader in readers:
+            await reader.close()
+
+    run(scenario)
+    both = {"node-a", "node-z"}
+    rounds = [tokens for tokens, _cursors in calls if tokens == both]
+    assert len(rounds) >= 2, calls
+    assert all(tokens <= both for tokens, _ in calls)
+    assert len(calls) <= len(rounds) + 2  # (a round before the second stream opened)
+    assert any(cursors == both for _, cursors in calls)
+    noted = dict(
+        NodeCredential.objects.filter(node_id__in=both).values_list("node_id", "pull_cursor")
+    )
+    assert noted["node-a"] > 0, noted
+    assert noted["node-z"] > 0, noted
 
 
 @pytest.mark.parametrize(
