@@ -26,6 +26,10 @@ enrolled with ``comptoir node init --server``, then runs:
   1 s: per mode, the largest K under both, and the CPU time per sale of the hub and of
   PostgreSQL. Not in the default run; ``--quick`` runs it at 10 tills for 5 s per mode
   (printing only).
+- ``connections``: N live streams (``--streams``: 500, 1,000, 2,000; quick 50) opened
+  together on the hub, as after a restart, then held for ``--seconds`` with no sale
+  (``bench/connections.py``): how long until all are answered, the hub's memory per
+  stream, and the CPU per held stream of the hub and PostgreSQL. Not in the default run.
 - ``pages``: the back office's list pages (``bench/pages.py``) on the hub's PostgreSQL
   filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000):
   server time p50 and max per page, through Django's test client. Not in the default run.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import bench
-from bench import capacity, suite
+from bench import capacity, connections, suite
 from bench.harness import World
 from comptoir.devtools.processes import ProcessError
 
@@ -39,6 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seconds", type=float, help="capacity: per step and mode (default 20; --quick: 5)"
+    )
+    parser.add_argument(
+        "--streams",
+        help="connections: numbers of held streams, in steps (default 500,1000,2000; --quick: 50)",
     )
     parser.add_argument(
         "--groups",
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         selected.discard("pouchdb")  # never in --quick (npm, node start-up)
         if not args.only:
             selected.add("capacity")  # the stream against the long poll, at a small size
+            selected.add("connections")
     sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "1000,10000")).split(",")]
     sales = args.sales or (suite.QUICK.sales if args.quick else suite.FULL.sales)
     scale = suite.Scale(invoices=sizes[0], sales=sales)
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failed = False
     ours: dict[int, tuple[float, float]] = {}
-    if need_catchup or selected & {"latency", "capacity", "pages"}:
+    if need_catchup or selected & {"latency", "capacity", "connections", "pages"}:
 
         def shared(world: World) -> None:
             till_a, till_b = suite.setup(world, scale)
@@ -153,6 +158,14 @@ def main(argv: list[str] | None = None) -> int:
                     quick=args.quick,
                     groups=groups,
                     workers=args.hub_workers,
+                )
+            if "connections" in selected:
+                streams = args.streams or ("50" if args.quick else "500,1000,2000")
+                connections.run(
+                    world,
+                    [int(n) for n in streams.split(",")],
+                    args.seconds or (5.0 if args.quick else 30.0),
+                    results,
                 )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))

@@ -25,6 +25,7 @@ NAMES = (
     "bootstrap",
     "pouchdb",
     "capacity",
+    "connections",
     "pages",
     "import",
 )
