@@ -22,6 +22,7 @@ from comptoir.lib.errors import ComptoirError, ValidationError
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
+from comptoir.ops.openfiles import open_files_raised
 from comptoir.ops.upgrade import migrate_at_start
 from comptoir.syncengine.restored import hub_new_post
 
@@ -143,6 +144,7 @@ class Command(ComptoirCommand):
             closer = ClosingsWorker()
             closer.start()
         _journal_verify_at_start()
+        _open_files()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
             _("comptoir écoute sur %(scheme)s://%(host)s:%(port)d/")
@@ -179,6 +181,26 @@ class Command(ComptoirCommand):
             if maintenance is not None:
                 maintenance.shutdown()
             _unless_refused(lambda: post_stopped(version=__version__))
+
+
+LOW_OPEN_FILES = 4096
+
+
+def _open_files() -> None:
+    """The server's processes (and uvicorn's, which inherit it) may hold as many
+    connections as the system allows: a hub below a few thousand says so."""
+    limits = open_files_raised()
+    if limits is None:
+        return
+    before, after = limits
+    if after != before:
+        log.info("limite de fichiers ouverts relevée de %d à %d", before, after)
+    if settings.COMPTOIR_ROLE == "hub" and after < LOW_OPEN_FILES:
+        log.warning(
+            "le serveur ne peut tenir qu'environ %d connexions à la fois (limite de fichiers"
+            " ouverts) : relevez LimitNOFILE (systemd) ou ulimit -n",
+            after,
+        )
 
 
 def _unless_refused(write: Callable[[], object]) -> None:
