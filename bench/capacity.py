@@ -304,12 +304,15 @@ def _steps(
     for k in steps:
         with psycopg.connect(world.database_url, autocommit=True) as conn:
             row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
-        made["head"] = int(row[0]) if row else 0  # every till starts up to date
+            made["head"] = int(row[0]) if row else 0  # every till starts up to date
+            wal_before = _wal(conn)
         before = cpu.read(hub_pids, postgres)
         proxy_before = cpu.tree_seconds(balancer) if balancer else 0.0
         load = asyncio.run(_load(url, tills[:k], made, seconds, mode))
         used = cpu.spent(before, cpu.read(hub_pids, postgres))
         proxy = (cpu.tree_seconds(balancer) - proxy_before) if balancer else 0.0
+        with psycopg.connect(world.database_url, autocommit=True) as conn:
+            wal = _wal(conn) - wal_before
         if not load.pushes:
             results.add(
                 "capacity",
@@ -347,6 +350,13 @@ def _steps(
             f"hub {hub_ms:.1f} ms + PostgreSQL {pg_ms:.1f} ms"
             + (f" (balancer {1000 * proxy / n:.1f} ms apart)" if balancer else ""),
         )
+        results.add(
+            "capacity",
+            f"K={k} {label}: WAL per sale",
+            wal / n / 1024,
+            "KiB",
+            "PostgreSQL's write-ahead log, everything the hub wrote (sales, log, contacts)",
+        )
         results.raw.setdefault("capacity", []).append(
             {
                 "tills": k,
@@ -360,6 +370,7 @@ def _steps(
                 "expected": load.expected,
                 "hub_cpu_ms_per_sale": hub_ms,
                 "postgres_cpu_ms_per_sale": pg_ms,
+                "wal_bytes_per_sale": wal / n,
             }
         )
         held = (
@@ -378,6 +389,12 @@ def _steps(
         "tills",
         "push p99 < 500 ms and sale on other tills p99 < 1 s; target 500",
     )
+
+
+def _wal(conn: psycopg.Connection[Any]) -> int:
+    """Where PostgreSQL's write-ahead log is, in bytes."""
+    row = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _request_costs(world: World, seller: Till, others: list[Till], made: Any, results: Any) -> None:
