@@ -180,18 +180,28 @@ class Shop:
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
-    def enroll(self, name: str) -> str:
-        """A one-time enrollment code (the last line of ``hub enroll``)."""
-        out = self.run(self.hub_home, "hub", "enroll", "--name", name).stdout
+    def enroll(self, name: str, *, store: str | None = None) -> str:
+        """A one-time enrollment code (the last line of ``hub enroll``), for a till of
+        ``store`` (default: the hub's)."""
+        where = ("--store", store) if store else ()
+        out = self.run(self.hub_home, "hub", "enroll", "--name", name, *where).stdout
         return out.strip().splitlines()[-1].strip()
 
-    def add_till(self, name: str, key: str | None = None, *, server: str | None = None) -> Path:
+    def add_till(
+        self,
+        name: str,
+        key: str | None = None,
+        *,
+        server: str | None = None,
+        store: str | None = None,
+    ) -> Path:
         """Enroll a till with the running hub (``node init --server --code``): its home.
 
-        ``server``: the URL the till knows the hub by (default the hub's own), e.g. a proxy.
+        ``server``: the URL the till knows the hub by (default the hub's own), e.g. a proxy;
+        ``store``: its store, which must exist on the hub (default: the hub's).
         """
         home = self.base / (key or f"till{len(self.tills) + 1}")
-        code = self.enroll(name)
+        code = self.enroll(name, store=store)
         result = processes.run(
             [
                 "node",
