@@ -40,16 +40,11 @@ from comptoir.home import (
     resolve_home,
     write_config,
 )
+from comptoir.lib.management.names import ALIASES, typed_name
 from comptoir.lib.text import terminal_safe
 
 # The commands the entry point runs itself, without Django (see ``main``).
 ENTRY_COMMANDS = (("hub", "init"), ("node", "init"), ("demo",), ("restore",))
-# Names typed for management commands whose module cannot take them (no hyphen in Python).
-ALIASES = {
-    "credit-note": "credit_note",
-    "label-rule": "label_rule",
-    "payment-method": "payment_method",
-}
 
 # Seconds the entry point waits for PostgreSQL before saying that it does not answer.
 PROBE_TIMEOUT = 10
@@ -104,9 +99,8 @@ def command_table() -> list[tuple[str, ...]]:
     settings (any home, or none)."""
     from django.core.management import get_commands
 
-    typed = {name: alias for alias, name in ALIASES.items()}
     managed = sorted(n for n, app in get_commands().items() if app.startswith("comptoir."))
-    return [*ENTRY_COMMANDS, *((typed.get(name, name),) for name in managed)]
+    return [*ENTRY_COMMANDS, *((typed_name(name),) for name in managed)]
 
 
 def typing_distance(typed: str, name: str) -> int:
