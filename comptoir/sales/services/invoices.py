@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +51,7 @@ from comptoir.sales.services.pricing import (
 )
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_store_id
 from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
 
@@ -216,7 +217,7 @@ def _validate(
     return invoice
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(lambda *, draft, **_arguments: draft.till.store_id)
 def invoice_validate(
     *,
     draft: InvoiceDraft,
@@ -234,7 +235,7 @@ def invoice_validate(
     return _validate(locked, payments, at, allow_over_limit)
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(till_store_id)
 def invoice_sell(
     *,
     lines: Sequence[SaleLine],
