@@ -215,7 +215,8 @@ def log_locked(store: object = None) -> Iterator[None]:
 def store_use_case(store_of: Callable[..., object]) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """The decorated function is a use case (one outermost, durable transaction) that
     writes the rows of one store: ``store_of`` (called with the use case's arguments,
-    before its transaction) names it.
+    before its transaction) names it. Decorates a use case, or makes one of a building
+    block (``store_use_case(store_of)(stock_receive_block)``).
 
     On the hub on PostgreSQL, its transaction holds that store's ordering domain only
     (:func:`log_locked`, at the outer level), so that a sale, a cash movement, a closing
@@ -237,6 +238,8 @@ def store_use_case(store_of: Callable[..., object]) -> Callable[[Callable[P, R]]
             with transaction.atomic(durable=True):
                 return use_case(*args, **kwargs)
 
+        # A block (``<entity>_<verb>_block``) made a use case is named as its use case.
+        run.__name__ = run.__qualname__ = use_case.__name__.removesuffix("_block")
         return run
 
     return decorate

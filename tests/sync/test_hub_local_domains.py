@@ -1,6 +1,7 @@
 """Writes made at the hub's own post (PostgreSQL) hold their store's ordering domain only
-(``capture.store_use_case``): a sale, a cash movement or an event of store A held open does
-not hold up a push of store B, while A's puller still never skips its late commit."""
+(``capture.store_use_case``): a sale, a cash movement, an event or a stock receipt of store
+A held open does not hold up a push of store B, while A's puller still never skips its late
+commit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from comptoir.catalogue.models import Article
 from comptoir.events.services import post_started
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stock.services import stock_receive
 from comptoir.sync import capture
 from comptoir.sync.models import ChangeLog, NodeCredential
 from comptoir.syncengine import hub
@@ -36,6 +38,7 @@ WRITES: dict[str, Callable[[], Any]] = {
     "sale": lambda: invoice_sell(lines=[SaleLine("PAIN", 1)]),
     "cash movement": lambda: cash_in(amount="20", reason="Monnaie de la banque"),
     "event": lambda: post_started(version="9.9"),
+    "stock receipt": lambda: stock_receive(article="LAIT", quantity=2),
 }
 
 
