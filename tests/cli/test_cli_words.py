@@ -13,7 +13,8 @@ from django.core.management import get_commands, load_command_class
 from django.utils import translation
 
 from comptoir.cash.denominations import MAX_PIECES
-from comptoir.cli import closest_commands, command_table, main
+from comptoir.cli import main
+from comptoir.cli.commands import closest_commands, command_table
 from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.management.names import ALIASES, typed_name
 from tests.cli.test_entry_point import comptoir
