@@ -227,7 +227,8 @@ def store_use_case(store_of: Callable[..., object]) -> Callable[[Callable[P, R]]
     def decorate(use_case: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(use_case)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            if is_hub() and connection.vendor == "postgresql":
+            # Inside a transaction, the durable one below refuses to start (as it must).
+            if is_hub() and connection.vendor == "postgresql" and not connection.in_atomic_block:
                 store = store_of(*args, **kwargs)
                 if store is not None:
                     try:

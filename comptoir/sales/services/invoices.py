@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# The module, not its blocks: a services module holds only the blocks of its use cases.
+import comptoir.sales.services.drafts as drafts
 from comptoir.catalogue.models import Article
 from comptoir.customers.models import Customer
 from comptoir.journal.services import journal_link, snapshots
@@ -38,11 +40,6 @@ from comptoir.sales.models import (
 )
 from comptoir.sales.selectors import customer_balance
 from comptoir.sales.services.derived import invoices_derive
-from comptoir.sales.services.drafts import (
-    invoice_draft_add_line_block,
-    invoice_draft_create_block,
-    invoice_draft_set_discount_block,
-)
 from comptoir.sales.services.pricing import (
     PaymentInput,
     draft_discount,
@@ -256,14 +253,14 @@ def invoice_sell(
     till in the sale's transaction, before anything is rung up (what an app above sales
     needs done first: ``comptoir sell`` opens a cash session there).
     """
-    draft = invoice_draft_create_block(till=till, customer=customer, cashier=cashier)
+    draft = drafts.invoice_draft_create_block(till=till, customer=customer, cashier=cashier)
     if prepare is not None:
         prepare(draft.till)
     for line in lines:
-        invoice_draft_add_line_block(draft=draft, line=line)
+        drafts.invoice_draft_add_line_block(draft=draft, line=line)
     currency = draft.till.store.currency
     if discount:
-        invoice_draft_set_discount_block(
+        drafts.invoice_draft_set_discount_block(
             draft=draft, discount=discount, approved_by=discount_approved_by
         )
     if payments is None:
