@@ -41,8 +41,9 @@ from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
 from comptoir.lib.validators import clean_text
 from comptoir.stores.models import Till
-from comptoir.stores.selectors import till_current
+from comptoir.stores.selectors import till_current, till_store_id
 from comptoir.stores.services import chain_head_lock
+from comptoir.sync import capture
 
 Amount = str | Decimal | int
 Counts = Mapping[Any, str | int]
@@ -203,7 +204,7 @@ def _till(till: Till | None) -> Till:
     return Till.objects.select_related("store").get(pk=till.pk)
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(till_store_id)
 def session_open(
     *,
     amount: Amount | None = None,
@@ -280,7 +281,7 @@ def _move(
     return MovementResult(movement, expected)
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(till_store_id)
 def cash_in(
     *,
     amount: Amount,
@@ -293,7 +294,7 @@ def cash_in(
     return _move(CashMovementKind.IN, amount, reason, cashier, till, at)
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(till_store_id)
 def cash_out(
     *,
     amount: Amount,
@@ -307,7 +308,11 @@ def cash_out(
     return _move(CashMovementKind.OUT, amount, reason, cashier, till, at)
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(
+    lambda *, session=None, till=None, **_arguments: till_store_id(
+        till=session.till if session is not None else till
+    )
+)
 def session_close(
     *,
     counted: Amount | None = None,

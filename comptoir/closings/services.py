@@ -53,8 +53,8 @@ from comptoir.events.models import EventKind
 from comptoir.events.services import event_record, post_verified
 from comptoir.journal.kinds import head_kind
 from comptoir.journal.services import journal_link, snapshots
-from comptoir.lib.usecases import use_case
 from comptoir.stores.models import Till
+from comptoir.stores.selectors import till_store_id
 from comptoir.stores.services import chain_head_lock
 from comptoir.sync import capture
 
@@ -268,8 +268,9 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
         till = Till.objects.select_related("store").get(pk=till.pk)
     if capture.is_hub():
         # One lock order on the hub: change log, then rows (``sync.synced``): the closings
-        # and their event append to the log after locking the chain heads.
-        capture.lock_log()
+        # and their event append to the log after locking the chain heads. They are rows
+        # of the till's store (its ordering domain, when the use case holds one).
+        capture.lock_log(till.store_id)
     chain_head_lock(till=till)
     end = until - timedelta(days=1)
     last = closing_last(till=till, kind=ClosingKind.DAY)
@@ -308,7 +309,11 @@ def closings_close_block(*, till: Till, until: date, at: datetime | None = None)
     return made
 
 
-closings_close = use_case(closings_close_block)
+@capture.store_use_case(till_store_id)
+def closings_close(*, till: Till, until: date, at: datetime | None = None) -> list[Closing]:
+    """:func:`closings_close_block` in its own transaction, holding on the hub only the
+    ordering domain of the till's store."""
+    return closings_close_block(till=till, until=until, at=at)
 
 
 def own_tills() -> Iterable[Till]:

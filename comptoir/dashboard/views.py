@@ -51,11 +51,7 @@ def _currency(store: Store | None) -> str:
     return store.currency if store is not None else settings.COMPTOIR_CURRENCY
 
 
-def _method_label(method: str) -> str:
-    return payment_method_names().get(method, method)
-
-
-def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:
+def _charts(data: dict[str, Any], currency: str, names: dict[str, str]) -> dict[str, Any]:
     def fmt(minor: int) -> str:
         return money(minor, currency)
 
@@ -71,9 +67,9 @@ def _charts(data: dict[str, Any], currency: str) -> dict[str, Any]:
         days.append((date_format(day, "d/m"), row["revenue_incl_tax"], title))
     methods = [
         (
-            _method_label(row["method"]),
+            names.get(row["method"], row["method"]),
             row["amount"],
-            f"{_method_label(row['method'])} : {fmt(row['amount'])}",
+            f"{names.get(row['method'], row['method'])} : {fmt(row['amount'])}",
         )
         for row in data["by_method"]
     ]
@@ -100,13 +96,16 @@ def index(request: HttpRequest) -> HttpResponse:
         (_("Cette semaine"), data["periods"]["week"]),
         (_("Ce mois-ci"), data["periods"]["month"]),
     ]
-    methods = [{**row, "label": _method_label(row["method"])} for row in data["by_method"]]
+    names = payment_method_names()  # once: a page never asks per row
+    methods = [
+        {**row, "label": names.get(row["method"], row["method"])} for row in data["by_method"]
+    ]
     context.update(
         today=date.fromisoformat(data["today"]),
         periods=periods,
         methods=methods,
         by_day=[{**row, "date": date.fromisoformat(row["day"])} for row in data["by_day"]],
-        charts=_charts(data, currency),
+        charts=_charts(data, currency, names),
         low_stock=low_stock(store_id=scope.store_id),
         query=request.GET.urlencode(),
     )

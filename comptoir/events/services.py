@@ -31,7 +31,7 @@ from comptoir.journal.services import journal_link, snapshots
 from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.lib.errors import NotFoundError
 from comptoir.stores.models import SeriesCounter, Store, Till
-from comptoir.stores.selectors import till_current
+from comptoir.stores.selectors import till_current, till_store_id
 from comptoir.stores.services import chain_head_lock
 from comptoir.sync import capture
 
@@ -125,36 +125,46 @@ def _head_lock(till: Till) -> SeriesCounter:
     """Lock the till's event chain head: it numbers the events and heads their chain."""
     if capture.is_hub():
         # One lock order on the hub: change log, then rows (``sync.synced``). A push that
-        # raises an integrity alert holds the log when it records the event.
-        capture.lock_log()
+        # raises an integrity alert holds the log when it records the event. The event is
+        # a row of the till's store (its ordering domain, when the use case holds one).
+        capture.lock_log(till.store_id)
     return chain_head_lock(till=till, chain=head_kind(EVENTS))
 
 
+@capture.store_use_case(till_store_id)
 def post_started(*, version: str, till: Till | None = None) -> TechnicalEvent | None:
     """The post starts: a ``version_change`` event first if the software's version is not
     the one of its last start, then ``post_start`` with the version."""
-    with transaction.atomic(durable=True):
-        till = _till(till)
-        if till is None:
-            return None
-        last = (
-            TechnicalEvent.objects.filter(till=till, kind=EventKind.POST_START)
-            .order_by("-number")
-            .first()
+    till = _till(till)
+    if till is None:
+        return None
+    last = (
+        TechnicalEvent.objects.filter(till=till, kind=EventKind.POST_START)
+        .order_by("-number")
+        .first()
+    )
+    previous = last.details_data.get("version") if last is not None else None
+    if previous is not None and previous != version:
+        event_record(
+            kind=EventKind.VERSION_CHANGE,
+            details={"from": str(previous), "to": version},
+            till=till,
         )
-        previous = last.details_data.get("version") if last is not None else None
-        if previous is not None and previous != version:
-            event_record(
-                kind=EventKind.VERSION_CHANGE,
-                details={"from": str(previous), "to": version},
-                till=till,
-            )
-        return event_record(kind=EventKind.POST_START, details={"version": version}, till=till)
+    return event_record(kind=EventKind.POST_START, details={"version": version}, till=till)
 
 
+@capture.store_use_case(till_store_id)
 def post_stopped(*, version: str, till: Till | None = None) -> TechnicalEvent | None:
-    with transaction.atomic(durable=True):
-        return event_record(kind=EventKind.POST_STOP, details={"version": version}, till=till)
+    return event_record(kind=EventKind.POST_STOP, details={"version": version}, till=till)
+
+
+@capture.store_use_case(till_store_id)
+def _journal_verified_record(*, till: Till, outcome: str, cause: str) -> None:
+    event_record(
+        kind=EventKind.JOURNAL_VERIFIED,
+        details={"outcome": outcome, "post": till.prefix, "cause": cause},
+        till=till,
+    )
 
 
 def store_identity_changed(store: Store, fields: list[str]) -> None:
@@ -190,12 +200,7 @@ def post_verified(till_id: UUID, *, cause: str) -> str | None:
     try:
         till = Till.objects.get(pk=till_id)
         outcome = journal_outcome(journal_verify(till.prefix))
-        with transaction.atomic(durable=True):
-            event_record(
-                kind=EventKind.JOURNAL_VERIFIED,
-                details={"outcome": outcome, "post": till.prefix, "cause": cause},
-                till=till,
-            )
+        _journal_verified_record(till=till, outcome=outcome, cause=cause)
     except Exception:
         log.exception("vérification du journal fiscal impossible (%s)", cause)
         return None

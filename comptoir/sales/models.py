@@ -12,6 +12,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalogue.models import Article
@@ -41,15 +42,22 @@ PAYMENT_REFERENCE_LENGTH = 60
 
 # The methods every store has until its manager changes them (code, name, kind): the
 # four of before payment methods were data (so « mobile » keeps its meaning), and the
-# customer's account. Stored with ids derived from (store, code) (``method_seed_id``), so
-# that every post that seeds them, by migration or on first edit, makes the same rows.
+# customer's account. Listed, not stored, until edited: their names are then read in the
+# active language (:func:`default_method_names`). Stored with ids derived from (store,
+# code) (``method_seed_id``), so that every post that stores one on its first edit makes
+# the same row; a stored method keeps its stored name.
 DEFAULT_PAYMENT_METHODS: tuple[tuple[str, str, str], ...] = (
-    ("cash", "Espèces", PaymentKind.CASH),
-    ("card", "Carte bancaire", PaymentKind.CARD),
-    ("cheque", "Chèque", PaymentKind.CHEQUE),
-    ("mobile", "Paiement mobile", PaymentKind.MOBILE),
-    ("compte", "Sur compte", PaymentKind.ACCOUNT),
+    ("cash", gettext_noop("Espèces"), PaymentKind.CASH),
+    ("card", gettext_noop("Carte bancaire"), PaymentKind.CARD),
+    ("cheque", gettext_noop("Chèque"), PaymentKind.CHEQUE),
+    ("mobile", gettext_noop("Paiement mobile"), PaymentKind.MOBILE),
+    ("compte", gettext_noop("Sur compte"), PaymentKind.ACCOUNT),
 )
+
+
+def default_method_names() -> dict[str, str]:
+    """The default methods' names by code, in the active language."""
+    return {code: gettext(name) for code, name, _kind in DEFAULT_PAYMENT_METHODS}
 
 
 def method_seed_id(store_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -89,15 +97,15 @@ class PaymentMethod(ReferenceModel):
 
 def payment_method_name(store_id: uuid.UUID, code: str) -> str:
     """The name of ``store_id``'s method ``code`` as shown on documents: the stored one,
-    else the default's, else the code itself (a method no longer there)."""
+    else the default's (in the active language), else the code itself (a method no longer
+    there). One query: pages and reports that show many name them all at once
+    (``sales.selectors.payment_method_names_by_store``, ``payments_named``)."""
     name = (
         PaymentMethod.objects.filter(store_id=store_id, code=code)
         .values_list("name", flat=True)
         .first()
     )
-    if name is None:
-        name = next((n for c, n, _k in DEFAULT_PAYMENT_METHODS if c == code), code)
-    return str(name)
+    return name if name is not None else default_method_names().get(code, code)
 
 
 class InvoiceDraft(models.Model):
@@ -257,7 +265,12 @@ class Payment(FactModel):
         verbose_name_plural = _("paiements")
         ordering = ["invoice", "position"]
 
+    # The method's name, when a selector attached it (``sales.selectors.payments_named``).
+    method_name: str | None = None
+
     def get_method_display(self) -> str:
+        if self.method_name is not None:
+            return self.method_name
         return payment_method_name(self.invoice.store_id, self.method)
 
 
@@ -299,7 +312,12 @@ class CreditNote(FactModel, ChainedFact):
     def __str__(self) -> str:
         return self.number
 
+    # The refund method's name, when a selector attached it (``sales.selectors``).
+    refund_method_name: str | None = None
+
     def get_refund_method_display(self) -> str:
+        if self.refund_method_name is not None:
+            return self.refund_method_name
         return payment_method_name(self.store_id, self.refund_method)
 
 

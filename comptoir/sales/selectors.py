@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +34,7 @@ from comptoir.sales.models import (
     Payment,
     PaymentKind,
     PaymentMethod,
+    default_method_names,
     method_seed_id,
 )
 from comptoir.stores.models import Store, Till
@@ -107,7 +108,8 @@ def in_stores(qs: QuerySet[Any], store_ids: Collection[UUID] | None) -> QuerySet
 
 
 def invoice_detail(*, number: str, store_ids: Collection[UUID] | None = None) -> Invoice:
-    """An invoice with its lines, taxes, payments and credit notes prefetched.
+    """An invoice with its lines, taxes, payments (named: ``payments_named``) and credit
+    notes prefetched.
 
     ``store_ids`` (None: every store): an invoice of another store is not found, with the
     same message as a number that does not exist.
@@ -118,16 +120,19 @@ def invoice_detail(*, number: str, store_ids: Collection[UUID] | None = None) ->
     invoice = in_stores(qs, store_ids).filter(number=number.strip()).first()
     if invoice is None:
         raise NotFoundError(_("Facture inconnue : « %(number)s ».") % {"number": number})
+    payments_named([invoice])
     return invoice
 
 
 def credit_note_detail(*, pk: object, store_ids: Collection[UUID] | None = None) -> CreditNote:
-    """A credit note with its lines and taxes; ``CreditNote.DoesNotExist`` when it is
-    not one of ``store_ids``' (None: every store)."""
+    """A credit note with its lines and taxes, its refund method named;
+    ``CreditNote.DoesNotExist`` when it is not one of ``store_ids``' (None: every store)."""
     qs = CreditNote.objects.select_related("invoice", "till").prefetch_related(
         "lines__invoice_line", "taxes"
     )
-    return in_stores(qs, store_ids).get(pk=pk)
+    note = in_stores(qs, store_ids).get(pk=pk)
+    refund_methods_named([note])
+    return note
 
 
 # The end of a whole document number: year and six-digit counter (``C1-2026-000123``).
@@ -242,8 +247,8 @@ def payment_method_list(*, store: Store, include_inactive: bool = False) -> list
     stored = {m.code: m for m in PaymentMethod.objects.filter(store=store, archived=False)}
     methods = list(stored.values())
     for position, (code, name, kind) in enumerate(DEFAULT_PAYMENT_METHODS, start=1):
-        if code not in stored:
-            methods.append(_default_method(store, position * 10, code, name, kind))
+        if code not in stored:  # listed in the active language (stored: as it was named)
+            methods.append(_default_method(store, position * 10, code, _(name), kind))
     methods.sort(key=lambda m: (m.position, m.code))
     return [m for m in methods if include_inactive or m.active]
 
@@ -276,15 +281,46 @@ def method_rule(method: PaymentMethod) -> MethodRule:
 def payment_method_names(*, store_ids: Collection[UUID] | None = None) -> dict[str, str]:
     """Display names by method code, for reports grouping takings by method: the stores'
     names (the first store's, where two stores name one code differently), then the
-    defaults' for the codes no store stores. A code that no method has any longer (a
-    renamed or removed method) shows as itself."""
-    names = {code: name for code, name, _kind in DEFAULT_PAYMENT_METHODS}
+    defaults' (in the active language) for the codes no store stores. A code that no method
+    has any longer (a renamed or removed method) shows as itself. One query: load it once
+    per page or report, never per row."""
+    names = default_method_names()
     rows = PaymentMethod.objects.order_by("-store__created_at", "-created_at")
     if store_ids is not None:
         rows = rows.filter(store_id__in=store_ids)
     for code, name in rows.values_list("code", "name"):
         names[code] = name
     return names
+
+
+def payment_method_names_by_store(*, store_ids: Collection[UUID]) -> dict[UUID, dict[str, str]]:
+    """Each store's method names by code (its stored ones, then the defaults in the active
+    language), in one query: what documents of several stores show."""
+    defaults = default_method_names()
+    names: dict[UUID, dict[str, str]] = {store_id: dict(defaults) for store_id in store_ids}
+    rows = PaymentMethod.objects.filter(store_id__in=names).values_list("store_id", "code", "name")
+    for store_id, code, name in rows:
+        names[store_id][code] = name
+    return names
+
+
+def payments_named(invoices: Iterable[Invoice]) -> None:
+    """Attach its method's name to every payment of ``invoices`` (whose payments are
+    prefetched), in one query whatever their number: ``Payment.get_method_display`` then
+    reads it instead of asking the database once per payment."""
+    invoices = list(invoices)
+    names = payment_method_names_by_store(store_ids={invoice.store_id for invoice in invoices})
+    for invoice in invoices:
+        for payment in invoice.payments.all():
+            payment.method_name = names[invoice.store_id].get(payment.method, payment.method)
+
+
+def refund_methods_named(notes: Iterable[CreditNote]) -> None:
+    """Attach its refund method's name to each of ``notes``, in one query."""
+    notes = list(notes)
+    names = payment_method_names_by_store(store_ids={note.store_id for note in notes})
+    for note in notes:
+        note.refund_method_name = names[note.store_id].get(note.refund_method, note.refund_method)
 
 
 # ---- customer accounts (« ardoise ») -------------------------------------------------------
@@ -319,22 +355,36 @@ class StatementRow:
 
 def customer_statement(*, customer: Customer) -> list[StatementRow]:
     """Every movement of ``customer``'s account, oldest first, with the running balance."""
-    moves: list[tuple[datetime, str, str, int, int]] = []
-    for number, at, amount in (
-        Payment.objects.filter(invoice__customer=customer, method=ACCOUNT_METHOD)
-        .values_list("invoice__number", "invoice__validated_at", "amount")
+    return _statements(Customer.objects.filter(pk=customer.pk).values("pk")).get(customer.pk, [])
+
+
+def _statements(customers: QuerySet[Any]) -> dict[UUID, list[StatementRow]]:
+    """The statements of ``customers`` (a query of their ids), in three queries whatever
+    their number: a list page never asks per customer."""
+    moves: dict[UUID, list[tuple[datetime, str, str, int, int]]] = {}
+    for customer_id, number, at, amount in (
+        Payment.objects.filter(invoice__customer_id__in=customers, method=ACCOUNT_METHOD)
+        .values_list("invoice__customer_id", "invoice__number", "invoice__validated_at", "amount")
         .order_by()
     ):
-        moves.append((at, "sale", number, amount, 0))
-    for number, at, amount in (
-        CreditNote.objects.filter(invoice__customer=customer, refund_method=ACCOUNT_METHOD)
-        .values_list("number", "issued_at", "total_incl_tax")
+        moves.setdefault(customer_id, []).append((at, "sale", number, amount, 0))
+    for customer_id, number, at, amount in (
+        CreditNote.objects.filter(invoice__customer_id__in=customers, refund_method=ACCOUNT_METHOD)
+        .values_list("invoice__customer_id", "number", "issued_at", "total_incl_tax")
         .order_by()
     ):
-        moves.append((at, "refund", number, 0, amount))
-    for settlement in AccountSettlement.objects.filter(customer=customer).order_by():
-        label = settlement.method + (f" {settlement.reference}" if settlement.reference else "")
-        moves.append((settlement.settled_at, "settlement", label, 0, settlement.amount))
+        moves.setdefault(customer_id, []).append((at, "refund", number, 0, amount))
+    for customer_id, method, reference, at, amount in (
+        AccountSettlement.objects.filter(customer_id__in=customers)
+        .values_list("customer_id", "method", "reference", "settled_at", "amount")
+        .order_by()
+    ):
+        label = method + (f" {reference}" if reference else "")
+        moves.setdefault(customer_id, []).append((at, "settlement", label, 0, amount))
+    return {customer_id: _running(rows) for customer_id, rows in moves.items()}
+
+
+def _running(moves: list[tuple[datetime, str, str, int, int]]) -> list[StatementRow]:
     moves.sort(key=lambda m: (m[0], m[1] != "sale"))
     rows, balance = [], 0
     for at, kind, number, debit, credit in moves:
@@ -356,10 +406,11 @@ def receivables_list(*, store_ids: Collection[UUID] | None = None) -> list[Recei
     payments = Payment.objects.filter(method=ACCOUNT_METHOD, invoice__customer__isnull=False)
     if store_ids is not None:
         payments = payments.filter(invoice__store_id__in=store_ids)
-    customer_ids = set(payments.values_list("invoice__customer_id", flat=True).distinct())
+    customers = Customer.objects.filter(pk__in=payments.values("invoice__customer_id"))
+    statements = _statements(customers.values("pk"))
     out = []
-    for customer in Customer.objects.filter(pk__in=customer_ids):
-        rows = customer_statement(customer=customer)
+    for customer in customers:
+        rows = statements.get(customer.pk, [])
         if not rows or rows[-1].balance <= 0:
             continue
         credits = sum(r.credit for r in rows)

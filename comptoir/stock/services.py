@@ -11,6 +11,8 @@ recomputes it from scratch.
 Each use case ``stock_<verb>`` is ``use_case(stock_<verb>_block)``: the block joins the
 caller's transaction, the use case is the block in one durable transaction of its own
 (see ``core.usecases``). Compose blocks: ``stock_receive_many`` is receptions in one.
+A receipt, a loss or a count writes one store's rows: on the hub its use case holds that
+store's ordering domain only (``capture.store_use_case``).
 """
 
 from __future__ import annotations
@@ -140,6 +142,12 @@ def movement_record(
     return movement
 
 
+def _store_id(*, store: str | None = None, **_arguments: object) -> UUID:
+    """The store a movement or count of one store is made in: the ordering domain of its
+    use case on the hub (``capture.store_use_case``)."""
+    return store_get(name=store).pk
+
+
 @transaction.atomic(savepoint=False)
 def stock_receive_block(
     *,
@@ -166,7 +174,7 @@ def stock_receive_block(
     )
 
 
-stock_receive = use_case(stock_receive_block)
+stock_receive = capture.store_use_case(_store_id)(stock_receive_block)
 
 
 @transaction.atomic(savepoint=False)
@@ -192,7 +200,7 @@ def stock_loss_block(
     )
 
 
-stock_loss = use_case(stock_loss_block)
+stock_loss = capture.store_use_case(_store_id)(stock_loss_block)
 
 
 @transaction.atomic(savepoint=False)
@@ -262,7 +270,7 @@ def stock_count_block(
     return count
 
 
-stock_count = use_case(stock_count_block)
+stock_count = capture.store_use_case(_store_id)(stock_count_block)
 
 
 @transaction.atomic(savepoint=False)

@@ -29,6 +29,18 @@ def till_current() -> Till:
     return till
 
 
+def till_store_id(*, till: Till | None = None, **_arguments: object) -> UUID | None:
+    """The store of ``till`` (by default this post's till; None without one): the ordering
+    domain of a use case that writes for a till (``sync.capture.store_use_case``, which
+    calls this with the use case's arguments)."""
+    if till is None:
+        try:
+            till = till_current()
+        except NotFoundError:
+            return None
+    return till.store_id
+
+
 def store_current() -> Store:
     return till_current().store
 

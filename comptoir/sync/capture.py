@@ -23,10 +23,12 @@ lock). On SQLite there is one writer at a time: no lock, one domain.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -39,6 +41,10 @@ from comptoir.sync.inserts import insert_rows
 from comptoir.sync.models import ChangeLog, OutboxEntry
 from comptoir.sync.notify import notify_log_grew
 from comptoir.sync.wire.checks import check_rows
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Set while applying changes received from another post: the origin node id.
 _applying: ContextVar[str | None] = ContextVar("comptoir_sync_applying", default=None)
@@ -204,6 +210,40 @@ def log_locked(store: object = None) -> Iterator[None]:
         yield
     finally:
         _domain.reset(token)
+
+
+def store_use_case(store_of: Callable[..., object]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The decorated function is a use case (one outermost, durable transaction) that
+    writes the rows of one store: ``store_of`` (called with the use case's arguments,
+    before its transaction) names it. Decorates a use case, or makes one of a building
+    block (``store_use_case(store_of)(stock_receive_block)``).
+
+    On the hub on PostgreSQL, its transaction holds that store's ordering domain only
+    (:func:`log_locked`, at the outer level), so that a sale, a cash movement, a closing
+    or an event made at the hub's own post never holds up another store's pushes. Should
+    it come to write outside its store (:class:`DomainEscape`), it is rolled back and run
+    again under the global lock, as a push is. Elsewhere: its durable transaction."""
+
+    def decorate(use_case: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(use_case)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            # Inside a transaction, the durable one below refuses to start (as it must).
+            if is_hub() and connection.vendor == "postgresql" and not connection.in_atomic_block:
+                store = store_of(*args, **kwargs)
+                if store is not None:
+                    try:
+                        with transaction.atomic(durable=True), log_locked(store):
+                            return use_case(*args, **kwargs)
+                    except DomainEscape as escape:
+                        log.info("%s rejoué sous le verrou global : %s", use_case.__name__, escape)
+            with transaction.atomic(durable=True):
+                return use_case(*args, **kwargs)
+
+        # A block (``<entity>_<verb>_block``) made a use case is named as its use case.
+        run.__name__ = run.__qualname__ = use_case.__name__.removesuffix("_block")
+        return run
+
+    return decorate
 
 
 def check_local(

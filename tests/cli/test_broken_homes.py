@@ -1,7 +1,7 @@
 """Every CLI command against broken homes and hostile arguments: exit code 2, one French
 sentence on stderr, never a traceback, nothing written.
 
-The commands come from the CLI's own table (``comptoir.cli.command_table``): a new command
+The commands come from the CLI's own table (``comptoir.cli.commands.command_table``): a new command
 is covered by existing. Each case runs the real entry point in child processes (in
 parallel); a command's ``--help`` is its cheapest path, and still meets the broken home.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from comptoir.cli import ENTRY_COMMANDS, command_table
+from comptoir.cli.commands import ENTRY_COMMANDS, command_table
 from tests.cli.test_entry_point import REPO, _env
 
 PASSWORD = "xxxxxxxx"

@@ -13,8 +13,10 @@ from django.core.management import get_commands, load_command_class
 from django.utils import translation
 
 from comptoir.cash.denominations import MAX_PIECES
-from comptoir.cli import closest_commands, command_table, main
+from comptoir.cli import main
+from comptoir.cli.commands import closest_commands, command_table
 from comptoir.lib.management.base import ComptoirCommand
+from comptoir.lib.management.names import ALIASES, typed_name
 from tests.cli.test_entry_point import comptoir
 
 DJANGO_WORDS = (
@@ -71,6 +73,31 @@ def test_every_help_is_french_and_shows_only_comptoirs_options(name):
             assert "affiche cette aide" in text
             assert "--home" in text
             assert not [word for word in DJANGO_WORDS if word in text], text
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, app in sorted(get_commands().items()) if app.startswith("comptoir.")]
+)
+def test_every_usage_names_the_command_as_it_is_typed(name):
+    typed = typed_name(name)
+    assert ALIASES.get(typed, typed) == name  # what the usage shows runs this command
+    with translation.override("fr"):
+        parser = _command(name).create_parser("comptoir", name)
+        for each in _parsers(parser):
+            usage = each.format_usage()
+            assert usage.startswith(f"utilisation : comptoir {typed} "), usage
+
+
+def test_the_label_rule_usage_shows_label_rule_with_a_hyphen(capsys):
+    with translation.override("fr"):
+        parser = _command("label_rule", from_command_line=True).create_parser(
+            "comptoir", "label_rule"
+        )
+        with pytest.raises(SystemExit):
+            parser.parse_args(["add", "--prefix"])
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation : comptoir label-rule add "), err
+    assert "label_rule" not in err
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from comptoir.cli import command_table
+from comptoir.cli.commands import command_table
 from comptoir.stores.models import Store
 from comptoir.stores.services import store_get_or_create
 from tests.factories import db_state

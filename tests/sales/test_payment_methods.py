@@ -8,11 +8,25 @@ import importlib
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 
 from comptoir.catalogue.services import article_create
+from comptoir.journal.verify import chain_verify
 from comptoir.lib.errors import ComptoirError
-from comptoir.sales.models import Invoice, Payment, PaymentMethod, method_seed_id
-from comptoir.sales.selectors import payment_method_list, payment_rules
+from comptoir.sales.models import (
+    Invoice,
+    Payment,
+    PaymentMethod,
+    method_seed_id,
+    payment_method_name,
+)
+from comptoir.sales.selectors import (
+    invoice_detail,
+    payment_method_list,
+    payment_method_names,
+    payment_method_names_by_store,
+    payment_rules,
+)
 from comptoir.sales.services import (
     PaymentInput,
     SaleLine,
@@ -72,6 +86,47 @@ def test_the_defaults_are_listed_not_stored_so_every_post_holds_the_same_rows(ti
         assert all(m.pk == method_seed_id(store.pk, m.code) for m in listed)
     migration = importlib.import_module("comptoir.sales.migrations.0006_payment_methods_as_data")
     assert not hasattr(migration, "seed_methods")
+
+
+def _cash_names(till: Till) -> list[str]:
+    store = till.store
+    return [
+        next(m.name for m in payment_method_list(store=store) if m.code == "cash"),
+        payment_rules(store=store)["cash"].name,
+        payment_method_names()["cash"],
+        payment_method_names_by_store(store_ids=[store.pk])[store.pk]["cash"],
+        payment_method_name(store.pk, "cash"),
+    ]
+
+
+def test_a_listed_default_is_named_in_the_active_language(till):
+    with translation.override("en"):
+        assert _cash_names(till) == ["Cash"] * 5
+    with translation.override("fr"):
+        assert _cash_names(till) == ["Espèces"] * 5
+
+
+def test_a_stored_method_keeps_its_name_in_every_language(till):
+    payment_method_update(store=till.store, code="cash", name="Liquide")
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert _cash_names(till) == ["Liquide"] * 5
+
+
+def test_a_receipt_names_the_method_in_the_language_its_record_holds_only_the_code(shelf, till):
+    sale = sell(PaymentInput("cash", "2"))
+    stored_hash = sale.chain_hash
+    with translation.override("en"):
+        [payment] = invoice_detail(number=sale.number).payments.all()
+        assert payment.get_method_display() == "Cash"
+        assert chain_verify(till, "invoice").status == "whole"
+    with translation.override("fr"):
+        [payment] = invoice_detail(number=sale.number).payments.all()
+        assert payment.get_method_display() == "Espèces"
+        assert chain_verify(till, "invoice").status == "whole"
+    # The signed record holds the method's code, never its name.
+    assert Payment.objects.get(invoice=sale).method == "cash"
+    assert Invoice.objects.get(pk=sale.pk).chain_hash == stored_hash
 
 
 def test_a_method_that_requires_a_reference_refuses_a_payment_without_one(shelf, wave):

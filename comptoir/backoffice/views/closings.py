@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from comptoir.closings.management.output import method_label, period_label
+from comptoir.closings.management.output import method_labels, period_label
 from comptoir.closings.models import ClosingKind
 from comptoir.closings.selectors import closing_list
 from comptoir.stores.models import Till
@@ -56,12 +56,13 @@ def closing_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     if closing is None:
         raise Http404(_("Clôture inconnue."))
     paper = request.GET.get("print")
+    names = method_labels(closing)
     context = {
         "closing": closing,
         "period": period_label(closing),
         "kind_label": ClosingKind(closing.kind).label,
-        "payments": [(method_label(m), a) for m, a in closing.payments.items()],
-        "refunds": [(method_label(m), a) for m, a in closing.refunds.items()],
+        "payments": [(names.get(m, m), a) for m, a in closing.payments.items()],
+        "refunds": [(names.get(m, m), a) for m, a in closing.refunds.items()],
         "chain_hash": getattr(closing, "chain_hash", ""),
     }
     if paper in ("a4", "80"):

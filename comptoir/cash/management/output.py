@@ -41,14 +41,11 @@ def report_data(kind: str, session: CashSession, report: SessionReport) -> dict[
     return {"kind": kind, "session": session_data(session), **report.as_data(money)}
 
 
-def _method(method: str) -> str:
-    return payment_method_names().get(method, method)
-
-
 def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any]) -> None:
     """The X or Z of ``session`` (from :func:`report_data`) as text."""
     cash, currency = data["cash"], data["currency"]
     money = partial(money_text, currency=currency)
+    names = payment_method_names(store_ids=[session.store_id])
     title = _("Rapport X") if data["kind"] == "X" else _("Rapport Z")
     out.write(
         _("%(title)s — caisse %(till)s, session n° %(n)d ouverte le %(at)s")
@@ -99,11 +96,18 @@ def write_report(out: OutputWrapper, session: CashSession, data: dict[str, Any])
         }
     )
     for method, amount in data["payments"].items():
-        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
+        out.write(
+            _("Encaissé en %(m)s : %(a)s") % {"m": names.get(method, method), "a": money(amount)}
+        )
     for method, amount in data["refunds"].items():
-        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
+        out.write(
+            _("Remboursé en %(m)s : %(a)s") % {"m": names.get(method, method), "a": money(amount)}
+        )
     for method, amount in data.get("settlements", {}).items():
-        out.write(_("Comptes réglés en %(m)s : %(a)s") % {"m": _method(method), "a": money(amount)})
+        out.write(
+            _("Comptes réglés en %(m)s : %(a)s")
+            % {"m": names.get(method, method), "a": money(amount)}
+        )
     out.write("")
     out.write(
         _(

@@ -74,8 +74,9 @@ def closing_data(closing: Closing, *, detail: bool = False) -> dict[str, Any]:
     return data
 
 
-def method_label(method: str) -> str:
-    return payment_method_names().get(method, method)
+def method_labels(closing: Closing) -> dict[str, str]:
+    """The names of ``closing``'s store's payment methods by code, in one query."""
+    return payment_method_names(store_ids=[closing.store_id])
 
 
 def period_label(closing: Closing) -> str:
@@ -117,6 +118,7 @@ def write_closings(out: OutputWrapper, closings: list[Closing]) -> None:
 def write_closing(out: OutputWrapper, closing: Closing) -> None:
     data = closing_data(closing, detail=True)
     money = partial(money_text, currency=closing.currency)
+    names = method_labels(closing)
     out.write(
         _("Clôture %(kind)s %(period)s — caisse %(till)s, faite le %(at)s")
         % {
@@ -160,9 +162,13 @@ def write_closing(out: OutputWrapper, closing: Closing) -> None:
         }
     )
     for method, amount in data["payments"].items():
-        out.write(_("Encaissé en %(m)s : %(a)s") % {"m": method_label(method), "a": money(amount)})
+        out.write(
+            _("Encaissé en %(m)s : %(a)s") % {"m": names.get(method, method), "a": money(amount)}
+        )
     for method, amount in data["refunds"].items():
-        out.write(_("Remboursé en %(m)s : %(a)s") % {"m": method_label(method), "a": money(amount)})
+        out.write(
+            _("Remboursé en %(m)s : %(a)s") % {"m": names.get(method, method), "a": money(amount)}
+        )
     out.write(
         _("Grand total perpétuel : %(p)s ; total perpétuel absolu : %(a)s")
         % {

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from comptoir.lib.argtexts import SpeakingParser
 from comptoir.lib.db import database_error_message
 from comptoir.lib.errors import ComptoirError
+from comptoir.lib.management.names import typed_name
 from comptoir.lib.text import terminal_safe
 
 EXIT_USER_ERROR = 2
@@ -116,7 +117,7 @@ class ComptoirCommand(BaseCommand):
         # Django's ``BaseCommand.create_parser``, with comptoir's parser and options.
         kwargs.setdefault("formatter_class", DjangoHelpFormatter)
         parser = ComptoirParser(
-            prog=f"{os.path.basename(prog_name)} {subcommand}",
+            prog=f"{os.path.basename(prog_name)} {typed_name(subcommand)}",
             description=self.help or None,
             missing_args_message=getattr(self, "missing_args_message", None),
             called_from_command_line=getattr(self, "_called_from_command_line", None),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from comptoir.pos.guards import is_fetch, till_required
 from comptoir.pos.selectors import credit_note_day_list, invoice_day_list, stock_level_map
 from comptoir.printing.selectors import printer_get
+from comptoir.sales.selectors import payments_named
 from comptoir.stock.selectors import article_list
 from comptoir.stores.models import Till
 from comptoir.web.roles import MANAGER, cashier_required, role_of
@@ -25,6 +26,7 @@ def my_sales(request: HttpRequest, *, till: Till) -> HttpResponse:
     cashier = None if role_of(request.user) == MANAGER else request.user.get_username()
     today = timezone.localdate()
     invoices = list(invoice_day_list(till=till, day=today, cashier=cashier))
+    payments_named(invoices)
     return render(
         request,
         "pos/my_sales.html",

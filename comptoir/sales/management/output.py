@@ -12,7 +12,6 @@ from comptoir.lib.management.helpers import local_iso, local_text, write_table
 from comptoir.lib.money import format_amount, format_money, money_text
 from comptoir.lib.quantity import format_quantity
 from comptoir.sales.models import CreditNote, Invoice
-from comptoir.sales.selectors import payment_method_names
 
 
 def _taxes(document: Invoice | CreditNote) -> list[dict[str, Any]]:
@@ -110,10 +109,6 @@ def credit_note_data(note: CreditNote) -> dict[str, Any]:
     }
 
 
-def _method(code: str) -> str:
-    return payment_method_names().get(code, code)
-
-
 def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
     """The invoice as a French receipt-like summary."""
     data = invoice_data(invoice)
@@ -162,7 +157,10 @@ def write_invoice(out: OutputWrapper, invoice: Invoice) -> None:
     for payment in invoice.payments.all():
         out.write(
             _("Payé %(method)s : %(amount)s")
-            % {"method": _method(payment.method), "amount": format_money(payment.amount, currency)}
+            % {
+                "method": payment.get_method_display(),
+                "amount": format_money(payment.amount, currency),
+            }
         )
     if invoice.change_given:
         out.write(_("Rendu : %(change)s") % {"change": money(data["change_given"])})

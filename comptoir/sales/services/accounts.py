@@ -19,15 +19,15 @@ from comptoir.customers.selectors import customer_get
 from comptoir.journal.services import journal_link, snapshots
 from comptoir.lib.errors import ValidationError
 from comptoir.lib.money import format_money, parse_amount
-from comptoir.lib.usecases import use_case
 from comptoir.lib.validators import clean_text
 from comptoir.sales.calculations import payment_rule
 from comptoir.sales.journal_setup import settlement_values
 from comptoir.sales.models import PAYMENT_REFERENCE_LENGTH, AccountSettlement
 from comptoir.sales.selectors import customer_balance, payment_rules
 from comptoir.stores.models import Till
-from comptoir.stores.selectors import till_current
+from comptoir.stores.selectors import till_current, till_store_id
 from comptoir.stores.services import chain_head_lock
+from comptoir.sync import capture
 
 SETTLEMENT_KIND = "account_settlement"
 
@@ -94,4 +94,4 @@ def account_settle_block(
     return settlement
 
 
-account_settle = use_case(account_settle_block)
+account_settle = capture.store_use_case(till_store_id)(account_settle_block)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from comptoir.sales.selectors import invoice_get, payment_rules
 from comptoir.sales.services.derived import credit_notes_derive
 from comptoir.stock.models import MovementKind, StockMovement
 from comptoir.stores.models import Till
-from comptoir.stores.selectors import till_current
+from comptoir.stores.selectors import till_current, till_store_id
 from comptoir.stores.services import chain_head_lock, series_next
 from comptoir.sync import capture
 
@@ -47,7 +47,7 @@ class ReturnLine:
     quantity: str | Decimal | int
 
 
-@transaction.atomic(durable=True)
+@capture.store_use_case(till_store_id)
 def credit_note_issue(
     *,
     invoice_number: str,

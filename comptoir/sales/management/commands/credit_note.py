@@ -23,9 +23,6 @@ class Command(ComptoirCommand):
     )
     json_output = True
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        return super().create_parser(prog_name, "credit-note", **kwargs)
-
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("invoice", metavar="NUMERO", help=_("numéro de la facture"))
         parser.add_argument(
