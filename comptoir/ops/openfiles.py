@@ -10,24 +10,26 @@ also sets ``LimitNOFILE`` (``deploy/comptoir.service``).
 
 from __future__ import annotations
 
+import sys
+
 WANTED = 65536  # beyond this, a hub is split over more processes (serve --workers)
 
 
 def open_files_raised(wanted: int = WANTED) -> tuple[int, int] | None:
     """Raise this process's soft open-files limit towards ``wanted``, within its hard
     limit; (before, after). ``None`` where there is no such limit (Windows)."""
-    try:
+    if sys.platform != "win32":
         import resource
-    except ImportError:  # Windows: no per-process limit of this kind
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY:
-        return soft, soft
-    ceiling = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
-    if soft >= ceiling:
-        return soft, soft
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
-    except (ValueError, OSError):  # a platform that caps it lower (macOS: OPEN_MAX)
-        return soft, soft
-    return soft, ceiling
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return soft, soft
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        if soft >= ceiling:
+            return soft, soft
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+        except (ValueError, OSError):  # a platform that caps it lower (macOS: OPEN_MAX)
+            return soft, soft
+        return soft, ceiling
+    return None  # Windows: no per-process limit of this kind
