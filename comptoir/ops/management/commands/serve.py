@@ -23,6 +23,7 @@ from comptoir.lib.management.base import ComptoirCommand
 from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
 from comptoir.ops.upgrade import migrate_at_start
+from comptoir.syncengine.compaction import CompactionWorker
 from comptoir.syncengine.restored import hub_new_post
 
 log = logging.getLogger("comptoir.serve")
@@ -142,6 +143,10 @@ class Command(ComptoirCommand):
         if worker is None:  # else the sync worker's cycle closes the periods
             closer = ClosingsWorker()
             closer.start()
+        compactor = None
+        if settings.COMPTOIR_ROLE == "hub":  # the change log compacted daily
+            compactor = CompactionWorker()
+            compactor.start()
         _journal_verify_at_start()
         scheme = "https" if options["tls_cert"] else "http"
         self.stdout.write(
@@ -176,6 +181,8 @@ class Command(ComptoirCommand):
                 worker.shutdown()
             if closer is not None:
                 closer.shutdown()
+            if compactor is not None:
+                compactor.shutdown()
             if maintenance is not None:
                 maintenance.shutdown()
             _unless_refused(lambda: post_stopped(version=__version__))
