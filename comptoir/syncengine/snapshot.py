@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from comptoir.sync import registry, wire
 from comptoir.sync.clock import state_locked
 from comptoir.sync.models import NodeCredential, SyncState
+from comptoir.syncengine.compaction import cut_for
 from comptoir.syncengine.hub import MAX_PAGE_FACTS, log_head
 from comptoir.syncengine.protocol import Change, ProtocolError, Snapshot, change_of
 
@@ -96,7 +97,9 @@ def _parse(after: str, labels: tuple[str, ...]) -> tuple[int, uuid.UUID | None]:
 def snapshot_page(cred: NodeCredential, *, after: str = "", limit: int = PAGE_ROWS) -> Snapshot:
     """A page of the snapshot for ``cred``'s node, from ``after`` (``""``: the first)."""
     store = cred.till.store_id
-    head = log_head(store) if not after else 0  # before any row is read
+    # Before any row is read. Entries up to a cut were all committed (``compaction``), and
+    # may all be gone from a quiet domain: the head is at least the cut.
+    head = max(log_head(store), cut_for(store)) if not after else 0
     labels = snapshot_labels()
     index, last = _parse(after, labels)
     pairs: list[tuple[str, uuid.UUID]] = []

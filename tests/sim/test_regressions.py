@@ -209,3 +209,34 @@ def test_a_clock_set_back_after_a_closing_does_not_reopen_the_closed_day(
     sim.skew(node="n1", skew=0)
     sim.sell(where="n1", lines=[(1, 1)], customer=None)
     assert healed_problems(sim) == []
+
+
+def test_a_till_behind_the_log_s_cut_takes_a_snapshot_and_keeps_what_it_had_not_sent(
+    sim: ShopSimulation,
+) -> None:
+    """Issue 17: n1 sells and edits a customer offline while the hub and n2 go on; the hub
+    cuts its log past n1's cursor. n1's next sync is answered 410, takes the hub's
+    snapshot (its unsent sale and edit stay in its outbox), then pushes them."""
+    sim.tills(count=3)
+    sim.sell(where="n1", lines=[(0, 2)], customer="CL1", paid="exact")
+    sim.edit_customer(customer="CL1", what="name", where="n1")
+    sim.edit_article(where="hub", article="A2", what="name")
+    sim.sell(where="n2", lines=[(1, 1)], customer=None, paid="exact")
+    sim.sync(node="n2", mode="sync", faults=[], crash_at=None)
+    sim.compact(cut=True)
+    snapshots = sim.world.stats.requests["GET snapshot"]
+    report = sim.world.sync("n1")
+    assert report is not None
+    assert report.errors == []
+    assert sim.world.stats.requests["GET snapshot"] > snapshots
+    assert report.sent  # the sale and the edit, after the snapshot
+    with sim.world.on("n1"):
+        n1_name = Customer.objects.get(code="CL1").name
+        hub_article = Article.objects.get(code="A2").name
+    with sim.world.on("hub"):
+        assert Customer.objects.get(code="CL1").name == n1_name
+        assert Article.objects.get(code="A2").name == hub_article
+        sold_on_n1 = [d.id for d in sim.documents if d.side == "n1"]
+        assert sold_on_n1
+        assert Invoice.objects.filter(pk__in=sold_on_n1).count() == len(sold_on_n1)
+    assert healed_problems(sim) == []
