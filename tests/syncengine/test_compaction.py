@@ -20,15 +20,22 @@ from hypothesis import strategies as st
 
 from comptoir.catalogue.models import Article
 from comptoir.catalogue.services import article_update
+from comptoir.lib.errors import ValidationError
 from comptoir.sales.services import SaleLine, invoice_sell
 from comptoir.stores.models import Till
 from comptoir.stores.services import store_get_or_create
 from comptoir.sync.hlc import Timestamp
-from comptoir.sync.models import ChangeLog, LogCut, NodeCredential
+from comptoir.sync.models import ChangeLog, LogCompaction, LogCut, NodeCredential
 from comptoir.syncengine import auth, compaction, hub, snapshot
 from comptoir.syncengine.compaction import Behind, log_compact, superseded_of
 from comptoir.syncengine.digest import row_hashes
-from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION, FactChange
+from comptoir.syncengine.protocol import (
+    OLDEST_SCHEMA,
+    PREFIX,
+    PROTOCOL_VERSION,
+    SCHEMA_VERSION,
+    FactChange,
+)
 from tests.factories import at, make_article
 from tests.sync.helpers import reference_change, stamp
 
@@ -268,3 +275,43 @@ def test_the_hub_compact_command_says_what_it_removed(cred: NodeCredential, caps
     assert data["superseded"] == 2
     assert data["entries_before"] - data["entries_after"] == 2
     assert data["expired"] == 0
+
+
+def test_a_post_of_the_previous_schema_behind_the_cut_gets_a_clear_refusal(
+    cred: NodeCredential, client: Client
+) -> None:
+    """It cannot take a snapshot (it predates them): the 410 says what happened and what
+    to do, in French, and an older client shows it as the hub's refusal."""
+    old = hub.log_head(cred.till.store_id)
+    article_update(code="PAIN", name="Pain coupé")
+    log_compact(before_seq=hub.log_head())
+    response = client.get(
+        PREFIX + "pull",
+        {"cursor": old},
+        headers={
+            "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
+            "X-Comptoir-Schema": str(OLDEST_SCHEMA),
+            "Authorization": f"Bearer {_token(cred)}",
+        },
+    )
+    assert response.status_code == 410
+    assert "mettez comptoir à jour" in json.loads(response.content)["error"]
+
+
+def test_the_hub_compacts_once_a_day_from_its_worker(cred: NodeCredential) -> None:
+    for n in range(3):
+        article_update(code="PAIN", name=f"Pain {n}")
+    worker = compaction.CompactionWorker()
+    first = worker.cycle()
+    assert first is not None
+    assert first.superseded == 2
+    assert worker.cycle() is None  # not due again before a day
+    LogCompaction.objects.update(ran_at=timezone.now() - timedelta(days=1, minutes=1))
+    assert worker.cycle() is not None
+
+
+def test_the_hub_compact_command_refuses_a_horizon_out_of_range(cred: NodeCredential) -> None:
+    from django.core.management import call_command
+
+    with pytest.raises(ValidationError, match="horizon-days"):
+        call_command("hub", "compact", "--horizon-days", "0")
