@@ -298,6 +298,7 @@ def test_a_post_of_the_previous_schema_behind_the_cut_gets_a_clear_refusal(
     assert "mettez comptoir à jour" in json.loads(response.content)["error"]
 
 
+@pytest.mark.django_db(transaction=True)  # (the worker closes its connections, as in serve)
 def test_the_hub_compacts_once_a_day_from_its_worker(cred: NodeCredential) -> None:
     for n in range(3):
         article_update(code="PAIN", name=f"Pain {n}")
