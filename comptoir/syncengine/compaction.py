@@ -29,7 +29,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -66,6 +67,10 @@ class Behind(ComptoirError):
             )
         )
         self.through = through
+
+
+class CompactionBusy(ComptoirError):
+    """Another process of the hub is compacting the log now."""
 
 
 @dataclass
@@ -120,6 +125,38 @@ def log_compact(
     """Compact the log: superseded entries, then entries older than ``horizon`` (default
     ``log_horizon_days``). ``before_seq`` (tests, drills): cut the entries up to that
     sequence whatever their age (still no further than the committed watermark)."""
+    with _alone():
+        return _compact(horizon, before_seq, superseded, chunk, progress)
+
+
+# One compaction at a time (the hub's groups each run the daily worker): a session lock.
+COMPACT_LOCK_KEY = 0x636F6D71
+
+
+@contextmanager
+def _alone() -> Iterator[None]:
+    if connection.vendor != "postgresql":  # one writer at a time anyway
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [COMPACT_LOCK_KEY])
+        row = cursor.fetchone()
+    if not (row and row[0]):
+        raise CompactionBusy(_("Un compactage du journal est déjà en cours sur ce serveur."))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPACT_LOCK_KEY])
+
+
+def _compact(
+    horizon: timedelta | None,
+    before_seq: int | None,
+    superseded: bool,
+    chunk: int,
+    progress: Callable[[str, int], None] | None,
+) -> CompactionReport:
     days = horizon_days()
     horizon = horizon if horizon is not None else timedelta(days=days)
     report = CompactionReport(
@@ -198,10 +235,22 @@ def _drop_superseded(rows: set[UUID], watermark: int) -> int:
 
 
 def _horizon_cut(watermark: int, horizon: timedelta, before_seq: int | None) -> int:
+    """The last sequence (up to ``watermark``) of an entry older than ``horizon``: found by
+    bisection on the primary key (entries are appended in time order, to a few seconds),
+    a few dozen index reads instead of a scan of the log."""
     if before_seq is not None:
         return min(before_seq, watermark)
-    old = ChangeLog.objects.filter(created_at__lt=timezone.now() - horizon, seq__lte=watermark)
-    return int(old.aggregate(top=Max("seq"))["top"] or 0)
+    threshold = timezone.now() - horizon
+    entries = ChangeLog.objects.filter(seq__lte=watermark).order_by("seq")
+    cut, low, high = 0, 0, watermark
+    while low <= high:
+        middle = (low + high) // 2
+        found = entries.filter(seq__gte=middle).values_list("seq", "created_at").first()
+        if found is None or found[1] >= threshold:
+            high = middle - 1
+        else:
+            cut, low = found[0], found[0] + 1
+    return cut
 
 
 def _expire(cut: int, chunk: int, progress: Callable[[str, int], None] | None) -> int:
@@ -282,19 +331,21 @@ class CompactionWorker:
             if not compaction_due():
                 return None
             report = log_compact()
-            log.info(
-                "journal des changements compacté : %d remplacés, %d expirés, %d -> %d",
-                report.superseded,
-                report.expired,
-                report.entries_before,
-                report.entries_after,
-            )
-            return report
+        except CompactionBusy:  # another process of the hub is at it
+            return None
         except Exception:  # the hub must keep serving whatever happens here
             log.exception("compactage du journal non fait (nouvel essai au prochain cycle)")
             return None
         finally:
             close_old_connections()
+        log.info(
+            "journal des changements compacté : %d remplacés, %d expirés, %d -> %d",
+            report.superseded,
+            report.expired,
+            report.entries_before,
+            report.entries_after,
+        )
+        return report
 
     def _loop(self) -> None:
         try:

@@ -102,3 +102,25 @@ def test_the_cut_waits_for_a_push_under_way_and_its_store_s_tills_are_then_told(
     assert compaction.cut_for(pull_a.till.store_id) > cursor
     with pytest.raises(Behind):
         hub.pull_page(pull_a, cursor, 100, touch=False)
+
+
+def test_two_compactions_at_once_are_one_and_a_refusal(till: Till) -> None:
+    """The hub's groups each run the daily worker: the second finds the first at work."""
+    from comptoir.lib.errors import ComptoirError
+
+    with connection.cursor() as cursor:  # another process's compaction, in its session
+        cursor.execute("SELECT pg_advisory_lock(%s)", [compaction.COMPACT_LOCK_KEY])
+    try:
+        thread, out = _in_thread(lambda: log_compact(), "second")
+        thread.join(TIMEOUT)
+        assert isinstance(out[0], ComptoirError)
+        assert "déjà en cours" in out[0].message
+        worker, cycled = _in_thread(lambda: compaction.CompactionWorker().cycle(), "worker")
+        worker.join(TIMEOUT)
+        assert cycled == [None]  # due, but left to the other process
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [compaction.COMPACT_LOCK_KEY])
+    assert compaction.compaction_due()
+    log_compact()
+    assert not compaction.compaction_due()
