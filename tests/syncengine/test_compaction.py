@@ -275,6 +275,10 @@ def test_the_hub_compact_command_says_what_it_removed(cred: NodeCredential, caps
     assert data["superseded"] == 2
     assert data["entries_before"] - data["entries_after"] == 2
     assert data["expired"] == 0
+    call_command("hub", "compact", "--before-seq", str(hub.log_head()))
+    said = capsys.readouterr().out
+    assert "0 remplacées par une plus récente" in said
+    assert "Journal coupé jusqu'au numéro" in said
 
 
 def test_a_post_of_the_previous_schema_behind_the_cut_gets_a_clear_refusal(
