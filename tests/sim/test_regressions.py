@@ -20,7 +20,9 @@ from comptoir.lib.errors import ValidationError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.services import stock_receive
-from comptoir.stores.models import Till
+from comptoir.stores.models import Store, Till
+from comptoir.sync.models import SyncState
+from comptoir.syncengine import snapshot
 from tests.sim import test_simulation
 from tests.sim.invariants import Document, all_problems
 from tests.sim.test_simulation import ShopSimulation
@@ -239,4 +241,44 @@ def test_a_till_behind_the_log_s_cut_takes_a_snapshot_and_keeps_what_it_had_not_
         sold_on_n1 = [d.id for d in sim.documents if d.side == "n1"]
         assert sold_on_n1
         assert Invoice.objects.filter(pk__in=sold_on_n1).count() == len(sold_on_n1)
+    assert healed_problems(sim) == []
+
+
+def test_a_snapshot_cut_short_by_a_crash_goes_on_from_its_last_page(
+    sim: ShopSimulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of three rows: n1 crashes while applying the snapshot's second page. The first
+    is kept with where the next starts; the cursor has not moved. The next sync goes on
+    from there and only then moves the cursor to the snapshot's head."""
+    monkeypatch.setattr(snapshot, "PAGE_ROWS", 3)
+    sim.tills(count=3)
+    sim.sell(where="n1", lines=[(0, 1)], customer=None, paid="exact")
+    sim.edit_article(where="hub", article="A1", what="name")
+    sim.compact(cut=True)
+    with sim.world.on("n1"):
+        cursor = SyncState.objects.get(pk=1).pull_cursor
+    # Crash points: the pull (sent, answered 410), the first page (sent, answered,
+    # applied), the second (sent, answered), its application.
+    assert sim.world.sync("n1", crash_at=7) is None
+    with sim.world.on("n1"):
+        state = SyncState.objects.get(pk=1)
+        assert state.snapshot_head is not None
+        assert state.snapshot_after
+        assert state.pull_cursor == cursor
+        head = state.snapshot_head
+    pages = sim.world.stats.requests["GET snapshot"]
+    report = sim.world.sync("n1")
+    assert report is not None
+    assert report.errors == []
+    with sim.world.on("n1"):
+        state = SyncState.objects.get(pk=1)
+        assert (state.snapshot_head, state.snapshot_after) == (None, "")
+        assert state.pull_cursor >= head
+    with sim.world.on("hub"):
+        rows = sum(
+            len(snapshot._rows(label, Store.objects.get(name=store_of("n1")).pk))
+            for label in snapshot.snapshot_labels()
+        )
+    # It went on: fewer pages than a snapshot from the start.
+    assert sim.world.stats.requests["GET snapshot"] - pages < -(-rows // 3)
     assert healed_problems(sim) == []
