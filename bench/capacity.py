@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench import cpu
+from bench import cpu, logsize
 from bench.groups import TwoGroups
 from bench.harness import World
 from comptoir.lib.ids import new_id
@@ -242,6 +242,7 @@ def run(
     sale-to-other-till p99 reaches 1 s. ``quick``: printing only, without the
     per-request costs."""
     made = world.shell(world.hub_home, ENROLL.format(count=max(steps), per_store=TILLS_PER_STORE))
+    log_start = logsize.measure(world)
     tills = [Till(**t) for t in made["tills"]]
     assert world.hub.proc is not None
     postgres = cpu.postmaster(world.pg.datadir)
@@ -282,6 +283,7 @@ def run(
                 two.stop()
     if not quick:
         _request_costs(world, tills[0], tills[1:3], made, results)
+    logsize.report(world, log_start, results)
 
 
 def _steps(

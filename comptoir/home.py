@@ -34,7 +34,11 @@ Role = Literal["hub", "node"]
 # The languages of the interface (``settings.LANGUAGES``); French is the source's.
 LANGUAGES = ("fr", "en")
 # The integer keys of ``comptoir.toml`` and the values they take.
-INT_RANGES = {"backup_keep": (1, 1000), "discount_manager_threshold": (0, 100)}
+INT_RANGES = {
+    "backup_keep": (1, 1000),
+    "discount_manager_threshold": (0, 100),
+    "log_horizon_days": (1, 3650),
+}
 
 
 def default_home() -> Path:
@@ -81,6 +85,9 @@ class HomeConfig:
     backup_keep: int = 7
     # A basket discount above this percentage of the basket needs a manager's approval.
     discount_manager_threshold: int = 10
+    # Hub: change-log entries older than this many days are deleted (a till offline for
+    # longer takes a snapshot of the hub's data when it comes back; ``hub compact``).
+    log_horizon_days: int = 30
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
 
     def database_path(self, home: Path) -> Path:

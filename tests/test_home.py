@@ -240,6 +240,7 @@ def _home_with(tmp_path: Path, **changes: object) -> Path:
         ({"trusted_proxies": "127.0.0.1"}, "type", "trusted_proxies", "liste de textes"),
         ({"discount_manager_threshold": 150}, "choice", "discount_manager_threshold", "0…100"),
         ({"discount_manager_threshold": "10"}, "type", "discount_manager_threshold", "entier"),
+        ({"log_horizon_days": 0}, "choice", "log_horizon_days", "1…3650"),
         ({"trusted_proxies": ["127.0.0.1", 7]}, "type", "trusted_proxies", "liste de textes"),
     ],
 )

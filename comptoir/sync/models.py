@@ -33,6 +33,11 @@ class SyncState(models.Model):
     clock_offset_ms = models.BigIntegerField(
         default=0, help_text=_("Heure du hub moins heure locale, au dernier contact.")
     )
+    # A snapshot of the hub's state being taken (``syncengine.snapshot``): the log sequence
+    # it was read at (the pull cursor once it is whole), and where its next page starts.
+    # None: no snapshot under way.
+    snapshot_head = models.BigIntegerField(null=True, blank=True)
+    snapshot_after = models.CharField(max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("état de la synchronisation")
@@ -101,10 +106,52 @@ class ChangeLog(models.Model):
     class Meta:
         verbose_name = _("journal des changements")
         verbose_name_plural = _("journal des changements")
-        indexes = [models.Index(fields=["store", "seq"], name="changelog_domain_idx")]
+        indexes = [
+            models.Index(fields=["store", "seq"], name="changelog_domain_idx"),
+            # A row's entries (compaction keeps its first and, per origin, its latest).
+            models.Index(fields=["row_id", "seq"], name="changelog_row_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.model} {self.row_id}"
+
+
+class LogCut(models.Model):
+    """Hub: the change log of an ordering domain was deleted up to ``through`` (its entries
+    older than the horizon, ``syncengine.compaction``). ``domain``: a store's id, or ``""``
+    for the rows every store sees. A node whose cursor is below the cut of a domain it
+    sees may have missed entries: it takes a snapshot instead of pulling.
+
+    A cut is written (and committed) before any entry below it is deleted, so that a pull
+    that read the log after some were gone reads the cut too.
+    """
+
+    domain = models.CharField(max_length=36, primary_key=True)
+    through = models.BigIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("coupe du journal des changements")
+        verbose_name_plural = _("coupes du journal des changements")
+
+    def __str__(self) -> str:
+        return f"{self.domain or '*'} <= {self.through}"
+
+
+class LogCompaction(models.Model):
+    """Hub: one row (pk=1), the last compaction of the change log: how far superseded
+    entries were looked for (an entry below it is only superseded by a later one, which
+    makes its row's entries looked at again), and when it ran."""
+
+    superseded_through = models.BigIntegerField(default=0)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("compactage du journal des changements")
+        verbose_name_plural = _("compactages du journal des changements")
+
+    def __str__(self) -> str:
+        return f"superseded<={self.superseded_through} at {self.ran_at}"
 
 
 class PullFailure(models.Model):

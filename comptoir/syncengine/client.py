@@ -26,6 +26,7 @@ from comptoir.syncengine.protocol import (
     Push,
     PushReply,
     Recovery,
+    Snapshot,
     check_versions,
     decode,
     hub_is_older,
@@ -44,6 +45,10 @@ class HubRefused(ComptoirError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class HubBehind(HubRefused):
+    """The hub cut its change log above this post's cursor (410): take a snapshot."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -192,6 +197,8 @@ class HubClient:
                 % {"p": problem},
                 426,
             )
+        if status == 410 and isinstance(fields.get("cut"), int):
+            raise HubBehind(str(fields.get("error") or status), status)
         if status >= 400:
             raise HubRefused(str(fields.get("error") or status), status)
         if problem:
@@ -287,6 +294,14 @@ class HubClient:
         if pending is not None:
             params["pending"] = pending
         return self._typed(self._request("GET", "pull", params=params, timeout=timeout), Page)
+
+    def snapshot(self, *, after: str = "") -> Snapshot:
+        """A page of the hub's current state for this post (``after``: where it starts)."""
+        params = {"after": after} if after else {}
+        return self._typed(
+            self._request("GET", "snapshot", params=params, timeout=httpx.Timeout(120.0)),
+            Snapshot,
+        )
 
     def recovery(self, *, since: str = "", after: int = 0, limit: int = 0) -> Recovery:
         """What the hub holds of this post's own records, with a page of its facts."""

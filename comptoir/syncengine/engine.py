@@ -30,9 +30,9 @@ from comptoir.sync import clock, registry, wire
 from comptoir.sync.clock import state_locked
 from comptoir.sync.hlc import Timestamp
 from comptoir.sync.models import ConflictLog, OutboxEntry, PullFailure, SyncState
-from comptoir.syncengine import recovery, refill
+from comptoir.syncengine import recovery, refill, snapshot
 from comptoir.syncengine.apply import apply_batch
-from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
+from comptoir.syncengine.client import HubBehind, HubClient, HubRefused, HubUnreachable
 from comptoir.syncengine.protocol import (
     CLOCK_TOLERANCE_MS,
     Change,
@@ -363,6 +363,33 @@ def pull(
     page is applied here, the next one is fetched (from another thread: no database)."""
     heap.settle()
     report = report or Report()
+    if _stored_cursor() == 0 or snapshot.under_way():
+        _bootstrap(client, progress=progress, report=report)
+    try:
+        return _pull_pages(client, wait=wait, progress=progress, report=report)
+    except HubBehind:
+        # The hub cut its log above this post's cursor: its current state, then the log.
+        _bootstrap(client, progress=progress, report=report)
+        return _pull_pages(client, wait=wait, progress=progress, report=report)
+
+
+def _bootstrap(client: HubClient, *, progress: Progress | None, report: Report) -> None:
+    """A snapshot of the hub's state (``snapshot``): a new post, or one behind the log's
+    cut. Its unsent changes stay in its outbox (reference rows merge by clocks)."""
+
+    def apply(changes: list[Change]) -> None:
+        _apply_changes(changes, report)
+
+    snapshot.bootstrap(
+        client,
+        apply=apply,
+        progress=(lambda n: progress("snapshot", n)) if progress else None,
+    )
+
+
+def _pull_pages(
+    client: HubClient, *, wait: int, progress: Progress | None, report: Report
+) -> Report:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comptoir-fetch") as fetcher:
         cursor = _stored_cursor()
         page = client.pull(cursor, limit=PULL_LIMIT, wait=wait, pending=pending_count())
@@ -415,23 +442,25 @@ def _apply_page(page: Page, cursor: int, report: Report) -> bool:
         state = state_locked()
         if state.pull_cursor != cursor:
             return False
-        changes = page.changes
-        had_failures = PullFailure.objects.exists()
-        for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
-            if outcome.status == "rejected":
-                PullFailure.objects.create(
-                    model=change.model, row_id=change.row, reason=outcome.reason
-                )
-                report.rejected.append((change.model, outcome.reason))
-                continue
-            if had_failures:  # applied now: an earlier failure of this row is resolved
-                PullFailure.objects.filter(model=change.model, row_id=change.row).delete()
-            if outcome.status == "applied":
-                rows = change.data.rows if isinstance(change, FactChange) else None
-                _count(report.received, change.model, rows)
+        _apply_changes(page.changes, report)
         state.pull_cursor = page.cursor
         state.save(update_fields=["pull_cursor"])
     return True
+
+
+def _apply_changes(changes: list[Change], report: Report) -> None:
+    """Apply received changes (in the caller's transaction), noting the refused ones."""
+    had_failures = PullFailure.objects.exists()
+    for change, outcome in zip(changes, apply_batch(changes, origin="hub"), strict=True):
+        if outcome.status == "rejected":
+            PullFailure.objects.create(model=change.model, row_id=change.row, reason=outcome.reason)
+            report.rejected.append((change.model, outcome.reason))
+            continue
+        if had_failures:  # applied now: an earlier failure of this row is resolved
+            PullFailure.objects.filter(model=change.model, row_id=change.row).delete()
+        if outcome.status == "applied":
+            rows = change.data.rows if isinstance(change, FactChange) else None
+            _count(report.received, change.model, rows)
 
 
 def retry_rejected() -> int:

@@ -16,6 +16,7 @@ from comptoir.journal.arrival import records_arrived
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, IntegrityAlert, NodeCredential, ReceivedChange
+from comptoir.syncengine import compaction
 from comptoir.syncengine.apply import apply_batch
 from comptoir.syncengine.protocol import Change, FactChange, Page, Result, change_of
 
@@ -280,6 +281,9 @@ def pull_page(
     readable by the next query, and a page that is not full can move the cursor to the
     head, past entries meant for other nodes. Never to the whole log's head: another
     store's push may still be committing below it, and its own store's after it.
+
+    :class:`compaction.Behind` if the log was cut above ``cursor`` in a domain this node
+    sees (read after the entries: a cut is committed before its entries go).
     """
     head = log_head(cred.till.store_id)
     entries = list(
@@ -287,6 +291,7 @@ def pull_page(
         .order_by("seq")
         .values_list("seq", "model", "row_id")[: limit + 1]
     )
+    compaction.check_cursor(cred.till.store_id, cursor)
     more = len(entries) > limit
     entries = entries[:limit]
     documents: set[tuple[str, uuid.UUID]] = set()

@@ -8,6 +8,8 @@ or gzip for a client that asks for it; see ``compression``).
 - ``GET  pull?cursor=N&limit=L&wait=S`` -> :class:`Page`
 - ``POST enroll`` :class:`Enroll` -> ``{"token", "till", "store"}``
 - ``GET  digest?model=M`` -> per-model digests, then row digests (``verify``)
+- ``GET  snapshot?after=A`` -> :class:`Snapshot` (a new node, or one behind the log's cut:
+  a pull answers it 410 with ``cut``)
 
 A change (:data:`Change`) is ``{"id", "model", "row", "kind": "reference"|"fact",
 "data"}``: the current state of a reference row (:class:`ReferenceData`, its fields and
@@ -161,6 +163,18 @@ class Page(Envelope, kw_only=True):
 
     changes: list[Change]
     cursor: int
+    more: bool = False
+
+
+class Snapshot(Envelope, kw_only=True):
+    """A page of a snapshot (``GET snapshot?after=A``): the current state of rows this node
+    sees, whole aggregates, in an order where a row comes after the rows it points to.
+    ``head``: on the first page (no ``after``), the log sequence read before any row, where
+    pulls go on once the snapshot is whole; ``after``: where the next page starts."""
+
+    changes: list[Change]
+    head: int = 0
+    after: str = ""
     more: bool = False
 
 

@@ -50,7 +50,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from comptoir.sync import notify, registry, wire
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import ChangeLog, NodeCredential
-from comptoir.syncengine import auth, compression, hub, jsontext, schemas, sse
+from comptoir.syncengine import auth, compaction, compression, hub, jsontext, schemas, sse
 from comptoir.syncengine.protocol import (
     PREFIX,
     SCHEMA_VERSION,
@@ -378,14 +378,20 @@ class Streams:
             if feed is not None and not first and subscriber.cursor >= feed.position:
                 feed.subscribers.add(subscriber)
                 return
-            page = await _db(
-                hub.pull_page,
-                cred,
-                subscriber.cursor,
-                CATCH_UP_LIMIT,
-                touch=first,
-                note=subscriber.note if first else None,
-            )
+            try:
+                page = await _db(
+                    hub.pull_page,
+                    cred,
+                    subscriber.cursor,
+                    CATCH_UP_LIMIT,
+                    touch=first,
+                    note=subscriber.note if first else None,
+                )
+            except compaction.Behind:
+                # Cut meanwhile: the stream ends, and the till's reconnection is answered
+                # 410 (it takes a snapshot first).
+                subscriber.close()
+                return
             first = False
             if page.changes:
                 plain, packed = frames(page, packed=subscriber.packed, schema=subscriber.schema)
@@ -440,6 +446,11 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
             note = _node_news(_pending(scope), headers.get("user-agent", ""))
         except ProtocolError as exc:
             await _error(send, 400, str(exc), [])
+            return
+        try:  # (as a pull answers it: the till takes a snapshot, then streams)
+            await _db(compaction.check_cursor, cred.till.store_id, cursor)
+        except compaction.Behind as exc:
+            await _error(send, 410, exc.message, [], cut=exc.through)
             return
     packed = "zstd" in compression.accepted(headers.get("accept-encoding", ""))
     subscriber = Subscriber(
@@ -550,8 +561,10 @@ def _cursor(scope: dict[str, Any], headers: dict[str, str]) -> int:
     return _int(_query(scope, "cursor"), 0, 0, 2**62)
 
 
-async def _error(send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
-    body = jsontext.dumps({"error": message, **envelope(wall_ms())})
+async def _error(
+    send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]], **fields: Any
+) -> None:
+    body = jsontext.dumps({"error": message, **fields, **envelope(wall_ms())})
     await send(
         {
             "type": "http.response.start",

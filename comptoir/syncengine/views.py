@@ -25,7 +25,16 @@ from comptoir.lib.errors import ComptoirError
 from comptoir.sync import notify
 from comptoir.sync.clock import wall_ms
 from comptoir.sync.models import NodeCredential
-from comptoir.syncengine import auth, compression, hub, jsontext, recovery, schemas
+from comptoir.syncengine import (
+    auth,
+    compaction,
+    compression,
+    hub,
+    jsontext,
+    recovery,
+    schemas,
+    snapshot,
+)
 from comptoir.syncengine import digest as digests
 from comptoir.syncengine.protocol import (
     MAX_PULL_LIMIT,
@@ -58,6 +67,12 @@ def _reply_struct(message: Any) -> HttpResponse:
 
 def error(message: str, status: int) -> HttpResponse:
     return reply({"error": message}, status=status)
+
+
+def behind(exc: compaction.Behind, schema: int = SCHEMA_VERSION) -> HttpResponse:
+    """410: the log was cut above the node's cursor; ``cut`` tells a node of this version to
+    take a snapshot (``GET snapshot``), an older one shows the message."""
+    return reply({"error": exc.message, "cut": exc.through}, status=410, schema=schema)
 
 
 def _version_problem(request: HttpRequest) -> HttpResponse | None:
@@ -226,7 +241,10 @@ async def pull(request: HttpRequest) -> HttpResponse:
     deadline = loop.time() + wait
     while True:
         ticket = notify.waiter.ticket(str(cred.till.store_id), cred.node_id)
-        page = await sync_to_async(_page)(cred, cursor, limit, note)
+        try:
+            page = await sync_to_async(_page)(cred, cursor, limit, note)
+        except compaction.Behind as exc:
+            return behind(exc)
         note = None  # noted once per request, not on every turn of a long poll
         if page.changes or page.more or loop.time() >= deadline or notify.waiter.stopping:
             schema = _schema(request)
@@ -239,6 +257,28 @@ async def pull(request: HttpRequest) -> HttpResponse:
             )
         cursor = page.cursor
         await notify.waiter.wait(ticket, deadline - loop.time())
+
+
+@csrf_exempt
+@allow("GET")
+@authenticated
+def snapshot_view(request: HttpRequest, cred: NodeCredential) -> HttpResponse:
+    """A page of the current state of everything this node sees (``syncengine.snapshot``):
+    a node behind the log's cut, or a new one, starts from it."""
+    after = request.GET.get("after", "")
+    try:
+        limit = _int(request.GET.get("limit"), snapshot.PAGE_ROWS, 1, MAX_PULL_LIMIT)
+        page = snapshot.snapshot_page(cred, after=after, limit=limit)
+    except ProtocolError as exc:
+        return error(str(exc), 400)
+    schema = _schema(request)
+    return _reply_struct(
+        msgspec.structs.replace(
+            page,
+            changes=schemas.downgraded(page.changes, schema),
+            **envelope(wall_ms(), schema),
+        )
+    )
 
 
 @csrf_exempt

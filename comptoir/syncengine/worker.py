@@ -31,7 +31,7 @@ from comptoir.lib.errors import ComptoirError
 from comptoir.lib.numbers import format_seconds
 from comptoir.sync.models import OutboxEntry
 from comptoir.syncengine import engine, streamclient
-from comptoir.syncengine.client import HubClient, HubRefused, HubUnreachable
+from comptoir.syncengine.client import HubBehind, HubClient, HubRefused, HubUnreachable
 from comptoir.syncengine.describe import describe_moves
 from comptoir.syncengine.selectors import age_text, sync_status
 
@@ -267,6 +267,11 @@ class SyncWorker:
             streamclient.follow(
                 client, stop=self.stop, on_page=self._received, on_open=self.reachable.set
             )
+        except HubBehind:
+            # The hub cut its log above this post's cursor (meanwhile): the next turn's
+            # pull takes its snapshot, then the stream goes on from there.
+            log.info("journal du serveur coupé au-delà de ce poste : instantané")
+            return 0.0
         except streamclient.StreamUnavailable as exc:
             log.info(
                 "pas de flux en direct (%s) : attente longue, nouvel essai dans %d s",

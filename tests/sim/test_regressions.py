@@ -20,7 +20,9 @@ from comptoir.lib.errors import ValidationError
 from comptoir.sales.models import Invoice
 from comptoir.sales.services import SaleLine, credit_note_issue, invoice_sell
 from comptoir.stock.services import stock_receive
-from comptoir.stores.models import Till
+from comptoir.stores.models import Store, Till
+from comptoir.sync.models import SyncState
+from comptoir.syncengine import snapshot
 from tests.sim import test_simulation
 from tests.sim.invariants import Document, all_problems
 from tests.sim.test_simulation import ShopSimulation
@@ -208,4 +210,75 @@ def test_a_clock_set_back_after_a_closing_does_not_reopen_the_closed_day(
     sim.sell(where="n1", lines=[(0, 1)], customer=None)  # closes 31 December on n1
     sim.skew(node="n1", skew=0)
     sim.sell(where="n1", lines=[(1, 1)], customer=None)
+    assert healed_problems(sim) == []
+
+
+def test_a_till_behind_the_log_s_cut_takes_a_snapshot_and_keeps_what_it_had_not_sent(
+    sim: ShopSimulation,
+) -> None:
+    """Issue 17: n1 sells and edits a customer offline while the hub and n2 go on; the hub
+    cuts its log past n1's cursor. n1's next sync is answered 410, takes the hub's
+    snapshot (its unsent sale and edit stay in its outbox), then pushes them."""
+    sim.tills(count=3)
+    sim.sell(where="n1", lines=[(0, 2)], customer="CL1", paid="exact")
+    sim.edit_customer(customer="CL1", what="name", where="n1")
+    sim.edit_article(where="hub", article="A2", what="name")
+    sim.sell(where="n2", lines=[(1, 1)], customer=None, paid="exact")
+    sim.sync(node="n2", mode="sync", faults=[], crash_at=None)
+    sim.compact(cut=True)
+    snapshots = sim.world.stats.requests["GET snapshot"]
+    report = sim.world.sync("n1")
+    assert report is not None
+    assert report.errors == []
+    assert sim.world.stats.requests["GET snapshot"] > snapshots
+    assert report.sent  # the sale and the edit, after the snapshot
+    with sim.world.on("n1"):
+        n1_name = Customer.objects.get(code="CL1").name
+        hub_article = Article.objects.get(code="A2").name
+    with sim.world.on("hub"):
+        assert Customer.objects.get(code="CL1").name == n1_name
+        assert Article.objects.get(code="A2").name == hub_article
+        sold_on_n1 = [d.id for d in sim.documents if d.side == "n1"]
+        assert sold_on_n1
+        assert Invoice.objects.filter(pk__in=sold_on_n1).count() == len(sold_on_n1)
+    assert healed_problems(sim) == []
+
+
+def test_a_snapshot_cut_short_by_a_crash_goes_on_from_its_last_page(
+    sim: ShopSimulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of three rows: n1 crashes while applying the snapshot's second page. The first
+    is kept with where the next starts; the cursor has not moved. The next sync goes on
+    from there and only then moves the cursor to the snapshot's head."""
+    monkeypatch.setattr(snapshot, "PAGE_ROWS", 3)
+    sim.tills(count=3)
+    sim.sell(where="n1", lines=[(0, 1)], customer=None, paid="exact")
+    sim.edit_article(where="hub", article="A1", what="name")
+    sim.compact(cut=True)
+    with sim.world.on("n1"):
+        cursor = SyncState.objects.get(pk=1).pull_cursor
+    # Crash points: the pull (sent, answered 410), the first page (sent, answered,
+    # applied), the second (sent, answered), its application.
+    assert sim.world.sync("n1", crash_at=7) is None
+    with sim.world.on("n1"):
+        state = SyncState.objects.get(pk=1)
+        assert state.snapshot_head is not None
+        assert state.snapshot_after
+        assert state.pull_cursor == cursor
+        head = state.snapshot_head
+    pages = sim.world.stats.requests["GET snapshot"]
+    report = sim.world.sync("n1")
+    assert report is not None
+    assert report.errors == []
+    with sim.world.on("n1"):
+        state = SyncState.objects.get(pk=1)
+        assert (state.snapshot_head, state.snapshot_after) == (None, "")
+        assert state.pull_cursor >= head
+    with sim.world.on("hub"):
+        rows = sum(
+            len(snapshot._rows(label, Store.objects.get(name=store_of("n1")).pk))
+            for label in snapshot.snapshot_labels()
+        )
+    # It went on: fewer pages than a snapshot from the start.
+    assert sim.world.stats.requests["GET snapshot"] - pages < -(-rows // 3)
     assert healed_problems(sim) == []

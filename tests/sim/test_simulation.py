@@ -41,6 +41,7 @@ import hypothesis.core
 import pytest
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Max
 from django.test import RequestFactory
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -78,6 +79,8 @@ from comptoir.stock.services import stock_count, stock_loss, stock_receive, stoc
 from comptoir.stores.models import Till
 from comptoir.stores.selectors import till_current
 from comptoir.sync import wire
+from comptoir.sync.models import ChangeLog
+from comptoir.syncengine.compaction import log_compact
 from tests.sim.invariants import Document, Edit, all_problems
 from tests.sim.world import (
     ARTICLES,
@@ -477,6 +480,18 @@ class ShopSimulation(RuleBasedStateMachine):
     @step
     def deliver_late(self, pick: int) -> None:
         self.world.net.deliver_held(pick)
+
+    @rule(cut=st.booleans())
+    @step
+    def compact(self, cut: bool) -> None:
+        """The hub compacts its change log: the superseded entries, and with ``cut`` every
+        entry up to its head (as if all were past the horizon): a till behind the cut
+        takes a snapshot at its next pull, keeping what it has not sent."""
+        with self.world.on(HUB):
+            head = ChangeLog.objects.aggregate(head=Max("seq"))["head"] or 0
+            # A horizon of a century: only ``cut`` removes entries for their age.
+            report = log_compact(before_seq=head if cut else None, horizon=dt.timedelta(days=36500))
+        event(f"compactage: {'coupé' if report.through else 'remplacés seulement'}")
 
     @rule(node=NODE, skew=st.sampled_from(SKEWS_MS))
     @step

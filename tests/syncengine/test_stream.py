@@ -23,7 +23,7 @@ from comptoir.stores.models import Till
 from comptoir.stores.services import store_get_or_create
 from comptoir.sync import wire
 from comptoir.sync.models import NodeCredential
-from comptoir.syncengine import auth, hub, sse, stream
+from comptoir.syncengine import auth, compaction, hub, sse, stream
 from comptoir.syncengine.protocol import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
@@ -320,6 +320,30 @@ def test_a_stream_is_refused_as_a_pull_is(
         assert reader.status == status
         assert json.loads(reader.body)["error"]
         assert not stream.streams.feeds
+
+    run(scenario)
+
+
+def test_a_till_behind_the_log_s_cut_is_told_so_by_the_stream_as_by_a_pull(
+    posts: dict[str, Any],
+) -> None:
+    """Its catch-up would skip what the cut removed: 410, with the cut, before any event;
+    a till past the cut streams."""
+    token = posts["b"][0]
+    start = hub.log_head()
+    _pushed_sale(*posts["a"])
+    cut = hub.log_head()
+    compaction.log_compact(before_seq=cut)
+
+    async def scenario() -> None:
+        behind = await Reader(token, query=f"cursor={start}").open()
+        await behind.read(lambda r: False)
+        assert behind.status == 410
+        assert json.loads(behind.body)["cut"] == cut
+        assert not stream.streams.feeds
+        past = await Reader(token, query=f"cursor={cut}").open()
+        assert past.status == 200
+        await past.close()
 
     run(scenario)
 

@@ -24,6 +24,7 @@ from comptoir.lib.security import trusted_proxies
 from comptoir.maintenance import MaintenanceWorker
 from comptoir.ops.openfiles import open_files_raised
 from comptoir.ops.upgrade import migrate_at_start
+from comptoir.syncengine.compaction import CompactionWorker
 from comptoir.syncengine.restored import hub_new_post
 
 log = logging.getLogger("comptoir.serve")
@@ -143,6 +144,10 @@ class Command(ComptoirCommand):
         if worker is None:  # else the sync worker's cycle closes the periods
             closer = ClosingsWorker()
             closer.start()
+        compactor = None
+        if settings.COMPTOIR_ROLE == "hub":  # the change log compacted daily
+            compactor = CompactionWorker()
+            compactor.start()
         _journal_verify_at_start()
         _open_files()
         scheme = "https" if options["tls_cert"] else "http"
@@ -178,6 +183,8 @@ class Command(ComptoirCommand):
                 worker.shutdown()
             if closer is not None:
                 closer.shutdown()
+            if compactor is not None:
+                compactor.shutdown()
             if maintenance is not None:
                 maintenance.shutdown()
             _unless_refused(lambda: post_stopped(version=__version__))

@@ -1,8 +1,11 @@
 """``comptoir hub enroll|revoke|nodes``: the tills attached to this hub; ``comptoir hub
-check``: what is wrong with this hub on its server (``comptoir.syncengine.hubcheck``)."""
+check``: what is wrong with this hub on its server (``comptoir.syncengine.hubcheck``);
+``comptoir hub compact``: its change log compacted now (``comptoir.syncengine.compaction``;
+``serve`` does it daily)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,15 @@ from comptoir.syncengine.auth import (
     reenroll_command,
     reenrollment_create,
 )
+from comptoir.syncengine.compaction import log_compact, log_size
 from comptoir.syncengine.hubcheck import hub_check
 
 
 class Command(ComptoirCommand):
-    help = _("Enrôle, révoque et liste les caisses rattachées à ce serveur.")
+    help = _(
+        "Enrôle, révoque et liste les caisses rattachées à ce serveur ; compacte son journal "
+        "des changements."
+    )
     json_output = True
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,6 +52,26 @@ class Command(ComptoirCommand):
         revoke = add_action(actions, "revoke", _("Retire l'accès d'une caisse."))
         revoke.add_argument("name", help=_("nom de la caisse"))
         add_action(actions, "nodes", _("Liste les caisses enrôlées."))
+        compact = add_action(
+            actions,
+            "compact",
+            _(
+                "Compacte le journal des changements : les entrées remplacées par une plus "
+                "récente, et celles plus anciennes que l'horizon (log_horizon_days)."
+            ),
+        )
+        compact.add_argument(
+            "--horizon-days",
+            type=int,
+            default=None,
+            help=_("horizon en jours (par défaut log_horizon_days de comptoir.toml, 30)"),
+        )
+        compact.add_argument(
+            "--before-seq",
+            type=int,
+            default=None,
+            help=_("couper le journal jusqu'à ce numéro, quel que soit son âge (essais)"),
+        )
         check = add_action(
             actions,
             "check",
@@ -73,6 +100,8 @@ class Command(ComptoirCommand):
         action = options["action"]
         if action == "check":
             self._check(options)
+        elif action == "compact":
+            self._compact(options)
         elif action == "enroll" and options["reenroll"]:
             if options["prefix"]:
                 raise ValidationError(
@@ -127,6 +156,48 @@ class Command(ComptoirCommand):
                     ]
                     for r in rows
                 ],
+            )
+
+    def _compact(self, options: dict[str, Any]) -> None:
+        days, before = options["horizon_days"], options["before_seq"]
+        if days is not None and not 1 <= days <= 3650:
+            raise ValidationError(_("--horizon-days : un nombre de jours de 1 à 3650."))
+        if before is not None and before < 0:
+            raise ValidationError(_("--before-seq : un numéro positif."))
+        size_before = log_size()
+        report = log_compact(
+            horizon=timedelta(days=days) if days is not None else None, before_seq=before
+        )
+        size_after = log_size()
+        data = {
+            **report.as_json(),
+            "bytes_before": size_before["bytes"],
+            "bytes_after": size_after["bytes"],
+        }
+        if options.get("json"):
+            self.emit_json(data)
+            return
+        self.stdout.write(
+            _(
+                "Journal des changements : %(before)d entrées avant, %(after)d après "
+                "(%(superseded)d remplacées par une plus récente, %(expired)d plus anciennes "
+                "que %(days)d jours)."
+            )
+            % {
+                "before": report.entries_before,
+                "after": report.entries_after,
+                "superseded": report.superseded,
+                "expired": report.expired,
+                "days": report.horizon_days,
+            }
+        )
+        if report.through:
+            self.stdout.write(
+                _(
+                    "Journal coupé jusqu'au numéro %(seq)d : une caisse restée en deçà reprendra "
+                    "l'état actuel du serveur (ses ventes en attente sont gardées)."
+                )
+                % {"seq": report.through}
             )
 
     def _check(self, options: dict[str, Any]) -> None:
