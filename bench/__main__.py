@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failed = False
     ours: dict[int, tuple[float, float]] = {}
-    if need_catchup or selected & {"latency", "capacity", "pages"}:
+    if need_catchup or selected & {"latency", "capacity", "profile", "pages"}:
 
         def shared(world: World) -> None:
             till_a, till_b = suite.setup(world, scale)
@@ -153,6 +153,18 @@ def main(argv: list[str] | None = None) -> int:
                     quick=args.quick,
                     groups=groups,
                     workers=args.hub_workers,
+                )
+            if "profile" in selected:
+                out = world.shell(world.hub_home, "from bench.profile import run\nout = run()")
+                print(out.pop("text"))
+                results.raw["profile"] = out
+                results.add("profile", "queries per push of 1 invoice", out["push_queries"])
+                results.add(
+                    "profile",
+                    "push of 1 invoice (push view, in process)",
+                    out["push_cpu_ms"],
+                    "ms CPU",
+                    f"wall {out['push_ms']:.1f} ms, SQL {out['push_sql_ms']:.1f} ms (profiled)",
                 )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))

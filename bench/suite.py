@@ -25,6 +25,7 @@ NAMES = (
     "bootstrap",
     "pouchdb",
     "capacity",
+    "profile",
     "pages",
     "import",
 )
