@@ -166,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
                     "ms CPU",
                     f"wall {out['push_ms']:.1f} ms, SQL {out['push_sql_ms']:.1f} ms (profiled)",
                 )
+                results.add(
+                    "profile",
+                    "PostgreSQL CPU per push of 1 invoice",
+                    out["push_pg_cpu_ms"],
+                    "ms CPU",
+                    f"COMMIT wall {out['commit_ms']:.2f} ms",
+                )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))
                 out = world.shell(
