@@ -31,20 +31,22 @@ from tests.sync.helpers import fact_change
 MAX_QUERIES = {"sqlite": 33, "postgresql": 29}
 
 
+def enrolled(*, key: str) -> NodeCredential:
+    for n in range(5):
+        make_article(f"ART{n}", "2.50")
+    code = auth.enrollment_create(name="Caisse 2")
+    token, _till = auth.enrollment_redeem(code=code, node_id="node-2", public_key=key)
+    found = auth.credential_for(token)
+    assert found is not None
+    return found
+
+
 @pytest.fixture
 def cred(till: Till, settings: Any) -> NodeCredential:
     """A post enrolled with this process's public key: the sales made here are signed
     with it, so that the hub checks their chain as a real till's."""
     settings.COMPTOIR_ROLE = "hub"
-    for n in range(5):
-        make_article(f"ART{n}", "2.50")
-    code = auth.enrollment_create(name="Caisse 2")
-    token, _till = auth.enrollment_redeem(
-        code=code, node_id="node-2", public_key=post_public_text()[0]
-    )
-    found = auth.credential_for(token)
-    assert found is not None
-    return found
+    return enrolled(key=post_public_text()[0])
 
 
 def sales(cred: NodeCredential, count: int) -> list[Change]:
@@ -83,3 +85,20 @@ def test_a_push_of_one_sale_costs_the_same_queries_whatever_the_history(
     assert later[0] <= MAX_QUERIES[connection.vendor]
     # The first record of a chain: its state is created, not updated.
     assert first <= MAX_QUERIES[connection.vendor] + 4
+
+
+def test_the_chain_of_a_post_without_a_key_is_not_read_on_arrival(
+    till: Till, settings: Any
+) -> None:
+    """A post enrolled before the fiscal journal has no key on the hub: there is nothing
+    to check its chain with, so the push does not read it (its parts, its neighbours)."""
+    settings.COMPTOIR_ROLE = "hub"
+    cred = enrolled(key="")
+    first, second = sales(cred, 2)
+    hub.push_apply(cred, [first])
+    with CaptureQueriesContext(connection) as captured:
+        [result] = hub.push_apply(cred, [second])
+    assert result.status == "applied"
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if '"sales_invoiceline"' in sql or "chaincheck" in sql]
+    assert not ChainCheck.objects.exists()
