@@ -102,3 +102,19 @@ def test_the_chain_of_a_post_without_a_key_is_not_read_on_arrival(
     reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
     assert not [sql for sql in reads if '"sales_invoiceline"' in sql or "chaincheck" in sql]
     assert not ChainCheck.objects.exists()
+
+
+def test_a_requests_credential_is_one_query_without_the_store_row(
+    till: Till, settings: Any
+) -> None:
+    """Every sync request reads its credential: with its post (the store's id), not the
+    store's legal identity, which no sync request reads."""
+    settings.COMPTOIR_ROLE = "hub"
+    code = auth.enrollment_create(name="Caisse 2")
+    token, _till = auth.enrollment_redeem(code=code, node_id="node-2")
+    with CaptureQueriesContext(connection) as captured:
+        cred = auth.credential_for(token)
+        assert cred is not None
+        assert cred.till.store_id == till.store_id
+    [query] = captured.captured_queries
+    assert '"core_store"' not in query["sql"]
