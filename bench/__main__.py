@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failed = False
     ours: dict[int, tuple[float, float]] = {}
-    if need_catchup or selected & {"latency", "capacity", "connections", "pages"}:
+    if need_catchup or selected & {"latency", "capacity", "connections", "profile", "pages"}:
 
         def shared(world: World) -> None:
             till_a, till_b = suite.setup(world, scale)
@@ -166,6 +166,25 @@ def main(argv: list[str] | None = None) -> int:
                     [int(n) for n in streams.split(",")],
                     args.seconds or (5.0 if args.quick else 30.0),
                     results,
+                )
+            if "profile" in selected:
+                out = world.shell(world.hub_home, "from bench.profile import run\nout = run()")
+                print(out.pop("text"))
+                results.raw["profile"] = out
+                results.add("profile", "queries per push of 1 invoice", out["push_queries"])
+                results.add(
+                    "profile",
+                    "push of 1 invoice (push view, in process)",
+                    out["push_cpu_ms"],
+                    "ms CPU",
+                    f"wall {out['push_ms']:.1f} ms, SQL {out['push_sql_ms']:.1f} ms (profiled)",
+                )
+                results.add(
+                    "profile",
+                    "PostgreSQL CPU per push of 1 invoice",
+                    out["push_pg_cpu_ms"],
+                    "ms CPU",
+                    f"COMMIT wall {out['commit_ms']:.2f} ms",
                 )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
                 articles, invoices = (int(n) for n in args.pages_data.split(","))

@@ -26,6 +26,7 @@ NAMES = (
     "pouchdb",
     "capacity",
     "connections",
+    "profile",
     "pages",
     "import",
 )

@@ -32,13 +32,22 @@ from comptoir.stores.models import Till
 from comptoir.sync.models import IntegrityAlert
 
 
-def signature_problem(label: str, root: Any) -> str | None:
+def _till(till_id: Any, known: Till | None) -> Till | None:
+    """The post ``till_id``: ``known`` when it is that post (the pusher's, read under its
+    credential's lock: no query), else read."""
+    if known is not None and str(known.pk) == str(till_id):
+        return known
+    return Till.objects.filter(pk=till_id).first()
+
+
+def signature_problem(label: str, root: Any, known: Till | None = None) -> str | None:
     """Why the hub refuses an arriving record's signature, or None (not a chained record,
-    made before signatures, or signed by its post's key)."""
+    made before signatures, or signed by its post's key). ``known``: the pushing post,
+    read in this transaction (see :func:`_till`)."""
     spec = kind_of_model(label)
     if spec is None or not root.chain_version or root.chain_version < 2:
         return None
-    till = Till.objects.filter(pk=root.till_id).first()
+    till = _till(root.till_id, known)
     key = till_public_key(till) if till is not None else None
     if key is None:
         # A post enrolled before the fiscal journal: its key reaches the hub at its next
@@ -113,9 +122,12 @@ def _predecessor(till: Till, chain: str, first: Stored) -> tuple[int, str]:
     return 0, GENESIS
 
 
-def records_arrived(node_id: str, applied: Iterable[tuple[str, str]]) -> None:
+def records_arrived(
+    node_id: str, applied: Iterable[tuple[str, str]], known: Till | None = None
+) -> None:
     """After a push: check the chains of the fiscal records just applied (model label,
-    row id), record each chain's state and raise an alert on a broken link."""
+    row id), record each chain's state and raise an alert on a broken link. ``known``:
+    the pushing post, read in this transaction (see :func:`_till`)."""
     firsts: dict[tuple[Any, str], int] = {}
     for label, row in applied:
         spec = kind_of_model(label)
@@ -131,16 +143,17 @@ def records_arrived(node_id: str, applied: Iterable[tuple[str, str]]) -> None:
         key = (found[0], spec.chain)
         firsts[key] = min(firsts.get(key, found[1]), found[1])
     for (till_id, chain), since in firsts.items():
-        till = Till.objects.get(pk=till_id)
+        till = _till(till_id, known)
+        assert till is not None  # (a record's post is a foreign key)
         _check_from(node_id, till, chain, since)
 
 
 def _check_from(node_id: str, till: Till, chain: str, since: int) -> None:
+    key = till_public_key(till)
+    if key is None:  # (before reading the chain: nothing to check it with)
+        return
     stored = chain_stored(till, chain, since=since)
     if not stored:
-        return
-    key = till_public_key(till)
-    if key is None:
         return
     after = _predecessor(till, chain, stored[0])
     report = verify_chain([s.record for s in stored], key, after=after, gaps_pending=True)
@@ -168,6 +181,7 @@ def _check_from(node_id: str, till: Till, chain: str, since: int) -> None:
         found,
         first.reason if first else "",
         first.sequence if first else None,
+        current=previous,
     )
     if status == "broken":
         _alert(

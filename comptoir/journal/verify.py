@@ -259,21 +259,24 @@ def check_save(
     found: Stored | None,
     reason: str,
     sequence: int | None,
+    *,
+    current: ChainCheck | None = None,
 ) -> None:
-    ChainCheck.objects.update_or_create(
-        till=till,
-        chain=chain,
-        defaults={
-            "status": status,
-            "count": count,
-            "model": found.spec.label if found else "",
-            "row_id": found.obj.pk if found else None,
-            "number": (found.spec.number(found.obj) if found else "")[:40],
-            "sequence": sequence,
-            "reason": reason,
-            "checked_at": timezone.now(),
-        },
-    )
+    """Keep a chain's state. ``current``: its row, read in this transaction (one
+    ``UPDATE``, no read again)."""
+    fields = {
+        "status": status,
+        "count": count,
+        "model": found.spec.label if found else "",
+        "row_id": found.obj.pk if found else None,
+        "number": (found.spec.number(found.obj) if found else "")[:40],
+        "sequence": sequence,
+        "reason": reason,
+        "checked_at": timezone.now(),
+    }
+    if current is not None and ChainCheck.objects.filter(pk=current.pk).update(**fields):
+        return
+    ChainCheck.objects.update_or_create(till=till, chain=chain, defaults=fields)
 
 
 @transaction.atomic

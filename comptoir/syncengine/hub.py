@@ -70,7 +70,14 @@ def _push_apply(
     now = wall_ms()
     results: list[Result] = []
     with transaction.atomic(durable=True):
-        NodeCredential.objects.select_for_update().filter(pk=cred.pk).values_list("pk").first()
+        # The post, read again under its credential's lock: what the push is checked
+        # against (its store, its key) is what holds when it commits.
+        till = (
+            NodeCredential.objects.select_for_update(of=("self",))
+            .select_related("till")
+            .get(pk=cred.pk)
+            .till
+        )
         # The change-log lock first, as every local hub write takes it (at its first
         # captured save) before touching derived rows: applying facts updates stock levels
         # before appending to the log, and the other order deadlocked with a local
@@ -99,7 +106,7 @@ def _push_apply(
                     fresh.append(change)
             outcomes = {
                 o.change_id: o
-                for o in apply_batch(fresh, origin=cred.node_id, till=cred.till, hub_now_ms=now)
+                for o in apply_batch(fresh, origin=cred.node_id, till=till, hub_now_ms=now)
             }
             outcomes_by_id = dict(outcomes)  # ``outcomes`` is consumed below
             for change in changes:
@@ -130,6 +137,7 @@ def _push_apply(
                     for c in fresh
                     if isinstance(c, FactChange) and outcomes_by_id[c.id].status == "applied"
                 ],
+                till,
             )
     return results
 

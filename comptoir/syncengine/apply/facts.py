@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.journal.arrival import relayed_intact, relayed_record, signature_problem
 from comptoir.lib.errors import ComptoirError
-from comptoir.stores.models import Till
+from comptoir.stores.models import Store, Till
 from comptoir.sync import capture, registry, wire
 from comptoir.sync.inserts import insert_rows
 from comptoir.syncengine import refill
@@ -90,7 +90,7 @@ def apply_fact(change: FactChange, origin: str, till: Till | None) -> str:
             if not relayed:
                 raise Rejected(reason)
     if till is not None:
-        reason = signature_problem(spec.label, root)  # the fiscal journal's check
+        reason = signature_problem(spec.label, root, till)  # the fiscal journal's check
         if reason:
             raise Rejected(reason)
     check_foreign_keys(root)
@@ -215,13 +215,13 @@ def apply_facts(
                 outcomes[agg.index] = rejected(change, reason)
                 continue
         if till is not None:
-            reason = signature_problem(agg.spec.label, agg.root)  # the fiscal journal's check
+            reason = signature_problem(agg.spec.label, agg.root, till)  # the fiscal journal's
             if reason:
                 outcomes[agg.index] = rejected(change, reason)
                 continue
         first[key] = agg
         fresh.append(agg)
-    for agg, reason in _unresolved(fresh).items():
+    for agg, reason in _unresolved(fresh, till).items():
         outcomes[agg.index] = rejected(changes[agg.index], reason)
     fresh = [agg for agg in fresh if agg.index not in outcomes]
     if fresh:
@@ -259,7 +259,9 @@ def _stored_aggregates(
         found = [
             pk
             for chunk in chunks(sorted(pks, key=str))
-            for pk in spec.model._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+            for pk in spec.model._default_manager.filter(pk__in=chunk)
+            .order_by()
+            .values_list("pk", flat=True)
         ]
         for chunk in chunks(found):
             for pk, data in wire.fact_aggregates(label, chunk).items():
@@ -267,9 +269,12 @@ def _stored_aggregates(
     return out
 
 
-def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
+def _unresolved(fresh: list[_Aggregate], till: Till | None = None) -> dict[_Aggregate, str]:
     """Aggregates with a foreign key to a row that is neither here nor inserted with them
-    (by an aggregate that is itself resolved), with the first such key's reason."""
+    (by an aggregate that is itself resolved), with the first such key's reason.
+
+    ``till``: the pushing post, read in this transaction: it and its store are here
+    without asking (every sale of a till names both)."""
     born: dict[type[models.Model], dict[Any, _Aggregate]] = {}
     for agg in fresh:
         for model, obj in agg.objects():
@@ -283,12 +288,19 @@ def _unresolved(fresh: list[_Aggregate]) -> dict[_Aggregate, str]:
                 if value is not None and value not in born.get(target, {}):
                     wanted.setdefault(target, set()).add(value)
     here: dict[type[models.Model], set[Any]] = {}
+    if till is not None:
+        here[Till] = {till.pk}
+        here[Store] = {till.store_id}
     for target, values in wanted.items():
-        here[target] = {
+        values -= here.get(target, set())
+        here.setdefault(target, set()).update(
             pk
             for chunk in chunks(sorted(values, key=str))
-            for pk in target._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
-        }
+            # (unordered: a model's default order would join and sort for nothing)
+            for pk in target._default_manager.filter(pk__in=chunk)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
     refused: dict[_Aggregate, str] = {}
     while True:
         before = len(refused)
