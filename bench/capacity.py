@@ -7,8 +7,10 @@ of the hub's processes and of PostgreSQL (from /proc); the largest K whose push 
 stays under 500 ms and whose sale-to-other-till p99 stays under 1 s.
 
 The tills are enrolled on the hub directly (``comptoir shell``), five per store so that a
-sale wakes a few pollers, not all of them; their invoices are copies of one real sale
-with fresh ids and numbers in each till's own series (what the hub authorises).
+sale wakes a few pollers, not all of them, each with a signing key; before each step
+their next sales are made by the hub's own services as each till, numbered in its series,
+linked in its chain and signed (:data:`SALES`), so the hub checks every pushed sale on
+arrival as it checks a real till's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import statistics
 import time
@@ -29,7 +32,6 @@ import psycopg
 from bench import cpu, logsize
 from bench.groups import TwoGroups
 from bench.harness import World
-from comptoir.lib.ids import new_id
 from comptoir.syncengine import compression, sse
 from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
 
@@ -37,26 +39,63 @@ PERIOD = 2.0  # seconds between two sales of one till
 TILLS_PER_STORE = 5
 
 ENROLL = """
-from django.db import transaction
 from comptoir.stores.services import store_get_or_create
 from comptoir.syncengine import auth
-from comptoir.sync import wire
-from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.catalogue.models import Article
-codes = list(Article.objects.order_by("code").values_list("code", flat=True))[:5]
+from comptoir.journal.postkey import post_public_text
+from comptoir.syncengine.hub import log_head
+key = post_public_text()[0]
 tills = []
 for i in range({count}):
     store = store_get_or_create(name=f"Magasin capacité {{i // {per_store}}}")
     code = auth.enrollment_create(name=f"cap-{{i}}", store=store.name)
-    token, till = auth.enrollment_redeem(code=code, node_id=f"cap-node-{{i}}")
+    token, till = auth.enrollment_redeem(code=code, node_id=f"cap-node-{{i}}", public_key=key)
     tills.append({{"token": token, "till": str(till.pk), "store": str(till.store_id),
                   "prefix": till.prefix}})
-sid = transaction.savepoint()
-invoice = invoice_sell(lines=[SaleLine(c, 1) for c in codes], cashier="capacité")
-template = wire.states([("sales.invoice", invoice.pk)])[("sales.invoice", invoice.pk)][1]
-transaction.savepoint_rollback(sid)
-from comptoir.syncengine.hub import log_head
-out = {{"tills": tills, "template": template, "head": log_head()}}
+out = {{"tills": tills, "head": log_head()}}
+"""
+
+# Each till's next ``count`` sales, made by the hub's own services as that till (five
+# lines, a payment, stock movements; numbered in its series and linked in its chain after
+# what the hub holds of it) and signed with the key the tills were enrolled with, in a
+# transaction rolled back: the hub holds none of them until they are pushed, and checks
+# each on arrival as a real till's (signature, chain, what is stored hashes to what was
+# signed). Until stop 16 the simulated sales were unsigned copies of one sale from tills
+# without a key: the hub skipped the chain check, half of a signed push's cost.
+SALES = """
+from django.db import connection
+from comptoir.catalogue.models import Article
+from comptoir.sales.services import SaleLine, invoice_sell
+from comptoir.stores.models import SeriesCounter, Till
+from comptoir.sync import wire
+codes = list(Article.objects.order_by("code").values_list("code", flat=True))[:5]
+tills = {tills!r}
+made = {{}}
+connection.set_autocommit(False)
+try:
+    # The tills' series and chain heads where their sales made before left them (the
+    # hub holds those sales, pushed, but a till's counters are its own: never synced).
+    for row in {counters!r}:
+        SeriesCounter.objects.update_or_create(
+            till_id=row["till_id"], kind=row["kind"], year=row["year"],
+            defaults={{"last_number": row["last_number"], "last_hash": row["last_hash"]}},
+        )
+    for till in Till.objects.filter(pk__in=tills):
+        ids = [
+            invoice_sell(lines=[SaleLine(c, 1) for c in codes], cashier="capacité", till=till).pk
+            for _ in range({count})
+        ]
+        found = wire.fact_aggregates("sales.invoice", ids)
+        made[str(till.pk)] = [found[pk] for pk in ids]
+    counters = [
+        {{**row, "till_id": str(row["till_id"])}}
+        for row in SeriesCounter.objects.filter(till_id__in=tills).values(
+            "till_id", "kind", "year", "last_number", "last_hash"
+        )
+    ]
+finally:
+    connection.rollback()
+    connection.set_autocommit(True)
+out = json.loads(json.dumps({{"sales": made, "counters": counters}}, default=str))
 """
 
 
@@ -66,38 +105,42 @@ class Till:
     till: str
     store: str
     prefix: str
-    sold: int = 0
+    sales: list[dict[str, Any]] = field(default_factory=list)  # its next sales, in order
+    counters: list[dict[str, Any]] = field(default_factory=list)  # after them
 
 
-def _sale(till: Till, template: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the template sale as this till's next invoice: a new id, its series.
-
-    The template is in its travelling form: its parts carry no id, invoice nor store
-    of their own (the hub derives them from the root, as from a real till's sale).
-    """
-    till.sold += 1
-    rows = json.loads(json.dumps(template["rows"]))
-    root = rows["sales.invoice"][0]
-    root_id = str(new_id())
-    root.update(
-        id=root_id,
-        till_id=till.till,
-        store_id=till.store,
-        sequence=till.sold,
-        number=f"{till.prefix}-{root['year']}-{till.sold:06d}",
-    )
-    if "chain_sequence" in root:
-        # Its place in the till's chain, as a real till's next sale has: the hub checks a
-        # pushed chain from the first record it brings (with the template's place, every
-        # push re-read the till's whole chain, a cost no real till causes).
-        root["chain_sequence"] = till.sold
+def _sale(till: Till) -> dict[str, Any]:
+    """This till's next sale (made beforehand, see :data:`SALES`), as a push change."""
+    data = till.sales.pop(0)
+    root_id = str(data["rows"]["sales.invoice"][0]["id"])
     return {
         "id": str(uuid.uuid4()),
         "model": "sales.invoice",
         "row": root_id,
         "kind": "fact",
-        "data": {"rows": rows},
+        "data": data,
     }
+
+
+def made_sales(world: World, tills: list[Till], count: int) -> None:
+    """Give each of ``tills`` its next ``count`` signed sales (see :data:`SALES`); each
+    till must push them all before it is given more (its counters move on with them)."""
+    started = time.monotonic()
+    counters = [row for t in tills for row in t.counters]
+    made = world.shell(
+        world.hub_home,
+        "import json\n"
+        + SALES.format(tills=[t.till for t in tills], count=count, counters=counters),
+        timeout=1800,
+    )
+    for till in tills:
+        till.sales = made["sales"][till.till]
+        till.counters = [row for row in made["counters"] if row["till_id"] == till.till]
+    print(
+        f"  {count * len(tills)} ventes signées préparées pour {len(tills)} caisses"
+        f" en {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
 
 
 def _headers(token: str) -> dict[str, str]:
@@ -170,7 +213,6 @@ async def _stream(client: httpx.AsyncClient, load: Load, cursor: int, until: flo
 async def _one_till(
     url: str, till: Till, made: dict[str, Any], until: float, load: Load, mode: str
 ) -> None:
-    template = made["template"]
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
     async with httpx.AsyncClient(
         base_url=url + PREFIX, headers=_headers(till.token), timeout=60, limits=limits
@@ -181,8 +223,8 @@ async def _one_till(
         follower = asyncio.create_task(follow(client, load, made["head"], until + 2.0))
         await asyncio.sleep(random.uniform(0, PERIOD))
         next_sale = time.monotonic()
-        while next_sale < until:
-            change = _sale(till, template)
+        while till.sales:  # all of them: its counters have moved on past them
+            change = _sale(till)
             body = compression.compress(json.dumps({"changes": [change]}).encode())
             started = time.monotonic()
             load.sold[change["row"]] = started
@@ -214,7 +256,8 @@ async def _one_till(
 async def _load(
     url: str, tills: list[Till], made: dict[str, Any], seconds: float, mode: str
 ) -> Load:
-    until = time.monotonic() + seconds
+    # Each till sells the sales made for it, one every PERIOD from a random start.
+    until = time.monotonic() + PERIOD * (max(len(t.sales) for t in tills) + 1)
     load = Load()
     await asyncio.gather(*(_one_till(url, t, made, until, load, mode) for t in tills))
     return load
@@ -283,6 +326,15 @@ def run(
                 two.stop()
     if not quick:
         _request_costs(world, tills[0], tills[1:3], made, results)
+    with psycopg.connect(world.database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM sync_integrityalert").fetchone()
+    results.add(
+        "capacity",
+        "integrity alerts on the hub",
+        int(row[0]) if row else None,
+        "",
+        "the simulated tills' signed sales, checked on arrival: 0 when every one was whole",
+    )
     logsize.report(world, log_start, results)
 
 
@@ -307,7 +359,9 @@ def _steps(
         with psycopg.connect(world.database_url, autocommit=True) as conn:
             row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
             made["head"] = int(row[0]) if row else 0  # every till starts up to date
-            wal_before = _wal(conn)
+        made_sales(world, tills[:k], max(1, math.ceil(seconds / PERIOD)))
+        with psycopg.connect(world.database_url, autocommit=True) as conn:
+            wal_before = _wal(conn)  # (after the sales made and rolled back)
         before = cpu.read(hub_pids, postgres)
         proxy_before = cpu.tree_seconds(balancer) if balancer else 0.0
         load = asyncio.run(_load(url, tills[:k], made, seconds, mode))
@@ -405,6 +459,7 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
     pid, n = world.hub.proc.pid, 200
     url = world.hub.url + PREFIX
     packed = {"Content-Type": "application/json", "Content-Encoding": "zstd"}
+    made_sales(world, [seller], n)
     with httpx.Client(base_url=url, headers=_headers(seller.token)) as client:
         with psycopg.connect(world.database_url, autocommit=True) as conn:
             row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
@@ -414,9 +469,7 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
             client.get("pull", params={"cursor": head, "limit": 100}).raise_for_status()
 
         def push_one() -> None:
-            body = compression.compress(
-                json.dumps({"changes": [_sale(seller, made["template"])]}).encode()
-            )
+            body = compression.compress(json.dumps({"changes": [_sale(seller)]}).encode())
             answer = client.post("push", content=body, headers=packed)
             if answer.json()["results"][0]["status"] != "applied":
                 raise RuntimeError(answer.text)
