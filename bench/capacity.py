@@ -166,6 +166,7 @@ class Load:
     seen: list[float] = field(default_factory=list)
     sold: dict[str, float] = field(default_factory=dict)  # invoice id -> when it was sold
     errors: int = 0
+    failures: list[str] = field(default_factory=list)  # the first errors, as answered
     expected: int = 0  # deliveries owed: each sale, to the other tills of its store
 
     def received(self, page: dict[str, Any], now: float) -> None:
@@ -238,8 +239,12 @@ async def _one_till(
                     "applied",
                     "duplicate",
                 )
-            except (httpx.HTTPError, ValueError, KeyError, IndexError):
+                if not ok and len(load.failures) < 5:
+                    load.failures.append(f"{answer.status_code} {answer.text[:300]}")
+            except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
                 ok = False
+                if len(load.failures) < 5:
+                    load.failures.append(repr(exc)[:300])
             if ok:
                 load.pushes.append((time.monotonic() - started) * 1000)
                 load.expected += TILLS_PER_STORE - 1
@@ -378,6 +383,8 @@ def _steps(
                 f"no push answered ({load.errors} errors)",
             )
             break
+        for failure in load.failures:
+            print(f"  push refusée ou perdue ({label}, K={k}) : {failure}", flush=True)
         n = len(load.pushes)
         push_p99 = _p(load.pushes, 0.99)
         hub_ms, pg_ms = 1000 * used.hub / n, 1000 * used.postgres / n
