@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.stores.models import Store, Till
 
+#: With no store chosen, the till menu lists every till up to this many; a chain's
+#: thousands of tills are offered once a store is chosen.
+TILL_MENU_LIMIT = 50
+
 
 class ScopeForm(forms.Form):
     store = forms.ModelChoiceField(
@@ -25,6 +29,8 @@ class ScopeForm(forms.Form):
         empty_label=_("Toutes les caisses"),
         label=_("Caisse"),
     )
+
+    till_hint: Any = ""
 
     def __init__(
         self, *args: Any, store_ids: Collection[UUID] | None = None, **kwargs: Any
@@ -41,6 +47,20 @@ class ScopeForm(forms.Form):
             store = cast(forms.ModelChoiceField, self.fields["store"])
             store.required = True
             store.empty_label = None
+
+    def till_menu_for(self, store: Store | None) -> None:
+        """After validation: the till menu lists ``store``'s tills, or with no store every
+        till when there are at most :data:`TILL_MENU_LIMIT` (otherwise none: the page
+        asks for a store first). Two queries, however many tills there are."""
+        field = cast(forms.ModelChoiceField, self.fields["till"])
+        tills = cast(Any, field.queryset).order_by("store__name", "prefix")
+        if store is not None:
+            field.queryset = tills.filter(store_id=store.pk)
+        elif tills[: TILL_MENU_LIMIT + 1].count() > TILL_MENU_LIMIT:
+            field.queryset = tills.none()
+            self.till_hint = _("Choisissez d’abord un magasin pour filtrer par caisse.")
+        else:
+            field.queryset = tills
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
