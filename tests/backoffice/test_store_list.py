@@ -3,6 +3,8 @@ query, searched by name, legal name, town or SIRET."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -23,7 +25,7 @@ def _chain(stores: range, tills: int) -> None:
             till_create(store=store, name=f"Caisse {t}", prefix=f"M{s:03d}C{t}")
 
 
-def _get(client: Client, **params: str) -> tuple[int, object]:
+def _get(client: Client, **params: str) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(STORES, params)
     assert response.status_code == 200
