@@ -7,6 +7,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.stores.models import Store, Till
@@ -14,6 +15,13 @@ from comptoir.stores.models import Store, Till
 #: With no store chosen, the till menu lists every till up to this many; a chain's
 #: thousands of tills are offered once a store is chosen.
 TILL_MENU_LIMIT = 50
+
+
+def till_menu(tills: QuerySet[Till]) -> list[Till] | None:
+    """``tills`` for a menu, or None past :data:`TILL_MENU_LIMIT` (the page then asks
+    for a series in a text field): one query, however many tills the chain has."""
+    menu = list(tills[: TILL_MENU_LIMIT + 1])
+    return menu if len(menu) <= TILL_MENU_LIMIT else None
 
 
 class ScopeForm(forms.Form):
