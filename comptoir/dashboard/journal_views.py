@@ -9,6 +9,7 @@ On the hub, the posts of the stores the account sees; another store's post is a 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,12 +23,32 @@ from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 
+#: Posts shown per page: a chain's hub has thousands, each with its chains and a button.
+POSTS_PER_PAGE = 50
+#: Broken chains first, then pending, never checked, and whole ones last.
+_ORDER = {"broken": 0, "pending": 1, "unknown": 2, "whole": 3}
+
 
 @require_GET
 @manager_required
 def journal_view(request: HttpRequest) -> HttpResponse:
+    """The posts 50 a page, those in trouble first, searched by series, name or store."""
     posts = journal_posts(store_ids=stores_visible(request.user).ids)
-    return render(request, "dashboard/journal.html", {"posts": posts})
+    query = request.GET.get("q", "").strip()[:120]
+    if query:
+        wanted = query.casefold()
+        posts = [
+            p
+            for p in posts
+            if wanted in f"{p.till.prefix} {p.till.name} {p.till.store.name}".casefold()
+        ]
+    posts.sort(key=lambda p: _ORDER.get(p.status, 2))  # stable: by series within a state
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/journal.html",
+        {"posts": page.object_list, "page": page, "q": query, "searched": bool(query)},
+    )
 
 
 @require_POST

@@ -194,8 +194,8 @@ def low_stock(*, store_id: UUID | None, limit: int = LOW_STOCK_LIMIT) -> list[di
 def _never_stocked(*, store_id: UUID | None, limit: int) -> list[dict[str, Any]]:
     """The first ``limit`` (article, store) pairs with a threshold and no stock level, most
     urgent first (highest threshold, then code, then store name): a query for the stores'
-    number, one for the articles missing somewhere, one per such article (at most
-    ``limit``), however many stores there are."""
+    number, one for the articles missing somewhere, then for one store its name, for
+    several one query per such article (at most ``limit``), however many stores."""
     stores = Store.objects.filter(archived=False)
     in_scope = Q(stock_levels__store__archived=False)
     if store_id is not None:
@@ -211,9 +211,14 @@ def _never_stocked(*, store_id: UUID | None, limit: int) -> list[dict[str, Any]]
         .order_by("-alert_threshold", "code")[:limit]
     )
     rows: list[dict[str, Any]] = []
+    only = stores.values_list("name", flat=True).first() if count == 1 else None
     for article in articles:
-        stocked = StockLevel.objects.filter(article_id=article.pk).values("store_id")
-        missing = stores.exclude(pk__in=stocked).order_by("name")[: limit - len(rows)]
+        if only is not None:  # one store: each of these articles misses it
+            missing: Any = [only]
+        else:
+            stocked = StockLevel.objects.filter(article_id=article.pk).values("store_id")
+            missing = stores.exclude(pk__in=stocked).order_by("name")[: limit - len(rows)]
+            missing = missing.values_list("name", flat=True)
         rows.extend(
             {
                 "code": article.code,
@@ -223,7 +228,7 @@ def _never_stocked(*, store_id: UUID | None, limit: int) -> list[dict[str, Any]]
                 "quantity": Decimal(0),
                 "threshold": article.alert_threshold,
             }
-            for name in missing.values_list("name", flat=True)
+            for name in missing
         )
         if len(rows) >= limit:
             break
