@@ -11,12 +11,12 @@ The invoice list pages by keyset (``?after=<number>``): "page 2000" is the page 
 the invoice 100,000 rows below the newest, as a shared link or 2,000 "next" clicks
 would reach it; "customer, next" follows the customer filter's "next" link.
 
-A chain's pages (:data:`CHAIN_PAGES`: sync page, dashboard, store list, and the pages
-with a till or store menu) grow with the number of stores and tills, not of documents:
-:func:`fill_chain` adds ``stores`` stores and ``tills`` enrolled tills spread over them
-(credentials with cursors, contact times, revoked, late and never-seen ones, unsent
-sales) and change-log entries for them to lag behind on (``run(stores=2000,
-tills=10_000)``, the issue's 10,000-till model).
+A chain's pages (:data:`CHAIN_PAGES`: sync page, dashboard, store list, the article
+list's stock columns, and the pages with a till or store menu) grow with the number of
+stores and tills, not of documents: :func:`fill_chain` adds ``stores`` stores and
+``tills`` enrolled tills spread over them (credentials with cursors, contact times,
+revoked, late and never-seen ones, unsent sales) and change-log entries for them to lag
+behind on (``run(stores=2000, tills=10_000)``, the issue's 10,000-till model).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ CHAIN_PAGES: tuple[tuple[str, str], ...] = (
     ("dashboard, one store", "/tableau-de-bord/?store={store}"),
     ("stores", "/gestion/magasin/"),
     ("stores, search", "/gestion/magasin/?q={store_name}"),
+    ("articles", "/gestion/articles/"),
+    ("stock", "/gestion/stock/"),
     ("cash sessions", "/tableau-de-bord/sessions/"),
     ("closings", "/gestion/clotures/"),
     ("fiscal archives", "/tableau-de-bord/archives/"),
