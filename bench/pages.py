@@ -174,9 +174,11 @@ def fill_chain(*, stores: int, tills: int) -> dict[str, Any]:
     """Add ``stores`` stores and ``tills`` tills spread over them, each enrolled (a
     credential), and :data:`CHANGES_PER_STORE` change-log entries per store. Of the
     tills: 1 in 100 not seen for two hours, 1 in 50 never seen, 1 in 200 revoked, 1 in
-    25 with sales to send; the others seen seconds ago, a few changes behind."""
+    25 with sales to send; the others seen seconds ago, a few changes behind. Each till's
+    journal checked (three chains; one in 500 pending)."""
     from uuid import uuid4
 
+    from comptoir.journal.models import ChainCheck
     from comptoir.stores.models import Store, Till
     from comptoir.sync.models import ChangeLog, NodeCredential
 
@@ -231,6 +233,20 @@ def fill_chain(*, stores: int, tills: int) -> dict[str, Any]:
                 )
             )
         _insert(NodeCredential, creds)
+        _insert(
+            ChainCheck,
+            [
+                ChainCheck(
+                    till=till,
+                    chain=chain,
+                    status="pending" if n % 500 == 9 and chain == "doc" else "whole",
+                    count=100,
+                    checked_at=now,
+                )
+                for n, till in enumerate(posts)
+                for chain in ("doc", "close", "event")
+            ],
+        )
     middle = shops[stores // 2] if shops else None
     return {
         "seconds": time.perf_counter() - started,

@@ -40,6 +40,8 @@ from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state
 
 CONFLICTS_PER_PAGE = 25
+#: Chains not whole listed on the hub's page (all are on the journal page).
+JOURNAL_PROBLEMS_SHOWN = 50
 
 
 def _node_context() -> dict[str, Any]:
@@ -102,7 +104,7 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
         "conflicts": rows,
         "page": page,
         "alerts": alerts,
-        "journal": checks_summary(store_ids),
+        "journal": checks_summary(store_ids, limit=JOURNAL_PROBLEMS_SHOWN),
         "backups": _backups(),
     }
 

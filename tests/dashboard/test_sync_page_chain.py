@@ -156,3 +156,29 @@ def test_the_lags_of_a_page_come_in_one_query_and_match_each_tills(
     assert lags == [node_lag(c) for c in creds]
     assert lags[[c.node_id for c in creds].index("node-01-1")] == 0
     assert max(lags) >= 2
+
+
+@pytest.mark.usefixtures("hub")
+def test_the_journal_state_is_counted_not_read_whole(manager: Client) -> None:
+    """Three chains checked per till: the page counts them in the database and lists the
+    first 50 that are not whole, saying how many there are in all."""
+    from comptoir.dashboard.sync_views import JOURNAL_PROBLEMS_SHOWN
+    from comptoir.journal.models import ChainCheck
+    from comptoir.journal.verify import checks_summary
+
+    _chain(range(1, 31), 2)
+    for n, till in enumerate(Till.objects.order_by("prefix")):
+        for chain in ("doc", "close"):
+            pending = chain == "doc" and n > 0
+            ChainCheck.objects.create(
+                till=till, chain=chain, status="pending" if pending else "whole"
+            )
+    assert checks_summary()["problem_count"] == 60
+    assert len(checks_summary()["problems"]) == 60  # comptoir status: every one
+    response = manager.get(SYNC)
+    journal = response.context["journal"]
+    assert (journal["status"], journal["problem_count"]) == ("pending", 60)
+    assert len(journal["problems"]) == JOURNAL_PROBLEMS_SHOWN
+    assert "60 chaînes ne sont pas intègres en tout" in response.content.decode()
+    store = NodeCredential.objects.get(node_id="node-04-1").till.store
+    assert checks_summary([store.pk])["problem_count"] == 2
