@@ -18,36 +18,31 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
-from comptoir.journal.selectors import journal_posts
+from comptoir.journal.selectors import journal_post_list, journal_posts, journal_posts_of
 from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 
 #: Posts shown per page: a chain's hub has thousands, each with its chains and a button.
 POSTS_PER_PAGE = 50
-#: Broken chains first, then pending, never checked, and whole ones last.
-_ORDER = {"broken": 0, "pending": 1, "unknown": 2, "whole": 3}
 
 
 @require_GET
 @manager_required
 def journal_view(request: HttpRequest) -> HttpResponse:
     """The posts 50 a page, those in trouble first, searched by series, name or store."""
-    posts = journal_posts(store_ids=stores_visible(request.user).ids)
     query = request.GET.get("q", "").strip()[:120]
-    if query:
-        wanted = query.casefold()
-        posts = [
-            p
-            for p in posts
-            if wanted in f"{p.till.prefix} {p.till.name} {p.till.store.name}".casefold()
-        ]
-    posts.sort(key=lambda p: _ORDER.get(p.status, 2))  # stable: by series within a state
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    tills = journal_post_list(store_ids=stores_visible(request.user).ids, search=query)
+    page = Paginator(tills, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/journal.html",
-        {"posts": page.object_list, "page": page, "q": query, "searched": bool(query)},
+        {
+            "posts": journal_posts_of(page.object_list),
+            "page": page,
+            "q": query,
+            "searched": bool(query),
+        },
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -208,12 +208,18 @@ def chain_verify(
 def tills_verified(prefix: str | None = None) -> list[Till]:
     """The posts whose chains this side verifies: every post on the hub, this post's own
     till(s) on a till; ``prefix`` picks one."""
-    tills = Till.objects.select_related("store").order_by("prefix")
     if prefix:
+        tills = Till.objects.select_related("store").order_by("prefix")
         return list(tills.filter(prefix=prefix.strip().upper()))
+    return list(tills_verified_query())
+
+
+def tills_verified_query() -> QuerySet[Till]:
+    """:func:`tills_verified` as a query, by prefix (for a page of a chain's posts)."""
+    tills = Till.objects.select_related("store").order_by("prefix")
     if settings.COMPTOIR_ROLE == "hub":
-        return list(tills)
-    return list(tills.filter(node_id=str(settings.COMPTOIR_NODE_ID)))
+        return tills
+    return tills.filter(node_id=str(settings.COMPTOIR_NODE_ID))
 
 
 def journal_verify(prefix: str | None = None) -> list[ChainResult]:
