@@ -31,8 +31,10 @@ enrolled with ``comptoir node init --server``, then runs:
   (``bench/connections.py``): how long until all are answered, the hub's memory per
   stream, and the CPU per held stream of the hub and PostgreSQL. Not in the default run.
 - ``pages``: the back office's list pages (``bench/pages.py``) on the hub's PostgreSQL
-  filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000):
-  server time p50 and max per page, through Django's test client. Not in the default run.
+  filled in bulk with ``--pages-data`` articles and invoices (50,000 and 200,000), then
+  stores and enrolled tills (2,000 and 10,000) for the chain's pages (« chain: sync
+  page », dashboard, store list, till menus, archives, journal): server time p50 and max
+  per page, through Django's test client. Not in the default run.
 - ``import``: ``comptoir import articles`` of a CSV of N rows (``--import-rows``: 1,000,
   10,000 and 100,000; quick 1,000) on the hub's PostgreSQL, timed inside one ``comptoir
   shell``: rows per second, the check and write times, and the longest chunk (the

@@ -51,8 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--pages-data",
-        default="50000,200000",
-        help="pages: articles,invoices filled on the hub (default 50000,200000)",
+        default="50000,200000,2000,10000",
+        help="pages: articles,invoices[,stores,tills] filled on the hub (default "
+        "50000,200000,2000,10000; without stores and tills, no chain pages)",
     )
     parser.add_argument(
         "--hub-workers",
@@ -187,11 +188,14 @@ def main(argv: list[str] | None = None) -> int:
                     f"COMMIT wall {out['commit_ms']:.2f} ms",
                 )
             if "pages" in selected:  # last: it fills the hub with its own bulk data
-                articles, invoices = (int(n) for n in args.pages_data.split(","))
+                articles, invoices, stores, tills = (
+                    [int(n) for n in args.pages_data.split(",")] + [0, 0]
+                )[:4]
                 out = world.shell(
                     world.hub_home,
                     "from bench.pages import run\n"
-                    f"out = run(articles={articles}, invoices={invoices})",
+                    f"out = run(articles={articles}, invoices={invoices},"
+                    f" stores={stores}, tills={tills})",
                 )
                 results.raw["pages"] = out
                 for page, p50, worst in out["rows"]:

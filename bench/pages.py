@@ -10,6 +10,13 @@ requests each page ``repeat`` times after one warm-up request and returns
 The invoice list pages by keyset (``?after=<number>``): "page 2000" is the page after
 the invoice 100,000 rows below the newest, as a shared link or 2,000 "next" clicks
 would reach it; "customer, next" follows the customer filter's "next" link.
+
+A chain's pages (:data:`CHAIN_PAGES`: sync page, dashboard, store list, the article
+list's stock columns, and the pages with a till or store menu) grow with the number of
+stores and tills, not of documents: :func:`fill_chain` adds ``stores`` stores and
+``tills`` enrolled tills spread over them (credentials with cursors, contact times,
+revoked, late and never-seen ones, unsent sales) and change-log entries for them to lag
+behind on (``run(stores=2000, tills=10_000)``, the issue's 10,000-till model).
 """
 
 from __future__ import annotations
@@ -44,6 +51,22 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("invoice detail", "/gestion/factures/{number}/"),
     ("credit notes", "/gestion/avoirs/"),
 )
+CHAIN_PAGES: tuple[tuple[str, str], ...] = (
+    ("sync page", "/synchro/"),
+    ("sync page, late tills", "/synchro/?etat=late"),
+    ("sync page, one store", "/synchro/?magasin={store_name}"),
+    ("dashboard", "/tableau-de-bord/"),
+    ("dashboard, one store", "/tableau-de-bord/?store={store}"),
+    ("stores", "/gestion/magasin/"),
+    ("stores, search", "/gestion/magasin/?q={store_name}"),
+    ("articles", "/gestion/articles/"),
+    ("stock", "/gestion/stock/"),
+    ("cash sessions", "/tableau-de-bord/sessions/"),
+    ("closings", "/gestion/clotures/"),
+    ("fiscal archives", "/tableau-de-bord/archives/"),
+    ("fiscal journal", "/tableau-de-bord/journal/"),
+)
+CHANGES_PER_STORE = 10  # change-log entries each store's tills may lag behind on
 
 
 def _insert(model: type[models.Model], objs: list[Any]) -> None:
@@ -147,6 +170,91 @@ def fill(*, articles: int, invoices: int, customers: int = 2000) -> dict[str, An
     }
 
 
+def fill_chain(*, stores: int, tills: int) -> dict[str, Any]:
+    """Add ``stores`` stores and ``tills`` tills spread over them, each enrolled (a
+    credential), and :data:`CHANGES_PER_STORE` change-log entries per store. Of the
+    tills: 1 in 100 not seen for two hours, 1 in 50 never seen, 1 in 200 revoked, 1 in
+    25 with sales to send; the others seen seconds ago, a few changes behind. Each till's
+    journal checked (three chains; one in 500 pending)."""
+    from uuid import uuid4
+
+    from comptoir.journal.models import ChainCheck
+    from comptoir.stores.models import Store, Till
+    from comptoir.sync.models import ChangeLog, NodeCredential
+
+    started = time.perf_counter()
+    now = timezone.now()
+    with transaction.atomic():
+        shops = [
+            Store(name=f"Magasin de banc {i:05d}", city=f"Ville {i % 300}") for i in range(stores)
+        ]
+        _insert(Store, shops)
+        posts = [
+            Till(store=shops[n % stores], name=f"Caisse {n:05d}", prefix=f"Q{n:05d}")
+            for n in range(tills)
+        ]
+        _insert(Till, posts)
+        _insert(
+            ChangeLog,
+            [
+                ChangeLog(
+                    model="sales.invoice",
+                    row_id=uuid4(),
+                    store=shop,
+                    origin_node=f"bench-{(i * stores + k) % max(tills, 1):05d}",
+                    created_at=now,
+                )
+                for i, shop in enumerate(shops)
+                for k in range(CHANGES_PER_STORE)
+            ],
+        )
+        head = ChangeLog.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        creds = []
+        for n, till in enumerate(posts):
+            seen: Any = now - timedelta(seconds=n % 30)
+            if n % 100 == 7:
+                seen = now - timedelta(hours=2)
+            elif n % 50 == 1:
+                seen = None
+            creds.append(
+                NodeCredential(
+                    node_id=f"bench-{n:05d}",
+                    name=till.name,
+                    till=till,
+                    token_hash=f"{n:064x}",
+                    last_seen_at=seen,
+                    last_push_at=seen,
+                    last_pull_at=seen,
+                    pull_cursor=0 if seen is None else max(head - n % (3 * stores), 0),
+                    version="1.0",
+                    revoked_at=now if n % 200 == 3 else None,
+                    pending_count=None if seen is None else (5 if n % 25 == 0 else 0),
+                    pending_at=seen,
+                )
+            )
+        _insert(NodeCredential, creds)
+        _insert(
+            ChainCheck,
+            [
+                ChainCheck(
+                    till=till,
+                    chain=chain,
+                    status="pending" if n % 500 == 9 and chain == "doc" else "whole",
+                    count=100,
+                    checked_at=now,
+                )
+                for n, till in enumerate(posts)
+                for chain in ("doc", "close", "event")
+            ],
+        )
+    middle = shops[stores // 2] if shops else None
+    return {
+        "seconds": time.perf_counter() - started,
+        "store": str(middle.pk) if middle else "",
+        "store_name": middle.name if middle else "",
+    }
+
+
 def _manager() -> Any:
     from django.contrib.auth import get_user_model
 
@@ -173,8 +281,25 @@ def measure(*, number: str, day: str, deep: str, repeat: int = 7) -> list[tuple[
         "deep": deep,
         "customer_next": unquote_plus(link.group(1)) if link else "",
     }
+    return _time(client, PAGES, values, repeat)
+
+
+def measure_chain(
+    *, store: str, store_name: str, repeat: int = 3
+) -> list[tuple[str, float, float]]:
+    """Time :data:`CHAIN_PAGES` like :func:`measure` (``store``: a store's id and name
+    for the one-store filters)."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(_manager())
+    values = {"store": store, "store_name": store_name.replace(" ", "+")}
+    return _time(client, CHAIN_PAGES, values, repeat)
+
+
+def _time(
+    client: Client, pages: tuple[tuple[str, str], ...], values: dict[str, str], repeat: int
+) -> list[tuple[str, float, float]]:
     rows = []
-    for name, template in PAGES:
+    for name, template in pages:
         url = template.format(**values)
         timings = []
         for attempt in range(repeat + 1):
@@ -189,8 +314,26 @@ def measure(*, number: str, day: str, deep: str, repeat: int = 7) -> list[tuple[
     return rows
 
 
-def run(*, articles: int = 50_000, invoices: int = 200_000, repeat: int = 7) -> dict[str, Any]:
-    """Fill, then measure; what ``python -m bench`` would record."""
+def run(
+    *,
+    articles: int = 50_000,
+    invoices: int = 200_000,
+    stores: int = 0,
+    tills: int = 0,
+    repeat: int = 7,
+) -> dict[str, Any]:
+    """Fill, then measure; what ``python -m bench`` would record (the chain's pages
+    too when ``stores``, on ``tills`` tills, named « chain: … »)."""
     filled = fill(articles=articles, invoices=invoices)
     rows = measure(number=filled["number"], day=filled["day"], deep=filled["deep"], repeat=repeat)
-    return {"fill_seconds": round(filled["seconds"], 1), "rows": rows}
+    out: dict[str, Any] = {"fill_seconds": round(filled["seconds"], 1), "rows": rows}
+    if stores:
+        chain = fill_chain(stores=stores, tills=tills)
+        out["chain_fill_seconds"] = round(chain["seconds"], 1)
+        rows += [
+            (f"chain: {name}", p50, worst)
+            for name, p50, worst in measure_chain(
+                store=chain["store"], store_name=chain["store_name"]
+            )
+        ]
+    return out

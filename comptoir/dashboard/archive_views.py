@@ -11,12 +11,14 @@ address it is refused. Another store's archive is a 404, like a store that does 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -34,23 +36,40 @@ from comptoir.stores.models import Store, Till
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
 
+#: Stores per page on the hub: each store's closed periods cost a few queries.
+STORES_PER_PAGE = 20
 
-def _stores(request: HttpRequest) -> list[tuple[Store, list[Till]]]:
-    """Each store the account may archive, with its posts (on a till: its own)."""
+
+def _stores(
+    request: HttpRequest, stores: Iterable[Store] | None = None
+) -> list[tuple[Store, list[Till]]]:
+    """Each store the account may archive among ``stores`` (None: all of them), with its
+    posts (on a till: its own)."""
     if settings.COMPTOIR_ROLE != "hub":
         try:
             store, tills = archive_scope(store_name=None, post=None)
         except ComptoirError:
             return []
         return [(store, tills)]
-    return [(store, store_posts(store)) for store in stores_visible(request.user).stores()]
+    if stores is None:
+        stores = stores_visible(request.user).stores()
+    return [(store, store_posts(store)) for store in stores]
 
 
 @require_GET
 @manager_required
 def archives(request: HttpRequest) -> HttpResponse:
+    """On the hub, the visible stores 20 a page, searched by name (a chain's thousands of
+    stores are not read at once); on a till, its store."""
+    page = None
+    query = request.GET.get("q", "").strip()[:120]
+    if settings.COMPTOIR_ROLE == "hub":
+        stores = stores_visible(request.user).stores()
+        if query:
+            stores = stores.filter(name__icontains=query)
+        page = Paginator(stores, STORES_PER_PAGE).get_page(request.GET.get("page"))
     rows: list[dict[str, Any]] = []
-    for store, tills in _stores(request):
+    for store, tills in _stores(request, page.object_list if page is not None else None):
         periods = archive_periods(tills, store) if tills else []
         rows.append(
             {
@@ -59,13 +78,14 @@ def archives(request: HttpRequest) -> HttpResponse:
                 "months": [p for p in periods if p.kind == "month"],
             }
         )
-    return render(request, "dashboard/archives.html", {"stores": rows})
+    return render(request, "dashboard/archives.html", {"stores": rows, "page": page, "q": query})
 
 
 @require_GET
 @manager_required
 def archive_download(request: HttpRequest, store: UUID, period: str) -> HttpResponse:
-    found = next(((s, t) for s, t in _stores(request) if s.pk == store), None)
+    wanted_store = stores_visible(request.user).stores().filter(pk=store)
+    found = next(((s, t) for s, t in _stores(request, wanted_store) if s.pk == store), None)
     if found is None:
         raise Http404
     shop, tills = found

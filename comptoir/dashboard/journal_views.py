@@ -9,6 +9,7 @@ On the hub, the posts of the stores the account sees; another store's post is a 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,17 +18,32 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.events.models import EventKind
 from comptoir.events.services import event_record
-from comptoir.journal.selectors import journal_posts
+from comptoir.journal.selectors import journal_post_list, journal_posts, journal_posts_of
 from comptoir.journal.verify import journal_outcome, journal_verify
 from comptoir.web.roles import manager_required
 from comptoir.web.scope import stores_visible
+
+#: Posts shown per page: a chain's hub has thousands, each with its chains and a button.
+POSTS_PER_PAGE = 50
 
 
 @require_GET
 @manager_required
 def journal_view(request: HttpRequest) -> HttpResponse:
-    posts = journal_posts(store_ids=stores_visible(request.user).ids)
-    return render(request, "dashboard/journal.html", {"posts": posts})
+    """The posts 50 a page, those in trouble first, searched by series, name or store."""
+    query = request.GET.get("q", "").strip()[:120]
+    tills = journal_post_list(store_ids=stores_visible(request.user).ids, search=query)
+    page = Paginator(tills, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/journal.html",
+        {
+            "posts": journal_posts_of(page.object_list),
+            "page": page,
+            "q": query,
+            "searched": bool(query),
+        },
+    )
 
 
 @require_POST

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import models
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from comptoir.catalogue.models import Article
 from comptoir.lib.money import round_half_up
@@ -186,28 +186,53 @@ def low_stock(*, store_id: UUID | None, limit: int = LOW_STOCK_LIMIT) -> list[di
             F("quantity") - F("article__alert_threshold"), "article__code"
         )[:limit]
     ]
+    rows.extend(_never_stocked(store_id=store_id, limit=limit))
+    rows.sort(key=lambda r: (r["quantity"] - r["threshold"], r["code"]))
+    return rows[:limit]
+
+
+def _never_stocked(*, store_id: UUID | None, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` (article, store) pairs with a threshold and no stock level, most
+    urgent first (highest threshold, then code, then store name): a query for the stores'
+    number, one for the articles missing somewhere, then for one store its name, for
+    several one query per such article (at most ``limit``), however many stores."""
     stores = Store.objects.filter(archived=False)
+    in_scope = Q(stock_levels__store__archived=False)
     if store_id is not None:
         stores = stores.filter(pk=store_id)
-    for store in stores.order_by("name"):
-        never = (
-            Article.objects.filter(archived=False, alert_threshold__gt=0)
-            .exclude(stock_levels__store_id=store.pk)
-            .order_by("-alert_threshold", "code")[:limit]
-        )
+        in_scope &= Q(stock_levels__store_id=store_id)
+    count = stores.count()
+    if not count:
+        return []
+    articles = (
+        Article.objects.filter(archived=False, alert_threshold__gt=0)
+        .annotate(stocked=Count("stock_levels", filter=in_scope))
+        .filter(stocked__lt=count)
+        .order_by("-alert_threshold", "code")[:limit]
+    )
+    rows: list[dict[str, Any]] = []
+    only = stores.values_list("name", flat=True).first() if count == 1 else None
+    for article in articles:
+        if only is not None:  # one store: each of these articles misses it
+            missing: Any = [only]
+        else:
+            stocked = StockLevel.objects.filter(article_id=article.pk).values("store_id")
+            missing = stores.exclude(pk__in=stocked).order_by("name")[: limit - len(rows)]
+            missing = missing.values_list("name", flat=True)
         rows.extend(
             {
                 "code": article.code,
                 "name": article.name,
                 "unit": article.unit,
-                "store": store.name,
+                "store": name,
                 "quantity": Decimal(0),
                 "threshold": article.alert_threshold,
             }
-            for article in never
+            for name in missing
         )
-    rows.sort(key=lambda r: (r["quantity"] - r["threshold"], r["code"]))
-    return rows[:limit]
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def dashboard_get(*, scope: Scope, today: date) -> dict[str, Any]:

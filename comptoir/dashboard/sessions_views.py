@@ -25,6 +25,7 @@ from comptoir.cash.selectors import (
     session_find,
     session_search,
 )
+from comptoir.dashboard.forms import till_menu
 from comptoir.lib.errors import NotFoundError
 from comptoir.sales.selectors import payment_method_names
 from comptoir.stores.models import Till
@@ -56,7 +57,7 @@ def session_list_view(request: HttpRequest) -> HttpResponse:
     scope = stores_visible(request.user)
     start, end = _period(request)
     tills = scope.restrict(Till.objects.select_related("store").order_by("prefix"), "store")
-    till = tills.filter(prefix=request.GET.get("till", "")).first()
+    till = tills.filter(prefix=request.GET.get("till", "").strip().upper()).first()
     cashiers = session_cashiers(store_ids=scope.ids)
     cashier = request.GET.get("cashier", "")
     if cashier not in cashiers:
@@ -73,7 +74,7 @@ def session_list_view(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "balances": session_balances(sessions=sessions),
-            "tills": tills,
+            "tills": till_menu(tills),
             "till": till,
             "cashiers": cashiers,
             "cashier": cashier,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,15 +18,21 @@ from comptoir import health
 from comptoir.dashboard import sync_now as runner
 from comptoir.dashboard.cycles import recent_cycles
 from comptoir.dashboard.sync_selectors import (
+    NODE_STATES,
+    NODES_PER_PAGE,
     conflict_rows,
     conflicts,
     model_name,
     node_names,
-    nodes_overview,
+    node_rows,
+    nodes_page,
+    nodes_summary,
 )
 from comptoir.journal.verify import checks_summary
 from comptoir.lib.server_errors import server_errors
 from comptoir.maintenance import backup_status
+from comptoir.sync.hlc import Timestamp
+from comptoir.sync.models import ConflictLog
 from comptoir.syncengine.protocol import CLOCK_TOLERANCE_MS
 from comptoir.syncengine.selectors import integrity_alert_open_list, sync_status
 from comptoir.web.roles import cashier_required
@@ -33,6 +40,8 @@ from comptoir.web.scope import stores_visible
 from comptoir.web.views import badge_state
 
 CONFLICTS_PER_PAGE = 25
+#: Chains not whole listed on the hub's page (all are on the journal page).
+JOURNAL_PROBLEMS_SHOWN = 50
 
 
 def _node_context() -> dict[str, Any]:
@@ -55,9 +64,27 @@ def _node_context() -> dict[str, Any]:
 
 
 def _hub_context(request: HttpRequest) -> dict[str, Any]:
+    """Bounded work whatever the number of tills: the tills counted by state in one query,
+    then one page of them (attention first) with their lag in one query, and the names
+    of the posts that the page's conflicts and alerts mention."""
     store_ids = stores_visible(request.user).ids
+    now = timezone.now()
+    state = request.GET.get("etat", "")
+    state = state if state in NODE_STATES else ""
+    search = request.GET.get("q", "").strip()[:120]
+    store_search = request.GET.get("magasin", "").strip()[:120]
+    tills = Paginator(
+        nodes_page(
+            store_ids=store_ids, state=state, search=search, store_search=store_search, now=now
+        ),
+        NODES_PER_PAGE,
+    ).get_page(request.GET.get("caisses"))
     page = Paginator(conflicts(), CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
-    names = node_names(store_ids=store_ids)
+    open_alerts = integrity_alert_open_list()
+    posts = {a.node_id for a in open_alerts} | {
+        side for c in page.object_list for side in _clock_nodes(c)
+    }
+    names = node_names(store_ids=store_ids, node_ids=posts)
     rows = conflict_rows(page.object_list, names=names)
     alerts = [
         {
@@ -65,17 +92,43 @@ def _hub_context(request: HttpRequest) -> dict[str, Any]:
             "model_name": model_name(a.model),
             "node": names.get(a.node_id, a.node_id),
         }
-        for a in integrity_alert_open_list()
+        for a in open_alerts
         if not store_ids or a.node_id in names  # an account sees its stores' posts only
     ]
     return {
-        "nodes": nodes_overview(store_ids=store_ids),
+        "summary": nodes_summary(store_ids=store_ids, now=now),
+        "nodes": node_rows(tills.object_list),
+        "tills": tills,
+        "node_filters": {"etat": state, "q": search, "magasin": store_search},
+        "node_states": _state_labels(),
         "conflicts": rows,
         "page": page,
         "alerts": alerts,
-        "journal": checks_summary(store_ids),
+        "journal": checks_summary(store_ids, limit=JOURNAL_PROBLEMS_SHOWN),
         "backups": _backups(),
     }
+
+
+def _state_labels() -> list[tuple[str, str]]:
+    return [
+        ("attention", _("à surveiller")),
+        ("late", _("sans contact récent")),
+        ("pending", _("avec des ventes à envoyer")),
+        ("never", _("jamais connectées")),
+        ("revoked", _("révoquées")),
+        ("online", _("en ligne")),
+    ]
+
+
+def _clock_nodes(entry: ConflictLog) -> list[str]:
+    """The posts whose clocks a conflict entry holds (both sides)."""
+    nodes = []
+    for clock in (entry.kept_clock, entry.lost_clock):
+        try:
+            nodes.append(Timestamp.decode(clock).node)
+        except (ValueError, IndexError, AttributeError):
+            continue
+    return nodes
 
 
 def _backups() -> Any:

@@ -42,8 +42,10 @@ def _scope(request: HttpRequest) -> tuple[Scope, ScopeForm, Store | None]:
     form = ScopeForm(params, store_ids=visible.ids)
     if not form.is_valid():
         own = Store.objects.filter(pk=visible.only).first() if visible.only else None
+        form.till_menu_for(own)
         return Scope(visible.only), form, own
     store, till = form.cleaned_data.get("store"), form.cleaned_data.get("till")
+    form.till_menu_for(store)
     return Scope(store.pk if store else None, till.pk if till else None), form, store
 
 

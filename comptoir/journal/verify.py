@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -208,12 +208,18 @@ def chain_verify(
 def tills_verified(prefix: str | None = None) -> list[Till]:
     """The posts whose chains this side verifies: every post on the hub, this post's own
     till(s) on a till; ``prefix`` picks one."""
-    tills = Till.objects.select_related("store").order_by("prefix")
     if prefix:
+        tills = Till.objects.select_related("store").order_by("prefix")
         return list(tills.filter(prefix=prefix.strip().upper()))
+    return list(tills_verified_query())
+
+
+def tills_verified_query() -> QuerySet[Till]:
+    """:func:`tills_verified` as a query, by prefix (for a page of a chain's posts)."""
+    tills = Till.objects.select_related("store").order_by("prefix")
     if settings.COMPTOIR_ROLE == "hub":
-        return list(tills)
-    return list(tills.filter(node_id=str(settings.COMPTOIR_NODE_ID)))
+        return tills
+    return tills.filter(node_id=str(settings.COMPTOIR_NODE_ID))
 
 
 def journal_verify(prefix: str | None = None) -> list[ChainResult]:
@@ -321,27 +327,38 @@ def check_reason_text(check: ChainCheck) -> str:
     return ""
 
 
-def checks_summary(store_ids: Iterable[Any] | None = None) -> dict[str, Any]:
+def checks_summary(
+    store_ids: Iterable[Any] | None = None, *, limit: int | None = None
+) -> dict[str, Any]:
     """What ``comptoir status`` and the sync pages show: the overall state (``whole``,
     ``pending``, ``broken`` or ``unknown`` before any check), when, and the chains that
-    are not whole. ``store_ids``: those stores' posts only."""
-    checks = checks_list()
+    are not whole (by post; the first ``limit`` of them when given, out of
+    ``problem_count``). ``store_ids``: those stores' posts only. Counted in the database:
+    a chain's hub keeps a few checks for each of thousands of posts."""
+    checks = ChainCheck.objects.all()
     if store_ids:
-        wanted = {str(s) for s in store_ids}
-        checks = [c for c in checks if str(c.till.store_id) in wanted]
-    for check in checks:
+        checks = checks.filter(till__store_id__in=[str(s) for s in store_ids])
+    counts = checks.aggregate(
+        total=Count("pk"),
+        checked_at=Max("checked_at"),
+        problems=Count("pk", filter=~Q(status="whole")),
+        broken=Count("pk", filter=Q(status="broken")),
+    )
+    if not counts["total"]:
+        return {"status": "unknown", "checked_at": None, "problems": [], "problem_count": 0}
+    shown = checks.exclude(status="whole").select_related("till").order_by("till__prefix", "chain")
+    problems = list(shown if limit is None else shown[:limit])
+    for check in problems:
         check.chain_name = chain_name(check.chain)  # type: ignore[attr-defined]
         check.reason_text = check_reason_text(check)  # type: ignore[attr-defined]
-    if not checks:
-        return {"status": "unknown", "checked_at": None, "problems": []}
-    problems = [c for c in checks if c.status != "whole"]
     status = "whole"
-    if any(c.status == "broken" for c in problems):
+    if counts["broken"]:
         status = "broken"
-    elif problems:
+    elif counts["problems"]:
         status = "pending"
     return {
         "status": status,
-        "checked_at": max(c.checked_at for c in checks),
+        "checked_at": counts["checked_at"],
         "problems": problems,
+        "problem_count": counts["problems"],
     }

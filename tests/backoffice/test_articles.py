@@ -126,6 +126,39 @@ def test_stock_is_shown_per_store(cashier: Client, till: Till) -> None:
     assert response.context["rows"][0][1] == [12]
 
 
+def test_a_chains_article_list_shows_the_total_not_a_column_per_store(
+    manager: Client, till: Till
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comptoir.backoffice.views.articles import STORE_COLUMNS
+    from comptoir.stores.services import store_get_or_create
+
+    make_article("PAIN")
+    make_article("SEL")
+    article_update(code="SEL", alert_threshold="30")
+    stock_receive(article="PAIN", quantity=12)
+    stock_receive(article="SEL", quantity=10)
+    for n in range(STORE_COLUMNS):  # one store too many for a column each
+        store = store_get_or_create(name=f"Magasin {n:02d}")
+        stock_receive(article="SEL", quantity=7, store=store.name)
+    with CaptureQueriesContext(connection) as queries:
+        response = manager.get(LIST)
+    html = response.content.decode()
+    assert "Stock (tous magasins)" in html
+    assert "Stock Magasin 03" not in html
+    assert [(a.code, levels, a.is_low) for a, levels in response.context["rows"]] == [
+        ("PAIN", [12], False),
+        ("SEL", [10 + 7 * STORE_COLUMNS], False),
+    ]
+    for n in range(STORE_COLUMNS, 3 * STORE_COLUMNS):
+        store_get_or_create(name=f"Magasin {n:02d}")
+    with CaptureQueriesContext(connection) as more:
+        manager.get(LIST)
+    assert len(more) == len(queries)
+
+
 def test_pagination_keeps_the_filters(manager: Client, till: Till) -> None:
     for i in range(55):
         make_article(f"A{i:03d}")

@@ -69,3 +69,20 @@ def test_a_manager_of_one_store_sees_only_its_closings(closed, manager, settings
     assert "<td>D1</td>" not in page
     other = Closing.objects.filter(till__prefix="D1")[0]
     assert manager.get(reverse("backoffice:closing_detail", args=[other.pk])).status_code == 404
+
+
+def test_on_a_chains_hub_the_post_filter_is_a_field_not_a_menu_of_every_till(
+    closed, manager, settings
+):
+    from comptoir.backoffice.views.common import TILL_MENU_LIMIT
+
+    settings.COMPTOIR_ROLE = "hub"
+    store = store_get_or_create(name="Magasin Ter", currency="EUR")
+    for n in range(TILL_MENU_LIMIT):
+        till_create(store=store, name=f"Caisse T{n}", prefix=f"T{n}")
+    page = manager.get(reverse("backoffice:closings")).content.decode()
+    assert "Caisse T1 (T1)" not in page
+    assert '<input type="search" name="till"' in page
+    only = manager.get(reverse("backoffice:closings"), {"till": "d1"}).content.decode()
+    assert "<td>D1</td>" in only
+    assert "<td>C1</td>" not in only

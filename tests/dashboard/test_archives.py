@@ -114,3 +114,32 @@ def test_on_the_hub_an_account_sees_only_its_stores_archives(
     assert f'data-store="{other.pk}"' in html
     assert f'data-store="{trading.store_id}"' in html
     assert not TechnicalEvent.objects.filter(kind="archive_made").exists()
+
+
+def test_on_a_chains_hub_the_stores_come_20_a_page_and_are_searched(
+    trading: Till, settings: Any, manager: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comptoir.dashboard.archive_views import STORES_PER_PAGE
+
+    settings.COMPTOIR_ROLE = "hub"
+    url = reverse("dashboard:archives")
+    for n in range(1, STORES_PER_PAGE + 2):
+        store = store_get_or_create(name=f"Magasin {n:02d}")
+        till_create(store=store, name="Caisse", prefix=f"M{n:02d}", node_id=f"node-m{n:02d}")
+    manager.get(url)
+    with CaptureQueriesContext(connection) as first:
+        html = manager.get(url).content.decode()
+    assert html.count("data-store=") == STORES_PER_PAGE
+    assert "Page 1 sur 2" in html
+    with CaptureQueriesContext(connection) as second:
+        html = manager.get(url, {"page": "2"}).content.decode()
+    assert html.count("data-store=") == 2  # the 21st and the main store
+    assert f'data-store="{trading.store_id}"' in html
+    assert len(second) < len(first)  # the queries follow the page, not the chain
+    html = manager.get(url, {"q": "principal"}).content.decode()
+    assert html.count("data-store=") == 1
+    assert 'data-period="2025-04"' in html
+    assert manager.get(_url(trading, "2025-04")).status_code == 200

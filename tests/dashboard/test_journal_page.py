@@ -121,3 +121,40 @@ def test_a_cashier_cannot_check_the_journal(till: Till) -> None:
     # A GET does not run the check.
     manager = _client("gerante", MANAGER, till.store)
     assert manager.get(reverse("dashboard:journal_verify")).status_code == 405
+
+
+def test_on_a_chains_hub_posts_come_50_a_page_the_broken_first_and_are_searched(
+    till: Till, settings
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comptoir.dashboard.journal_views import POSTS_PER_PAGE
+
+    settings.COMPTOIR_ROLE = "hub"
+    store = store_get_or_create(name="Magasin Ter", currency="EUR")
+    for n in range(POSTS_PER_PAGE):
+        till_create(store=store, name=f"Caisse {n}", prefix=f"A{n:02d}", node_id=f"node-{n}")
+    make_article("PAIN", "1.20")
+    invoice_sell(lines=[SaleLine("PAIN", 1)], till=till)
+    second = invoice_sell(lines=[SaleLine("PAIN", 2)], till=till)
+    with triggers_dropped("sales_invoice"):
+        raw("UPDATE sales_invoice SET total_incl_tax = 1 WHERE number = %s", second.number)
+    manager = _client("chaine", MANAGER, None)
+    _verify(manager, "C1")
+    url = reverse("dashboard:journal")
+    with CaptureQueriesContext(connection) as queries:
+        first = manager.get(url).content.decode()
+    # The posts are read a page at a time (a chain's hub has thousands), not all of them.
+    tills = [q["sql"] for q in queries.captured_queries if 'FROM "core_till"' in q["sql"]]
+    assert tills
+    assert all("LIMIT" in sql or "COUNT(" in sql for sql in tills)
+    assert first.count('class="card journal-post"') == POSTS_PER_PAGE
+    assert first.index('id="journal-C1"') < first.index('id="journal-A00"')  # broken first
+    assert "Page 1 sur 2" in first
+    second_page = manager.get(url, {"page": "2"}).content.decode()
+    assert second_page.count('class="card journal-post"') == 1
+    found = manager.get(url, {"q": "a07"}).content.decode()
+    assert found.count('class="card journal-post"') == 1
+    assert 'id="journal-A07"' in found
+    assert manager.get(url, {"q": "ter"}).content.decode().count("journal-post") == 50

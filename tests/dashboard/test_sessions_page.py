@@ -131,3 +131,21 @@ def test_balances_keep_currencies_apart(day: Day) -> None:
     assert balances["alice", "EUR"].net == 110
     assert (balances["alice", "XOF"].net, balances["alice", "XOF"].sessions) == (-1000, 1)
     assert balances["zoé", "EUR"].short == -7770
+
+
+def test_on_a_chains_hub_the_post_filter_is_a_field_not_a_menu_of_every_till(day: Day) -> None:
+    from comptoir.dashboard.forms import TILL_MENU_LIMIT
+
+    chain = _client("chaine", MANAGER, None)
+    url = reverse("dashboard:sessions")
+    assert 'value="B1"' in chain.get(url).content.decode()  # a few tills: a menu
+    store = store_get_or_create(name="Magasin Ter", currency="EUR")
+    for n in range(TILL_MENU_LIMIT):
+        till_create(store=store, name=f"Caisse T{n}", prefix=f"T{n}")
+    html = chain.get(url).content.decode()
+    assert "Caisse T1 (T1)" not in html
+    assert '<input type="search" name="till"' in html
+    page = chain.get(url, {"till": "b1"}).content.decode()
+    assert 'data-session="B1-1"' in page
+    assert 'data-session="C1-1"' not in page
+    assert 'value="B1"' in page  # the field keeps the series asked for

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
@@ -29,6 +29,9 @@ from comptoir.stock.models import StockLevel
 from comptoir.stock.selectors import article_browse, article_browse_count
 from comptoir.web.roles import cashier_required, manager_required
 from comptoir.web.scope import stores_visible
+
+#: Stores shown as stock columns of the article list; past it, one column of their total.
+STORE_COLUMNS = 8
 
 
 def _uuid(value: str | None) -> UUID | None:
@@ -65,21 +68,37 @@ def article_list(request: HttpRequest) -> HttpResponse:
     page = _CountedPaginator(
         article_browse(**criteria), PER_PAGE, count=article_browse_count(**criteria)
     ).get_page(get.get("page"))
-    stores = list(scope.stores())
-    levels: dict[UUID, dict[UUID, Decimal]] = defaultdict(dict)
-    for article_id, store_id, qty in scope.restrict(
-        StockLevel.objects.filter(article_id__in=[a.pk for a in page])
-    ).values_list("article_id", "store_id", "quantity"):
-        levels[article_id][store_id] = qty
+    # A column per store up to STORE_COLUMNS stores; a chain's hub shows the total (its
+    # stores' levels are on the stock page, store by store).
+    stores = list(scope.stores()[: STORE_COLUMNS + 1])
+    chain = len(stores) > STORE_COLUMNS
+    page_levels = scope.restrict(StockLevel.objects.filter(article_id__in=[a.pk for a in page]))
+    levels: dict[UUID, dict[Any, Decimal]] = defaultdict(dict)
+    if chain:
+        stores = []
+        for article_id, total in (
+            page_levels.order_by()
+            .values("article_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("article_id", "total")
+        ):
+            levels[article_id]["total"] = total
+    else:
+        for article_id, store_id, qty in page_levels.values_list(
+            "article_id", "store_id", "quantity"
+        ):
+            levels[article_id][store_id] = qty
     twins = article_twins(articles=page)
     rows = []
     for article in page:
         per_store = levels[article.pk]
         # Low stock: the total over the stores seen (archived ones too) at or below the
         # threshold.
-        article.is_low = sum(per_store.values(), Decimal(0)) <= article.alert_threshold
+        total = sum(per_store.values(), Decimal(0))
+        article.is_low = total <= article.alert_threshold
         article.is_twin = article.pk in twins
-        rows.append((article, [per_store.get(store.pk, Decimal(0)) for store in stores]))
+        shown = [total] if chain else [per_store.get(store.pk, Decimal(0)) for store in stores]
+        rows.append((article, shown))
     return render(
         request,
         "backoffice/article_list.html",
@@ -87,6 +106,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "stores": stores,
+            "stock_total": chain,
+            "columns": 8 if chain else len(stores) + 7,
             "categories": Category.objects.filter(archived=False).order_by("name"),
             "suppliers": supplier_choices(None),
             "filters": get,

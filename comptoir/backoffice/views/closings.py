@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from comptoir.backoffice.views.common import till_menu
 from comptoir.closings.management.output import method_labels, period_label
 from comptoir.closings.models import ClosingKind
 from comptoir.closings.selectors import closing_list
@@ -30,7 +31,7 @@ def closing_list_view(request: HttpRequest) -> HttpResponse:
     if kind not in ClosingKind.values:
         kind = ClosingKind.DAY
     tills = scope.restrict(Till.objects.order_by("prefix"), "store")
-    till = tills.filter(prefix=request.GET.get("till", "")).first()
+    till = tills.filter(prefix=request.GET.get("till", "").strip().upper()).first()
     closings = scope.restrict(closing_list(kind=kind, till=till), "store")
     page = Paginator(closings, PAGE_SIZE).get_page(request.GET.get("page"))
     for closing in page:
@@ -42,7 +43,7 @@ def closing_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "kind": kind,
             "kinds": ClosingKind.choices,
-            "tills": tills,
+            "tills": till_menu(tills),
             "till": till,
         },
     )

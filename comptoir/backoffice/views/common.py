@@ -13,6 +13,9 @@ from django.http import HttpRequest
 from comptoir.lib.errors import ComptoirError
 
 PER_PAGE = 50
+#: Till menus list every till up to this many; past it (a chain's hub), a text field
+#: takes the till's series instead of a menu of thousands.
+TILL_MENU_LIMIT = 50
 T = TypeVar("T")
 
 
@@ -23,6 +26,13 @@ def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PER_PAGE) 
     page budget on SQLite and PostgreSQL (see ``bench/pages.py``).
     """
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def till_menu(tills: QuerySet[Any]) -> list[Any] | None:
+    """``tills`` for a menu, or None past :data:`TILL_MENU_LIMIT`: one query, however
+    many tills there are."""
+    menu = list(tills[: TILL_MENU_LIMIT + 1])
+    return menu if len(menu) <= TILL_MENU_LIMIT else None
 
 
 def call_service(form: forms.Form, action: Callable[[], T]) -> T | None:

@@ -45,3 +45,22 @@ def test_the_hub_shows_a_real_conflict_in_words(page: Page, shop: Shop) -> None:
     expect(page.locator("#conflicts")).not_to_contain_text("sale_price")
     expect(page.locator("#conflicts")).not_to_contain_text("Désignation")
     screenshot(page, "journal-des-conflits")
+
+    # The tills: a summary over all of them, then a filter used with the keyboard alone,
+    # on a 1366x768 screen without a sideways scroll.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(page.locator("#nodes-summary")).to_contain_text("2 caisses enrôlées")
+    expect(page.locator("#nodes tbody tr")).to_have_count(2)
+    state = page.locator("#nodes-filters select[name=etat]")
+    state.focus()
+    state.select_option("revoked")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Caisse A")
+    page.keyboard.press("Enter")
+    expect(page.locator("#nodes-none")).to_be_visible()
+    page.locator("#nodes-filters select[name=etat]").select_option("")
+    page.locator("#nodes-filters input[name=q]").press("Enter")
+    expect(page.locator("#nodes tbody tr")).to_have_count(1)
+    expect(page.locator("#nodes")).to_contain_text("Caisse A")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
