@@ -100,19 +100,23 @@ def rss_mib(root: int) -> float:
 
 async def _step(
     url: str, tokens: list[str], head: int, seconds: float, hub_pid: int, postgres: int
-) -> tuple[Held, float, float, cpu.Reading]:
+) -> tuple[Held, float, float, cpu.Reading, float, cpu.Reading]:
     """Opens the streams together, waits until each is answered, then measures: the
     hub's memory once all are held, and the CPU spent over ``seconds`` of holding them."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     held = Held()
+    opening = cpu.read(hub_pid, postgres)
     started = time.monotonic()
     tasks = [asyncio.create_task(_hold(host, port, t, head, held)) for t in tokens]
     deadline = started + 60
     while len(held.answered) + held.refused < len(tokens) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     connect_s = (max(held.answered) - started) if held.answered else float("nan")
-    await asyncio.sleep(1.0)  # the feeds' first reads, the contacts written at opening
+    # Each stream, once answered, is brought up to its store's feed (a page read for it
+    # alone, its contact noted): wait until the hub is quiet again before measuring.
+    settled = await _quiet(hub_pid, postgres, deadline=time.monotonic() + 120)
+    opened = cpu.spent(opening, cpu.read(hub_pid, postgres))
     rss = rss_mib(hub_pid)
     before = cpu.read(hub_pid, postgres)
     await asyncio.sleep(seconds)
@@ -122,7 +126,19 @@ async def _step(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return held, connect_s, rss, used
+    return held, connect_s, settled - started, opened, rss, used
+
+
+async def _quiet(hub_pid: int, postgres: int, *, deadline: float) -> float:
+    """When the hub and PostgreSQL together used less than a tenth of a core over a
+    second (or ``deadline``)."""
+    while time.monotonic() < deadline:
+        before = cpu.read(hub_pid, postgres)
+        await asyncio.sleep(1.0)
+        used = cpu.spent(before, cpu.read(hub_pid, postgres))
+        if used.hub + used.postgres < 0.1:
+            break
+    return time.monotonic()
 
 
 def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
@@ -137,7 +153,7 @@ def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
     postgres = cpu.postmaster(world.pg.datadir)
     for n in steps:
         rss_before = rss_mib(hub_pid)
-        held, connect_s, rss, used = asyncio.run(
+        held, connect_s, settle_s, opening, rss, used = asyncio.run(
             _step(world.hub.url, tokens[:n], head, seconds, hub_pid, postgres)
         )
         waited = seconds
@@ -148,6 +164,16 @@ def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
             opened,
             "streams",
             f"all within {connect_s:.2f} s of opening together; {held.refused} refused or cut",
+        )
+        results.add(
+            "connections",
+            f"N={n}: CPU per stream opened",
+            1000 * (opening.hub + opening.postgres) / max(opened, 1),
+            "ms",
+            f"hub {1000 * opening.hub / max(opened, 1):.1f} + PostgreSQL"
+            f" {1000 * opening.postgres / max(opened, 1):.1f} ms (answered, brought up to its"
+            f" store's feed, contact noted); the hub quiet again {settle_s:.1f} s after the"
+            " first opened",
         )
         per_stream_kib = 1024 * (rss - rss_before) / max(opened, 1)
         results.add(
@@ -173,6 +199,10 @@ def run(world: World, steps: list[int], seconds: float, results: Any) -> None:
                 "answered": opened,
                 "refused": held.refused,
                 "connect_seconds": connect_s,
+                "settle_seconds": settle_s,
+                "opening_cpu_ms_per_stream": 1000
+                * (opening.hub + opening.postgres)
+                / max(opened, 1),
                 "hub_rss_mib_before": rss_before,
                 "hub_rss_mib": rss,
                 "hub_kib_per_stream": per_stream_kib,
