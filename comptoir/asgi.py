@@ -58,14 +58,14 @@ def _api_handler() -> ASGIHandler:
 
 api = _api_handler()
 
-from comptoir.syncengine import stream  # noqa: E402  (Django is set up above)
+from comptoir.syncengine import stream, streamapp  # noqa: E402  (Django is set up above)
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
     elif scope["type"] == "http" and scope["path"] == stream.PATH:
-        await stream.application(scope, receive, send)
+        await streamapp.application(scope, receive, send)
     elif scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
         await api(scope, receive, send)
     else:
@@ -87,7 +87,7 @@ async def _lifespan(receive: Any, send: Any) -> None:
         if message["type"] == "lifespan.startup":
             waiter.start()
             if os.environ.get(SERVING_ENV) == "1":
-                stream.close_on_exit_signals()
+                streamapp.close_on_exit_signals()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

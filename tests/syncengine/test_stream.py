@@ -23,7 +23,7 @@ from comptoir.stores.models import Till
 from comptoir.stores.services import store_get_or_create
 from comptoir.sync import wire
 from comptoir.sync.models import NodeCredential
-from comptoir.syncengine import auth, compaction, hub, sse, stream
+from comptoir.syncengine import auth, compaction, hub, sse, stream, streamapp
 from comptoir.syncengine.protocol import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
@@ -413,7 +413,7 @@ def test_a_stopping_server_ends_every_stream_and_long_poll_even_those_that_start
         await asyncio.sleep(0.5)
         assert not first.done()
 
-        stream.stop_held_requests()  # what SIGTERM calls, in the server's event loop
+        streamapp.stop_held_requests()  # what SIGTERM calls, in the server's event loop
 
         await before.read(lambda r: False, timeout=5)
         assert before.ended
