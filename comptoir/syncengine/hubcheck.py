@@ -390,6 +390,49 @@ def check_backups(backups: Path, *, now: float | None = None) -> Iterator[Findin
         yield check_pg_dump()
 
 
+COMPACTION_SLACK_DAYS = 2  # the daily compaction may be a day late before it is said
+
+
+def check_compaction(*, now: datetime | None = None) -> Finding:
+    """The change log is compacted (DESIGN § 9): its oldest entry is no older than the
+    horizon, give or take the daily run."""
+    from comptoir.sync.models import ChangeLog, LogCompaction
+    from comptoir.syncengine.compaction import horizon_days
+
+    now = now or datetime.now(tz=UTC)
+    days = horizon_days()
+    oldest = ChangeLog.objects.order_by("seq").values_list("created_at", flat=True).first()
+    state = LogCompaction.objects.filter(pk=1).first()
+    ran = state.ran_at if state is not None else None
+    last = (
+        _("il y a %(hours).0f heures") % {"hours": max(0.0, (now - ran).total_seconds() / 3600)}
+        if ran is not None
+        else _("jamais")
+    )
+    age = (now - oldest).days if oldest is not None else 0
+    if age > days + COMPACTION_SLACK_DAYS:
+        return _problem(
+            "compaction",
+            _(
+                "Le journal des changements n'est plus compacté : son entrée la plus ancienne "
+                "a %(age)d jours (horizon : %(days)d jours) ; dernier compactage : %(last)s."
+            )
+            % {"age": age, "days": days, "last": last},
+            _(
+                "Voyez le journal du serveur (journalctl -u comptoir), puis lancez "
+                "« comptoir hub compact »."
+            ),
+        )
+    return _ok(
+        "compaction",
+        _(
+            "Journal des changements compacté (horizon : %(days)d jours) ; dernier compactage : "
+            "%(last)s."
+        )
+        % {"days": days, "last": last},
+    )
+
+
 def check_pg_dump() -> Finding:
     """``pg_dump`` present and not older than the server (it refuses to dump a newer one)."""
     try:
@@ -470,6 +513,14 @@ def check_django_deploy() -> Iterator[Finding]:
             )
 
 
+def _unless_database_down(check: Any) -> Iterator[Finding]:
+    """A check that reads the database, skipped when it does not answer (said above)."""
+    try:
+        yield check()
+    except DatabaseError:
+        return
+
+
 def hub_check(
     *,
     config: HomeConfig | None,
@@ -485,6 +536,7 @@ def hub_check(
         *check_https(config, url, ca_file),
         *check_database(),
         *check_backups(backups),
+        *_unless_database_down(check_compaction),
         *check_disk(home, backups),
         *check_django_deploy(),
     ]

@@ -196,3 +196,29 @@ def test_the_command_prints_each_problem_with_what_to_do_and_exits_1(home: Path)
     assert "     → Retirez COMPTOIR_DEBUG" in text
     assert "✅ Dernière sauvegarde : comptoir-hub-WEB-" in text
     assert "problèmes à corriger" in str(failed.value)
+
+
+def test_a_change_log_no_longer_compacted_is_said_with_what_to_do() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from comptoir.sync.models import ChangeLog
+    from comptoir.syncengine.compaction import log_compact
+
+    now = datetime.now(tz=UTC)
+    assert hubcheck.check_compaction(now=now).ok  # a new hub: nothing to compact yet
+    for days in (40, 1):
+        ChangeLog.objects.create(
+            model="catalogue.article",
+            row_id=f"00000000-0000-0000-0000-0000000000{days:02d}",
+            origin_node="n",
+            created_at=now - timedelta(days=days),
+        )
+    late = hubcheck.check_compaction(now=now)
+    assert not late.ok
+    assert "40 jours" in late.text
+    assert "jamais" in late.text
+    assert "comptoir hub compact" in (late.fix or "")
+    log_compact(horizon=timedelta(days=30))
+    done = hubcheck.check_compaction(now=now)
+    assert done.ok, done.text
+    assert "il y a 0 heures" in done.text
