@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from comptoir.lib import heap
 from comptoir.syncengine import engine
-from comptoir.syncengine.protocol import Change, Page, PushReply, Result
+from comptoir.syncengine.protocol import Change, Page, PushReply, Result, Snapshot
 
 
 def _run(code: str) -> str:
@@ -55,6 +55,9 @@ class QuietHub:
 
     def pull(self, cursor: int, **_options: Any) -> Page:
         return Page(changes=[], cursor=cursor, more=False)
+
+    def snapshot(self, *, after: str = "") -> Snapshot:  # (a new post starts from one)
+        return Snapshot(changes=[], head=0, more=False)
 
     def push(self, changes: list[Change], *, pending: int | None = None) -> PushReply:
         return PushReply(results=[Result(c.id, "applied") for c in changes])
