@@ -31,6 +31,9 @@ class SyncStatus:
     # Set while this post's pushes fail even though the hub answers its pulls (see
     # :func:`push_failing_since`).
     push_failing_since: datetime | None = None
+    # A snapshot of the hub's state begun and not finished (a new post, or one left behind
+    # the log's cut): it goes on at the next pull.
+    snapshot_under_way: bool = False
 
     @property
     def online(self) -> bool:
@@ -103,6 +106,7 @@ def sync_status() -> SyncStatus:
         pull_failures=failures,
         clock_offset_ms=state.clock_offset_ms,
         push_failing_since=push_failing_since(state),
+        snapshot_under_way=state.snapshot_head is not None,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -320,3 +320,26 @@ def test_the_hub_compact_command_refuses_a_horizon_out_of_range(cred: NodeCreden
 
     with pytest.raises(ValidationError, match="horizon-days"):
         call_command("hub", "compact", "--horizon-days", "0")
+
+
+@pytest.mark.django_db
+@override_settings(COMPTOIR_ROLE="node", COMPTOIR_HUB_URL="https://hub.example.org")
+def test_status_says_a_snapshot_is_under_way_until_it_is_whole() -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from comptoir.sync.models import SyncState
+
+    def status(*args: str) -> str:
+        out = io.StringIO()
+        call_command("status", *args, stdout=out)
+        return out.getvalue()
+
+    assert "Reprise de l'état actuel du serveur" not in status()
+    SyncState.objects.update_or_create(pk=1, defaults={"snapshot_head": 42, "snapshot_after": "x"})
+    assert "Reprise de l'état actuel du serveur en cours" in status()
+    assert json.loads(status("--json"))["snapshot_under_way"] is True
+    SyncState.objects.filter(pk=1).update(snapshot_head=None, snapshot_after="")
+    assert json.loads(status("--json"))["snapshot_under_way"] is False

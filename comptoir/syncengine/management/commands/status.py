@@ -70,6 +70,7 @@ class Command(ComptoirCommand):
                     "push_failing_since": st.push_failing_since,
                     "last_error": st.last_error,
                     "pending": st.pending,
+                    "snapshot_under_way": st.snapshot_under_way,
                     "rejected": st.rejected,
                     "integrity_alerts": st.integrity_alerts
                     if st.role != "hub"
@@ -164,6 +165,13 @@ class Command(ComptoirCommand):
         ):
             out(f"{label} : " + (f"{local_text(when)} ({age_text(when)})" if when else _("jamais")))
         out(_("Changements en attente d'envoi : %(n)d") % {"n": st.pending})
+        if st.snapshot_under_way:
+            out(
+                _(
+                    "Reprise de l'état actuel du serveur en cours : elle continue à la "
+                    "prochaine synchronisation (les ventes en attente sont gardées)."
+                )
+            )
         for item in st.integrity_alerts:
             out(
                 _(
