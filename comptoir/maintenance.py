@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from comptoir.backups import BackupError, make_backup, own_backups
 from comptoir.console import _
 from comptoir.health import check_database
 from comptoir.home import HomeConfig
+from comptoir.lib.periodic import PeriodicWorker
 
 log = logging.getLogger("comptoir.maintenance")
 
@@ -181,26 +181,17 @@ def maintenance_cycle(home: Path, config: HomeConfig, *, now: datetime | None = 
             log.info("sauvegarde automatique : %s", path)
 
 
-class MaintenanceWorker:
+class MaintenanceWorker(PeriodicWorker):
     """The thread of ``comptoir serve`` (a till) that runs :func:`maintenance_cycle`."""
 
+    name = "comptoir-maintenance"
+
     def __init__(self, home: Path, config: HomeConfig, *, first_delay: float = FIRST_DELAY_SECONDS):
-        self.home, self.config, self.first_delay = home, config, first_delay
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="comptoir-maintenance", daemon=True)
+        super().__init__(interval=CYCLE_SECONDS, first_delay=first_delay)
+        self.home, self.config = home, config
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        self.stop.set()
-        self.thread.join(timeout)
-
-    def _loop(self) -> None:
-        delay = self.first_delay
-        while not self.stop.wait(delay):
-            delay = CYCLE_SECONDS
-            try:
-                maintenance_cycle(self.home, self.config)
-            except Exception:  # the till must keep working whatever happens here
-                log.exception("erreur de maintenance (nouvel essai plus tard)")
+    def cycle(self) -> None:
+        try:
+            maintenance_cycle(self.home, self.config)
+        except Exception:  # the till must keep working whatever happens here
+            log.exception("erreur de maintenance (nouvel essai plus tard)")

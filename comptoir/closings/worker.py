@@ -11,39 +11,32 @@ it); a cycle that fails is logged and tried again at the next one.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from comptoir.closings.models import Closing
 from comptoir.closings.services import closings_close_due
 from comptoir.lib.errors import ComptoirError
+from comptoir.lib.periodic import PeriodicWorker
 
 log = logging.getLogger("comptoir.closings")
 
 CYCLE_SECONDS = 60.0
 
 
-class ClosingsWorker:
+class ClosingsWorker(PeriodicWorker):
+    name = "comptoir-closings"
+
     def __init__(
         self,
         *,
         interval: float = CYCLE_SECONDS,
         now: Callable[[], datetime] | None = None,
     ) -> None:
-        self.interval = interval
+        super().__init__(interval=interval)
         self.now = now  # the clock (tests); ``timezone.now`` by default
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="comptoir-closings", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        self.stop.set()
-        self.thread.join(timeout)
 
     def cycle(self) -> list[Closing]:
         """Close what is due now; never raises (the post keeps serving)."""
@@ -58,10 +51,3 @@ class ClosingsWorker:
             return []
         finally:
             close_old_connections()
-
-    def _loop(self) -> None:
-        try:
-            while not self.stop.wait(self.interval):
-                self.cycle()
-        finally:
-            connection.close()

@@ -27,7 +27,6 @@ no push waits on it for more than a fraction of a second.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.lib.errors import ComptoirError
+from comptoir.lib.periodic import PeriodicWorker
 from comptoir.sync import capture
 from comptoir.sync.models import ChangeLog, LogCompaction, LogCut
 
@@ -307,22 +307,14 @@ def compaction_due(now: Any = None) -> bool:
     return state is None or (now or timezone.now()) - state >= EVERY
 
 
-class CompactionWorker:
+class CompactionWorker(PeriodicWorker):
     """A thread of the hub's ``comptoir serve``: the log compacted once a day (looked at
     every hour; several hub processes may each run it: every step is idempotent)."""
 
+    name = "comptoir-compaction"
+
     def __init__(self, *, interval: float = 3600.0, first_delay: float = 600.0) -> None:
-        self.interval = interval
-        self.first_delay = first_delay
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="comptoir-compaction", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        self.stop.set()
-        self.thread.join(timeout)
+        super().__init__(interval=interval, first_delay=first_delay)
 
     def cycle(self) -> CompactionReport | None:
         """Compact if a day passed since the last time; never raises (the hub serves on)."""
@@ -346,14 +338,3 @@ class CompactionWorker:
             report.entries_after,
         )
         return report
-
-    def _loop(self) -> None:
-        try:
-            if self.stop.wait(self.first_delay):
-                return
-            while True:
-                self.cycle()
-                if self.stop.wait(self.interval):
-                    return
-        finally:
-            connection.close()

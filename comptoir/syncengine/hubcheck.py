@@ -253,8 +253,9 @@ def _live_https(url: str, ca_file: str) -> Finding:
 
 
 def check_database() -> Iterator[Finding]:
-    """PostgreSQL reachable, in a supported version, with every migration applied; and its
-    clock. Stops at the first of these that fails (the others need it)."""
+    """PostgreSQL reachable, in a supported version, with every migration applied; its
+    clock; the change log's compaction. Stops at the first of these that fails (the
+    others need it)."""
     if connection.vendor != "postgresql":
         yield _problem(
             "database",
@@ -287,9 +288,12 @@ def check_database() -> Iterator[Finding]:
             )
         else:
             yield _ok("database", _("PostgreSQL %(v)d joignable.") % {"v": major})
-    yield from check_migrations()
+    migrations = list(check_migrations())
+    yield from migrations
     if connection.vendor == "postgresql":
         yield check_clock()
+    if all(finding.ok for finding in migrations):  # (its tables may be missing otherwise)
+        yield check_compaction()
 
 
 def _server_major() -> int:
@@ -513,14 +517,6 @@ def check_django_deploy() -> Iterator[Finding]:
             )
 
 
-def _unless_database_down(check: Any) -> Iterator[Finding]:
-    """A check that reads the database, skipped when it does not answer (said above)."""
-    try:
-        yield check()
-    except DatabaseError:
-        return
-
-
 def hub_check(
     *,
     config: HomeConfig | None,
@@ -536,7 +532,6 @@ def hub_check(
         *check_https(config, url, ca_file),
         *check_database(),
         *check_backups(backups),
-        *_unless_database_down(check_compaction),
         *check_disk(home, backups),
         *check_django_deploy(),
     ]
