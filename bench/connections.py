@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,19 +81,10 @@ async def _hold(host: str, port: int, token: str, head: int, held: Held) -> None
 
 def rss_mib(root: int) -> float:
     """Resident memory of ``root`` and its descendants (MiB)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as f:
-                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
+    total = 0
+    for pid in cpu.tree_pids(root):
         with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        todo.extend(child for child, parent in parents.items() if parent == pid)
+            total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
     return total / 1024
 
 

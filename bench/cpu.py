@@ -19,26 +19,34 @@ def _stat(pid: int) -> list[str]:
         return f.read().rsplit(")", 1)[1].split()
 
 
-def tree_seconds(root: int) -> float:
-    """CPU time of ``root`` and its live descendants, with the time of the children each
-    of them has reaped (so a PostgreSQL backend that ends between two readings still
-    counts, in its postmaster's share)."""
+def tree_pids(root: int) -> list[int]:
+    """``root`` and its live descendants."""
     parents: dict[int, int] = {}
-    times: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = _stat(int(entry))
+            parents[int(entry)] = int(_stat(int(entry))[1])
         except OSError:  # gone meanwhile
             continue
-        parents[int(entry)] = int(fields[1])
-        times[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += times.get(pid, 0)
+        found.append(pid)
         todo.extend(child for child, parent in parents.items() if parent == pid)
+    return found
+
+
+def tree_seconds(root: int) -> float:
+    """CPU time of ``root`` and its live descendants, with the time of the children each
+    of them has reaped (so a PostgreSQL backend that ends between two readings still
+    counts, in its postmaster's share)."""
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            total += sum(int(x) for x in _stat(pid)[11:15])  # utime stime cutime cstime
+        except OSError:  # gone meanwhile
+            continue
     return total / TICK
 
 
