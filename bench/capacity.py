@@ -6,11 +6,10 @@ sale an invoice is seen on the other tills of its store (p99), and the CPU time 
 of the hub's processes and of PostgreSQL (from /proc); the largest K whose push p99
 stays under 500 ms and whose sale-to-other-till p99 stays under 1 s.
 
-The tills are enrolled on the hub directly (``comptoir shell``), five per store so that a
-sale wakes a few pollers, not all of them, each with a signing key; before each step
-their next sales are made by the hub's own services as each till, numbered in its series,
-linked in its chain and signed (:data:`SALES`), so the hub checks every pushed sale on
-arrival as it checks a real till's.
+The tills (:mod:`bench.simtills`) are enrolled on the hub directly, five per store so
+that a sale wakes a few pollers, not all of them, each with a signing key; before each
+step their next sales are made by the hub's own services as each till and signed, so the
+hub checks every pushed sale on arrival as it checks a real till's.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import math
 import random
 import statistics
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,125 +30,12 @@ import psycopg
 from bench import cpu, logsize
 from bench.groups import TwoGroups
 from bench.harness import World
+from bench.simtills import ENROLL, Till, headers, made_sales, sale_change
 from comptoir.syncengine import compression, sse
-from comptoir.syncengine.protocol import PREFIX, PROTOCOL_VERSION, SCHEMA_VERSION
+from comptoir.syncengine.protocol import PREFIX
 
 PERIOD = 2.0  # seconds between two sales of one till
 TILLS_PER_STORE = 5
-
-ENROLL = """
-from comptoir.stores.services import store_get_or_create
-from comptoir.syncengine import auth
-from comptoir.journal.postkey import post_public_text
-from comptoir.syncengine.hub import log_head
-key = post_public_text()[0]
-tills = []
-for i in range({count}):
-    store = store_get_or_create(name=f"Magasin capacité {{i // {per_store}}}")
-    code = auth.enrollment_create(name=f"cap-{{i}}", store=store.name)
-    token, till = auth.enrollment_redeem(code=code, node_id=f"cap-node-{{i}}", public_key=key)
-    tills.append({{"token": token, "till": str(till.pk), "store": str(till.store_id),
-                  "prefix": till.prefix}})
-out = {{"tills": tills, "head": log_head()}}
-"""
-
-# Each till's next ``count`` sales, made by the hub's own services as that till (five
-# lines, a payment, stock movements; numbered in its series and linked in its chain after
-# what the hub holds of it) and signed with the key the tills were enrolled with, in a
-# transaction rolled back: the hub holds none of them until they are pushed, and checks
-# each on arrival as a real till's (signature, chain, what is stored hashes to what was
-# signed). Until stop 16 the simulated sales were unsigned copies of one sale from tills
-# without a key: the hub skipped the chain check, half of a signed push's cost.
-SALES = """
-from django.db import connection
-from comptoir.catalogue.models import Article
-from comptoir.sales.services import SaleLine, invoice_sell
-from comptoir.stores.models import SeriesCounter, Till
-from comptoir.sync import wire
-codes = list(Article.objects.order_by("code").values_list("code", flat=True))[:5]
-tills = {tills!r}
-made = {{}}
-connection.set_autocommit(False)
-try:
-    # The tills' series and chain heads where their sales made before left them (the
-    # hub holds those sales, pushed, but a till's counters are its own: never synced).
-    for row in {counters!r}:
-        SeriesCounter.objects.update_or_create(
-            till_id=row["till_id"], kind=row["kind"], year=row["year"],
-            defaults={{"last_number": row["last_number"], "last_hash": row["last_hash"]}},
-        )
-    for till in Till.objects.filter(pk__in=tills):
-        ids = [
-            invoice_sell(lines=[SaleLine(c, 1) for c in codes], cashier="capacité", till=till).pk
-            for _ in range({count})
-        ]
-        found = wire.fact_aggregates("sales.invoice", ids)
-        made[str(till.pk)] = [found[pk] for pk in ids]
-    counters = [
-        {{**row, "till_id": str(row["till_id"])}}
-        for row in SeriesCounter.objects.filter(till_id__in=tills).values(
-            "till_id", "kind", "year", "last_number", "last_hash"
-        )
-    ]
-finally:
-    connection.rollback()
-    connection.set_autocommit(True)
-out = json.loads(json.dumps({{"sales": made, "counters": counters}}, default=str))
-"""
-
-
-@dataclass
-class Till:
-    token: str
-    till: str
-    store: str
-    prefix: str
-    sales: list[dict[str, Any]] = field(default_factory=list)  # its next sales, in order
-    counters: list[dict[str, Any]] = field(default_factory=list)  # after them
-
-
-def _sale(till: Till) -> dict[str, Any]:
-    """This till's next sale (made beforehand, see :data:`SALES`), as a push change."""
-    data = till.sales.pop(0)
-    root_id = str(data["rows"]["sales.invoice"][0]["id"])
-    return {
-        "id": str(uuid.uuid4()),
-        "model": "sales.invoice",
-        "row": root_id,
-        "kind": "fact",
-        "data": data,
-    }
-
-
-def made_sales(world: World, tills: list[Till], count: int) -> None:
-    """Give each of ``tills`` its next ``count`` signed sales (see :data:`SALES`); each
-    till must push them all before it is given more (its counters move on with them)."""
-    started = time.monotonic()
-    counters = [row for t in tills for row in t.counters]
-    made = world.shell(
-        world.hub_home,
-        "import json\n"
-        + SALES.format(tills=[t.till for t in tills], count=count, counters=counters),
-        timeout=1800,
-    )
-    for till in tills:
-        till.sales = made["sales"][till.till]
-        till.counters = [row for row in made["counters"] if row["till_id"] == till.till]
-    print(
-        f"  {count * len(tills)} ventes signées préparées pour {len(tills)} caisses"
-        f" en {time.monotonic() - started:.0f} s",
-        flush=True,
-    )
-
-
-def _headers(token: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {token}",
-        "X-Comptoir-Protocol": str(PROTOCOL_VERSION),
-        "X-Comptoir-Schema": str(SCHEMA_VERSION),
-        "Accept-Encoding": "zstd, gzip",
-    }
-
 
 MODES = ("poll", "stream")
 PUSH_TARGET_MS = 500
@@ -216,7 +101,7 @@ async def _one_till(
 ) -> None:
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
     async with httpx.AsyncClient(
-        base_url=url + PREFIX, headers=_headers(till.token), timeout=60, limits=limits
+        base_url=url + PREFIX, headers=headers(till.token), timeout=60, limits=limits
     ) as client:
         follow = _stream if mode == "stream" else _poll
         # (a till that is up to date; the stream or poll runs a little past the last sale,
@@ -225,7 +110,7 @@ async def _one_till(
         await asyncio.sleep(random.uniform(0, PERIOD))
         next_sale = time.monotonic()
         while till.sales:  # all of them: its counters have moved on past them
-            change = _sale(till)
+            change = sale_change(till)
             body = compression.compress(json.dumps({"changes": [change]}).encode())
             started = time.monotonic()
             load.sold[change["row"]] = started
@@ -467,7 +352,7 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
     url = world.hub.url + PREFIX
     packed = {"Content-Type": "application/json", "Content-Encoding": "zstd"}
     made_sales(world, [seller], n)
-    with httpx.Client(base_url=url, headers=_headers(seller.token)) as client:
+    with httpx.Client(base_url=url, headers=headers(seller.token)) as client:
         with psycopg.connect(world.database_url, autocommit=True) as conn:
             row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changelog").fetchone()
         head = int(row[0]) if row else 0
@@ -476,7 +361,7 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
             client.get("pull", params={"cursor": head, "limit": 100}).raise_for_status()
 
         def push_one() -> None:
-            body = compression.compress(json.dumps({"changes": [_sale(seller)]}).encode())
+            body = compression.compress(json.dumps({"changes": [sale_change(seller)]}).encode())
             answer = client.post("push", content=body, headers=packed)
             if answer.json()["results"][0]["status"] != "applied":
                 raise RuntimeError(answer.text)
@@ -486,7 +371,7 @@ def _request_costs(world: World, seller: Till, others: list[Till], made: Any, re
     # Two other tills of the store read the same sales: the first from the database, the
     # second from the hub's memory (what the other tills of a store do after a sale).
     for other, name in zip(others, ("first reader", "next reader"), strict=True):
-        with httpx.Client(base_url=url, headers=_headers(other.token)) as client:
+        with httpx.Client(base_url=url, headers=headers(other.token)) as client:
             cursor = head
 
             def pull_one() -> None:

@@ -207,7 +207,7 @@ def _through_asgi(pushes: int, body: Callable[[], bytes], token: str) -> dict[st
 
     import httpx
 
-    from bench.capacity import _headers
+    from bench.simtills import headers as till_headers
     from comptoir.asgi import application
     from comptoir.syncengine.protocol import PREFIX
 
@@ -215,7 +215,7 @@ def _through_asgi(pushes: int, body: Callable[[], bytes], token: str) -> dict[st
     # The event loop's thread alone (the view runs in a thread of each request's own).
     loop_profile = cProfile.Profile(time.thread_time)
     headers = {
-        **_headers(token),
+        **till_headers(token),
         "Content-Type": "application/json",
         "Content-Encoding": "zstd",
     }
@@ -259,7 +259,7 @@ def _through_asgi(pushes: int, body: Callable[[], bytes], token: str) -> dict[st
 
 
 def run(*, history: int = 200, pushes: int = 200, feed_pushes: int = 50) -> dict[str, Any]:
-    from bench.capacity import _headers
+    from bench.simtills import headers as till_headers
     from comptoir.syncengine import stream, views
     from comptoir.syncengine.hub import log_head
     from comptoir.syncengine.protocol import PREFIX
@@ -270,7 +270,7 @@ def run(*, history: int = 200, pushes: int = 200, feed_pushes: int = 50) -> dict
     factory = RequestFactory()
     headers: dict[str, Any] = {
         f"HTTP_{name.upper().replace('-', '_')}": value
-        for name, value in _headers(seller["token"]).items()
+        for name, value in till_headers(seller["token"]).items()
     }
 
     def push_one() -> None:
