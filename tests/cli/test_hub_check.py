@@ -146,7 +146,7 @@ def test_missing_or_old_backups_are_a_problem(home: Path) -> None:
 @override_settings(ALLOWED_HOSTS=PUBLIC)
 def test_a_disk_nearly_full_is_a_problem(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _run(home, "127.0.0.1")["disk"][0].ok
-    monkeypatch.setattr(hubcheck, "MIN_FREE_BYTES", 1024**6)  # an exbibyte
+    monkeypatch.setattr(hubcheck.storage, "MIN_FREE_BYTES", 1024**6)  # an exbibyte
     (finding,) = _run(home, "127.0.0.1")["disk"]
     assert not finding.ok
     assert "Libérez de la place" in finding.fix
